@@ -1,0 +1,38 @@
+import { createHash } from "node:crypto";
+import type { Finding } from "./finding.js";
+
+/**
+ * The identity of a finding, independent of which scanner reported it and of any prose: vulnerability,
+ * component, version, asset and location. Two scanners reporting CVE-2023-0286 in openssl 3.0.7 of the
+ * same image give the same identity.
+ */
+export type FindingIdentity = Pick<Finding, "vulnId" | "component" | "version" | "assetKey" | "location" | "ecosystem">;
+
+const SEP = "\u001f";
+
+/**
+ * The identity as one string, fields joined by the ASCII unit separator. Component names compare without
+ * case (and, for PyPI, with `-`, `_` and `.` equal, as PEP 503 says). The store computes the same
+ * string in SQL (see `store/vuln/schema.ts`), so keep the two in step.
+ *
+ * @example identityKey(f) // "CVE-2023-0286\u001fopenssl\u001f3.0.7-r0\u001fregistry/app:1.2\u001f"
+ */
+export function identityKey(f: FindingIdentity): string {
+  return f.vulnId + SEP + componentKey(f.component, f.ecosystem) + SEP + f.version + SEP + f.assetKey + SEP + f.location;
+}
+
+/** Component name as identity sees it. */
+export function componentKey(component: string, ecosystem: string): string {
+  const lower = component.toLowerCase();
+  return ecosystem === "pypi" ? lower.replace(/[-_.]+/g, "-") : lower;
+}
+
+/**
+ * The finding's fingerprint: SHA-256 of its identity key, hex. Stable across scanners and releases;
+ * shown shortened to 12 characters as the finding's id.
+ *
+ * @example fingerprint(f).slice(0, 12) // "3f9a0c1d2e4b"
+ */
+export function fingerprint(f: FindingIdentity): string {
+  return createHash("sha256").update(identityKey(f), "utf8").digest("hex");
+}

@@ -1,0 +1,349 @@
+import { DetenteError } from "../../errors.js";
+
+/**
+ * A selective streaming JSON reader for multi-gigabyte reports.
+ *
+ * Only the containers on the way to the arrays you name are walked byte by byte; every element of a named
+ * array, and every other value next to it, is cut out of the byte stream whole and handed to the native
+ * `JSON.parse`. Memory stays at one chunk plus one element, and speed stays close to `JSON.parse` itself,
+ * because the only JavaScript-level work per byte is a scan for quotes and brackets.
+ *
+ * Paths are dot-separated keys from the root, with `*` for "any array element":
+ * `Results.*.Vulnerabilities` is every vulnerability of every result of a Trivy report.
+ *
+ * @example
+ * const reader = new JsonStreamReader("trivy.json", {
+ *   elements: { "Results.*.Vulnerabilities": (v, parents) => out.push(toFinding(v, parents)) },
+ * });
+ * for await (const chunk of stream) reader.push(chunk);
+ * reader.end();
+ */
+export interface JsonStreamSpec {
+  /**
+   * Arrays whose elements are parsed one at a time. The callback receives the element and the objects
+   * that enclose it (root first), holding the fields read *so far*: keys that come after the array in
+   * the file are not there yet, which is what `onClose` is for.
+   */
+  readonly elements: Readonly<Record<string, ElementHandler>>;
+  /** Objects on a walked path whose complete set of non-streamed fields you want when they close. */
+  readonly onClose?: Readonly<Record<string, ElementHandler>>;
+  /** Largest single value cut out of the stream; larger ones are an error, not an out-of-memory crash. */
+  readonly maxValueBytes?: number;
+}
+
+export type JsonObject = Record<string, unknown>;
+export type ElementHandler = (value: unknown, parents: readonly JsonObject[]) => void;
+
+const enum Expect {
+  KeyOrEnd,
+  Key,
+  Colon,
+  Value,
+  ValueOrEnd,
+  CommaOrEnd,
+}
+
+interface Frame {
+  readonly isArray: boolean;
+  readonly path: string;
+  readonly obj: JsonObject | null;
+  readonly onElement: ElementHandler | undefined;
+  state: Expect;
+  key: string;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+const DEFAULT_MAX_VALUE = 256 * 1024 * 1024;
+
+export class JsonStreamReader {
+  private buf = "";
+  private pos = 0;
+  /** Absolute character offset of buf[0] in the whole input. */
+  private base = 0;
+  /** Bytes of a UTF-8 character split across two chunks. */
+  private partial: Buffer | null = null;
+  private readonly stack: Frame[] = [];
+  private readonly parents: JsonObject[] = [];
+  private readonly open: Set<string>;
+  private readonly maxValue: number;
+  private started = false;
+  private done = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly spec: JsonStreamSpec,
+  ) {
+    this.maxValue = spec.maxValueBytes ?? DEFAULT_MAX_VALUE;
+    // Every prefix of a named path is walked rather than cut out whole.
+    this.open = new Set<string>();
+    for (const p of [...Object.keys(spec.elements), ...Object.keys(spec.onClose ?? {})]) {
+      const parts = p === "" ? [] : p.split(".");
+      for (let i = 0; i <= parts.length; i++) this.open.add(parts.slice(0, i).join("."));
+    }
+  }
+
+  /** Characters consumed so far. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Feed the next chunk. Handlers run synchronously inside this call. */
+  push(chunk: Uint8Array): void {
+    let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.partial) {
+      bytes = Buffer.concat([this.partial, bytes]);
+      this.partial = null;
+    }
+    const cut = completeUtf8Length(bytes);
+    if (cut < bytes.length) this.partial = Buffer.from(bytes.subarray(cut));
+    // Buffer#toString is a native decoder several times faster than a streaming TextDecoder.
+    this.append(bytes.toString("utf8", 0, cut));
+    this.run(false);
+  }
+
+  /** Signal the end of input; throws if the document is incomplete. */
+  end(): void {
+    if (this.partial) this.append(this.partial.toString("utf8"));
+    this.partial = null;
+    this.run(true);
+    this.skipWs();
+    if (!this.started) throw this.error("the file is empty", this.offset);
+    if (!this.done) throw this.error("unexpected end of input (the file is truncated)", this.base + this.buf.length);
+    if (this.pos < this.buf.length) throw this.error("unexpected data after the end of the JSON document", this.offset);
+  }
+
+  private append(text: string): void {
+    const rest = this.buf.length - this.pos;
+    if (rest > this.maxValue) throw this.error(`a single value is larger than ${this.maxValue} characters`, this.offset);
+    this.base += this.pos;
+    this.buf = rest > 0 ? this.buf.slice(this.pos) + text : text;
+    this.pos = 0;
+  }
+
+  private run(final: boolean): void {
+    const buf = this.buf;
+    for (;;) {
+      this.skipWs();
+      if (this.pos >= buf.length) return;
+      if (this.done) return; // trailing bytes are reported by end()
+      const c = buf.charCodeAt(this.pos);
+      const top = this.stack[this.stack.length - 1];
+      if (top === undefined) {
+        if (c !== OPEN_BRACE && c !== OPEN_BRACKET) {
+          throw this.error("expected a JSON object or array at the start of the file", this.offset);
+        }
+        this.started = true;
+        this.pushFrame(c === OPEN_BRACKET, "", null, "");
+        this.pos++;
+        continue;
+      }
+      switch (top.state) {
+        case Expect.KeyOrEnd:
+        case Expect.Key: {
+          if (c === CLOSE_BRACE && top.state === Expect.KeyOrEnd) {
+            this.pos++;
+            this.closeFrame();
+            continue;
+          }
+          if (c !== QUOTE) throw this.error("expected a property name in double quotes", this.offset);
+          const end = stringEnd(buf, this.pos + 1);
+          if (end < 0) return this.needMore(final);
+          top.key = this.parseSlice(this.pos, end) as string;
+          this.pos = end;
+          top.state = Expect.Colon;
+          continue;
+        }
+        case Expect.Colon:
+          if (c !== COLON) throw this.error("expected ':' after a property name", this.offset);
+          this.pos++;
+          top.state = Expect.Value;
+          continue;
+        case Expect.Value:
+        case Expect.ValueOrEnd: {
+          if (top.isArray && c === CLOSE_BRACKET && top.state === Expect.ValueOrEnd) {
+            this.pos++;
+            this.closeFrame();
+            continue;
+          }
+          const childPath = top.isArray ? (top.path === "" ? "*" : top.path + ".*") : join(top.path, top.key);
+          if ((c === OPEN_BRACE || c === OPEN_BRACKET) && this.open.has(childPath)) {
+            const isArray = c === OPEN_BRACKET;
+            let obj: JsonObject | null = null;
+            if (!isArray) {
+              obj = {};
+              if (!top.isArray && top.obj) top.obj[top.key] = obj;
+            }
+            top.state = Expect.CommaOrEnd;
+            this.pushFrame(isArray, childPath, obj, "");
+            this.pos++;
+            continue;
+          }
+          const end = valueEnd(buf, this.pos, final);
+          if (end === -2) throw this.error("unexpected character", this.offset);
+          if (end < 0) return this.needMore(final);
+          const value = this.parseSlice(this.pos, end);
+          this.pos = end;
+          top.state = Expect.CommaOrEnd;
+          if (top.isArray) top.onElement?.(value, this.parents);
+          else if (top.obj) top.obj[top.key] = value;
+          continue;
+        }
+        case Expect.CommaOrEnd:
+          if (c === COMMA) {
+            this.pos++;
+            top.state = top.isArray ? Expect.Value : Expect.Key;
+            continue;
+          }
+          if ((top.isArray && c === CLOSE_BRACKET) || (!top.isArray && c === CLOSE_BRACE)) {
+            this.pos++;
+            this.closeFrame();
+            continue;
+          }
+          throw this.error(top.isArray ? "expected ',' or ']'" : "expected ',' or '}'", this.offset);
+      }
+    }
+  }
+
+  private pushFrame(isArray: boolean, path: string, obj: JsonObject | null, key: string): void {
+    const o = isArray ? null : (obj ?? {});
+    this.stack.push({
+      isArray,
+      path,
+      obj: o,
+      onElement: isArray ? this.spec.elements[path] : undefined,
+      state: isArray ? Expect.ValueOrEnd : Expect.KeyOrEnd,
+      key,
+    });
+    if (o) this.parents.push(o);
+  }
+
+  private closeFrame(): void {
+    const frame = this.stack.pop()!;
+    if (frame.obj) {
+      this.parents.pop();
+      this.spec.onClose?.[frame.path]?.(frame.obj, this.parents);
+      const parent = this.stack[this.stack.length - 1];
+      // An object walked as an array element is handed over like any other element.
+      if (parent?.isArray) parent.onElement?.(frame.obj, this.parents);
+    }
+    if (this.stack.length === 0) this.done = true;
+  }
+
+  private skipWs(): void {
+    const buf = this.buf;
+    let p = this.pos;
+    while (p < buf.length) {
+      const c = buf.charCodeAt(p);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+      p++;
+    }
+    this.pos = p;
+  }
+
+  private needMore(final: boolean): void {
+    if (final) throw this.error("unexpected end of input (the file is truncated)", this.base + this.buf.length);
+    if (this.buf.length - this.pos > this.maxValue) {
+      throw this.error(`a single value is larger than ${this.maxValue} characters`, this.offset);
+    }
+  }
+
+  private parseSlice(start: number, end: number): unknown {
+    try {
+      return JSON.parse(this.buf.slice(start, end)) as unknown;
+    } catch (e) {
+      const m = /position (\d+)/.exec(e instanceof Error ? e.message : "");
+      const at = m ? Number(m[1]) : 0;
+      const reason = e instanceof Error ? e.message.replace(/ in JSON at position \d+.*$/s, "") : "invalid JSON";
+      throw this.error(`invalid JSON (${reason})`, this.base + start + at);
+    }
+  }
+
+  private error(message: string, offset: number): DetenteError {
+    return new DetenteError("INVALID_INPUT", `${this.file}: ${message} at character ${offset + 1}`, {
+      file: this.file,
+      charOffset: offset,
+      reason: message,
+    });
+  }
+}
+
+function join(path: string, key: string): string {
+  return path === "" ? key : path + "." + key;
+}
+
+/** Index just past the closing quote of the string whose body starts at `p`, or -1 if incomplete. */
+/** Index just past the closing quote of the string whose body starts at `p`, or -1 if incomplete. */
+function stringEnd(buf: string, p: number): number {
+  for (;;) {
+    // String#indexOf is a vectorised native scan; escaped quotes are rare, so look for them only on a hit.
+    const q = buf.indexOf('"', p);
+    if (q < 0) return -1;
+    let k = q - 1;
+    while (k >= p && buf.charCodeAt(k) === BACKSLASH) k--;
+    if (((q - 1 - k) & 1) === 0) return q + 1;
+    p = q + 1;
+  }
+}
+
+/**
+ * Index just past the JSON value starting at `p`, -1 when the text ends first, -2 when `p` cannot start
+ * a value. Objects and arrays are matched by depth; strings are skipped whole so brackets inside them
+ * do not count. Validation is left to JSON.parse on the slice.
+ */
+function valueEnd(buf: string, p: number, final: boolean): number {
+  const len = buf.length;
+  const c = buf.charCodeAt(p);
+  if (c === QUOTE) return stringEnd(buf, p + 1);
+  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+    let depth = 0;
+    while (p < len) {
+      const b = buf.charCodeAt(p);
+      if (b === QUOTE) {
+        p = stringEnd(buf, p + 1);
+        if (p < 0) return -1;
+        continue;
+      }
+      if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+        depth++;
+      } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+        depth--;
+        if (depth === 0) return p + 1;
+      }
+      p++;
+    }
+    return -1;
+  }
+  // number, true, false, null: up to the next delimiter
+  if (!(c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e)) return -2;
+  while (p < len) {
+    const b = buf.charCodeAt(p);
+    if (b === COMMA || b === CLOSE_BRACE || b === CLOSE_BRACKET || b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
+      return p;
+    }
+    p++;
+  }
+  return final ? len : -1;
+}
+
+/** Length of the longest prefix of `b` that ends on a UTF-8 character boundary. */
+function completeUtf8Length(b: Buffer): number {
+  const n = b.length;
+  // Look back at most 3 bytes for the lead byte of a multi-byte sequence.
+  for (let i = n - 1; i >= 0 && i >= n - 4; i--) {
+    const c = b[i]!;
+    if (c < 0x80) return n; // ASCII: everything before is complete
+    if (c >= 0xc0) {
+      const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+      return n - i >= need ? n : i;
+    }
+  }
+  return n;
+}
