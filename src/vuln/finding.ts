@@ -13,7 +13,8 @@ export const SEVERITIES: readonly Severity[] = ["critical", "high", "medium", "l
  * Lifecycle of a finding. `open` until fixed; VEX statements from CycloneDX map `not_affected`,
  * `false_positive` and `under_investigation`; `fixed` is set by a full scan that no longer reports it.
  */
-export type FindingStatus = "open" | "fixed" | "not_affected" | "false_positive" | "under_investigation" | "accepted";
+export type FindingStatus =
+  "open" | "fixed" | "not_affected" | "false_positive" | "under_investigation" | "accepted";
 
 /** A CVSS vector with its base score, as the scanner or intel source gave it. */
 export interface Cvss {

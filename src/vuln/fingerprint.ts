@@ -6,7 +6,10 @@ import type { Finding } from "./finding.js";
  * component, version, asset and location. Two scanners reporting CVE-2023-0286 in openssl 3.0.7 of the
  * same image give the same identity.
  */
-export type FindingIdentity = Pick<Finding, "vulnId" | "component" | "version" | "assetKey" | "location" | "ecosystem">;
+export type FindingIdentity = Pick<
+  Finding,
+  "vulnId" | "component" | "version" | "assetKey" | "location" | "ecosystem"
+>;
 
 const SEP = "\u001f";
 
@@ -18,7 +21,17 @@ const SEP = "\u001f";
  * @example identityKey(f) // "CVE-2023-0286\u001fopenssl\u001f3.0.7-r0\u001fregistry/app:1.2\u001f"
  */
 export function identityKey(f: FindingIdentity): string {
-  return f.vulnId + SEP + componentKey(f.component, f.ecosystem) + SEP + f.version + SEP + f.assetKey + SEP + f.location;
+  return (
+    f.vulnId +
+    SEP +
+    componentKey(f.component, f.ecosystem) +
+    SEP +
+    f.version +
+    SEP +
+    f.assetKey +
+    SEP +
+    f.location
+  );
 }
 
 /** Component name as identity sees it. */

@@ -18,5 +18,8 @@ export function detectFormat(head: string, name: string): ReportFormat {
   const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
   for (const format of FORMATS) if (format.detect(text)) return format;
   const supported = FORMATS.map((f) => `  ${f.id.padEnd(12)} ${f.label}`).join("\n");
-  throw new DetenteError("UNKNOWN_FORMAT", `${name}: not a report format detente recognises. Supported formats:\n${supported}`);
+  throw new DetenteError(
+    "UNKNOWN_FORMAT",
+    `${name}: not a report format detente recognises. Supported formats:\n${supported}`,
+  );
 }

@@ -97,7 +97,9 @@ export class JsonStreamReader {
 
   /** Feed the next chunk. Handlers run synchronously inside this call. */
   push(chunk: Uint8Array): void {
-    let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let bytes = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.partial) {
       bytes = Buffer.concat([this.partial, bytes]);
       this.partial = null;
@@ -116,13 +118,16 @@ export class JsonStreamReader {
     this.run(true);
     this.skipWs();
     if (!this.started) throw this.error("the file is empty", this.offset);
-    if (!this.done) throw this.error("unexpected end of input (the file is truncated)", this.base + this.buf.length);
-    if (this.pos < this.buf.length) throw this.error("unexpected data after the end of the JSON document", this.offset);
+    if (!this.done)
+      throw this.error("unexpected end of input (the file is truncated)", this.base + this.buf.length);
+    if (this.pos < this.buf.length)
+      throw this.error("unexpected data after the end of the JSON document", this.offset);
   }
 
   private append(text: string): void {
     const rest = this.buf.length - this.pos;
-    if (rest > this.maxValue) throw this.error(`a single value is larger than ${this.maxValue} characters`, this.offset);
+    if (rest > this.maxValue)
+      throw this.error(`a single value is larger than ${this.maxValue} characters`, this.offset);
     this.base += this.pos;
     this.buf = rest > 0 ? this.buf.slice(this.pos) + text : text;
     this.pos = 0;
@@ -155,7 +160,10 @@ export class JsonStreamReader {
           }
           if (c !== QUOTE) throw this.error("expected a property name in double quotes", this.offset);
           const end = stringEnd(buf, this.pos + 1);
-          if (end < 0) return this.needMore(final);
+          if (end < 0) {
+            this.needMore(final);
+            return;
+          }
           top.key = this.parseSlice(this.pos, end) as string;
           this.pos = end;
           top.state = Expect.Colon;
@@ -188,7 +196,10 @@ export class JsonStreamReader {
           }
           const end = valueEnd(buf, this.pos, final);
           if (end === -2) throw this.error("unexpected character", this.offset);
-          if (end < 0) return this.needMore(final);
+          if (end < 0) {
+            this.needMore(final);
+            return;
+          }
           const value = this.parseSlice(this.pos, end);
           this.pos = end;
           top.state = Expect.CommaOrEnd;
@@ -249,7 +260,8 @@ export class JsonStreamReader {
   }
 
   private needMore(final: boolean): void {
-    if (final) throw this.error("unexpected end of input (the file is truncated)", this.base + this.buf.length);
+    if (final)
+      throw this.error("unexpected end of input (the file is truncated)", this.base + this.buf.length);
     if (this.buf.length - this.pos > this.maxValue) {
       throw this.error(`a single value is larger than ${this.maxValue} characters`, this.offset);
     }
@@ -261,7 +273,8 @@ export class JsonStreamReader {
     } catch (e) {
       const m = /position (\d+)/.exec(e instanceof Error ? e.message : "");
       const at = m ? Number(m[1]) : 0;
-      const reason = e instanceof Error ? e.message.replace(/ in JSON at position \d+.*$/s, "") : "invalid JSON";
+      const reason =
+        e instanceof Error ? e.message.replace(/ in JSON at position \d+.*$/s, "") : "invalid JSON";
       throw this.error(`invalid JSON (${reason})`, this.base + start + at);
     }
   }
@@ -325,7 +338,15 @@ function valueEnd(buf: string, p: number, final: boolean): number {
   if (!(c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e)) return -2;
   while (p < len) {
     const b = buf.charCodeAt(p);
-    if (b === COMMA || b === CLOSE_BRACE || b === CLOSE_BRACKET || b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
+    if (
+      b === COMMA ||
+      b === CLOSE_BRACE ||
+      b === CLOSE_BRACKET ||
+      b === 0x20 ||
+      b === 0x0a ||
+      b === 0x0d ||
+      b === 0x09
+    ) {
       return p;
     }
     p++;

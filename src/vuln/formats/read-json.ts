@@ -39,7 +39,7 @@ export async function* readJsonFindings(
   for (const path of format.contextPaths ?? []) {
     onClose[path] = (obj) => {
       // Retry what waited for this object, now that all its fields are known.
-      for (let i = 0; i < deferred.length; ) {
+      for (let i = 0; i < deferred.length;) {
         const d = deferred[i]!;
         if (d.parents.includes(obj as JsonObject)) {
           deferred.splice(i, 1);
@@ -58,6 +58,7 @@ export async function* readJsonFindings(
     }
   }
   reader.end();
-  for (const d of deferred) for (const f of format.elements[d.path]!(d.value, d.parents, complete)) batch.push(f);
+  for (const d of deferred)
+    for (const f of format.elements[d.path]!(d.value, d.parents, complete)) batch.push(f);
   if (batch.length > 0) yield batch;
 }

@@ -46,7 +46,10 @@ export async function openReport(path: string, options: OpenReportOptions = {}):
       size = s.size;
     } catch (e) {
       if (e instanceof DetenteError) throw e;
-      throw new DetenteError("INVALID_INPUT", `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new DetenteError(
+        "INVALID_INPUT",
+        `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+      );
     }
   }
   const stream = isStdin ? process.stdin : createReadStream(path, { highWaterMark: CHUNK_BYTES });

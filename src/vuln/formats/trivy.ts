@@ -1,5 +1,5 @@
 import { canonicalId, normalizeSeverity, type Cvss, type Finding } from "../finding.js";
-import { arr, ecosystemOfPurl, normalizeEcosystem, normalizeLocation, num, obj, str, strs } from "./fields.js";
+import { ecosystemOfPurl, normalizeEcosystem, normalizeLocation, num, obj, str, strs } from "./fields.js";
 import type { JsonObject } from "./json-stream.js";
 import type { JsonFormat, ReadOptions } from "./types.js";
 

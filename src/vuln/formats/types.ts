@@ -21,7 +21,11 @@ export interface ReadOptions {
  * Turns one element of a streamed JSON array into findings. Pure: it sees only the element, the objects
  * that enclose it (root first, holding the fields read so far) and the read options.
  */
-export type JsonElementHandler = (value: unknown, parents: readonly JsonObject[], options: ReadOptions) => Finding[];
+export type JsonElementHandler = (
+  value: unknown,
+  parents: readonly JsonObject[],
+  options: ReadOptions,
+) => Finding[];
 
 /** A JSON report format: which arrays to stream and how each element becomes findings. */
 export interface JsonFormat {

@@ -6,7 +6,12 @@ export const CISA_OUTCOMES: readonly CisaOutcome[] = ["track", "track*", "attend
 
 /** Outcomes of the SSVC deployer (patch-applier) tree, in increasing urgency. */
 export type DeployerOutcome = "defer" | "scheduled" | "out-of-cycle" | "immediate";
-export const DEPLOYER_OUTCOMES: readonly DeployerOutcome[] = ["defer", "scheduled", "out-of-cycle", "immediate"];
+export const DEPLOYER_OUTCOMES: readonly DeployerOutcome[] = [
+  "defer",
+  "scheduled",
+  "out-of-cycle",
+  "immediate",
+];
 
 export type MissionWellbeing = "low" | "medium" | "high";
 export type SystemExposure = "small" | "controlled" | "open";
