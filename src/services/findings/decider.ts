@@ -1,0 +1,19 @@
+import type { Finding } from "../../vuln/finding.js";
+import type { Decision } from "../../vuln/triage/types.js";
+
+/** A finding with its decision and the business context the store keeps beside it. */
+export interface DecidedFinding {
+  readonly finding: Finding;
+  readonly decision: Decision;
+  readonly owner: string;
+  readonly assetMatched: boolean;
+  readonly fingerprint: string;
+}
+
+/**
+ * Decides findings with everything the decision needs already bound: intel, asset inventory, policy and
+ * `now`. The import and the stateless triage both take one, so they decide alike.
+ */
+export interface FindingDecider {
+  decide(finding: Finding, firstSeen: Date): Omit<DecidedFinding, "fingerprint">;
+}

@@ -1,0 +1,142 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { DetenteError } from "../errors.js";
+import { packageRoot } from "../paths.js";
+import * as schema from "./schema/index.js";
+
+/** The database as the rest of detente sees it: one pg-core Drizzle database, whichever engine is behind. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Store {
+  readonly db: Db;
+  readonly kind: "pglite" | "postgres";
+  /** Where the data lives, for messages (a directory, or the URL without its password). */
+  readonly location: string;
+  /**
+   * Raw parameterized SQL on the underlying driver, for bulk statements Drizzle's builder cannot express
+   * (array parameters to `unnest`, COPY). Inside `transaction`, use the `query` it hands you instead.
+   */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Run `fn` in one transaction on one connection: all of it lands, or none. */
+  transaction<T>(fn: (tx: RawTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A transaction's raw query function. */
+export interface RawTx {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface OpenStoreOptions {
+  /** PostgreSQL connection string; when absent, the embedded PGlite database under `home` is used. */
+  readonly databaseUrl?: string | undefined;
+  /** detente's home directory (DETENTE_HOME, default ./.detente). */
+  readonly home: string;
+  /** Pool size for PostgreSQL. */
+  readonly poolSize?: number;
+}
+
+/** Arbitrary key for pg_advisory_lock so that servers starting together migrate one at a time. */
+const MIGRATION_LOCK = 0x6465_7465;
+
+/**
+ * Open the store and bring its schema up to date. PGlite by default (zero set-up, data under
+ * `home/db`), PostgreSQL when a URL is given; migrations run on open, serialized across processes.
+ *
+ * @example
+ * const store = await openStore({ home: ".detente" });
+ * try { ... } finally { await store.close(); }
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const migrationsFolder = join(packageRoot(), "drizzle");
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    pool.on("error", () => {
+      // An idle client lost its connection; the pool replaces it. Nothing to log that could hold secrets.
+    });
+    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    try {
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+        await migratePg(drizzlePg(client, { schema }), { migrationsFolder });
+      } finally {
+        await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => undefined);
+        client.release();
+      }
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw new DetenteError("UPSTREAM", `cannot open PostgreSQL at ${redactUrl(options.databaseUrl)}: ${pgMessage(e)}`);
+    }
+    return {
+      db,
+      kind: "postgres",
+      location: redactUrl(options.databaseUrl),
+      query: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
+      transaction: async <T>(fn: (tx: RawTx) => Promise<T>) => {
+        const client = await pool.connect();
+        try {
+          await client.query("BEGIN");
+          const result = await fn({
+            query: async <R>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[],
+          });
+          await client.query("COMMIT");
+          return result;
+        } catch (e) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw e;
+        } finally {
+          client.release();
+        }
+      },
+      close: () => pool.end(),
+    };
+  }
+
+  const dir = join(options.home, "db");
+  await mkdir(dir, { recursive: true });
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dir);
+  } catch (e) {
+    throw new DetenteError("UPSTREAM", `cannot open the embedded database in ${dir}: ${pgMessage(e)}`);
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
+  return {
+    db,
+    kind: "pglite",
+    location: dir,
+    query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
+    transaction: <T>(fn: (tx: RawTx) => Promise<T>) =>
+      client.transaction(async (tx) =>
+        fn({ query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows }),
+      ),
+    close: () => client.close(),
+  };
+}
+
+/** A connection string without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable DATABASE_URL)";
+  }
+}
+
+function pgMessage(e: unknown): string {
+  // Driver messages name hosts and errors, never passwords; still keep only the first line.
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split("\n")[0] ?? m;
+}
+

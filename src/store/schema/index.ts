@@ -1,0 +1,2 @@
+export * from "./vuln.js";
+export * from "./intel.js";
