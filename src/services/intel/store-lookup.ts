@@ -1,0 +1,95 @@
+import type { Store } from "../../store/open.js";
+import type { IntelLookup, IntelRecord } from "../../vuln/intel/types.js";
+
+/** An IntelLookup backed by the store: `prefetch` the CVEs of a batch, then `get` synchronously. */
+export interface PrefetchingIntel extends IntelLookup {
+  prefetch(cves: Iterable<string>): Promise<void>;
+}
+
+interface Row {
+  cve: string;
+  kind: "kev" | "epss" | "cvss" | "ssvc";
+  a: string | null;
+  b: string | null;
+  c: string | null;
+  d: string | null;
+  e: string | null;
+  f: string | null;
+  g: boolean | null;
+}
+
+const EMPTY: IntelRecord = {};
+
+/**
+ * Look intel up from the store's tables, one query per batch of CVEs, with an in-memory cache of what was
+ * already asked (bounded: the cache is cleared past `maxCached` entries).
+ *
+ * @example
+ * const intel = storeIntel(store);
+ * await intel.prefetch(batch.map((f) => f.vulnId));
+ * intel.get("CVE-2024-3094")?.kev?.dueDate
+ */
+export function storeIntel(store: Store, maxCached = 500_000): PrefetchingIntel {
+  const cache = new Map<string, IntelRecord>();
+  return {
+    get: (cve) => cache.get(cve),
+    async prefetch(cves) {
+      const missing = new Set<string>();
+      for (const c of cves) if (c.startsWith("CVE-") && !cache.has(c)) missing.add(c);
+      if (missing.size === 0) return;
+      if (cache.size + missing.size > maxCached) cache.clear();
+      const list = [...missing];
+      const rows = await store.query<Row>(
+        `SELECT cve, 'kev' AS kind, vendor_project AS a, product AS b, name AS c, date_added::text AS d, due_date::text AS e, required_action AS f, ransomware AS g
+           FROM intel_kev WHERE cve = ANY($1::text[])
+         UNION ALL
+         SELECT cve, 'epss', score::text, percentile::text, NULL, NULL, NULL, NULL, NULL FROM intel_epss WHERE cve = ANY($1::text[])
+         UNION ALL
+         SELECT cve, 'cvss', cvss3_vector, cvss3_score::text, cvss4_vector, cvss4_score::text, source, NULL, NULL FROM intel_cvss WHERE cve = ANY($1::text[])
+         UNION ALL
+         SELECT cve, 'ssvc', exploitation, automatable, technical_impact, timestamp, NULL, NULL, NULL FROM intel_ssvc WHERE cve = ANY($1::text[])`,
+        [list],
+      );
+      const found = new Map<string, { -readonly [K in keyof IntelRecord]: IntelRecord[K] }>();
+      for (const r of rows) {
+        let rec = found.get(r.cve);
+        if (!rec) found.set(r.cve, (rec = {}));
+        switch (r.kind) {
+          case "kev":
+            rec.kev = {
+              cve: r.cve,
+              vendorProject: r.a ?? "",
+              product: r.b ?? "",
+              name: r.c ?? "",
+              dateAdded: r.d ?? "",
+              dueDate: r.e ?? "",
+              requiredAction: r.f ?? "",
+              ransomware: r.g === true,
+            };
+            break;
+          case "epss":
+            rec.epss = { score: Number(r.a), percentile: Number(r.b) };
+            break;
+          case "cvss":
+            rec.cvss = {
+              cve: r.cve,
+              cvss3: r.a && r.b ? { vector: r.a, score: Number(r.b) } : null,
+              cvss4: r.c && r.d ? { vector: r.c, score: Number(r.d) } : null,
+              source: r.e ?? "",
+            };
+            break;
+          case "ssvc":
+            rec.ssvc = {
+              cve: r.cve,
+              exploitation: r.a as "none" | "poc" | "active",
+              automatable: r.b as "yes" | "no",
+              technicalImpact: r.c as "partial" | "total",
+              timestamp: r.d ?? "",
+            };
+            break;
+        }
+      }
+      for (const c of list) cache.set(c, found.get(c) ?? EMPTY);
+    },
+  };
+}
