@@ -54,3 +54,41 @@ export interface IntelLookup {
 
 /** The intel sources detente knows. */
 export type IntelSource = "kev" | "epss" | "nvd" | "vulnrichment";
+
+/**
+ * What a loader learned about an intel file besides its entries: the version and date the publisher
+ * stamped on it, how many entries were read, and anything odd that did not stop the load.
+ *
+ * @example
+ * const meta: IntelMeta = { source: "kev", version: "2025.08.25", date: "2025-08-25T17:04:19.9796Z",
+ *   count: 1404, declaredCount: 1404, skipped: 0, warnings: [] };
+ */
+export interface IntelMeta {
+  readonly source: IntelSource;
+  /** KEV `catalogVersion`, EPSS `model_version`, NVD format `version`, vulnrichment CVE `dataVersion`; "" if unstated. */
+  readonly version: string;
+  /**
+   * When the publisher produced the data (ISO 8601): KEV `dateReleased`, EPSS `score_date`, NVD
+   * `timestamp`, vulnrichment the newest `cveMetadata.dateUpdated`; "" if unstated.
+   */
+  readonly date: string;
+  /** Entries yielded so far (for vulnrichment: SSVC assessments plus CVSS entries). */
+  readonly count: number;
+  /** How many entries the file says it has (KEV `count`, NVD `totalResults`), or null if it says nothing. */
+  readonly declaredCount: number | null;
+  /** Records read but not turned into entries (unknown SSVC values, CVEs without any CVSS, rejected CVEs). */
+  readonly skipped: number;
+  /** Problems that did not stop the load, at most a few dozen, each naming the file and the record. */
+  readonly warnings: readonly string[];
+}
+
+/** One batch of entries from an intel loader; which array it carries depends on the source. */
+export type IntelBatch =
+  | { readonly source: "kev"; readonly kev: readonly KevEntry[] }
+  | { readonly source: "epss"; readonly epss: readonly EpssEntry[] }
+  | { readonly source: "nvd"; readonly cvss: readonly CvssEntry[] }
+  | {
+      readonly source: "vulnrichment";
+      readonly ssvc: readonly VulnrichmentSsvc[];
+      readonly cvss: readonly CvssEntry[];
+    };
