@@ -61,4 +61,22 @@ export interface Decision {
   /** Due date (YYYY-MM-DD, UTC) from the policy's SLA for the outcome, capped at a KEV due date. */
   readonly dueDate: string;
   readonly reasons: readonly Reason[];
+  /**
+   * False for findings that are closed (fixed, not_affected, false_positive, accepted): they are decided,
+   * so reports can show them, but never escalated. `open` and `under_investigation` findings are.
+   */
+  readonly escalatable: boolean;
 }
+
+/*
+ * Additions by the triage core (src/vuln/triage). The types above are shared with the store and the CLI.
+ */
+
+/** CISA Mission Prevalence: how much the vulnerable component matters to mission essential functions. */
+export type MissionPrevalence = "minimal" | "support" | "essential";
+
+/** CISA Public Well-Being Impact: the harm exploitation could do to people. */
+export type PublicWellbeing = "minimal" | "material" | "irreversible";
+
+/** An escalation budget: a share of the escalatable findings, or a fixed number of them. */
+export type EscalationBudget = { readonly percent: number } | { readonly count: number };
