@@ -41,4 +41,46 @@ export interface Asset {
 export interface AssetContext {
   readonly asset: Asset;
   readonly matched: boolean;
+  /**
+   * The matcher that chose the asset (`{ kind: "key", value: asset.key }` for the asset's own key), so an
+   * explanation can say why a finding belongs to it; absent for the default context.
+   */
+  readonly matchedBy?: AssetMatcher | undefined;
+}
+
+/**
+ * What an inventory says about assets that do not say it themselves, and the context used for findings
+ * that match no asset at all.
+ */
+export interface AssetDefaults {
+  readonly owner: string;
+  readonly environment: string;
+  readonly criticality: Criticality;
+  readonly exposure: Exposure;
+  readonly dataClassification: string;
+  readonly sloTarget: number | null;
+}
+
+/** A loaded inventory: its assets in file order and its defaults. */
+export interface AssetInventory {
+  /** Display name of the file it was read from. */
+  readonly source: string;
+  readonly assets: readonly Asset[];
+  readonly defaults: AssetDefaults;
+}
+
+/** Counts from an asset matcher, for the import report ("412 findings on 7 unknown assets ..."). */
+export interface AssetMatchStats {
+  /** Calls to `match`, i.e. findings looked up. */
+  readonly lookups: number;
+  readonly matched: number;
+  readonly unmatched: number;
+  /** Lookups answered from the per-key cache. */
+  readonly cacheHits: number;
+  /** Distinct keys held in the cache now. */
+  readonly cachedKeys: number;
+  /** Distinct asset keys that matched no asset, in the order first seen (bounded; see below). */
+  readonly unmatchedKeys: readonly string[];
+  /** True when more distinct unmatched keys were seen than `unmatchedKeys` holds. */
+  readonly unmatchedKeysTruncated: boolean;
 }
