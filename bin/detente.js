@@ -5,8 +5,21 @@ import { fileURLToPath } from "node:url";
 
 const main = new URL("../dist/cli/main.js", import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
-  process.stderr.write("detente is not built yet: run `npm run build` in " + fileURLToPath(new URL("..", import.meta.url)) + "\n");
+  process.stderr.write(
+    "detente is not built yet: run `npm run build` in " +
+      fileURLToPath(new URL("..", import.meta.url)) +
+      "\n",
+  );
   process.exit(3);
 }
+let finished = false;
+process.on("exit", (code) => {
+  // A command whose work stalled (nothing left to wait on) must not look like a success.
+  if (!finished && code === 0) {
+    process.stderr.write("detente: internal error: the command stopped before it finished\n");
+    process.exitCode = 70;
+  }
+});
 const { run } = await import(main.href);
 process.exitCode = await run(process.argv);
+finished = true;

@@ -88,6 +88,12 @@ CREATE TABLE "imports" (
 	"unmatched" integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "settings" (
+	"key" text PRIMARY KEY NOT NULL,
+	"value" jsonb NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "intel_cvss" (
 	"cve" text PRIMARY KEY NOT NULL,
 	"cvss3_vector" text,
@@ -134,7 +140,7 @@ CREATE TABLE "intel_ssvc" (
 ALTER TABLE "finding_events" ADD CONSTRAINT "finding_events_finding_id_findings_id_fk" FOREIGN KEY ("finding_id") REFERENCES "public"."findings"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "finding_sources" ADD CONSTRAINT "finding_sources_finding_id_findings_id_fk" FOREIGN KEY ("finding_id") REFERENCES "public"."findings"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "finding_events_finding_idx" ON "finding_events" USING btree ("finding_id","at");--> statement-breakpoint
-CREATE INDEX "findings_queue_idx" ON "findings" USING btree ("status","outcome_rank" DESC NULLS LAST,"score" DESC NULLS LAST,"id");--> statement-breakpoint
+CREATE INDEX "findings_queue_idx" ON "findings" USING btree ("outcome_rank" DESC NULLS LAST,"score" DESC NULLS LAST,"id") WHERE "findings"."status" IN ('open', 'under_investigation');--> statement-breakpoint
 CREATE INDEX "findings_asset_idx" ON "findings" USING btree ("asset_key");--> statement-breakpoint
 CREATE INDEX "findings_vuln_idx" ON "findings" USING btree ("vuln_id");--> statement-breakpoint
 CREATE INDEX "findings_owner_idx" ON "findings" USING btree ("owner");

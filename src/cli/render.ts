@@ -50,7 +50,11 @@ const visibleLength = (s: string): number => s.replace(ANSI, "").length;
  *
  * @example table(["id", "outcome"], [["3f9a0c1d2e4b", "act"]])
  */
-export function table(headers: readonly string[], rows: readonly (readonly string[])[], maxWidth = 60): string {
+export function table(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  maxWidth = 60,
+): string {
   const cut = (s: string): string => (visibleLength(s) > maxWidth ? s.slice(0, maxWidth - 1) + "…" : s);
   const cells = rows.map((r) => r.map(cut));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => visibleLength(r[i] ?? ""))));
@@ -68,9 +72,15 @@ export interface Progress {
   stop(): void;
 }
 
-export function progressBar(label: string, total: number | undefined, unit: "bytes" | "items" = "bytes"): Progress {
-  if (!process.stderr.isTTY || process.env.DETENTE_NO_PROGRESS) return { update: () => undefined, stop: () => undefined };
-  const fmt = (v: number): string => (unit === "bytes" ? `${(v / 1048576).toFixed(1)} MB` : v.toLocaleString("en-US"));
+export function progressBar(
+  label: string,
+  total: number | undefined,
+  unit: "bytes" | "items" = "bytes",
+): Progress {
+  if (!process.stderr.isTTY || process.env.DETENTE_NO_PROGRESS)
+    return { update: () => undefined, stop: () => undefined };
+  const fmt = (v: number): string =>
+    unit === "bytes" ? `${(v / 1048576).toFixed(1)} MB` : v.toLocaleString("en-US");
   const bar = new SingleBar(
     {
       stream: process.stderr,

@@ -26,7 +26,8 @@ export async function loadConfig(path: string | undefined): Promise<Config> {
     text = await readFile(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (path === undefined && code === "ENOENT") return { source: "defaults", triage: parseTriagePolicy(undefined, "defaults") };
+    if (path === undefined && code === "ENOENT")
+      return { source: "defaults", triage: parseTriagePolicy(undefined, "defaults") };
     throw new DetenteError("INVALID_CONFIG", `${file}: cannot read (${code ?? "error"})`);
   }
   return parseConfig(text, file);
@@ -39,11 +40,17 @@ export function parseConfig(text: string, file: string): Config {
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const pos = lineCounter.linePos(err.pos[0]);
-    throw new DetenteError("INVALID_CONFIG", `${file}: line ${pos.line}: ${err.message.split("\n")[0] ?? "invalid YAML"}`);
+    throw new DetenteError(
+      "INVALID_CONFIG",
+      `${file}: line ${pos.line}: ${err.message.split("\n")[0] ?? "invalid YAML"}`,
+    );
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
   if (raw !== null && raw !== undefined && (typeof raw !== "object" || Array.isArray(raw))) {
-    throw new DetenteError("INVALID_CONFIG", `${file}: expected a mapping with sections ${SECTIONS.join(", ")}`);
+    throw new DetenteError(
+      "INVALID_CONFIG",
+      `${file}: expected a mapping with sections ${SECTIONS.join(", ")}`,
+    );
   }
   const top = (raw ?? {}) as Record<string, unknown>;
   const unknown = Object.keys(top).filter((k) => !(SECTIONS as readonly string[]).includes(k));

@@ -73,7 +73,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       }
     } catch (e) {
       await pool.end().catch(() => undefined);
-      throw new DetenteError("UPSTREAM", `cannot open PostgreSQL at ${redactUrl(options.databaseUrl)}: ${pgMessage(e)}`);
+      throw new DetenteError(
+        "UPSTREAM",
+        `cannot open PostgreSQL at ${redactUrl(options.databaseUrl)}: ${pgMessage(e)}`,
+      );
     }
     return {
       db,
@@ -85,7 +88,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         try {
           await client.query("BEGIN");
           const result = await fn({
-            query: async <R>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[],
+            query: async <R>(text: string, params?: unknown[]) =>
+              (await client.query(text, params)).rows as R[],
           });
           await client.query("COMMIT");
           return result;
@@ -139,4 +143,3 @@ function pgMessage(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.split("\n")[0] ?? m;
 }
-

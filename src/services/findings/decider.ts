@@ -1,3 +1,4 @@
+import type { RawTx } from "../../store/open.js";
 import type { Finding } from "../../vuln/finding.js";
 import type { Decision } from "../../vuln/triage/types.js";
 
@@ -15,5 +16,10 @@ export interface DecidedFinding {
  * `now`. The import and the stateless triage both take one, so they decide alike.
  */
 export interface FindingDecider {
+  /**
+   * Fetch what deciding this batch needs (intel for its CVEs) before `decide` is called on it, on `db`
+   * when given (the caller's transaction).
+   */
+  prepare?(batch: readonly Finding[], db?: RawTx): Promise<void>;
   decide(finding: Finding, firstSeen: Date): Omit<DecidedFinding, "fingerprint">;
 }

@@ -51,7 +51,13 @@ interface Existing {
  * @example
  * const result = await importReport({ ctx: { store, now: new Date() }, input: { report, fullScan: false, decider } });
  */
-export async function importReport({ ctx, input }: { ctx: ImportContext; input: ImportInput }): Promise<ImportResult> {
+export async function importReport({
+  ctx,
+  input,
+}: {
+  ctx: ImportContext;
+  input: ImportInput;
+}): Promise<ImportResult> {
   const { store, now } = ctx;
   const { report, decider } = input;
   return store.transaction(async (tx) => {
@@ -67,6 +73,7 @@ export async function importReport({ ctx, input }: { ctx: ImportContext; input: 
     const counts = { read: 0, created: 0, updated: 0, reopened: 0, unmatched: 0 };
     let pending: Promise<unknown> = Promise.resolve();
     for await (const batch of report.findings) {
+      await decider.prepare?.(batch, tx);
       const keyed = batch.map((f) => ({ finding: f, fingerprint: fingerprint(f) }));
       const existing = await lookupExisting(
         tx,
@@ -85,8 +92,7 @@ export async function importReport({ ctx, input }: { ctx: ImportContext; input: 
         else if (old.status === "fixed" && finding.status === "open") {
           counts.reopened++;
           reopened.push(fp);
-        }
-        else counts.updated++;
+        } else counts.updated++;
       }
       counts.read += batch.length;
       // Let the database store this batch while the next one is parsed.
@@ -124,9 +130,12 @@ function mergeEvidence(f: Finding, old: Existing): Finding {
   return {
     ...f,
     epss,
-    knownExploited: f.knownExploited === true || old.scanner_kev === true ? true : (f.knownExploited ?? old.scanner_kev),
+    knownExploited:
+      f.knownExploited === true || old.scanner_kev === true ? true : (f.knownExploited ?? old.scanner_kev),
     exploitAvailable:
-      f.exploitAvailable === true || old.exploit_available === true ? true : (f.exploitAvailable ?? old.exploit_available),
+      f.exploitAvailable === true || old.exploit_available === true
+        ? true
+        : (f.exploitAvailable ?? old.exploit_available),
   };
 }
 
@@ -137,10 +146,15 @@ const UPDATABLE = STAGED_COLUMNS.filter((c) => !["fingerprint", "scanner", "rule
  * the same finding twice, the more urgent decision wins. Status: a finding accepted by exception stays
  * accepted; a finding a full scan had closed is reopened when reported again.
  */
-async function mergeStaged(tx: RawTx, importId: number, now: Date, reopened: readonly string[]): Promise<void> {
-  const cols = UPDATABLE.join(", ");
+async function mergeStaged(
+  tx: RawTx,
+  importId: number,
+  now: Date,
+  reopened: readonly string[],
+): Promise<void> {
+  const cols = UPDATABLE.map((c) => `"${c}"`).join(", ");
   const set = UPDATABLE.filter((c) => c !== "status")
-    .map((c) => `${c} = EXCLUDED.${c}`)
+    .map((c) => `"${c}" = EXCLUDED."${c}"`)
     .join(", ");
   await tx.query(
     `INSERT INTO findings (fingerprint, ${cols}, first_seen, last_seen, last_import_id, decided_at)

@@ -1,13 +1,15 @@
 import { z } from "zod";
 import { DetenteError } from "../../errors.js";
 import type { Store } from "../../store/open.js";
-import type { Reason } from "../../vuln/triage/types.js";
+import { outcomeRank } from "../../vuln/triage/score.js";
+import type { CisaOutcome, EscalationBudget } from "../../vuln/triage/types.js";
 
-/** An escalation budget: a share of open findings, or a fixed number. */
-export type Budget = { readonly percent: number } | { readonly count: number };
+type Budget = EscalationBudget;
 
 export const listFindingsInput = z.object({
-  status: z.enum(["open", "fixed", "not_affected", "false_positive", "under_investigation", "accepted", "any"]).default("open"),
+  status: z
+    .enum(["open", "fixed", "not_affected", "false_positive", "under_investigation", "accepted", "any"])
+    .default("open"),
   outcome: z.array(z.enum(["act", "attend", "track*", "track"])).optional(),
   owner: z.string().min(1).optional(),
   asset: z.string().min(1).optional(),
@@ -52,21 +54,32 @@ export interface ListFindingsResult {
   readonly actOverflow: number;
 }
 
+/** Statuses of findings that still need work: they count toward and fill the budget. */
+export const ESCALATABLE_STATUSES = ["open", "under_investigation"] as const;
+const ESCALATABLE_SQL = `status IN ('open', 'under_investigation')`;
+
 /**
- * How many of the open findings are escalated: the top `budget` of the order, and every Act even past it.
- * Escalation is computed from the order, never stored, so it cannot go stale when intel or assets change.
+ * How many findings are escalated: every Act, and the top of the queue at or above `from` up to the
+ * budget (a percentage is of the escalatable findings, rounded up), exactly as the triage core's
+ * `escalate` decides. Escalation is the first `cutoff` findings of the queue order, computed when asked
+ * and never stored, so it cannot go stale when intel or assets change.
  */
 export async function escalationCutoff(
   store: Store,
   budget: Budget,
+  from: CisaOutcome,
 ): Promise<{ open: number; acts: number; budgetCount: number; cutoff: number }> {
-  const [r] = await store.query<{ open: string; acts: string }>(
-    `SELECT count(*) AS open, count(*) FILTER (WHERE outcome = 'act') AS acts FROM findings WHERE status = 'open'`,
+  const [r] = await store.query<{ open: string; acts: string; eligible: string }>(
+    `SELECT count(*) AS open, count(*) FILTER (WHERE outcome = 'act') AS acts,
+            count(*) FILTER (WHERE outcome_rank >= $1) AS eligible
+       FROM findings WHERE ${ESCALATABLE_SQL}`,
+    [outcomeRank(from)],
   );
   const open = Number(r?.open ?? 0);
   const acts = Number(r?.acts ?? 0);
-  const budgetCount = "count" in budget ? Math.min(budget.count, open) : Math.ceil((open * budget.percent) / 100);
-  return { open, acts, budgetCount, cutoff: Math.max(budgetCount, acts) };
+  const eligible = Number(r?.eligible ?? 0);
+  const budgetCount = "count" in budget ? budget.count : Math.ceil((open * budget.percent) / 100);
+  return { open, acts, budgetCount, cutoff: Math.max(acts, Math.min(budgetCount, eligible)) };
 }
 
 /**
@@ -79,16 +92,19 @@ export async function listFindings({
   ctx,
   input,
 }: {
-  ctx: { store: Store; budget: Budget };
+  ctx: { store: Store; budget: Budget; escalateFrom: CisaOutcome };
   input: ListFindingsInput;
 }): Promise<ListFindingsResult> {
   const parsed = listFindingsInput.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DetenteError("INVALID_INPUT", `${issue?.path.join(".") || "input"}: ${issue?.message ?? "invalid"}`);
+    throw new DetenteError(
+      "INVALID_INPUT",
+      `${issue?.path.join(".") || "input"}: ${issue?.message ?? "invalid"}`,
+    );
   }
   const q = parsed.data;
-  const { open, acts, budgetCount, cutoff } = await escalationCutoff(ctx.store, ctx.budget);
+  const { open, acts, budgetCount, cutoff } = await escalationCutoff(ctx.store, ctx.budget, ctx.escalateFrom);
 
   const where: string[] = [];
   const params: unknown[] = [];
@@ -106,12 +122,12 @@ export async function listFindings({
   // The escalated set is the first `cutoff` open findings in queue order.
   params.push(cutoff);
   const cutoffParam = `$${params.length}`;
-  const ranked = `SELECT id FROM findings WHERE status = 'open' ORDER BY outcome_rank DESC, score DESC, id LIMIT ${cutoffParam}`;
+  const ranked = `SELECT id FROM findings WHERE ${ESCALATABLE_SQL} ORDER BY outcome_rank DESC, score DESC, id LIMIT ${cutoffParam}`;
   if (q.escalated === true) where.push(`f.id IN (${ranked})`);
   if (q.escalated === false) where.push(`f.id NOT IN (${ranked})`);
   params.push(q.limit);
 
-  const rows = await ctx.store.query<Record<string, unknown>>(
+  const rows = await ctx.store.query(
     `WITH esc AS (${ranked})
      SELECT f.id, f.fingerprint, f.vuln_id, f.component, f.version, f.fixed_versions, f.location, f.asset_key,
             f.owner, f.severity, f.status, f.outcome, f.deployer, f.score, f.due_date::text AS due_date,
@@ -128,7 +144,7 @@ export async function listFindings({
   return {
     rows: rows.map(toRow),
     open,
-    escalatedCount: Math.min(cutoff, open),
+    escalatedCount: cutoff,
     budgetCount,
     actOverflow: Math.max(0, acts - budgetCount),
   };
@@ -159,5 +175,3 @@ function toRow(r: Record<string, unknown>): FindingRow {
     topReason: typeof r.top_reason === "string" ? r.top_reason : "",
   };
 }
-
-export type { Reason };

@@ -15,7 +15,12 @@ export interface IntelLoadResult {
  * KEV and EPSS files are complete catalogs: loading one replaces the table. NVD pages and vulnrichment
  * records are partial: they update the CVEs they hold and leave the rest.
  */
-const REPLACES: Readonly<Record<IntelSource, boolean>> = { kev: true, epss: true, nvd: false, vulnrichment: false };
+const REPLACES: Readonly<Record<IntelSource, boolean>> = {
+  kev: true,
+  epss: true,
+  nvd: false,
+  vulnrichment: false,
+};
 
 /**
  * Load one intel file into the store in one transaction, so readers see the old data or the new, never
@@ -128,7 +133,7 @@ export interface IntelStatusRow {
 }
 
 export async function intelStatus({ ctx }: { ctx: { store: Store } }): Promise<IntelStatusRow[]> {
-  const rows = await ctx.store.query<Record<string, unknown>>(
+  const rows = await ctx.store.query(
     `SELECT source, version, source_date, rows, origin, loaded_at FROM intel_sources ORDER BY source`,
   );
   return rows.map((r) => ({

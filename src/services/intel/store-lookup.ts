@@ -1,9 +1,13 @@
-import type { Store } from "../../store/open.js";
+import type { RawTx } from "../../store/open.js";
 import type { IntelLookup, IntelRecord } from "../../vuln/intel/types.js";
 
-/** An IntelLookup backed by the store: `prefetch` the CVEs of a batch, then `get` synchronously. */
+/**
+ * An IntelLookup backed by the store: `prefetch` the CVEs of a batch, then `get` synchronously. Prefetch
+ * runs on the connection it is given, so that inside an import's transaction it uses that transaction
+ * (the embedded database has one connection; a second would wait for the first forever).
+ */
 export interface PrefetchingIntel extends IntelLookup {
-  prefetch(cves: Iterable<string>): Promise<void>;
+  prefetch(cves: Iterable<string>, db?: RawTx): Promise<void>;
 }
 
 interface Row {
@@ -29,17 +33,17 @@ const EMPTY: IntelRecord = {};
  * await intel.prefetch(batch.map((f) => f.vulnId));
  * intel.get("CVE-2024-3094")?.kev?.dueDate
  */
-export function storeIntel(store: Store, maxCached = 500_000): PrefetchingIntel {
+export function storeIntel(store: RawTx, maxCached = 500_000): PrefetchingIntel {
   const cache = new Map<string, IntelRecord>();
   return {
     get: (cve) => cache.get(cve),
-    async prefetch(cves) {
+    async prefetch(cves, db = store) {
       const missing = new Set<string>();
       for (const c of cves) if (c.startsWith("CVE-") && !cache.has(c)) missing.add(c);
       if (missing.size === 0) return;
       if (cache.size + missing.size > maxCached) cache.clear();
       const list = [...missing];
-      const rows = await store.query<Row>(
+      const rows = await db.query<Row>(
         `SELECT cve, 'kev' AS kind, vendor_project AS a, product AS b, name AS c, date_added::text AS d, due_date::text AS e, required_action AS f, ransomware AS g
            FROM intel_kev WHERE cve = ANY($1::text[])
          UNION ALL

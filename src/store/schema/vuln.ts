@@ -28,12 +28,18 @@ export const findings = pgTable(
     id: bigserial("id", { mode: "number" }).primaryKey(),
     fingerprint: text("fingerprint").notNull().unique(),
     vulnId: text("vuln_id").notNull(),
-    aliases: text("aliases").array().notNull().default(sql`'{}'::text[]`),
+    aliases: text("aliases")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     component: text("component").notNull(),
     version: text("version").notNull(),
     ecosystem: text("ecosystem").notNull(),
     purl: text("purl").notNull(),
-    fixedVersions: text("fixed_versions").array().notNull().default(sql`'{}'::text[]`),
+    fixedVersions: text("fixed_versions")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     location: text("location").notNull(),
     assetKey: text("asset_key").notNull(),
     severity: text("severity").notNull(),
@@ -42,7 +48,10 @@ export const findings = pgTable(
     cvss4Vector: text("cvss4_vector"),
     cvss4Score: real("cvss4_score"),
     title: text("title").notNull(),
-    references: text("references").array().notNull().default(sql`'{}'::text[]`),
+    references: text("references")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** Evidence carried by the reports themselves, merged across scanners. */
     scannerEpss: real("scanner_epss"),
     scannerEpssPercentile: real("scanner_epss_percentile"),
@@ -66,7 +75,10 @@ export const findings = pgTable(
     decidedAt: ts("decided_at").notNull(),
   },
   (t) => [
-    index("findings_queue_idx").on(t.status, t.outcomeRank.desc(), t.score.desc(), t.id),
+    // The escalation queue: open findings in decision order (see services/findings/list.ts).
+    index("findings_queue_idx")
+      .on(t.outcomeRank.desc(), t.score.desc(), t.id)
+      .where(sql`${t.status} IN ('open', 'under_investigation')`),
     index("findings_asset_idx").on(t.assetKey),
     index("findings_vuln_idx").on(t.vulnId),
     index("findings_owner_idx").on(t.owner),
@@ -132,7 +144,17 @@ export const assets = pgTable("assets", {
   exposure: text("exposure").notNull(),
   dataClassification: text("data_classification").notNull(),
   sloTarget: real("slo_target"),
-  tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+  tags: text("tags")
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
   matchers: jsonb("matchers").notNull(),
+  updatedAt: ts("updated_at").notNull(),
+});
+
+/** Small named settings kept with the data, such as the inventory's default asset context. */
+export const settings = pgTable("settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").notNull(),
   updatedAt: ts("updated_at").notNull(),
 });

@@ -74,6 +74,10 @@ export class JsonStreamReader {
   private readonly parents: JsonObject[] = [];
   private readonly open: Set<string>;
   private readonly maxValue: number;
+  /** Elements before this position of the buffer are cut out one by one (after a failed run guess). */
+  private exactUntil = 0;
+  private goodRuns = 0;
+  private failedRuns = 0;
   private started = false;
   private done = false;
 
@@ -131,6 +135,7 @@ export class JsonStreamReader {
     this.base += this.pos;
     this.buf = rest > 0 ? this.buf.slice(this.pos) + text : text;
     this.pos = 0;
+    if (this.exactUntil !== Number.MAX_SAFE_INTEGER) this.exactUntil = 0;
   }
 
   private run(final: boolean): void {
@@ -194,6 +199,8 @@ export class JsonStreamReader {
             this.pos++;
             continue;
           }
+          if (top.onElement && c === OPEN_BRACE && this.pos >= this.exactUntil && this.parseRun(top))
+            continue;
           const end = valueEnd(buf, this.pos, final);
           if (end === -2) throw this.error("unexpected character", this.offset);
           if (end < 0) {
@@ -221,6 +228,39 @@ export class JsonStreamReader {
           throw this.error(top.isArray ? "expected ',' or ']'" : "expected ',' or '}'", this.offset);
       }
     }
+  }
+
+  /**
+   * Parse a run of whole elements with one JSON.parse call. The run ends at the last `},{` in the buffer:
+   * JSON.parse("[" + run + "]") succeeds only when that cut really is between two elements of this array
+   * (a cut inside a string or a nested object leaves something unclosed), so a wrong guess costs one
+   * failed parse and the elements are then cut out one by one. This avoids scanning every byte in
+   * JavaScript before the native parser scans it again.
+   */
+  private parseRun(top: Frame): boolean {
+    const buf = this.buf;
+    const start = this.pos;
+    // The run ends where this array probably ends (`}]`), else at the last `},{` in the buffer.
+    const arrayEnd = firstArrayEnd(buf, start);
+    const cut = arrayEnd > 0 ? arrayEnd : lastElementBoundary(buf, start, buf.length);
+    if (cut <= start) return false;
+    let values: unknown[];
+    try {
+      values = JSON.parse("[" + buf.slice(start, cut) + "]") as unknown[];
+    } catch {
+      // Not a boundary of this array (or bad data, which the exact path then reports precisely). Formats
+      // whose elements hold arrays of objects fail this guess every time: stop guessing for them.
+      this.exactUntil = cut;
+      if (++this.failedRuns > 16 && this.failedRuns > this.goodRuns)
+        this.exactUntil = Number.MAX_SAFE_INTEGER;
+      return false;
+    }
+    this.goodRuns++;
+    const onElement = top.onElement!;
+    for (const v of values) onElement(v, this.parents);
+    this.pos = cut;
+    top.state = Expect.CommaOrEnd;
+    return true;
   }
 
   private pushFrame(isArray: boolean, path: string, obj: JsonObject | null, key: string): void {
@@ -352,6 +392,39 @@ function valueEnd(buf: string, p: number, final: boolean): number {
     p++;
   }
   return final ? len : -1;
+}
+
+/**
+ * Index just past the `}` of the last `}` `,` `{` sequence (whitespace allowed around the comma) in
+ * buf[start, end), or -1. Searching backwards with lastIndexOf keeps this linear in what it skips.
+ */
+function lastElementBoundary(buf: string, start: number, end: number): number {
+  let open = buf.lastIndexOf("{", end - 1);
+  for (let tries = 0; open > start && tries < 64; tries++) {
+    let k = open - 1;
+    while (k > start && isWs(buf.charCodeAt(k))) k--;
+    if (buf.charCodeAt(k) === COMMA) {
+      k--;
+      while (k > start && isWs(buf.charCodeAt(k))) k--;
+      if (buf.charCodeAt(k) === CLOSE_BRACE) return k + 1;
+    }
+    open = buf.lastIndexOf("{", open - 1);
+  }
+  return -1;
+}
+
+/** Index just past the first `}` that is followed (after whitespace) by `]`, from `start`; -1 if none. */
+function firstArrayEnd(buf: string, start: number): number {
+  for (let close = buf.indexOf("]", start); close > start; close = buf.indexOf("]", close + 1)) {
+    let k = close - 1;
+    while (k > start && isWs(buf.charCodeAt(k))) k--;
+    if (buf.charCodeAt(k) === CLOSE_BRACE) return k + 1;
+  }
+  return -1;
+}
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 /** Length of the longest prefix of `b` that ends on a UTF-8 character boundary. */

@@ -1,0 +1,37 @@
+import type { RawTx } from "../../store/open.js";
+import type { AssetMatcherService } from "../../vuln/assets/matcher.js";
+import type { Finding } from "../../vuln/finding.js";
+import type { IntelLookup } from "../../vuln/intel/types.js";
+import { decide } from "../../vuln/triage/decide.js";
+import type { TriagePolicy } from "../../vuln/triage/policy.js";
+import type { DecidedFinding, FindingDecider } from "./decider.js";
+
+/**
+ * Bind intel, the asset inventory, the policy and `now` into a FindingDecider, so the import, the
+ * stateless triage and re-decisions after an intel update all decide the same way.
+ *
+ * @example
+ * const decider = createDecider({ intel, assets: createAssetMatcher(inv.assets, inv.defaults), policy, now });
+ * decider.decide(finding, firstSeen).decision.outcome // "act"
+ */
+export function createDecider(options: {
+  readonly intel: IntelLookup & { prefetch?: (cves: Iterable<string>, db?: RawTx) => Promise<void> };
+  readonly assets: AssetMatcherService;
+  readonly policy: TriagePolicy;
+  readonly now: Date;
+}): FindingDecider {
+  const { intel, assets, policy, now } = options;
+  return {
+    async prepare(batch, db) {
+      await intel.prefetch?.(
+        batch.map((f) => f.vulnId),
+        db,
+      );
+    },
+    decide(finding: Finding, firstSeen: Date): Omit<DecidedFinding, "fingerprint"> {
+      const asset = assets.match(finding.assetKey);
+      const decision = decide({ finding, intel: intel.get(finding.vulnId), asset, policy, now, firstSeen });
+      return { finding, decision, owner: asset.asset.owner, assetMatched: asset.matched };
+    },
+  };
+}

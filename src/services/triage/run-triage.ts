@@ -1,0 +1,149 @@
+import type { AssetMatcherService } from "../../vuln/assets/matcher.js";
+import type { AssetContext } from "../../vuln/assets/types.js";
+import type { Finding } from "../../vuln/finding.js";
+import { openReport } from "../../vuln/formats/read.js";
+import type { IntelLookup } from "../../vuln/intel/types.js";
+import { assess } from "../../vuln/triage/assess.js";
+import { decide } from "../../vuln/triage/decide.js";
+import { escalateRanked, type EscalationResult } from "../../vuln/triage/escalate.js";
+import type { TriagePolicy } from "../../vuln/triage/policy.js";
+import { outcomeRank } from "../../vuln/triage/score.js";
+import type { CisaOutcome, Decision, EscalationBudget } from "../../vuln/triage/types.js";
+import { FindingCollector } from "./collect.js";
+
+/** One finding of a triage run with its full decision. */
+export interface TriagedFinding {
+  readonly finding: Finding;
+  readonly decision: Decision;
+  readonly asset: AssetContext;
+  readonly scanners: readonly string[];
+  readonly escalated: boolean;
+}
+
+export interface TriageReportInfo {
+  readonly name: string;
+  readonly format: string;
+  readonly findings: number;
+}
+
+/** Everything a stateless triage found, for the renderers. */
+export interface TriageResult {
+  readonly reports: readonly TriageReportInfo[];
+  /** Findings read, duplicates included, and distinct findings. */
+  readonly read: number;
+  readonly distinct: number;
+  /** Open findings by outcome, and closed ones (not affected, fixed, ...). */
+  readonly byOutcome: Readonly<Record<CisaOutcome, number>>;
+  readonly closed: number;
+  readonly escalation: EscalationResult;
+  /** The escalated findings with their decisions, most urgent first. */
+  readonly escalated: readonly TriagedFinding[];
+  /** Every finding, decided on demand in queue order (for `--all`); iterate once. */
+  readonly all: () => Iterable<TriagedFinding>;
+  readonly assetStats: ReturnType<AssetMatcherService["stats"]>;
+}
+
+export interface TriageInput {
+  readonly reports: readonly string[];
+  readonly budget: EscalationBudget;
+  readonly assetKey?: string | undefined;
+  readonly inputFormat?: string | undefined;
+  readonly onProgress?: (report: string, bytesRead: number, size: number | undefined) => void;
+}
+
+export interface TriageContext {
+  readonly intel: IntelLookup & { prefetch?: (cves: Iterable<string>) => Promise<void> };
+  readonly assets: AssetMatcherService;
+  readonly policy: TriagePolicy;
+  readonly now: Date;
+}
+
+/**
+ * Triage reports without a database, as a CI step does: read and de-duplicate every report, decide each
+ * finding, and escalate the top of the order within the budget (every Act included). Only the escalated
+ * findings get their full decision with reasons; the rest are ordered by the cheap assessment, so a
+ * million findings stay fast and small.
+ *
+ * @example
+ * const result = await runTriage({ ctx: { intel, assets, policy, now }, input: { reports: ["trivy.json"], budget: { percent: 5 } } });
+ * result.escalated[0]?.decision.reasons[0]?.text
+ */
+export async function runTriage({
+  ctx,
+  input,
+}: {
+  ctx: TriageContext;
+  input: TriageInput;
+}): Promise<TriageResult> {
+  const collector = new FindingCollector();
+  const reports: TriageReportInfo[] = [];
+  for (const path of input.reports) {
+    const report = await openReport(path, { format: input.inputFormat, assetKey: input.assetKey });
+    const before = collector.read;
+    for await (const batch of report.findings) {
+      for (const f of batch) collector.add(f);
+      input.onProgress?.(report.name, report.bytesRead(), report.size);
+    }
+    reports.push({ name: report.name, format: report.format.id, findings: collector.read - before });
+  }
+
+  const findings = collector.findings;
+  if (ctx.intel.prefetch) await ctx.intel.prefetch(new Set(findings.map((f) => f.vulnId)));
+
+  const n = findings.length;
+  const ranks = new Int8Array(n);
+  const scores = new Float32Array(n);
+  const byOutcome: Record<CisaOutcome, number> = { act: 0, attend: 0, "track*": 0, track: 0 };
+  let closed = 0;
+  for (let i = 0; i < n; i++) {
+    const finding = findings[i]!;
+    const a = assess({
+      finding,
+      intel: ctx.intel.get(finding.vulnId),
+      asset: ctx.assets.match(finding.assetKey),
+      policy: ctx.policy,
+      now: ctx.now,
+    });
+    scores[i] = a.score;
+    if (a.escalatable) {
+      ranks[i] = outcomeRank(a.outcome);
+      byOutcome[a.outcome]++;
+    } else {
+      ranks[i] = -1;
+      closed++;
+    }
+  }
+  const assetStats = ctx.assets.stats(); // before `full` below looks assets up again
+  const escalation = escalateRanked(ranks, scores, input.budget, { from: ctx.policy.escalateFrom });
+  const escalatedSet = new Set(escalation.escalated);
+
+  const full = (i: number): TriagedFinding => {
+    const finding = findings[i]!;
+    const asset = ctx.assets.match(finding.assetKey);
+    const decision = decide({
+      finding,
+      intel: ctx.intel.get(finding.vulnId),
+      asset,
+      policy: ctx.policy,
+      now: ctx.now,
+    });
+    return { finding, decision, asset, scanners: collector.scannersOf(i), escalated: escalatedSet.has(i) };
+  };
+
+  return {
+    reports,
+    read: collector.read,
+    distinct: n,
+    byOutcome,
+    closed,
+    escalation,
+    escalated: Array.from(escalation.escalated, full),
+    all: function* () {
+      const order = Array.from({ length: n }, (_, i) => i).sort(
+        (a, b) => ranks[b]! - ranks[a]! || scores[b]! - scores[a]! || a - b,
+      );
+      for (const i of order) yield full(i);
+    },
+    assetStats,
+  };
+}
