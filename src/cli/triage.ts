@@ -91,6 +91,7 @@ export function registerTriage(program: Command): void {
               budget,
               assetKey: opts.asset,
               inputFormat: opts.inputFormat,
+              keepAll: opts.all === true,
               onProgress: (_name, read, size) => {
                 bar.update(read, size);
               },

@@ -1,158 +1,162 @@
-import type { Cvss, Finding } from "../../vuln/finding.js";
-import { componentKey } from "../../vuln/fingerprint.js";
+import type { Finding } from "../../vuln/finding.js";
+import { IdentityTable } from "./identity-table.js";
+
+/** What the accumulator needs from a decision: the outcome rank (-1 when closed) and the score. */
+export interface Ranked {
+  readonly rank: number;
+  readonly score: number;
+}
+
+const KEV_TRUE = 1;
+const KEV_FALSE = 2;
+const EXPLOIT_TRUE = 4;
+const EXPLOIT_FALSE = 8;
 
 /**
- * Collects findings from any number of reports into one de-duplicated list, small enough in memory for a
- * million findings: strings repeat across findings (the same CVE, package, image), so each distinct
- * string, array and CVSS value is kept once and shared, and a vulnerability's title and references are
- * kept once per vulnerability. Two scanners reporting the same identity (see `vuln/fingerprint.ts`)
- * become one finding whose evidence is merged and whose sources are both listed.
+ * Accumulates findings from any number of reports for a stateless triage, in memory proportional to what
+ * can be escalated rather than to everything read. Every finding is ranked as it arrives; per distinct
+ * finding only its rank, score and the evidence reports carry (EPSS, exploit flags) stay in typed arrays,
+ * and the finding itself is kept only when its rank could be escalated (at or above `keepFrom`, or every
+ * finding with `keepAll`). Two scanners reporting one identity (see `vuln/fingerprint.ts`) become one
+ * finding: evidence accumulates and the finding is ranked again on the merged evidence.
  *
  * @example
- * const c = new FindingCollector();
- * for await (const batch of report.findings) for (const f of batch) c.add(f);
- * c.findings.length; // distinct findings
+ * const acc = new FindingAccumulator((f) => rankOf(f), 2, false);
+ * for await (const batch of report.findings) for (const f of batch) acc.add(f);
  */
-export class FindingCollector {
-  /** Distinct findings in first-seen order. */
-  readonly findings: Finding[] = [];
+export class FindingAccumulator {
   /** Findings read, duplicates included. */
   read = 0;
-  private readonly ids = new Map<string, number>();
-  private readonly strings: string[] = [];
-  private readonly byIdentity = new Map<string, number>();
-  private readonly arrays = new Map<string, readonly string[]>();
-  private readonly cvss = new Map<string, Cvss>();
-  private readonly vulnText = new Map<string, { title: string; references: string[] }>();
-  /** Scanners of findings reported by more than one, by index; absent means only `finding.scanner`. */
-  private readonly extraScanners = new Map<number, Set<string>>();
+  private readonly table = new IdentityTable();
+  private ranksArr = new Int8Array(1024);
+  private scoresArr = new Float32Array(1024);
+  private epss = new Float32Array(1024);
+  private percentile = new Float32Array(1024);
+  private flags = new Uint8Array(1024);
+  /** First scanner of each finding, as an index into `scannerNames` (a handful of distinct scanners). */
+  private firstScanner = new Uint16Array(1024);
+  private readonly scannerIds = new Map<string, number>();
+  private readonly scannerNames: string[] = [];
+  private readonly kept = new Map<number, Finding>();
+  private readonly scanners = new Map<number, Set<string>>();
+
+  constructor(
+    private readonly rank: (f: Finding) => Ranked,
+    private readonly keepFrom: number,
+    private readonly keepAll: boolean,
+  ) {}
+
+  /** Distinct findings. */
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** Outcome rank per distinct finding (-1 closed), and score; length `size`. */
+  get ranks(): Int8Array {
+    return this.ranksArr.subarray(0, this.size);
+  }
+
+  get scores(): Float32Array {
+    return this.scoresArr.subarray(0, this.size);
+  }
+
+  /** The kept finding at `index`, if it was kept. */
+  finding(index: number): Finding | undefined {
+    return this.kept.get(index);
+  }
+
+  /** Every scanner that reported the kept finding at `index`. */
+  scannersOf(index: number): string[] {
+    const set = this.scanners.get(index);
+    return set ? [...set].sort() : [];
+  }
 
   add(f: Finding): void {
     this.read++;
-    const vulnId = this.str(f.vulnId);
-    const component = this.str(f.component);
-    const version = this.str(f.version);
-    const assetKey = this.str(f.assetKey);
-    const location = this.str(f.location);
-    const key =
-      this.id(vulnId) +
-      "," +
-      this.id(componentKey(component, f.ecosystem)) +
-      "," +
-      this.id(version) +
-      "," +
-      this.id(assetKey) +
-      "," +
-      this.id(location);
-    const existing = this.byIdentity.get(key);
-    if (existing !== undefined) {
-      this.merge(existing, f);
+    const before = this.table.size;
+    const i = this.table.indexOf(f);
+    if (i === before) {
+      if (i === this.ranksArr.length) this.grow();
+      const r = this.rank(f);
+      this.ranksArr[i] = r.rank;
+      this.scoresArr[i] = r.score;
+      this.epss[i] = f.epss ? f.epss.score : NaN;
+      this.percentile[i] = f.epss ? f.epss.percentile : NaN;
+      this.flags[i] = flagsOf(f);
+      this.firstScanner[i] = this.scannerId(f.scanner);
+      if (this.keepAll || r.rank >= this.keepFrom) this.keep(i, f);
       return;
     }
-    let text = this.vulnText.get(vulnId);
-    if (!text) this.vulnText.set(vulnId, (text = { title: f.title, references: f.references }));
-    this.byIdentity.set(key, this.findings.length);
-    this.findings.push({
-      vulnId,
-      aliases: this.arr(f.aliases) as string[],
-      component,
-      version,
-      ecosystem: this.str(f.ecosystem),
-      purl: this.str(f.purl),
-      fixedVersions: this.arr(f.fixedVersions) as string[],
-      location,
-      assetKey,
-      scanner: this.str(f.scanner),
-      rule: this.str(f.rule),
-      severity: f.severity,
-      cvss3: this.cv(f.cvss3),
-      cvss4: this.cv(f.cvss4),
-      title: text.title || f.title,
-      references: text.references,
-      epss: f.epss,
-      knownExploited: f.knownExploited,
-      exploitAvailable: f.exploitAvailable,
-      scannerRisk: f.scannerRisk,
-      status: f.status,
-      statusDetail: this.str(f.statusDetail),
-    });
+    this.merge(i, f);
   }
 
-  /** Every scanner that reported finding `index`. */
-  scannersOf(index: number): string[] {
-    const f = this.findings[index];
-    if (!f) return [];
-    const extra = this.extraScanners.get(index);
-    return extra ? [...new Set([f.scanner, ...extra])].sort() : [f.scanner];
-  }
-
-  /** Findings that were reported more than once (by two scanners, or twice by one). */
-  get duplicates(): number {
-    return this.read - this.findings.length;
-  }
-
-  /** Evidence accumulates: the highest EPSS, any exploit flag, CVSS and fixes where one scanner had none. */
-  private merge(index: number, f: Finding): void {
-    const old = this.findings[index]!;
-    if (f.scanner !== old.scanner) {
-      let set = this.extraScanners.get(index);
-      if (!set) this.extraScanners.set(index, (set = new Set()));
-      set.add(this.str(f.scanner));
-    }
-    this.findings[index] = {
-      ...old,
-      epss: f.epss && (!old.epss || f.epss.score > old.epss.score) ? f.epss : old.epss,
-      knownExploited:
-        f.knownExploited === true || old.knownExploited === true
-          ? true
-          : (old.knownExploited ?? f.knownExploited),
-      exploitAvailable:
-        f.exploitAvailable === true || old.exploitAvailable === true
-          ? true
-          : (old.exploitAvailable ?? f.exploitAvailable),
-      cvss3: old.cvss3 ?? this.cv(f.cvss3),
-      cvss4: old.cvss4 ?? this.cv(f.cvss4),
-      fixedVersions:
-        old.fixedVersions.length > 0 ? old.fixedVersions : (this.arr(f.fixedVersions) as string[]),
-      severity: old.severity === "unknown" ? f.severity : old.severity,
-      title: old.title || f.title,
-      purl: old.purl || this.str(f.purl),
+  /** Evidence accumulates: the highest EPSS, any exploit flag; rank and score never go down. */
+  private merge(i: number, f: Finding): void {
+    const flags = this.flags[i]! | flagsOf(f);
+    const oldEpss = this.epss[i]!;
+    const epss =
+      !Number.isNaN(oldEpss) && (!f.epss || oldEpss > f.epss.score) ? { score: oldEpss, percentile: this.percentile[i]! } : f.epss;
+    const kept = this.kept.get(i);
+    const merged: Finding = {
+      ...(kept ?? f),
+      epss,
+      knownExploited: flags & KEV_TRUE ? true : flags & KEV_FALSE ? false : null,
+      exploitAvailable: flags & EXPLOIT_TRUE ? true : flags & EXPLOIT_FALSE ? false : null,
+      cvss3: kept?.cvss3 ?? f.cvss3,
+      cvss4: kept?.cvss4 ?? f.cvss4,
+      fixedVersions: kept && kept.fixedVersions.length > 0 ? kept.fixedVersions : f.fixedVersions,
+      severity: kept && kept.severity !== "unknown" ? kept.severity : f.severity,
+      title: kept?.title || f.title,
+      references: kept && kept.references.length > 0 ? kept.references : f.references,
     };
+    const r = this.rank(merged);
+    if (r.rank > this.ranksArr[i]! || (r.rank === this.ranksArr[i]! && r.score > this.scoresArr[i]!)) {
+      this.ranksArr[i] = r.rank;
+      this.scoresArr[i] = r.score;
+    }
+    this.epss[i] = epss ? epss.score : NaN;
+    this.percentile[i] = epss ? epss.percentile : NaN;
+    this.flags[i] = flags;
+    if (kept || this.keepAll || this.ranksArr[i]! >= this.keepFrom) this.keep(i, merged, f.scanner);
   }
 
-  private str(s: string): string {
-    const id = this.ids.get(s);
-    if (id !== undefined) return this.strings[id]!;
-    this.ids.set(s, this.strings.length);
-    this.strings.push(s);
-    return s;
+  private keep(i: number, f: Finding, alsoScanner?: string): void {
+    this.kept.set(i, f);
+    let set = this.scanners.get(i);
+    if (!set) this.scanners.set(i, (set = new Set([this.scannerNames[this.firstScanner[i]!]!])));
+    set.add(f.scanner);
+    if (alsoScanner) set.add(alsoScanner);
   }
 
-  private id(s: string): number {
-    let id = this.ids.get(s);
+  private scannerId(name: string): number {
+    let id = this.scannerIds.get(name);
     if (id === undefined) {
-      id = this.strings.length;
-      this.ids.set(s, id);
-      this.strings.push(s);
+      id = this.scannerNames.length;
+      this.scannerIds.set(name, id);
+      this.scannerNames.push(name);
     }
     return id;
   }
 
-  private arr(a: readonly string[]): readonly string[] {
-    if (a.length === 0) return EMPTY;
-    const key = a.join("\u001f");
-    let v = this.arrays.get(key);
-    if (!v) this.arrays.set(key, (v = a.map((s) => this.str(s))));
-    return v;
-  }
-
-  private cv(c: Cvss | null): Cvss | null {
-    if (!c) return null;
-    const key = c.vector + "|" + c.score;
-    let v = this.cvss.get(key);
-    if (!v) this.cvss.set(key, (v = c));
-    return v;
+  private grow(): void {
+    const n = this.ranksArr.length * 2;
+    this.ranksArr = resized(this.ranksArr, new Int8Array(n));
+    this.scoresArr = resized(this.scoresArr, new Float32Array(n));
+    this.epss = resized(this.epss, new Float32Array(n));
+    this.percentile = resized(this.percentile, new Float32Array(n));
+    this.flags = resized(this.flags, new Uint8Array(n));
+    this.firstScanner = resized(this.firstScanner, new Uint16Array(n));
   }
 }
 
-const EMPTY: readonly string[] = Object.freeze([]);
+function flagsOf(f: Finding): number {
+  return (
+    (f.knownExploited === true ? KEV_TRUE : f.knownExploited === false ? KEV_FALSE : 0) |
+    (f.exploitAvailable === true ? EXPLOIT_TRUE : f.exploitAvailable === false ? EXPLOIT_FALSE : 0)
+  );
+}
+
+function resized<T extends Int8Array | Uint8Array | Uint16Array | Float32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}

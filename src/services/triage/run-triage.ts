@@ -8,8 +8,8 @@ import { decide } from "../../vuln/triage/decide.js";
 import { escalateRanked, type EscalationResult } from "../../vuln/triage/escalate.js";
 import type { TriagePolicy } from "../../vuln/triage/policy.js";
 import { outcomeRank } from "../../vuln/triage/score.js";
-import type { CisaOutcome, Decision, EscalationBudget } from "../../vuln/triage/types.js";
-import { FindingCollector } from "./collect.js";
+import { CISA_OUTCOMES, type CisaOutcome, type Decision, type EscalationBudget } from "../../vuln/triage/types.js";
+import { FindingAccumulator, type Ranked } from "./collect.js";
 
 /** One finding of a triage run with its full decision. */
 export interface TriagedFinding {
@@ -38,7 +38,7 @@ export interface TriageResult {
   readonly escalation: EscalationResult;
   /** The escalated findings with their decisions, most urgent first. */
   readonly escalated: readonly TriagedFinding[];
-  /** Every finding, decided on demand in queue order (for `--all`); iterate once. */
+  /** Every finding, decided on demand in queue order; only with `keepAll`. */
   readonly all: () => Iterable<TriagedFinding>;
   readonly assetStats: ReturnType<AssetMatcherService["stats"]>;
 }
@@ -48,6 +48,8 @@ export interface TriageInput {
   readonly budget: EscalationBudget;
   readonly assetKey?: string | undefined;
   readonly inputFormat?: string | undefined;
+  /** Keep every finding for `all()` (memory grows with the reports); else only what can be escalated. */
+  readonly keepAll?: boolean | undefined;
   readonly onProgress?: (report: string, bytesRead: number, size: number | undefined) => void;
 }
 
@@ -61,84 +63,66 @@ export interface TriageContext {
 /**
  * Triage reports without a database, as a CI step does: read and de-duplicate every report, decide each
  * finding, and escalate the top of the order within the budget (every Act included). Only the escalated
- * findings get their full decision with reasons; the rest are ordered by the cheap assessment, so a
- * million findings stay fast and small.
+ * findings get their full decision with reasons; the rest are ranked by the cheap assessment and only
+ * their rank and score are kept, so a million findings stay fast and small.
  *
  * @example
  * const result = await runTriage({ ctx: { intel, assets, policy, now }, input: { reports: ["trivy.json"], budget: { percent: 5 } } });
  * result.escalated[0]?.decision.reasons[0]?.text
  */
-export async function runTriage({
-  ctx,
-  input,
-}: {
-  ctx: TriageContext;
-  input: TriageInput;
-}): Promise<TriageResult> {
-  const collector = new FindingCollector();
+export async function runTriage({ ctx, input }: { ctx: TriageContext; input: TriageInput }): Promise<TriageResult> {
+  const { intel, assets, policy, now } = ctx;
+  const rankOf = (finding: Finding): Ranked => {
+    const a = assess({ finding, intel: intel.get(finding.vulnId), asset: assets.match(finding.assetKey), policy, now });
+    return { rank: a.escalatable ? outcomeRank(a.outcome) : -1, score: a.score };
+  };
+  const fromRank = outcomeRank(policy.escalateFrom);
+  // Acts are escalated past any budget, so they are kept whatever `escalateFrom` says.
+  const acc = new FindingAccumulator(rankOf, Math.min(fromRank, outcomeRank("act")), input.keepAll === true);
   const reports: TriageReportInfo[] = [];
   for (const path of input.reports) {
     const report = await openReport(path, { format: input.inputFormat, assetKey: input.assetKey });
-    const before = collector.read;
+    const before = acc.read;
     for await (const batch of report.findings) {
-      for (const f of batch) collector.add(f);
+      if (intel.prefetch) await intel.prefetch(batch.map((f) => f.vulnId));
+      for (const f of batch) acc.add(f);
       input.onProgress?.(report.name, report.bytesRead(), report.size);
     }
-    reports.push({ name: report.name, format: report.format.id, findings: collector.read - before });
+    reports.push({ name: report.name, format: report.format.id, findings: acc.read - before });
   }
 
-  const findings = collector.findings;
-  if (ctx.intel.prefetch) await ctx.intel.prefetch(new Set(findings.map((f) => f.vulnId)));
-
-  const n = findings.length;
-  const ranks = new Int8Array(n);
-  const scores = new Float32Array(n);
-  const byOutcome: Record<CisaOutcome, number> = { act: 0, attend: 0, "track*": 0, track: 0 };
+  const ranks = acc.ranks;
+  const scores = acc.scores;
+  const n = acc.size;
+  const byOutcome: Record<CisaOutcome, number> = { track: 0, "track*": 0, attend: 0, act: 0 };
   let closed = 0;
   for (let i = 0; i < n; i++) {
-    const finding = findings[i]!;
-    const a = assess({
-      finding,
-      intel: ctx.intel.get(finding.vulnId),
-      asset: ctx.assets.match(finding.assetKey),
-      policy: ctx.policy,
-      now: ctx.now,
-    });
-    scores[i] = a.score;
-    if (a.escalatable) {
-      ranks[i] = outcomeRank(a.outcome);
-      byOutcome[a.outcome]++;
-    } else {
-      ranks[i] = -1;
-      closed++;
-    }
+    const r = ranks[i]!;
+    if (r < 0) closed++;
+    else byOutcome[CISA_OUTCOMES[r]!]++;
   }
-  const assetStats = ctx.assets.stats(); // before `full` below looks assets up again
-  const escalation = escalateRanked(ranks, scores, input.budget, { from: ctx.policy.escalateFrom });
+  const assetStats = assets.stats(); // before `full` below looks assets up again
+  const escalation = escalateRanked(ranks, scores, input.budget, { from: policy.escalateFrom });
   const escalatedSet = new Set(escalation.escalated);
 
   const full = (i: number): TriagedFinding => {
-    const finding = findings[i]!;
-    const asset = ctx.assets.match(finding.assetKey);
-    const decision = decide({
-      finding,
-      intel: ctx.intel.get(finding.vulnId),
-      asset,
-      policy: ctx.policy,
-      now: ctx.now,
-    });
-    return { finding, decision, asset, scanners: collector.scannersOf(i), escalated: escalatedSet.has(i) };
+    const finding = acc.finding(i);
+    if (!finding) throw new Error(`triage: finding ${i} was not kept`);
+    const asset = assets.match(finding.assetKey);
+    const decision = decide({ finding, intel: intel.get(finding.vulnId), asset, policy, now });
+    return { finding, decision, asset, scanners: acc.scannersOf(i), escalated: escalatedSet.has(i) };
   };
 
   return {
     reports,
-    read: collector.read,
+    read: acc.read,
     distinct: n,
     byOutcome,
     closed,
     escalation,
     escalated: Array.from(escalation.escalated, full),
     all: function* () {
+      if (input.keepAll !== true) throw new Error("triage: `all` needs keepAll");
       const order = Array.from({ length: n }, (_, i) => i).sort(
         (a, b) => ranks[b]! - ranks[a]! || scores[b]! - scores[a]! || a - b,
       );

@@ -62,6 +62,8 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 
 const DEFAULT_MAX_VALUE = 256 * 1024 * 1024;
+/** Characters parsed by one JSON.parse call over a run of array elements. */
+const RUN_CHARS = 128 * 1024;
 
 export class JsonStreamReader {
   private buf = "";
@@ -240,9 +242,11 @@ export class JsonStreamReader {
   private parseRun(top: Frame): boolean {
     const buf = this.buf;
     const start = this.pos;
-    // The run ends where this array probably ends (`}]`), else at the last `},{` in the buffer.
-    const arrayEnd = firstArrayEnd(buf, start);
-    const cut = arrayEnd > 0 ? arrayEnd : lastElementBoundary(buf, start, buf.length);
+    // The run ends where this array probably ends (`}]`), else at the last `},{` before the run limit.
+    // Runs stay small enough that what one parse allocates dies young instead of being promoted.
+    const limit = Math.min(buf.length, start + RUN_CHARS);
+    const arrayEnd = firstArrayEnd(buf, start, limit);
+    const cut = arrayEnd > 0 ? arrayEnd : lastElementBoundary(buf, start, limit);
     if (cut <= start) return false;
     let values: unknown[];
     try {
@@ -414,8 +418,8 @@ function lastElementBoundary(buf: string, start: number, end: number): number {
 }
 
 /** Index just past the first `}` that is followed (after whitespace) by `]`, from `start`; -1 if none. */
-function firstArrayEnd(buf: string, start: number): number {
-  for (let close = buf.indexOf("]", start); close > start; close = buf.indexOf("]", close + 1)) {
+function firstArrayEnd(buf: string, start: number, limit: number): number {
+  for (let close = buf.indexOf("]", start); close > start && close < limit; close = buf.indexOf("]", close + 1)) {
     let k = close - 1;
     while (k > start && isWs(buf.charCodeAt(k))) k--;
     if (buf.charCodeAt(k) === CLOSE_BRACE) return k + 1;

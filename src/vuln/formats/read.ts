@@ -7,7 +7,7 @@ import { readJsonFindings } from "./read-json.js";
 import type { ReportFormat, ReadOptions } from "./types.js";
 
 const HEAD_BYTES = 64 * 1024;
-const CHUNK_BYTES = 4 * 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
 
 /** An opened report: its detected format and a one-shot stream of finding batches. */
 export interface OpenedReport {
