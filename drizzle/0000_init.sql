@@ -66,7 +66,7 @@ CREATE TABLE "findings" (
 	"deployer" text NOT NULL,
 	"score" real NOT NULL,
 	"due_date" date NOT NULL,
-	"decision" jsonb NOT NULL,
+	"top_reason" text NOT NULL,
 	"owner" text NOT NULL,
 	"asset_matched" boolean NOT NULL,
 	"decided_at" timestamp with time zone NOT NULL,

@@ -7,6 +7,9 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { DetenteError } from "../errors.js";
 import { packageRoot } from "../paths.js";
 import * as schema from "./schema/index.js";
@@ -29,9 +32,18 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** A transaction's raw query function. */
-export interface RawTx {
+/** Anything that runs raw parameterized SQL: the store itself or one of its transactions. */
+export interface Queryable {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+/** A transaction's raw query function, and bulk loading with COPY. */
+export interface RawTx extends Queryable {
+  /**
+   * `COPY table (columns) FROM` with rows in PostgreSQL's text format (see `store/copy-text.ts`): the
+   * fastest way into either engine, several times faster than INSERT with parameters.
+   */
+  copyFrom(table: string, columns: readonly string[], text: string): Promise<void>;
 }
 
 export interface OpenStoreOptions {
@@ -90,6 +102,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           const result = await fn({
             query: async <R>(text: string, params?: unknown[]) =>
               (await client.query(text, params)).rows as R[],
+            copyFrom: async (table, columns, text) => {
+              const stream = client.query(copyFrom(`COPY ${table} (${quoteColumns(columns)}) FROM STDIN`));
+              await pipeline(Readable.from([text]), stream);
+            },
           });
           await client.query("COMMIT");
           return result;
@@ -121,10 +137,21 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
     transaction: <T>(fn: (tx: RawTx) => Promise<T>) =>
       client.transaction(async (tx) =>
-        fn({ query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows }),
+        fn({
+          query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows,
+          copyFrom: async (table, columns, text) => {
+            await tx.query(`COPY ${table} (${quoteColumns(columns)}) FROM '/dev/blob'`, [], {
+              blob: new Blob([text]),
+            });
+          },
+        }),
       ),
     close: () => client.close(),
   };
+}
+
+function quoteColumns(columns: readonly string[]): string {
+  return columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(", ");
 }
 
 /** A connection string without its password, for messages. */

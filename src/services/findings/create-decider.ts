@@ -1,8 +1,8 @@
-import type { RawTx } from "../../store/open.js";
+import type { Queryable } from "../../store/open.js";
 import type { AssetMatcherService } from "../../vuln/assets/matcher.js";
 import type { Finding } from "../../vuln/finding.js";
 import type { IntelLookup } from "../../vuln/intel/types.js";
-import { decide } from "../../vuln/triage/decide.js";
+import { decideBrief } from "../../vuln/triage/decide.js";
 import type { TriagePolicy } from "../../vuln/triage/policy.js";
 import type { DecidedFinding, FindingDecider } from "./decider.js";
 
@@ -15,7 +15,7 @@ import type { DecidedFinding, FindingDecider } from "./decider.js";
  * decider.decide(finding, firstSeen).decision.outcome // "act"
  */
 export function createDecider(options: {
-  readonly intel: IntelLookup & { prefetch?: (cves: Iterable<string>, db?: RawTx) => Promise<void> };
+  readonly intel: IntelLookup & { prefetch?: (cves: Iterable<string>, db?: Queryable) => Promise<void> };
   readonly assets: AssetMatcherService;
   readonly policy: TriagePolicy;
   readonly now: Date;
@@ -30,7 +30,14 @@ export function createDecider(options: {
     },
     decide(finding: Finding, firstSeen: Date): Omit<DecidedFinding, "fingerprint"> {
       const asset = assets.match(finding.assetKey);
-      const decision = decide({ finding, intel: intel.get(finding.vulnId), asset, policy, now, firstSeen });
+      const decision = decideBrief({
+        finding,
+        intel: intel.get(finding.vulnId),
+        asset,
+        policy,
+        now,
+        firstSeen,
+      });
       return { finding, decision, owner: asset.asset.owner, assetMatched: asset.matched };
     },
   };

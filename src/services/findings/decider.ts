@@ -1,11 +1,11 @@
-import type { RawTx } from "../../store/open.js";
+import type { Queryable } from "../../store/open.js";
 import type { Finding } from "../../vuln/finding.js";
-import type { Decision } from "../../vuln/triage/types.js";
+import type { DecisionBrief } from "../../vuln/triage/types.js";
 
 /** A finding with its decision and the business context the store keeps beside it. */
 export interface DecidedFinding {
   readonly finding: Finding;
-  readonly decision: Decision;
+  readonly decision: DecisionBrief;
   readonly owner: string;
   readonly assetMatched: boolean;
   readonly fingerprint: string;
@@ -20,6 +20,6 @@ export interface FindingDecider {
    * Fetch what deciding this batch needs (intel for its CVEs) before `decide` is called on it, on `db`
    * when given (the caller's transaction).
    */
-  prepare?(batch: readonly Finding[], db?: RawTx): Promise<void>;
+  prepare?(batch: readonly Finding[], db?: Queryable): Promise<void>;
   decide(finding: Finding, firstSeen: Date): Omit<DecidedFinding, "fingerprint">;
 }

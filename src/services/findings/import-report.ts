@@ -1,4 +1,4 @@
-import type { RawTx, Store } from "../../store/open.js";
+import type { Queryable, RawTx, Store } from "../../store/open.js";
 import type { Finding } from "../../vuln/finding.js";
 import { fingerprint } from "../../vuln/fingerprint.js";
 import type { OpenedReport } from "../../vuln/formats/read.js";
@@ -73,10 +73,13 @@ export async function importReport({
     const counts = { read: 0, created: 0, updated: 0, reopened: 0, unmatched: 0 };
     let pending: Promise<unknown> = Promise.resolve();
     for await (const batch of report.findings) {
-      await decider.prepare?.(batch, tx);
+      // On PostgreSQL, lookups use another pooled connection, in parallel with the COPY running in this
+      // transaction; the embedded database has one connection, so they run in the transaction.
+      const reader = store.kind === "postgres" ? store : tx;
+      await decider.prepare?.(batch, reader);
       const keyed = batch.map((f) => ({ finding: f, fingerprint: fingerprint(f) }));
       const existing = await lookupExisting(
-        tx,
+        reader,
         keyed.map((k) => k.fingerprint),
       );
       const decided: DecidedFinding[] = [];
@@ -112,8 +115,8 @@ export async function importReport({
   });
 }
 
-async function lookupExisting(tx: RawTx, fingerprints: string[]): Promise<Map<string, Existing>> {
-  const rows = await tx.query<Existing>(
+async function lookupExisting(db: Queryable, fingerprints: string[]): Promise<Map<string, Existing>> {
+  const rows = await db.query<Existing>(
     `SELECT fingerprint, first_seen, status, scanner_epss, scanner_epss_percentile, scanner_kev, exploit_available
        FROM findings WHERE fingerprint = ANY($1::text[])`,
     [fingerprints],

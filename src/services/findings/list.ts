@@ -131,7 +131,7 @@ export async function listFindings({
     `WITH esc AS (${ranked})
      SELECT f.id, f.fingerprint, f.vuln_id, f.component, f.version, f.fixed_versions, f.location, f.asset_key,
             f.owner, f.severity, f.status, f.outcome, f.deployer, f.score, f.due_date::text AS due_date,
-            f.first_seen, f.last_seen, f.decision -> 'reasons' -> 0 ->> 'text' AS top_reason,
+            f.first_seen, f.last_seen, f.top_reason,
             (f.id IN (SELECT id FROM esc)) AS escalated,
             (coalesce(f.scanner_kev, false) OR EXISTS (SELECT 1 FROM intel_kev k WHERE k.cve = f.vuln_id)) AS kev,
             ARRAY(SELECT s.scanner FROM finding_sources s WHERE s.finding_id = f.id AND s.present ORDER BY s.scanner) AS scanners

@@ -46,20 +46,16 @@ export async function redecideOpenFindings({
         deployer: d.decision.deployer,
         score: d.decision.score,
         due_date: d.decision.dueDate,
-        decision: {
-          points: d.decision.points,
-          reasons: d.decision.reasons,
-          scoreParts: d.decision.scoreParts,
-        },
+        top_reason: d.decision.topReason.text,
         owner: d.owner,
         asset_matched: d.assetMatched,
       };
     });
     await store.query(
       `UPDATE findings f SET outcome = u.outcome, outcome_rank = u.outcome_rank, deployer = u.deployer, score = u.score,
-              due_date = u.due_date, decision = u.decision, owner = u.owner, asset_matched = u.asset_matched, decided_at = $2
+              due_date = u.due_date, top_reason = u.top_reason, owner = u.owner, asset_matched = u.asset_matched, decided_at = $2
          FROM json_to_recordset($1::json) AS u(id bigint, outcome text, outcome_rank smallint, deployer text, score real,
-              due_date date, decision jsonb, owner text, asset_matched boolean)
+              due_date date, top_reason text, owner text, asset_matched boolean)
         WHERE f.id = u.id`,
       [JSON.stringify(updates), ctx.now],
     );

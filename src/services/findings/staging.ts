@@ -1,5 +1,6 @@
 import type { RawTx } from "../../store/open.js";
 import { CISA_OUTCOMES } from "../../vuln/triage/types.js";
+import { copyRow } from "../../store/copy-text.js";
 import type { DecidedFinding } from "./decider.js";
 
 /** Columns of the per-import staging table, in the order `stageBatch` writes them. */
@@ -34,7 +35,7 @@ export const STAGED_COLUMNS = [
   "deployer",
   "score",
   "due_date",
-  "decision",
+  "top_reason",
   "owner",
   "asset_matched",
 ] as const;
@@ -70,7 +71,7 @@ const TYPES: Readonly<Record<(typeof STAGED_COLUMNS)[number], string>> = {
   deployer: "text",
   score: "real",
   due_date: "date",
-  decision: "jsonb",
+  top_reason: "text",
   owner: "text",
   asset_matched: "boolean",
 };
@@ -83,48 +84,49 @@ export async function createStaging(tx: RawTx): Promise<void> {
 }
 
 /**
- * Write a batch of decided findings to the staging table in one statement: the batch travels as one JSON
- * document that the database expands with `json_to_recordset`, which is several times faster than
- * per-row parameters and identical on PGlite and PostgreSQL.
+ * Write a batch of decided findings to the staging table with COPY, the fastest path into both engines.
+ *
+ * @example await stageBatch(tx, decided)
  */
 export async function stageBatch(tx: RawTx, batch: readonly DecidedFinding[]): Promise<void> {
   if (batch.length === 0) return;
-  const rows = batch.map(({ finding: f, decision: d, owner, assetMatched, fingerprint }) => ({
-    fingerprint,
-    vuln_id: f.vulnId,
-    aliases: f.aliases,
-    component: f.component,
-    version: f.version,
-    ecosystem: f.ecosystem,
-    purl: f.purl,
-    fixed_versions: f.fixedVersions,
-    location: f.location,
-    asset_key: f.assetKey,
-    severity: f.severity,
-    cvss3_vector: f.cvss3?.vector ?? null,
-    cvss3_score: f.cvss3?.score ?? null,
-    cvss4_vector: f.cvss4?.vector ?? null,
-    cvss4_score: f.cvss4?.score ?? null,
-    title: f.title,
-    references: f.references,
-    scanner_epss: f.epss?.score ?? null,
-    scanner_epss_percentile: f.epss?.percentile ?? null,
-    scanner_kev: f.knownExploited,
-    exploit_available: f.exploitAvailable,
-    status: f.status,
-    status_detail: f.statusDetail,
-    scanner: f.scanner,
-    rule: f.rule,
-    outcome: d.outcome,
-    outcome_rank: CISA_OUTCOMES.indexOf(d.outcome),
-    deployer: d.deployer,
-    score: d.score,
-    due_date: d.dueDate,
-    decision: { points: d.points, reasons: d.reasons, scoreParts: d.scoreParts },
-    owner,
-    asset_matched: assetMatched,
-  }));
-  await tx.query(`INSERT INTO staged SELECT * FROM json_to_recordset($1::json) AS x(${RECORD_TYPE})`, [
-    JSON.stringify(rows),
-  ]);
+  let text = "";
+  for (const { finding: f, decision: d, owner, assetMatched, fingerprint } of batch) {
+    text += copyRow([
+      fingerprint,
+      f.vulnId,
+      f.aliases,
+      f.component,
+      f.version,
+      f.ecosystem,
+      f.purl,
+      f.fixedVersions,
+      f.location,
+      f.assetKey,
+      f.severity,
+      f.cvss3?.vector ?? null,
+      f.cvss3?.score ?? null,
+      f.cvss4?.vector ?? null,
+      f.cvss4?.score ?? null,
+      f.title,
+      f.references,
+      f.epss?.score ?? null,
+      f.epss?.percentile ?? null,
+      f.knownExploited,
+      f.exploitAvailable,
+      f.status,
+      f.statusDetail,
+      f.scanner,
+      f.rule,
+      d.outcome,
+      CISA_OUTCOMES.indexOf(d.outcome),
+      d.deployer,
+      d.score,
+      d.dueDate,
+      d.topReason.text,
+      owner,
+      assetMatched,
+    ]);
+  }
+  await tx.copyFrom("staged", STAGED_COLUMNS, text);
 }

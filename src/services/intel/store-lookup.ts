@@ -1,4 +1,4 @@
-import type { RawTx } from "../../store/open.js";
+import type { Queryable } from "../../store/open.js";
 import type { IntelLookup, IntelRecord } from "../../vuln/intel/types.js";
 
 /**
@@ -7,7 +7,7 @@ import type { IntelLookup, IntelRecord } from "../../vuln/intel/types.js";
  * (the embedded database has one connection; a second would wait for the first forever).
  */
 export interface PrefetchingIntel extends IntelLookup {
-  prefetch(cves: Iterable<string>, db?: RawTx): Promise<void>;
+  prefetch(cves: Iterable<string>, db?: Queryable): Promise<void>;
 }
 
 interface Row {
@@ -33,7 +33,7 @@ const EMPTY: IntelRecord = {};
  * await intel.prefetch(batch.map((f) => f.vulnId));
  * intel.get("CVE-2024-3094")?.kev?.dueDate
  */
-export function storeIntel(store: RawTx, maxCached = 500_000): PrefetchingIntel {
+export function storeIntel(store: Queryable, maxCached = 500_000): PrefetchingIntel {
   const cache = new Map<string, IntelRecord>();
   return {
     get: (cve) => cache.get(cve),

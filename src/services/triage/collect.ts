@@ -95,7 +95,9 @@ export class FindingAccumulator {
     const flags = this.flags[i]! | flagsOf(f);
     const oldEpss = this.epss[i]!;
     const epss =
-      !Number.isNaN(oldEpss) && (!f.epss || oldEpss > f.epss.score) ? { score: oldEpss, percentile: this.percentile[i]! } : f.epss;
+      !Number.isNaN(oldEpss) && (!f.epss || oldEpss > f.epss.score)
+        ? { score: oldEpss, percentile: this.percentile[i]! }
+        : f.epss;
     const kept = this.kept.get(i);
     const merged: Finding = {
       ...(kept ?? f),

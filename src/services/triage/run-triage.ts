@@ -8,7 +8,12 @@ import { decide } from "../../vuln/triage/decide.js";
 import { escalateRanked, type EscalationResult } from "../../vuln/triage/escalate.js";
 import type { TriagePolicy } from "../../vuln/triage/policy.js";
 import { outcomeRank } from "../../vuln/triage/score.js";
-import { CISA_OUTCOMES, type CisaOutcome, type Decision, type EscalationBudget } from "../../vuln/triage/types.js";
+import {
+  CISA_OUTCOMES,
+  type CisaOutcome,
+  type Decision,
+  type EscalationBudget,
+} from "../../vuln/triage/types.js";
 import { FindingAccumulator, type Ranked } from "./collect.js";
 
 /** One finding of a triage run with its full decision. */
@@ -70,10 +75,22 @@ export interface TriageContext {
  * const result = await runTriage({ ctx: { intel, assets, policy, now }, input: { reports: ["trivy.json"], budget: { percent: 5 } } });
  * result.escalated[0]?.decision.reasons[0]?.text
  */
-export async function runTriage({ ctx, input }: { ctx: TriageContext; input: TriageInput }): Promise<TriageResult> {
+export async function runTriage({
+  ctx,
+  input,
+}: {
+  ctx: TriageContext;
+  input: TriageInput;
+}): Promise<TriageResult> {
   const { intel, assets, policy, now } = ctx;
   const rankOf = (finding: Finding): Ranked => {
-    const a = assess({ finding, intel: intel.get(finding.vulnId), asset: assets.match(finding.assetKey), policy, now });
+    const a = assess({
+      finding,
+      intel: intel.get(finding.vulnId),
+      asset: assets.match(finding.assetKey),
+      policy,
+      now,
+    });
     return { rank: a.escalatable ? outcomeRank(a.outcome) : -1, score: a.score };
   };
   const fromRank = outcomeRank(policy.escalateFrom);

@@ -69,7 +69,8 @@ export const findings = pgTable(
     deployer: text("deployer").notNull(),
     score: real("score").notNull(),
     dueDate: date("due_date", { mode: "string" }).notNull(),
-    decision: jsonb("decision").notNull(),
+    /** The first reason of the decision, for lists; `detente explain` decides again for the full story. */
+    topReason: text("top_reason").notNull(),
     owner: text("owner").notNull(),
     assetMatched: boolean("asset_matched").notNull(),
     decidedAt: ts("decided_at").notNull(),

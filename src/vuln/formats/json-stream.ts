@@ -419,7 +419,11 @@ function lastElementBoundary(buf: string, start: number, end: number): number {
 
 /** Index just past the first `}` that is followed (after whitespace) by `]`, from `start`; -1 if none. */
 function firstArrayEnd(buf: string, start: number, limit: number): number {
-  for (let close = buf.indexOf("]", start); close > start && close < limit; close = buf.indexOf("]", close + 1)) {
+  for (
+    let close = buf.indexOf("]", start);
+    close > start && close < limit;
+    close = buf.indexOf("]", close + 1)
+  ) {
     let k = close - 1;
     while (k > start && isWs(buf.charCodeAt(k))) k--;
     if (buf.charCodeAt(k) === CLOSE_BRACE) return k + 1;

@@ -2,7 +2,7 @@ import { assess, type Assessment, type DecideInput } from "./assess.js";
 import { formatDay } from "./dates.js";
 import { automatableDetail, decisionPoints, exploitationDetail, technicalImpactDetail } from "./points.js";
 import { scoreParts } from "./score.js";
-import type { Decision, Reason } from "./types.js";
+import type { Decision, DecisionBrief, Reason } from "./types.js";
 import { criticalityWord, epssText, exposureWord, outcomeLabel } from "./words.js";
 
 export type { DecideInput } from "./assess.js";
@@ -38,35 +38,67 @@ export function decide(input: DecideInput): Decision {
  * evidence, EPSS, the asset, automatability and impact, then the due date.
  */
 function reasonsOf(a: Assessment, input: DecideInput): Reason[] {
-  const { finding, policy } = input;
   const reasons: Reason[] = [];
-  if (!a.escalatable) {
-    const why = finding.statusDetail ? ` (${finding.statusDetail.slice(0, 200)})` : "";
-    reasons.push({
-      code: "closed",
-      text: `Finding is ${finding.status.replace(/_/g, " ")}${why}; it is decided for the record but never escalated`,
-    });
-  }
-  if (a.kev) {
-    const ransomware = a.kev.ransomware ? " (ransomware use known)" : "";
-    reasons.push({
-      code: "kev",
-      text: `In CISA KEV since ${a.kev.dateAdded}${ransomware}; due ${a.kev.dueDate}`,
-    });
-  } else if (a.exploitationSource !== "epss") {
-    reasons.push({ code: "exploitation", text: exploitationDetail(a, input, true) });
-  }
-  if (a.epss && a.epss.score >= policy.epssThreshold) {
-    reasons.push({
-      code: "epss",
-      text: `EPSS ${epssText(a.epss)} ${a.epss.score > policy.epssThreshold ? "is above" : "equals"} the policy threshold ${policy.epssThreshold}`,
-    });
-  }
+  const closed = closedReason(a, input);
+  if (closed) reasons.push(closed);
+  const exploitation = exploitationReason(a, input);
+  if (exploitation) reasons.push(exploitation);
+  const epss = epssReason(a, input);
+  if (epss) reasons.push(epss);
   reasons.push(assetReason(a, input));
   reasons.push({ code: "automatable", text: automatableDetail(a, true) });
   reasons.push({ code: "technical-impact", text: technicalImpactDetail(a, true) });
   reasons.push(slaReason(a, input));
   return reasons;
+}
+
+/**
+ * The decision without the full list of reasons: outcome, deployer priority, score, due date and only
+ * the most important reason, as `decide(...).reasons[0]` would give it. For storing or listing a
+ * million findings, where building every sentence would cost more than the decision itself.
+ *
+ * @example decideBrief(input).topReason.text // "In CISA KEV since 2024-03-29; due 2024-04-19"
+ */
+export function decideBrief(input: DecideInput): DecisionBrief {
+  const a = assess(input);
+  const top =
+    closedReason(a, input) ?? exploitationReason(a, input) ?? epssReason(a, input) ?? assetReason(a, input);
+  return {
+    outcome: a.outcome,
+    deployer: a.deployer,
+    score: a.score,
+    dueDate: formatDay(a.dueDay),
+    escalatable: a.escalatable,
+    topReason: top,
+  };
+}
+
+function closedReason(a: Assessment, input: DecideInput): Reason | undefined {
+  if (a.escalatable) return undefined;
+  const { finding } = input;
+  const why = finding.statusDetail ? ` (${finding.statusDetail.slice(0, 200)})` : "";
+  return {
+    code: "closed",
+    text: `Finding is ${finding.status.replace(/_/g, " ")}${why}; it is decided for the record but never escalated`,
+  };
+}
+
+function exploitationReason(a: Assessment, input: DecideInput): Reason | undefined {
+  if (a.kev) {
+    const ransomware = a.kev.ransomware ? " (ransomware use known)" : "";
+    return { code: "kev", text: `In CISA KEV since ${a.kev.dateAdded}${ransomware}; due ${a.kev.dueDate}` };
+  }
+  if (a.exploitationSource === "epss") return undefined;
+  return { code: "exploitation", text: exploitationDetail(a, input, true) };
+}
+
+function epssReason(a: Assessment, input: DecideInput): Reason | undefined {
+  const { policy } = input;
+  if (!a.epss || a.epss.score < policy.epssThreshold) return undefined;
+  return {
+    code: "epss",
+    text: `EPSS ${epssText(a.epss)} ${a.epss.score > policy.epssThreshold ? "is above" : "equals"} the policy threshold ${policy.epssThreshold}`,
+  };
 }
 
 function assetReason(a: Assessment, input: DecideInput): Reason {

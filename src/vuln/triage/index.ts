@@ -12,7 +12,7 @@ export { assess, CLOSED_STATUSES, type Assessment, type DecideInput } from "./as
 export { budgetOrProblem, formatBudget, parseBudget } from "./budget.js";
 export { chooseCvss, vectorFacts, type ChosenCvss, type VectorFacts } from "./cvss.js";
 export { dayNumber, formatDay, type DayNumber } from "./dates.js";
-export { decide } from "./decide.js";
+export { decide, decideBrief } from "./decide.js";
 export {
   escalate,
   escalateRanked,

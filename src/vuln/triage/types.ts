@@ -80,3 +80,13 @@ export type PublicWellbeing = "minimal" | "material" | "irreversible";
 
 /** An escalation budget: a share of the escalatable findings, or a fixed number of them. */
 export type EscalationBudget = { readonly percent: number } | { readonly count: number };
+
+/** A decision with only its most important reason (see `decideBrief`). */
+export interface DecisionBrief {
+  readonly outcome: CisaOutcome;
+  readonly deployer: DeployerOutcome;
+  readonly score: number;
+  readonly dueDate: string;
+  readonly escalatable: boolean;
+  readonly topReason: Reason;
+}
