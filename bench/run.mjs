@@ -32,18 +32,27 @@ const results = { machine: machine(), findings, assets, report: {}, runs: [] };
 
 if (!existsSync(report)) {
   console.error(`generating ${report} ...`);
-  await run(process.execPath, [join(root, "bench", "generate-trivy.mjs"), report, String(findings), String(assets)], {
-    maxBuffer: 1 << 20,
-  });
+  await run(
+    process.execPath,
+    [join(root, "bench", "generate-trivy.mjs"), report, String(findings), String(assets)],
+    {
+      maxBuffer: 1 << 20,
+    },
+  );
 }
 results.report = { path: report, bytes: statSync(report).size };
-console.error(`report: ${(results.report.bytes / 1e9).toFixed(2)} GB, ${findings.toLocaleString("en-US")} findings`);
+console.error(
+  `report: ${(results.report.bytes / 1e9).toFixed(2)} GB, ${findings.toLocaleString("en-US")} findings`,
+);
 
 // 1. The physical limit: JSON.parse of every resource line (each far below V8's ~512 MB string limit).
 {
   const t0 = performance.now();
   let parsed = 0;
-  const lines = createInterface({ input: createReadStream(report, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  const lines = createInterface({
+    input: createReadStream(report, { highWaterMark: 1 << 20 }),
+    crlfDelay: Infinity,
+  });
   for await (const raw of lines) {
     const line = raw.endsWith(",") ? raw.slice(0, -1) : raw;
     if (!line.startsWith('{"Namespace"')) continue;
@@ -57,9 +66,12 @@ console.error(`report: ${(results.report.bytes / 1e9).toFixed(2)} GB, ${findings
 // 2. Stateless triage.
 {
   const home = await mkdtemp(join(tmpdir(), "detente-bench-"));
-  const m = await timed([join(root, "bin", "detente.js"), "triage", report, "--format", "json", "--output", "/dev/null"], {
-    DETENTE_HOME: home,
-  });
+  const m = await timed(
+    [join(root, "bin", "detente.js"), "triage", report, "--format", "json", "--output", "/dev/null"],
+    {
+      DETENTE_HOME: home,
+    },
+  );
   record("detente triage (stateless, --escalate 5%)", m.seconds, findings, m.maxRssKb);
   await rm(home, { recursive: true, force: true });
 }
@@ -124,7 +136,9 @@ function record(what, seconds, count, maxRssKb) {
     peakRssMb: maxRssKb === null ? null : Math.round(maxRssKb / 1024),
   };
   results.runs.push(r);
-  console.error(`${what}: ${r.seconds} s, ${r.findingsPerSecond.toLocaleString("en-US")} findings/s${r.peakRssMb ? `, peak RSS ${r.peakRssMb} MB` : ""}`);
+  console.error(
+    `${what}: ${r.seconds} s, ${r.findingsPerSecond.toLocaleString("en-US")} findings/s${r.peakRssMb ? `, peak RSS ${r.peakRssMb} MB` : ""}`,
+  );
 }
 
 function markdown(res) {
@@ -157,8 +171,8 @@ function parseArgs(list) {
   const out = {};
   for (let i = 0; i < list.length; i++) {
     const a = list[i];
-    if (a.startsWith("--")) out[a.slice(2)] = list[i + 1] && !list[i + 1].startsWith("--") ? list[++i] : "true";
+    if (a.startsWith("--"))
+      out[a.slice(2)] = list[i + 1] && !list[i + 1].startsWith("--") ? list[++i] : "true";
   }
   return out;
 }
-

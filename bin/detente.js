@@ -20,6 +20,16 @@ process.on("exit", (code) => {
     process.exitCode = 70;
   }
 });
+// A reader that stops early (`detente findings | head`) is not an error: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e) => {
+    if (e && e.code === "EPIPE") {
+      finished = true;
+      process.exit(0);
+    }
+    throw e;
+  });
+}
 const { run } = await import(main.href);
 process.exitCode = await run(process.argv);
 finished = true;

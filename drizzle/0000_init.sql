@@ -95,12 +95,13 @@ CREATE TABLE "settings" (
 );
 --> statement-breakpoint
 CREATE TABLE "intel_cvss" (
-	"cve" text PRIMARY KEY NOT NULL,
+	"cve" text NOT NULL,
+	"source" text NOT NULL,
 	"cvss3_vector" text,
 	"cvss3_score" real,
 	"cvss4_vector" text,
 	"cvss4_score" real,
-	"source" text NOT NULL
+	CONSTRAINT "intel_cvss_cve_source_pk" PRIMARY KEY("cve","source")
 );
 --> statement-breakpoint
 CREATE TABLE "intel_epss" (

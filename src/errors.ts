@@ -27,6 +27,7 @@ export type ErrorCode =
   | "UNAUTHENTICATED"
   | "FORBIDDEN"
   | "UPSTREAM" // a download or upstream provider failed
+  | "STORE_BUSY" // another process holds the embedded database
   | "POLICY_FAIL"; // a `--fail-on` threshold was reached (not an error in the tool, but exit 1)
 
 /** Exit status for each code: 1 for policy failures, 2 for bad input, 3 for environment problems. */

@@ -1,3 +1,4 @@
+import { applicableFix } from "../vuln/versions.js";
 import { Option, type Command } from "commander";
 import { DetenteError } from "../errors.js";
 import { policyAssetDefaults, storedAssetMatcher } from "../services/assets/store-assets.js";
@@ -120,7 +121,7 @@ export function registerFindings(program: Command): void {
               r.dueDate,
               r.vulnId + (r.kev ? color.red(" KEV") : ""),
               r.component ? `${r.component} ${r.version}` : "—",
-              r.fixedVersions[0] ?? "—",
+              applicableFix(r.version, r.fixedVersions) ?? "—",
               r.assetKey || "—",
               r.owner,
               r.topReason,

@@ -3,7 +3,7 @@ import { policyAssetDefaults, storedAssetMatcher } from "../services/assets/stor
 import { createDecider } from "../services/findings/create-decider.js";
 import { importReport } from "../services/findings/import-report.js";
 import { storeIntel } from "../services/intel/store-lookup.js";
-import { describeUnmatched } from "../vuln/assets/defaults.js";
+import { describeUnmatchedWithKeys } from "../vuln/assets/defaults.js";
 import { openReport } from "../vuln/formats/read.js";
 import { withContext } from "./context.js";
 import { color, progressBar } from "./render.js";
@@ -73,7 +73,7 @@ export function registerImport(program: Command): void {
             );
           }
         }
-        const unmatched = describeUnmatched(assets.stats(), defaults);
+        const unmatched = describeUnmatchedWithKeys(assets.stats(), defaults);
         if (opts.json) process.stdout.write(JSON.stringify({ imports: results, unmatched }, null, 2) + "\n");
         else if (unmatched) process.stdout.write(color.yellow(unmatched) + "\n");
       });

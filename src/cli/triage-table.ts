@@ -1,3 +1,4 @@
+import { applicableFix } from "../vuln/versions.js";
 import { formatBudget } from "../vuln/triage/budget.js";
 import type { ExportedFinding, ExportSummary } from "../vuln/export/types.js";
 import { color, paintOutcome, table } from "./render.js";
@@ -39,7 +40,7 @@ export function renderTriageTable(summary: ExportSummary, rows: readonly Exporte
         e.decision.dueDate,
         e.finding.vulnId,
         e.finding.component ? `${e.finding.component} ${e.finding.version}` : "—",
-        e.finding.fixedVersions[0] ?? "—",
+        applicableFix(e.finding.version, e.finding.fixedVersions) ?? "—",
         e.finding.assetKey || "—",
         e.asset.asset.owner,
         e.decision.reasons[0]?.text ?? "",

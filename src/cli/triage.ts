@@ -1,11 +1,11 @@
-import { createWriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
 import { Option, type Command } from "commander";
 import { DetenteError } from "../errors.js";
 import { policyAssetDefaults } from "../services/assets/store-assets.js";
 import { triageIntel } from "../services/intel/triage-intel.js";
 import { runTriage, type TriagedFinding, type TriageResult } from "../services/triage/run-triage.js";
-import { describeUnmatched } from "../vuln/assets/defaults.js";
+import { describeUnmatchedWithKeys } from "../vuln/assets/defaults.js";
 import { loadAssets } from "../vuln/assets/load.js";
 import { createAssetMatcher } from "../vuln/assets/matcher.js";
 import { csvHeader, csvLine } from "../vuln/export/csv.js";
@@ -111,7 +111,7 @@ export function registerTriage(program: Command): void {
           budgetLimit: result.escalation.limit,
           escalated: result.escalation.escalated.length,
           actOverflow: result.escalation.actOverflow,
-          unmatched: describeUnmatched(result.assetStats, inventory?.defaults ?? defaults),
+          unmatched: describeUnmatchedWithKeys(result.assetStats, inventory?.defaults ?? defaults),
         };
         const rows = (opts.all ? result.all() : result.escalated)[Symbol.iterator]();
         await writeOutput(opts, summary, mapIterator(rows, exported));
@@ -133,7 +133,7 @@ async function writeOutput(
   summary: ExportSummary,
   rows: Iterable<ExportedFinding>,
 ): Promise<void> {
-  const out = opts.output ? createWriteStream(opts.output) : process.stdout;
+  const out = opts.output ? await openOutput(opts.output) : process.stdout;
   const write = async (s: string): Promise<void> => {
     if (!out.write(s)) await once(out, "drain");
   };
@@ -167,6 +167,20 @@ async function writeOutput(
     out.end();
     await once(out, "finish");
   }
+}
+
+/** Open the output file only once there is something to write, so a failed triage leaves no file. */
+async function openOutput(path: string): Promise<WriteStream> {
+  const stream = createWriteStream(path);
+  try {
+    await once(stream, "open");
+  } catch (e) {
+    throw new DetenteError(
+      "INVALID_INPUT",
+      `--output ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+  return stream;
 }
 
 function jsonRow(e: ExportedFinding): object {

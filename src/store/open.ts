@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { unlinkSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -53,6 +54,8 @@ export interface OpenStoreOptions {
   readonly home: string;
   /** Pool size for PostgreSQL. */
   readonly poolSize?: number;
+  /** How long to wait for another process to close the embedded database (default 30 s). */
+  readonly lockWaitMs?: number;
 }
 
 /** Arbitrary key for pg_advisory_lock so that servers starting together migrate one at a time. */
@@ -122,14 +125,22 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 
   const dir = join(options.home, "db");
   await mkdir(dir, { recursive: true });
+  const unlock = await lockEmbedded(dir, options.lockWaitMs ?? 30_000);
   let client: PGlite;
   try {
     client = await PGlite.create(dir);
   } catch (e) {
+    unlock();
     throw new DetenteError("UPSTREAM", `cannot open the embedded database in ${dir}: ${pgMessage(e)}`);
   }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
-  await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
+  try {
+    await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
+  } catch (e) {
+    await client.close().catch(() => undefined);
+    unlock();
+    throw e;
+  }
   return {
     db,
     kind: "pglite",
@@ -146,8 +157,67 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           },
         }),
       ),
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
+    },
   };
+}
+
+/**
+ * The embedded database is one process's at a time (PGlite has no locking of its own; two processes writing
+ * one directory lose data). Take `detente.lock` beside it, waiting for a live holder and taking over from a
+ * dead one; release on close and at exit.
+ */
+async function lockEmbedded(dir: string, waitMs: number): Promise<() => void> {
+  const lockPath = join(dir, "detente.lock");
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await writeFile(lockPath, String(process.pid), { flag: "wx" });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const holder = Number((await readFile(lockPath, "utf8").catch(() => "")).trim());
+      if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
+        await rm(lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new DetenteError(
+          "STORE_BUSY",
+          `the embedded database in ${dir} is in use by another detente process (pid ${holder}); ` +
+            `wait for it to finish, or use PostgreSQL (DATABASE_URL) to run several at once`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    process.removeListener("exit", release);
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      // Already gone: nothing to release.
+    }
+  };
+  process.on("exit", release);
+  return release;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function quoteColumns(columns: readonly string[]): string {

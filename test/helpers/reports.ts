@@ -77,9 +77,14 @@ type Json = Record<string, unknown>;
  * @example await grypeWithout(dir, ["zlib1g"])
  */
 export function grypeWithout(dir: string, drop: readonly string[]): Promise<string> {
-  return writeEditedJson("grype/payments-api-image.json", dir, `grype-without-${drop.join("-")}.json`, (doc) => {
-    doc.matches = (doc.matches as Json[]).filter((m) => !drop.includes(String((m.artifact as Json).name)));
-  });
+  return writeEditedJson(
+    "grype/payments-api-image.json",
+    dir,
+    `grype-without-${drop.join("-")}.json`,
+    (doc) => {
+      doc.matches = (doc.matches as Json[]).filter((m) => !drop.includes(String((m.artifact as Json).name)));
+    },
+  );
 }
 
 /**

@@ -2,7 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { policyAssetDefaults, replaceAssets, storedAssetMatcher } from "../../src/services/assets/store-assets.js";
+import {
+  policyAssetDefaults,
+  replaceAssets,
+  storedAssetMatcher,
+} from "../../src/services/assets/store-assets.js";
 import { createDecider } from "../../src/services/findings/create-decider.js";
 import { importReport, type ImportResult } from "../../src/services/findings/import-report.js";
 import { seedBundledIntel } from "../../src/services/intel/seed.js";
@@ -91,7 +95,9 @@ export async function tableRows(store: Store, table: string): Promise<Record<str
     assets: "key",
     settings: "key",
   };
-  return store.query(`SELECT * FROM ${table} ORDER BY ${order[table] ?? (table.startsWith("intel_") ? "cve" : "id")}`);
+  return store.query(
+    `SELECT * FROM ${table} ORDER BY ${order[table] ?? (table.startsWith("intel_") ? "cve" : "id")}`,
+  );
 }
 
 /** How many rows a table holds. */

@@ -3,13 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { openStore, type Store } from "../../src/store/open.js";
+import { openPgliteStoreFromTemplate } from "./pglite-template.js";
 
 /**
  * The PostgreSQL server the tests use for creating throw-away databases. CI sets
  * DETENTE_TEST_DATABASE_URL; on a developer machine the local server is used. Tests never skip
  * PostgreSQL silently: if it is down, they fail and say so.
  */
-export const TEST_DATABASE_URL = process.env.DETENTE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const TEST_DATABASE_URL =
+  process.env.DETENTE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 export interface TestStore {
   readonly store: Store;
@@ -27,7 +29,13 @@ export interface StoreBackend {
 /** A fresh embedded store in a temporary DETENTE_HOME. */
 export async function openPgliteStore(): Promise<TestStore> {
   const home = await mkdtemp(join(tmpdir(), "detente-test-"));
-  const store = await openStore({ home });
+  let store: Store;
+  try {
+    store = await openStore({ home });
+  } catch (e) {
+    await rm(home, { recursive: true, force: true });
+    throw e;
+  }
   return {
     store,
     where: home,
@@ -50,25 +58,36 @@ export async function openPostgresStore(): Promise<TestStore> {
   }
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = "/" + name;
-  const store = await openStore({ home: tmpdir(), databaseUrl: url.toString(), poolSize: 4 });
+  const drop = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await c.connect();
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await c.end();
+    }
+  };
+  let store: Store;
+  try {
+    store = await openStore({ home: tmpdir(), databaseUrl: url.toString(), poolSize: 4 });
+  } catch (e) {
+    // A store that fails to open (a broken migration) must not leave its database behind.
+    await drop().catch(() => undefined);
+    throw e;
+  }
   return {
     store,
     where: url.toString(),
     async dispose() {
       await store.close();
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
+      await drop();
     },
   };
 }
 
 /** Both backends, for `describe.each(STORE_BACKENDS)`. */
 export const STORE_BACKENDS: readonly StoreBackend[] = [
-  { name: "pglite", open: openPgliteStore },
+  // A copy of a migrated template: creating a PGlite database from scratch costs seconds of CPU.
+  { name: "pglite", open: openPgliteStoreFromTemplate },
   { name: "postgres", open: openPostgresStore },
 ];

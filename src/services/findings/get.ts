@@ -34,9 +34,16 @@ export async function getFinding({
 }): Promise<StoredFinding> {
   const id = input.id.trim().toLowerCase();
   let rows: Record<string, unknown>[];
+  const isHex = /^[0-9a-f]{6,64}$/.test(id);
   if (/^\d{1,15}$/.test(id)) {
-    rows = await ctx.store.query(`SELECT * FROM findings WHERE id = $1`, [Number(id)]);
-  } else if (/^[0-9a-f]{6,64}$/.test(id)) {
+    // A number is the row id; six or more digits may also be a displayed id that happens to be all digits.
+    rows = isHex
+      ? await ctx.store.query(`SELECT * FROM findings WHERE id = $1 OR fingerprint LIKE $2 LIMIT 2`, [
+          Number(id),
+          id + "%",
+        ])
+      : await ctx.store.query(`SELECT * FROM findings WHERE id = $1`, [Number(id)]);
+  } else if (isHex) {
     rows = await ctx.store.query(`SELECT * FROM findings WHERE fingerprint LIKE $1 LIMIT 2`, [id + "%"]);
   } else {
     throw new DetenteError(

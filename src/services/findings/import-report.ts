@@ -41,6 +41,11 @@ interface Existing {
   readonly scanner_epss_percentile: number | null;
   readonly scanner_kev: boolean | null;
   readonly exploit_available: boolean | null;
+  readonly severity: string;
+  readonly cvss3_vector: string | null;
+  readonly cvss3_score: number | null;
+  readonly cvss4_vector: string | null;
+  readonly cvss4_score: number | null;
 }
 
 /**
@@ -117,7 +122,8 @@ export async function importReport({
 
 async function lookupExisting(db: Queryable, fingerprints: string[]): Promise<Map<string, Existing>> {
   const rows = await db.query<Existing>(
-    `SELECT fingerprint, first_seen, status, scanner_epss, scanner_epss_percentile, scanner_kev, exploit_available
+    `SELECT fingerprint, first_seen, status, scanner_epss, scanner_epss_percentile, scanner_kev, exploit_available,
+            severity, cvss3_vector, cvss3_score, cvss4_vector, cvss4_score
        FROM findings WHERE fingerprint = ANY($1::text[])`,
     [fingerprints],
   );
@@ -130,6 +136,8 @@ function mergeEvidence(f: Finding, old: Existing): Finding {
     old.scanner_epss !== null && (f.epss === null || old.scanner_epss > f.epss.score)
       ? { score: old.scanner_epss, percentile: old.scanner_epss_percentile ?? 0 }
       : f.epss;
+  const cvss = (vector: string | null, score: number | null) =>
+    vector !== null && score !== null ? { vector, score } : null;
   return {
     ...f,
     epss,
@@ -139,10 +147,32 @@ function mergeEvidence(f: Finding, old: Existing): Finding {
       f.exploitAvailable === true || old.exploit_available === true
         ? true
         : (f.exploitAvailable ?? old.exploit_available),
+    cvss3: f.cvss3 ?? cvss(old.cvss3_vector, old.cvss3_score),
+    cvss4: f.cvss4 ?? cvss(old.cvss4_vector, old.cvss4_score),
+    severity: f.severity === "unknown" ? (old.severity as Finding["severity"]) : f.severity,
   };
 }
 
 const UPDATABLE = STAGED_COLUMNS.filter((c) => !["fingerprint", "scanner", "rule"].includes(c));
+
+/**
+ * How a column merges when another scanner (or a later scan) reports a finding the store has: the
+ * description keeps what any scanner said (aliases accumulate; an empty value never erases a known one).
+ * Evidence and the decision were already merged and decided in JavaScript, so they are taken as staged.
+ */
+const MERGE: Partial<Record<(typeof STAGED_COLUMNS)[number], string>> = {
+  aliases: `ARRAY(SELECT a FROM unnest(findings.aliases || EXCLUDED.aliases) AS a WHERE a <> EXCLUDED.vuln_id GROUP BY a ORDER BY a)`,
+  fixed_versions: `CASE WHEN cardinality(EXCLUDED.fixed_versions) > 0 THEN EXCLUDED.fixed_versions ELSE findings.fixed_versions END`,
+  references: `CASE WHEN cardinality(EXCLUDED."references") > 0 THEN EXCLUDED."references" ELSE findings."references" END`,
+  title: `COALESCE(NULLIF(EXCLUDED.title, ''), findings.title)`,
+  purl: `COALESCE(NULLIF(EXCLUDED.purl, ''), findings.purl)`,
+  ecosystem: `COALESCE(NULLIF(EXCLUDED.ecosystem, ''), findings.ecosystem)`,
+  cvss3_vector: `COALESCE(EXCLUDED.cvss3_vector, findings.cvss3_vector)`,
+  cvss3_score: `CASE WHEN EXCLUDED.cvss3_vector IS NULL THEN findings.cvss3_score ELSE EXCLUDED.cvss3_score END`,
+  cvss4_vector: `COALESCE(EXCLUDED.cvss4_vector, findings.cvss4_vector)`,
+  cvss4_score: `CASE WHEN EXCLUDED.cvss4_vector IS NULL THEN findings.cvss4_score ELSE EXCLUDED.cvss4_score END`,
+  severity: `CASE WHEN EXCLUDED.severity = 'unknown' THEN findings.severity ELSE EXCLUDED.severity END`,
+};
 
 /**
  * Upsert the staged rows into findings and their sources. One row per fingerprint: when a report holds
@@ -157,7 +187,7 @@ async function mergeStaged(
 ): Promise<void> {
   const cols = UPDATABLE.map((c) => `"${c}"`).join(", ");
   const set = UPDATABLE.filter((c) => c !== "status")
-    .map((c) => `"${c}" = EXCLUDED."${c}"`)
+    .map((c) => `"${c}" = ${MERGE[c] ?? `EXCLUDED."${c}"`}`)
     .join(", ");
   await tx.query(
     `INSERT INTO findings (fingerprint, ${cols}, first_seen, last_seen, last_import_id, decided_at)

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DetenteError } from "../../errors.js";
 import type { Store } from "../../store/open.js";
+import { budgetLimit } from "../../vuln/triage/escalate.js";
 import { outcomeRank } from "../../vuln/triage/score.js";
 import type { CisaOutcome, EscalationBudget } from "../../vuln/triage/types.js";
 
@@ -78,7 +79,7 @@ export async function escalationCutoff(
   const open = Number(r?.open ?? 0);
   const acts = Number(r?.acts ?? 0);
   const eligible = Number(r?.eligible ?? 0);
-  const budgetCount = "count" in budget ? budget.count : Math.ceil((open * budget.percent) / 100);
+  const budgetCount = budgetLimit(budget, open);
   return { open, acts, budgetCount, cutoff: Math.max(acts, Math.min(budgetCount, eligible)) };
 }
 
@@ -122,7 +123,7 @@ export async function listFindings({
   // The escalated set is the first `cutoff` open findings in queue order.
   params.push(cutoff);
   const cutoffParam = `$${params.length}`;
-  const ranked = `SELECT id FROM findings WHERE ${ESCALATABLE_SQL} ORDER BY outcome_rank DESC, score DESC, id LIMIT ${cutoffParam}`;
+  const ranked = `SELECT id FROM findings WHERE ${ESCALATABLE_SQL} ORDER BY outcome_rank DESC NULLS LAST, score DESC NULLS LAST, id LIMIT ${cutoffParam}`;
   if (q.escalated === true) where.push(`f.id IN (${ranked})`);
   if (q.escalated === false) where.push(`f.id NOT IN (${ranked})`);
   params.push(q.limit);
@@ -137,7 +138,7 @@ export async function listFindings({
             ARRAY(SELECT s.scanner FROM finding_sources s WHERE s.finding_id = f.id AND s.present ORDER BY s.scanner) AS scanners
        FROM findings f
       ${where.length > 0 ? "WHERE " + where.join(" AND ") : ""}
-      ORDER BY f.outcome_rank DESC, f.score DESC, f.id
+      ORDER BY f.outcome_rank DESC NULLS LAST, f.score DESC NULLS LAST, f.id
       LIMIT $${params.length}`,
     params,
   );

@@ -83,7 +83,11 @@ export async function loadIntel({
       input.onProgress?.(file.bytesRead());
     }
     const meta = file.meta();
-    const [count] = await tx.query<{ n: string }>(`SELECT count(*) AS n FROM ${TABLES[file.source]}`);
+    const [count] = await tx.query<{ n: string }>(
+      file.source === "nvd"
+        ? `SELECT count(*) AS n FROM intel_cvss WHERE source = 'nvd'`
+        : `SELECT count(*) AS n FROM ${TABLES[file.source]}`,
+    );
     const rows = Number(count?.n ?? 0);
     await tx.query(
       `INSERT INTO intel_sources (source, version, source_date, rows, origin, loaded_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -110,14 +114,11 @@ async function upsertCvss(tx: RawTx, entries: readonly CvssEntry[]): Promise<voi
   await insertJson(
     tx,
     `INSERT INTO intel_cvss (cve, cvss3_vector, cvss3_score, cvss4_vector, cvss4_score, source)
-     SELECT DISTINCT ON (cve) cve, (cvss3->>'vector'), (cvss3->>'score')::real, (cvss4->>'vector'), (cvss4->>'score')::real, source
+     SELECT DISTINCT ON (cve, source) cve, (cvss3->>'vector'), (cvss3->>'score')::real, (cvss4->>'vector'), (cvss4->>'score')::real, source
        FROM json_to_recordset($1::json) AS x(cve text, cvss3 json, cvss4 json, source text)
-     ON CONFLICT (cve) DO UPDATE SET
-       cvss3_vector = coalesce(EXCLUDED.cvss3_vector, intel_cvss.cvss3_vector),
-       cvss3_score = coalesce(EXCLUDED.cvss3_score, intel_cvss.cvss3_score),
-       cvss4_vector = coalesce(EXCLUDED.cvss4_vector, intel_cvss.cvss4_vector),
-       cvss4_score = coalesce(EXCLUDED.cvss4_score, intel_cvss.cvss4_score),
-       source = EXCLUDED.source`,
+     ON CONFLICT (cve, source) DO UPDATE SET
+       cvss3_vector = EXCLUDED.cvss3_vector, cvss3_score = EXCLUDED.cvss3_score,
+       cvss4_vector = EXCLUDED.cvss4_vector, cvss4_score = EXCLUDED.cvss4_score`,
     entries,
   );
 }

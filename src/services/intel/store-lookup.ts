@@ -1,5 +1,13 @@
 import type { Queryable } from "../../store/open.js";
-import type { IntelLookup, IntelRecord } from "../../vuln/intel/types.js";
+import { buildIntelIndex } from "../../vuln/intel/lookup.js";
+import type {
+  CvssEntry,
+  EpssEntry,
+  IntelLookup,
+  IntelRecord,
+  KevEntry,
+  VulnrichmentSsvc,
+} from "../../vuln/intel/types.js";
 
 /**
  * An IntelLookup backed by the store: `prefetch` the CVEs of a batch, then `get` synchronously. Prefetch
@@ -26,7 +34,8 @@ const EMPTY: IntelRecord = {};
 
 /**
  * Look intel up from the store's tables, one query per batch of CVEs, with an in-memory cache of what was
- * already asked (bounded: the cache is cleared past `maxCached` entries).
+ * already asked (cleared past `maxCached` entries). Records are assembled by `buildIntelIndex`, so the
+ * store and stateless triage with `--intel` files merge sources the same way (NVD's CVSS first).
  *
  * @example
  * const intel = storeIntel(store);
@@ -54,13 +63,14 @@ export function storeIntel(store: Queryable, maxCached = 500_000): PrefetchingIn
          SELECT cve, 'ssvc', exploitation, automatable, technical_impact, timestamp, NULL, NULL, NULL FROM intel_ssvc WHERE cve = ANY($1::text[])`,
         [list],
       );
-      const found = new Map<string, { -readonly [K in keyof IntelRecord]: IntelRecord[K] }>();
+      const kev: KevEntry[] = [];
+      const epss: EpssEntry[] = [];
+      const cvss: CvssEntry[] = [];
+      const ssvc: VulnrichmentSsvc[] = [];
       for (const r of rows) {
-        let rec = found.get(r.cve);
-        if (!rec) found.set(r.cve, (rec = {}));
         switch (r.kind) {
           case "kev":
-            rec.kev = {
+            kev.push({
               cve: r.cve,
               vendorProject: r.a ?? "",
               product: r.b ?? "",
@@ -69,31 +79,32 @@ export function storeIntel(store: Queryable, maxCached = 500_000): PrefetchingIn
               dueDate: r.e ?? "",
               requiredAction: r.f ?? "",
               ransomware: r.g === true,
-            };
+            });
             break;
           case "epss":
-            rec.epss = { score: Number(r.a), percentile: Number(r.b) };
+            epss.push({ cve: r.cve, score: Number(r.a), percentile: Number(r.b) });
             break;
           case "cvss":
-            rec.cvss = {
+            cvss.push({
               cve: r.cve,
               cvss3: r.a && r.b ? { vector: r.a, score: Number(r.b) } : null,
               cvss4: r.c && r.d ? { vector: r.c, score: Number(r.d) } : null,
               source: r.e ?? "",
-            };
+            });
             break;
           case "ssvc":
-            rec.ssvc = {
+            ssvc.push({
               cve: r.cve,
-              exploitation: r.a as "none" | "poc" | "active",
-              automatable: r.b as "yes" | "no",
-              technicalImpact: r.c as "partial" | "total",
+              exploitation: r.a as VulnrichmentSsvc["exploitation"],
+              automatable: r.b as VulnrichmentSsvc["automatable"],
+              technicalImpact: r.c as VulnrichmentSsvc["technicalImpact"],
               timestamp: r.d ?? "",
-            };
+            });
             break;
         }
       }
-      for (const c of list) cache.set(c, found.get(c) ?? EMPTY);
+      const index = buildIntelIndex({ kev, epss, cvss, ssvc });
+      for (const c of list) cache.set(c, index.get(c) ?? EMPTY);
     },
   };
 }

@@ -5,6 +5,8 @@ import { IdentityTable } from "./identity-table.js";
 export interface Ranked {
   readonly rank: number;
   readonly score: number;
+  /** Whether the finding's asset key matched an asset of the inventory. */
+  readonly matched: boolean;
 }
 
 const KEV_TRUE = 1;
@@ -27,6 +29,8 @@ const EXPLOIT_FALSE = 8;
 export class FindingAccumulator {
   /** Findings read, duplicates included. */
   read = 0;
+  /** Distinct findings whose asset key matched no asset. */
+  unmatched = 0;
   private readonly table = new IdentityTable();
   private ranksArr = new Int8Array(1024);
   private scoresArr = new Float32Array(1024);
@@ -80,6 +84,7 @@ export class FindingAccumulator {
       const r = this.rank(f);
       this.ranksArr[i] = r.rank;
       this.scoresArr[i] = r.score;
+      if (!r.matched) this.unmatched++;
       this.epss[i] = f.epss ? f.epss.score : NaN;
       this.percentile[i] = f.epss ? f.epss.percentile : NaN;
       this.flags[i] = flagsOf(f);

@@ -1,5 +1,5 @@
 import type { AssetMatcherService } from "../../vuln/assets/matcher.js";
-import type { AssetContext } from "../../vuln/assets/types.js";
+import type { AssetContext, AssetMatchStats } from "../../vuln/assets/types.js";
 import type { Finding } from "../../vuln/finding.js";
 import { openReport } from "../../vuln/formats/read.js";
 import type { IntelLookup } from "../../vuln/intel/types.js";
@@ -45,7 +45,8 @@ export interface TriageResult {
   readonly escalated: readonly TriagedFinding[];
   /** Every finding, decided on demand in queue order; only with `keepAll`. */
   readonly all: () => Iterable<TriagedFinding>;
-  readonly assetStats: ReturnType<AssetMatcherService["stats"]>;
+  /** Asset matching per distinct finding (not per report line). */
+  readonly assetStats: AssetMatchStats;
 }
 
 export interface TriageInput {
@@ -84,14 +85,9 @@ export async function runTriage({
 }): Promise<TriageResult> {
   const { intel, assets, policy, now } = ctx;
   const rankOf = (finding: Finding): Ranked => {
-    const a = assess({
-      finding,
-      intel: intel.get(finding.vulnId),
-      asset: assets.match(finding.assetKey),
-      policy,
-      now,
-    });
-    return { rank: a.escalatable ? outcomeRank(a.outcome) : -1, score: a.score };
+    const asset = assets.match(finding.assetKey);
+    const a = assess({ finding, intel: intel.get(finding.vulnId), asset, policy, now });
+    return { rank: a.escalatable ? outcomeRank(a.outcome) : -1, score: a.score, matched: asset.matched };
   };
   const fromRank = outcomeRank(policy.escalateFrom);
   // Acts are escalated past any budget, so they are kept whatever `escalateFrom` says.
@@ -118,7 +114,13 @@ export async function runTriage({
     if (r < 0) closed++;
     else byOutcome[CISA_OUTCOMES[r]!]++;
   }
-  const assetStats = assets.stats(); // before `full` below looks assets up again
+  // Counted per distinct finding: the matcher itself also counts duplicates and re-rankings.
+  const assetStats: AssetMatchStats = {
+    ...assets.stats(),
+    lookups: n,
+    matched: n - acc.unmatched,
+    unmatched: acc.unmatched,
+  };
   const escalation = escalateRanked(ranks, scores, input.budget, { from: policy.escalateFrom });
   const escalatedSet = new Set(escalation.escalated);
 

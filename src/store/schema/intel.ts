@@ -1,4 +1,4 @@
-import { boolean, date, integer, pgTable, real, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, date, integer, pgTable, primaryKey, real, text, timestamp } from "drizzle-orm/pg-core";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -21,15 +21,22 @@ export const intelEpss = pgTable("intel_epss", {
   percentile: real("percentile").notNull(),
 });
 
-/** CVSS from NVD or Vulnrichment. */
-export const intelCvss = pgTable("intel_cvss", {
-  cve: text("cve").primaryKey(),
-  cvss3Vector: text("cvss3_vector"),
-  cvss3Score: real("cvss3_score"),
-  cvss4Vector: text("cvss4_vector"),
-  cvss4Score: real("cvss4_score"),
-  source: text("source").notNull(),
-});
+/**
+ * CVSS per CVE and per feed (nvd, vulnrichment): kept apart so that the order feeds are loaded in does not
+ * matter; lookups prefer NVD's, as the in-memory index does.
+ */
+export const intelCvss = pgTable(
+  "intel_cvss",
+  {
+    cve: text("cve").notNull(),
+    source: text("source").notNull(),
+    cvss3Vector: text("cvss3_vector"),
+    cvss3Score: real("cvss3_score"),
+    cvss4Vector: text("cvss4_vector"),
+    cvss4Score: real("cvss4_score"),
+  },
+  (t) => [primaryKey({ columns: [t.cve, t.source] })],
+);
 
 /** CISA Vulnrichment SSVC decision points. */
 export const intelSsvc = pgTable("intel_ssvc", {

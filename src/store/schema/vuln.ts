@@ -78,7 +78,7 @@ export const findings = pgTable(
   (t) => [
     // The escalation queue: open findings in decision order (see services/findings/list.ts).
     index("findings_queue_idx")
-      .on(t.outcomeRank.desc(), t.score.desc(), t.id)
+      .on(t.outcomeRank.desc().nullsLast(), t.score.desc().nullsLast(), t.id)
       .where(sql`${t.status} IN ('open', 'under_investigation')`),
     index("findings_asset_idx").on(t.assetKey),
     index("findings_vuln_idx").on(t.vulnId),
@@ -103,7 +103,7 @@ export const findingSources = pgTable(
   (t) => [primaryKey({ columns: [t.findingId, t.scanner] })],
 );
 
-/** State changes of a finding: opened, closed by a full scan, reopened, status changed. */
+/** State changes of a finding after it was first seen (`findings.first_seen`): closed by a full scan, reopened. */
 export const findingEvents = pgTable(
   "finding_events",
   {

@@ -81,3 +81,17 @@ export function describeUnmatched(stats: AssetMatchStats, defaults: AssetDefault
 export function formatSlo(target: number): string {
   return `${Number((target * 100).toFixed(6))}%`;
 }
+
+/**
+ * `describeUnmatched` followed by the first few unknown asset keys, so the inventory can be completed.
+ *
+ * @example describeUnmatchedWithKeys(stats, defaults) // "... matched no asset; used ... Unknown: 192.0.2.20, web-old."
+ */
+export function describeUnmatchedWithKeys(stats: AssetMatchStats, defaults: AssetDefaults, max = 5): string {
+  const sentence = describeUnmatched(stats, defaults);
+  if (!sentence || stats.unmatchedKeys.length === 0) return sentence;
+  const shown = stats.unmatchedKeys.slice(0, max).map((k) => (k === "" ? "(no asset key)" : k.slice(0, 120)));
+  const more = stats.unmatchedKeys.length - shown.length;
+  const tail = more > 0 ? ` and ${more} more` : stats.unmatchedKeysTruncated ? " and more" : "";
+  return `${sentence} Unknown: ${shown.join(", ")}${tail}.`;
+}

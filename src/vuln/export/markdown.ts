@@ -1,3 +1,4 @@
+import { applicableFix } from "../versions.js";
 import { formatBudget } from "../triage/budget.js";
 import type { ExportedFinding, ExportSummary } from "./types.js";
 
@@ -38,7 +39,7 @@ export function markdownReport(summary: ExportSummary, findings: readonly Export
             e.decision.dueDate,
             cell(f.vulnId),
             cell(f.component ? `${f.component} ${f.version}` : "—"),
-            cell(f.fixedVersions[0] ?? "—"),
+            cell(applicableFix(f.version, f.fixedVersions) ?? "—"),
             cell(f.assetKey),
             cell(e.asset.asset.owner),
             cell(e.decision.reasons[0]?.text ?? ""),

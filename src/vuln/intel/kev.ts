@@ -34,6 +34,8 @@ export async function* readKev(
     meta.declaredCount = num(root.count);
   };
   const reader: JsonStreamReader = new JsonStreamReader(name, {
+    // Errors name the line an entry ends on, so elements come one at a time.
+    exactOffsets: true,
     elements: {
       vulnerabilities: (value, parents) => {
         // Publishers write the catalog fields first, so the metadata is known from the first entry on.

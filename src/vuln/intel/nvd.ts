@@ -42,6 +42,8 @@ export async function* readNvd(
     meta.declaredCount = num(r.totalResults);
   };
   const reader: JsonStreamReader = new JsonStreamReader(name, {
+    // Errors name the line an entry ends on, so elements come one at a time.
+    exactOffsets: true,
     elements: {
       vulnerabilities: (value, parents) => {
         if (index === 0) takeRoot(parents[0]);

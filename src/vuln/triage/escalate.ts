@@ -31,6 +31,19 @@ export interface EscalationResult {
 const ACT = 3;
 
 /**
+ * The budget in findings for `escalatable` findings: a percentage rounds up (so a non-zero budget over a
+ * non-empty list escalates at least one), a count is taken as is. The store's queue uses the same rule.
+ *
+ * @example budgetLimit({ percent: 5 }, 20) // 1
+ */
+export function budgetLimit(budget: EscalationBudget, escalatable: number): number {
+  // The epsilon keeps 5% of 20 at 1 despite float error; max(0, ...) turns ceil's -0 into 0.
+  return "percent" in budget
+    ? Math.max(0, Math.min(escalatable, Math.ceil((budget.percent * escalatable) / 100 - 1e-9)))
+    : budget.count;
+}
+
+/**
  * Choose which findings to escalate within a budget. Order is (outcome, score): every Act ranks above every
  * Attend whatever the scores, and equal keys keep input order. Every escalatable Act is escalated, even
  * past the budget (the excess is `actOverflow`); the rest of the budget goes to the highest-ranked
@@ -80,11 +93,7 @@ export function escalateRanked(
     if (r >= 0) escalatable++;
     if (r === ACT) acts++;
   }
-  // The epsilon keeps 5% of 20 at 1 despite float error; max(0, ...) turns ceil's -0 into 0.
-  const limit =
-    "percent" in budget
-      ? Math.max(0, Math.min(escalatable, Math.ceil((budget.percent * escalatable) / 100 - 1e-9)))
-      : budget.count;
+  const limit = budgetLimit(budget, escalatable);
 
   const key = (i: number): number => ranks[i]! * 1000 + (scores[i]! || 0);
   // `a` ranks below `b`: lower key, or the same key and later in the input.

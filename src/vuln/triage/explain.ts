@@ -1,3 +1,4 @@
+import { applicableFix } from "../versions.js";
 import type { AssetContext } from "../assets/types.js";
 import type { Finding } from "../finding.js";
 import { SCORE_PARTS } from "./score.js";
@@ -94,7 +95,8 @@ function where(f: Finding, context: AssetContext): string {
 
 function whatToDo(d: Decision, f: Finding): string {
   if (!d.escalatable) return `nothing: the finding is ${f.status.replace(/_/g, " ")}.`;
-  const fixes = f.fixedVersions.slice(0, 3).map((v) => clean(v, 60));
+  const best = applicableFix(f.version, f.fixedVersions);
+  const fixes = (best !== undefined ? [best] : []).map((v) => clean(v, 60));
   const kev = d.reasons.some((r) => r.code === "kev" || r.code === "sla-kev")
     ? " CISA KEV lists it as exploited in the wild: treat the due date as a deadline."
     : "";
