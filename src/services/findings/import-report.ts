@@ -1,9 +1,19 @@
-import type { Queryable, RawTx, Store } from "../../store/open.js";
+import type { Queryable, Store } from "../../store/open.js";
 import type { Finding } from "../../vuln/finding.js";
 import { fingerprint } from "../../vuln/fingerprint.js";
 import type { OpenedReport } from "../../vuln/formats/read.js";
+import { IdentityTable } from "../../vuln/identity-table.js";
 import type { DecidedFinding, FindingDecider } from "./decider.js";
-import { stageBatch, createStaging, STAGED_COLUMNS } from "./staging.js";
+import { closeMissing, mergeStaged } from "./merge.js";
+import {
+  createStaging,
+  NEW_FINDING_COLUMNS,
+  newFindingRow,
+  SOURCE_COLUMNS,
+  sourceRow,
+  STAGED_COLUMNS,
+  stagedRow,
+} from "./staging.js";
 
 /** What one import did, as `detente import` prints it. */
 export interface ImportResult {
@@ -16,7 +26,7 @@ export interface ImportResult {
   readonly updated: number;
   readonly reopened: number;
   readonly closed: number;
-  /** Findings whose asset key matched no asset in the inventory. */
+  /** Distinct findings whose asset key matched no asset in the inventory. */
   readonly unmatched: number;
 }
 
@@ -34,6 +44,7 @@ export interface ImportContext {
 }
 
 interface Existing {
+  readonly id: string;
   readonly fingerprint: string;
   readonly first_seen: Date;
   readonly status: string;
@@ -52,6 +63,10 @@ interface Existing {
  * Import one report into the store, all or nothing: every finding is fingerprinted, merged with what the
  * store already has (the same vulnerability from another scanner becomes one finding with two sources),
  * decided, and written in one transaction. A report that fails halfway leaves the store as it was.
+ *
+ * New findings are copied straight into their tables with ids taken from the sequence; findings the store
+ * already has are staged and merged by id at the end. The report is read while the database writes the
+ * previous batch, and on PostgreSQL lookups use a second connection so they do not wait for the writes.
  *
  * @example
  * const result = await importReport({ ctx: { store, now: new Date() }, input: { report, fullScan: false, decider } });
@@ -72,57 +87,115 @@ export async function importReport({
     );
     const importId = Number(row!.id);
     await createStaging(tx);
+    const reader: Queryable = store.kind === "postgres" ? store : tx;
+    const stamp = now.toISOString();
 
-    const seen = new Set<string>();
-    const reopened: string[] = [];
-    const counts = { read: 0, created: 0, updated: 0, reopened: 0, unmatched: 0 };
-    let pending: Promise<unknown> = Promise.resolve();
+    // Findings of this import so far: fingerprint -> index -> the id it has in the store.
+    const inImport = new IdentityTable();
+    let ids: Float64Array<ArrayBuffer> = new Float64Array(4096);
+    const reopened: number[] = [];
+    const counts = { read: 0, created: 0, updated: 0, reopened: 0, unmatched: 0, duplicates: 0 };
+    let pending: Promise<void> = Promise.resolve();
+
     for await (const batch of report.findings) {
-      // On PostgreSQL, lookups use another pooled connection, in parallel with the COPY running in this
-      // transaction; the embedded database has one connection, so they run in the transaction.
-      const reader = store.kind === "postgres" ? store : tx;
       await decider.prepare?.(batch, reader);
-      const keyed = batch.map((f) => ({ finding: f, fingerprint: fingerprint(f) }));
-      const existing = await lookupExisting(
-        reader,
-        keyed.map((k) => k.fingerprint),
-      );
-      const decided: DecidedFinding[] = [];
-      for (const { finding, fingerprint: fp } of keyed) {
+      const prints = batch.map((f) => fingerprint(f));
+      const indices = new Int32Array(batch.length);
+      const firstInImport: boolean[] = [];
+      const toLookUp: string[] = [];
+      for (let i = 0; i < prints.length; i++) {
+        const fp = prints[i]!;
+        const before = inImport.size;
+        // The first 64 bits of the SHA-256 fingerprint key this import's table.
+        const index = inImport.indexOfHash(
+          parseInt(fp.slice(0, 8), 16) | 0,
+          parseInt(fp.slice(8, 16), 16) | 0,
+        );
+        indices[i] = index;
+        const first = index === before;
+        firstInImport.push(first);
+        if (first) toLookUp.push(fp);
+      }
+      const existing = await lookUp(reader, toLookUp);
+      const fresh = toLookUp.length - existing.size;
+      const freshIds = fresh > 0 ? await nextIds(reader, fresh) : [];
+
+      let newRows = "";
+      let sourceRows = "";
+      let stagedRows = "";
+      let dupRows = "";
+      for (let i = 0; i < batch.length; i++) {
+        const f = batch[i]!;
+        const fp = prints[i]!;
+        const index = indices[i]!;
+        if (index >= ids.length) ids = grow(ids);
+        if (!firstInImport[i]) {
+          // Reported twice in one report (two scanners in one file, or two layers): merged at the end.
+          counts.duplicates++;
+          dupRows += stagedRow(ids[index]!, { ...decider.decide(f, now), fingerprint: fp });
+          continue;
+        }
         const old = existing.get(fp);
-        const merged = old ? mergeEvidence(finding, old) : finding;
-        const d = decider.decide(merged, old ? new Date(old.first_seen) : now);
-        decided.push({ ...d, fingerprint: fp });
-        if (!d.assetMatched) counts.unmatched++;
-        if (seen.has(fp)) continue;
-        seen.add(fp);
-        if (!old) counts.created++;
-        else if (old.status === "fixed" && finding.status === "open") {
-          counts.reopened++;
-          reopened.push(fp);
-        } else counts.updated++;
+        if (old) {
+          const id = Number(old.id);
+          ids[index] = id;
+          const d: DecidedFinding = {
+            ...decider.decide(mergeEvidence(f, old), new Date(old.first_seen)),
+            fingerprint: fp,
+          };
+          stagedRows += stagedRow(id, d);
+          if (!d.assetMatched) counts.unmatched++;
+          if (old.status === "fixed" && f.status === "open") {
+            counts.reopened++;
+            reopened.push(id);
+          } else counts.updated++;
+        } else {
+          const id = freshIds.pop()!;
+          ids[index] = id;
+          const d: DecidedFinding = { ...decider.decide(f, now), fingerprint: fp };
+          newRows += newFindingRow(id, d, importId, stamp);
+          sourceRows += sourceRow(id, f, importId, stamp);
+          if (!d.assetMatched) counts.unmatched++;
+          counts.created++;
+        }
       }
       counts.read += batch.length;
-      // Let the database store this batch while the next one is parsed.
+      // Let the database write this batch while the next one is read and decided.
       await pending;
-      pending = stageBatch(tx, decided);
+      pending = (async () => {
+        if (newRows) await tx.copyFrom("findings", NEW_FINDING_COLUMNS, newRows);
+        if (sourceRows) await tx.copyFrom("finding_sources", SOURCE_COLUMNS, sourceRows);
+        if (stagedRows) await tx.copyFrom("staged", STAGED_COLUMNS, stagedRows);
+        if (dupRows) await tx.copyFrom("staged_twice", STAGED_COLUMNS, dupRows);
+      })();
       input.onProgress?.(report.bytesRead(), counts.read);
     }
     await pending;
 
-    await mergeStaged(tx, importId, now, reopened);
+    await mergeStaged(tx, { importId, now, reopened, duplicates: counts.duplicates > 0 });
     const closed = input.fullScan ? await closeMissing(tx, importId, now) : 0;
     await tx.query(
       `UPDATE imports SET finished_at = $2, findings = $3, created = $4, updated = $5, closed = $6, reopened = $7, unmatched = $8 WHERE id = $1`,
       [importId, now, counts.read, counts.created, counts.updated, closed, counts.reopened, counts.unmatched],
     );
-    return { importId, source: report.name, format: report.format.id, ...counts, closed };
+    return {
+      importId,
+      source: report.name,
+      format: report.format.id,
+      read: counts.read,
+      created: counts.created,
+      updated: counts.updated,
+      reopened: counts.reopened,
+      closed,
+      unmatched: counts.unmatched,
+    };
   });
 }
 
-async function lookupExisting(db: Queryable, fingerprints: string[]): Promise<Map<string, Existing>> {
+async function lookUp(db: Queryable, fingerprints: string[]): Promise<Map<string, Existing>> {
+  if (fingerprints.length === 0) return new Map();
   const rows = await db.query<Existing>(
-    `SELECT fingerprint, first_seen, status, scanner_epss, scanner_epss_percentile, scanner_kev, exploit_available,
+    `SELECT id, fingerprint, first_seen, status, scanner_epss, scanner_epss_percentile, scanner_kev, exploit_available,
             severity, cvss3_vector, cvss3_score, cvss4_vector, cvss4_score
        FROM findings WHERE fingerprint = ANY($1::text[])`,
     [fingerprints],
@@ -130,7 +203,16 @@ async function lookupExisting(db: Queryable, fingerprints: string[]): Promise<Ma
   return new Map(rows.map((r) => [r.fingerprint, r]));
 }
 
-/** Evidence carried by reports accumulates across scanners: the highest EPSS, any exploit flag. */
+/** Ids for new findings, taken from the table's sequence (sequences ignore transactions, so any connection will do). */
+async function nextIds(db: Queryable, n: number): Promise<number[]> {
+  const rows = await db.query<{ id: string }>(
+    `SELECT nextval(pg_get_serial_sequence('findings', 'id')) AS id FROM generate_series(1, $1)`,
+    [n],
+  );
+  return rows.map((r) => Number(r.id)).reverse();
+}
+
+/** Evidence accumulates across scanners: the highest EPSS, any exploit flag, any known CVSS and severity. */
 function mergeEvidence(f: Finding, old: Existing): Finding {
   const epss =
     old.scanner_epss !== null && (f.epss === null || old.scanner_epss > f.epss.score)
@@ -153,95 +235,8 @@ function mergeEvidence(f: Finding, old: Existing): Finding {
   };
 }
 
-const UPDATABLE = STAGED_COLUMNS.filter((c) => !["fingerprint", "scanner", "rule"].includes(c));
-
-/**
- * How a column merges when another scanner (or a later scan) reports a finding the store has: the
- * description keeps what any scanner said (aliases accumulate; an empty value never erases a known one).
- * Evidence and the decision were already merged and decided in JavaScript, so they are taken as staged.
- */
-const MERGE: Partial<Record<(typeof STAGED_COLUMNS)[number], string>> = {
-  aliases: `ARRAY(SELECT a FROM unnest(findings.aliases || EXCLUDED.aliases) AS a WHERE a <> EXCLUDED.vuln_id GROUP BY a ORDER BY a)`,
-  fixed_versions: `CASE WHEN cardinality(EXCLUDED.fixed_versions) > 0 THEN EXCLUDED.fixed_versions ELSE findings.fixed_versions END`,
-  references: `CASE WHEN cardinality(EXCLUDED."references") > 0 THEN EXCLUDED."references" ELSE findings."references" END`,
-  title: `COALESCE(NULLIF(EXCLUDED.title, ''), findings.title)`,
-  purl: `COALESCE(NULLIF(EXCLUDED.purl, ''), findings.purl)`,
-  ecosystem: `COALESCE(NULLIF(EXCLUDED.ecosystem, ''), findings.ecosystem)`,
-  cvss3_vector: `COALESCE(EXCLUDED.cvss3_vector, findings.cvss3_vector)`,
-  cvss3_score: `CASE WHEN EXCLUDED.cvss3_vector IS NULL THEN findings.cvss3_score ELSE EXCLUDED.cvss3_score END`,
-  cvss4_vector: `COALESCE(EXCLUDED.cvss4_vector, findings.cvss4_vector)`,
-  cvss4_score: `CASE WHEN EXCLUDED.cvss4_vector IS NULL THEN findings.cvss4_score ELSE EXCLUDED.cvss4_score END`,
-  severity: `CASE WHEN EXCLUDED.severity = 'unknown' THEN findings.severity ELSE EXCLUDED.severity END`,
-};
-
-/**
- * Upsert the staged rows into findings and their sources. One row per fingerprint: when a report holds
- * the same finding twice, the more urgent decision wins. Status: a finding accepted by exception stays
- * accepted; a finding a full scan had closed is reopened when reported again.
- */
-async function mergeStaged(
-  tx: RawTx,
-  importId: number,
-  now: Date,
-  reopened: readonly string[],
-): Promise<void> {
-  const cols = UPDATABLE.map((c) => `"${c}"`).join(", ");
-  const set = UPDATABLE.filter((c) => c !== "status")
-    .map((c) => `"${c}" = ${MERGE[c] ?? `EXCLUDED."${c}"`}`)
-    .join(", ");
-  await tx.query(
-    `INSERT INTO findings (fingerprint, ${cols}, first_seen, last_seen, last_import_id, decided_at)
-     SELECT DISTINCT ON (fingerprint) fingerprint, ${cols}, $2, $2, $1, $2
-       FROM staged ORDER BY fingerprint, outcome_rank DESC, score DESC
-     ON CONFLICT (fingerprint) DO UPDATE SET ${set},
-       status = CASE WHEN findings.status = 'accepted' THEN findings.status ELSE EXCLUDED.status END,
-       closed_at = CASE WHEN EXCLUDED.status = 'open' THEN NULL ELSE findings.closed_at END,
-       last_seen = EXCLUDED.last_seen, last_import_id = EXCLUDED.last_import_id, decided_at = EXCLUDED.decided_at`,
-    [importId, now],
-  );
-  if (reopened.length > 0) {
-    await tx.query(
-      `INSERT INTO finding_events (finding_id, at, kind, import_id, detail)
-       SELECT id, $2, 'reopened', $1, 'reported again' FROM findings WHERE fingerprint = ANY($3::text[])`,
-      [importId, now, reopened],
-    );
-  }
-  await tx.query(
-    `INSERT INTO finding_sources (finding_id, scanner, rule, first_seen, last_seen, last_import_id, present)
-     SELECT DISTINCT ON (f.id, s.scanner) f.id, s.scanner, s.rule, $2, $2, $1, true
-       FROM staged s JOIN findings f USING (fingerprint)
-     ON CONFLICT (finding_id, scanner) DO UPDATE SET
-       rule = EXCLUDED.rule, last_seen = EXCLUDED.last_seen, last_import_id = EXCLUDED.last_import_id, present = true`,
-    [importId, now],
-  );
-}
-
-/**
- * A full scan by a scanner of an asset is the truth about that pair: whatever that scanner reported
- * before on that asset and not now is gone. A finding closes when no scanner still reports it.
- */
-async function closeMissing(tx: RawTx, importId: number, now: Date): Promise<number> {
-  await tx.query(
-    `UPDATE finding_sources fs SET present = false
-       FROM findings f
-      WHERE fs.finding_id = f.id AND fs.present AND fs.last_import_id <> $1
-        AND (f.asset_key, fs.scanner) IN (SELECT DISTINCT asset_key, scanner FROM staged)`,
-    [importId],
-  );
-  const closed = await tx.query<{ id: string }>(
-    `UPDATE findings f SET status = 'fixed', closed_at = $2
-      WHERE f.status = 'open' AND f.last_import_id <> $1
-        AND f.asset_key IN (SELECT DISTINCT asset_key FROM staged)
-        AND NOT EXISTS (SELECT 1 FROM finding_sources s WHERE s.finding_id = f.id AND s.present)
-      RETURNING f.id`,
-    [importId, now],
-  );
-  if (closed.length > 0) {
-    await tx.query(
-      `INSERT INTO finding_events (finding_id, at, kind, import_id, detail)
-       SELECT unnest($3::bigint[]), $2, 'closed', $1, 'no longer reported by a full scan'`,
-      [importId, now, closed.map((c) => c.id)],
-    );
-  }
-  return closed.length;
+function grow(a: Float64Array): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }

@@ -1,11 +1,15 @@
+import { copyRow, type CopyValue } from "../../store/copy-text.js";
 import type { RawTx } from "../../store/open.js";
+import type { Finding } from "../../vuln/finding.js";
 import { CISA_OUTCOMES } from "../../vuln/triage/types.js";
-import { copyRow } from "../../store/copy-text.js";
 import type { DecidedFinding } from "./decider.js";
 
-/** Columns of the per-import staging table, in the order `stageBatch` writes them. */
-export const STAGED_COLUMNS = [
-  "fingerprint",
+/**
+ * Columns a report sets on a finding, in the order the COPY rows below write them. New findings are
+ * copied straight into `findings` with these plus their id and times; findings the store already has go
+ * through the `staged` table and are merged by id.
+ */
+export const FINDING_COLUMNS = [
   "vuln_id",
   "aliases",
   "component",
@@ -28,8 +32,6 @@ export const STAGED_COLUMNS = [
   "exploit_available",
   "status",
   "status_detail",
-  "scanner",
-  "rule",
   "outcome",
   "outcome_rank",
   "deployer",
@@ -39,9 +41,9 @@ export const STAGED_COLUMNS = [
   "owner",
   "asset_matched",
 ] as const;
+export type FindingColumn = (typeof FINDING_COLUMNS)[number];
 
-const TYPES: Readonly<Record<(typeof STAGED_COLUMNS)[number], string>> = {
-  fingerprint: "text",
+const TYPES: Readonly<Record<FindingColumn, string>> = {
   vuln_id: "text",
   aliases: "text[]",
   component: "text",
@@ -64,8 +66,6 @@ const TYPES: Readonly<Record<(typeof STAGED_COLUMNS)[number], string>> = {
   exploit_available: "boolean",
   status: "text",
   status_detail: "text",
-  scanner: "text",
-  rule: "text",
   outcome: "text",
   outcome_rank: "smallint",
   deployer: "text",
@@ -76,57 +76,93 @@ const TYPES: Readonly<Record<(typeof STAGED_COLUMNS)[number], string>> = {
   asset_matched: "boolean",
 };
 
-const RECORD_TYPE = STAGED_COLUMNS.map((c) => `"${c}" ${TYPES[c]}`).join(", ");
+/** Columns of a new finding row: its id, fingerprint, the report's values, then the bookkeeping. */
+export const NEW_FINDING_COLUMNS = [
+  "id",
+  "fingerprint",
+  ...FINDING_COLUMNS,
+  "first_seen",
+  "last_seen",
+  "last_import_id",
+  "decided_at",
+] as const;
 
-/** A transaction-local staging table; it disappears at commit or rollback. */
-export async function createStaging(tx: RawTx): Promise<void> {
-  await tx.query(`CREATE TEMP TABLE staged (${RECORD_TYPE}) ON COMMIT DROP`);
-}
+/** Columns of a staged update to a known finding; `scanner` and `rule` feed its source row. */
+export const STAGED_COLUMNS = ["id", ...FINDING_COLUMNS, "scanner", "rule"] as const;
+
+export const SOURCE_COLUMNS = [
+  "finding_id",
+  "scanner",
+  "rule",
+  "first_seen",
+  "last_seen",
+  "last_import_id",
+  "present",
+] as const;
 
 /**
- * Write a batch of decided findings to the staging table with COPY, the fastest path into both engines.
- *
- * @example await stageBatch(tx, decided)
+ * Transaction-local tables, gone at commit or rollback: `staged` holds updates to findings the store has
+ * (one row per finding), `staged_twice` findings reported more than once in the same report.
  */
-export async function stageBatch(tx: RawTx, batch: readonly DecidedFinding[]): Promise<void> {
-  if (batch.length === 0) return;
-  let text = "";
-  for (const { finding: f, decision: d, owner, assetMatched, fingerprint } of batch) {
-    text += copyRow([
-      fingerprint,
-      f.vulnId,
-      f.aliases,
-      f.component,
-      f.version,
-      f.ecosystem,
-      f.purl,
-      f.fixedVersions,
-      f.location,
-      f.assetKey,
-      f.severity,
-      f.cvss3?.vector ?? null,
-      f.cvss3?.score ?? null,
-      f.cvss4?.vector ?? null,
-      f.cvss4?.score ?? null,
-      f.title,
-      f.references,
-      f.epss?.score ?? null,
-      f.epss?.percentile ?? null,
-      f.knownExploited,
-      f.exploitAvailable,
-      f.status,
-      f.statusDetail,
-      f.scanner,
-      f.rule,
-      d.outcome,
-      CISA_OUTCOMES.indexOf(d.outcome),
-      d.deployer,
-      d.score,
-      d.dueDate,
-      d.topReason.text,
-      owner,
-      assetMatched,
-    ]);
-  }
-  await tx.copyFrom("staged", STAGED_COLUMNS, text);
+export async function createStaging(tx: RawTx): Promise<void> {
+  const columns = [
+    `"id" bigint`,
+    ...FINDING_COLUMNS.map((c) => `"${c}" ${TYPES[c]}`),
+    `"scanner" text`,
+    `"rule" text`,
+  ].join(", ");
+  await tx.query(`CREATE TEMP TABLE staged (${columns}) ON COMMIT DROP`);
+  await tx.query(`CREATE TEMP TABLE staged_twice (${columns}) ON COMMIT DROP`);
+}
+
+/** The report's values of one decided finding, in FINDING_COLUMNS order. */
+function values(f: Finding, d: DecidedFinding): CopyValue[] {
+  const decision = d.decision;
+  return [
+    f.vulnId,
+    f.aliases,
+    f.component,
+    f.version,
+    f.ecosystem,
+    f.purl,
+    f.fixedVersions,
+    f.location,
+    f.assetKey,
+    f.severity,
+    f.cvss3?.vector ?? null,
+    f.cvss3?.score ?? null,
+    f.cvss4?.vector ?? null,
+    f.cvss4?.score ?? null,
+    f.title,
+    f.references,
+    f.epss?.score ?? null,
+    f.epss?.percentile ?? null,
+    f.knownExploited,
+    f.exploitAvailable,
+    f.status,
+    f.statusDetail,
+    decision.outcome,
+    CISA_OUTCOMES.indexOf(decision.outcome),
+    decision.deployer,
+    decision.score,
+    decision.dueDate,
+    decision.topReason.text,
+    d.owner,
+    d.assetMatched,
+  ];
+}
+
+/** COPY rows for a finding the store does not have yet. */
+export function newFindingRow(id: number, d: DecidedFinding, importId: number, now: string): string {
+  return copyRow([id, d.fingerprint, ...values(d.finding, d), now, now, importId, now]);
+}
+
+/** COPY rows for a finding the store has (or that this import already added): merged at the end. */
+export function stagedRow(id: number, d: DecidedFinding): string {
+  return copyRow([id, ...values(d.finding, d), d.finding.scanner, d.finding.rule]);
+}
+
+/** COPY row for the source of a new finding. */
+export function sourceRow(id: number, f: Finding, importId: number, now: string): string {
+  return copyRow([id, f.scanner, f.rule, now, now, importId, true]);
 }

@@ -1,5 +1,5 @@
 import type { Finding } from "../../vuln/finding.js";
-import { IdentityTable } from "./identity-table.js";
+import { IdentityTable } from "../../vuln/identity-table.js";
 
 /** What the accumulator needs from a decision: the outcome rank (-1 when closed) and the score. */
 export interface Ranked {

@@ -1,4 +1,4 @@
-import { componentKey, type FindingIdentity } from "../../vuln/fingerprint.js";
+import { componentKey, type FindingIdentity } from "./fingerprint.js";
 
 /**
  * A map from finding identity to a dense index, for a million findings in a few megabytes: each identity
@@ -37,6 +37,14 @@ export class IdentityTable {
     }
     a = fmix(a);
     b = fmix(b ^ a);
+    return this.indexOfHash(a, b);
+  }
+
+  /**
+   * The index of a 64-bit key given as two 32-bit halves (for keys that are already hashes, such as the
+   * first 16 hex digits of a SHA-256 fingerprint): an existing index, or `size` for a new key.
+   */
+  indexOfHash(a: number, b: number): number {
     let i = a & this.mask;
     for (;;) {
       const s = this.slot[i]!;

@@ -1,0 +1,117 @@
+import type { RawTx } from "../../store/open.js";
+import { FINDING_COLUMNS, type FindingColumn } from "./staging.js";
+
+/**
+ * How a column merges when a report brings a finding the store has: the description keeps what any
+ * scanner said (aliases accumulate; an empty value never erases a known one). Evidence and the decision
+ * were merged and decided in JavaScript before staging, so they are taken as staged. `f` is the stored
+ * row, `s` the staged one.
+ */
+const MERGE: Partial<Record<FindingColumn, string>> = {
+  aliases: `ARRAY(SELECT a FROM unnest(f.aliases || s.aliases) AS a WHERE a <> s.vuln_id GROUP BY a ORDER BY a)`,
+  fixed_versions: `CASE WHEN cardinality(s.fixed_versions) > 0 THEN s.fixed_versions ELSE f.fixed_versions END`,
+  references: `CASE WHEN cardinality(s."references") > 0 THEN s."references" ELSE f."references" END`,
+  title: `COALESCE(NULLIF(s.title, ''), f.title)`,
+  purl: `COALESCE(NULLIF(s.purl, ''), f.purl)`,
+  ecosystem: `COALESCE(NULLIF(s.ecosystem, ''), f.ecosystem)`,
+  cvss3_vector: `COALESCE(s.cvss3_vector, f.cvss3_vector)`,
+  cvss3_score: `CASE WHEN s.cvss3_vector IS NULL THEN f.cvss3_score ELSE s.cvss3_score END`,
+  cvss4_vector: `COALESCE(s.cvss4_vector, f.cvss4_vector)`,
+  cvss4_score: `CASE WHEN s.cvss4_vector IS NULL THEN f.cvss4_score ELSE s.cvss4_score END`,
+  severity: `CASE WHEN s.severity = 'unknown' THEN f.severity ELSE s.severity END`,
+  // A finding accepted by exception stays accepted; anything else takes the report's status.
+  status: `CASE WHEN f.status = 'accepted' THEN f.status ELSE s.status END`,
+};
+
+const DECISION: readonly FindingColumn[] = [
+  "outcome",
+  "outcome_rank",
+  "deployer",
+  "score",
+  "due_date",
+  "top_reason",
+];
+
+function assignments(only?: readonly FindingColumn[]): string {
+  return (only ?? FINDING_COLUMNS).map((c) => `"${c}" = ${MERGE[c] ?? `s."${c}"`}`).join(", ");
+}
+
+/**
+ * Apply the staged updates: findings the store had take the report's values (merged as above) and the
+ * decision made on their merged evidence; findings reported twice in one report keep the more urgent of
+ * the two decisions. Then their sources, and a 'reopened' event for what a full scan had closed.
+ */
+export async function mergeStaged(
+  tx: RawTx,
+  input: { importId: number; now: Date; reopened: readonly number[]; duplicates: boolean },
+): Promise<void> {
+  const { importId, now } = input;
+  await tx.query(
+    `UPDATE findings f SET ${assignments()},
+            closed_at = CASE WHEN s.status = 'open' THEN NULL ELSE f.closed_at END,
+            last_seen = $2, last_import_id = $1, decided_at = $2
+       FROM staged s WHERE f.id = s.id`,
+    [importId, now],
+  );
+  await upsertSources(tx, "staged", importId, now);
+  if (input.duplicates) {
+    const descriptive = FINDING_COLUMNS.filter((c) => !DECISION.includes(c) && c !== "status");
+    await tx.query(
+      `UPDATE findings f SET ${assignments(descriptive)},
+              ${DECISION.map((c) => `"${c}" = CASE WHEN (s.outcome_rank, s.score) > (f.outcome_rank, f.score) THEN s."${c}" ELSE f."${c}" END`).join(", ")}
+         FROM (SELECT DISTINCT ON (id) * FROM staged_twice ORDER BY id, outcome_rank DESC, score DESC) s
+        WHERE f.id = s.id`,
+    );
+    await upsertSources(tx, "(SELECT DISTINCT ON (id, scanner) * FROM staged_twice)", importId, now);
+  }
+  if (input.reopened.length > 0) {
+    await tx.query(
+      `INSERT INTO finding_events (finding_id, at, kind, import_id, detail)
+       SELECT unnest($3::bigint[]), $2, 'reopened', $1, 'reported again'`,
+      [importId, now, input.reopened],
+    );
+  }
+}
+
+async function upsertSources(tx: RawTx, from: string, importId: number, now: Date): Promise<void> {
+  await tx.query(
+    `INSERT INTO finding_sources (finding_id, scanner, rule, first_seen, last_seen, last_import_id, present)
+     SELECT s.id, s.scanner, s.rule, $2, $2, $1, true FROM ${from} s
+     ON CONFLICT (finding_id, scanner) DO UPDATE SET
+       rule = EXCLUDED.rule, last_seen = EXCLUDED.last_seen, last_import_id = EXCLUDED.last_import_id, present = true`,
+    [importId, now],
+  );
+}
+
+/**
+ * A full scan by a scanner of an asset is the truth about that pair: whatever that scanner reported
+ * before on that asset and not now is gone. A finding closes when no scanner still reports it.
+ */
+export async function closeMissing(tx: RawTx, importId: number, now: Date): Promise<number> {
+  await tx.query(
+    `WITH scanned AS (
+       SELECT DISTINCT f.asset_key, s.scanner FROM finding_sources s JOIN findings f ON f.id = s.finding_id
+        WHERE s.last_import_id = $1)
+     UPDATE finding_sources fs SET present = false
+       FROM findings f
+      WHERE fs.finding_id = f.id AND fs.present AND fs.last_import_id <> $1
+        AND (f.asset_key, fs.scanner) IN (SELECT asset_key, scanner FROM scanned)`,
+    [importId],
+  );
+  const closed = await tx.query<{ id: string }>(
+    `UPDATE findings f SET status = 'fixed', closed_at = $2
+      WHERE f.status = 'open' AND f.last_import_id <> $1
+        AND f.asset_key IN (SELECT DISTINCT f2.asset_key FROM findings f2 WHERE f2.last_import_id = $1)
+        AND NOT EXISTS (SELECT 1 FROM finding_sources s WHERE s.finding_id = f.id AND s.present)
+      RETURNING f.id`,
+    [importId, now],
+  );
+  if (closed.length > 0) {
+    await tx.query(
+      `INSERT INTO finding_events (finding_id, at, kind, import_id, detail)
+       SELECT unnest($3::bigint[]), $2, 'closed', $1, 'no longer reported by a full scan'`,
+      [importId, now, closed.map((c) => c.id)],
+    );
+  }
+  return closed.length;
+}
