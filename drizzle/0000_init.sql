@@ -36,7 +36,6 @@ CREATE TABLE "findings" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"fingerprint" text NOT NULL,
 	"vuln_id" text NOT NULL,
-	"aliases" text[] DEFAULT '{}'::text[] NOT NULL,
 	"component" text NOT NULL,
 	"version" text NOT NULL,
 	"ecosystem" text NOT NULL,
@@ -49,8 +48,6 @@ CREATE TABLE "findings" (
 	"cvss3_score" real,
 	"cvss4_vector" text,
 	"cvss4_score" real,
-	"title" text NOT NULL,
-	"references" text[] DEFAULT '{}'::text[] NOT NULL,
 	"scanner_epss" real,
 	"scanner_epss_percentile" real,
 	"scanner_kev" boolean,
@@ -91,6 +88,14 @@ CREATE TABLE "imports" (
 CREATE TABLE "settings" (
 	"key" text PRIMARY KEY NOT NULL,
 	"value" jsonb NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "vulnerabilities" (
+	"vuln_id" text PRIMARY KEY NOT NULL,
+	"aliases" text[] DEFAULT '{}'::text[] NOT NULL,
+	"title" text NOT NULL,
+	"references" text[] DEFAULT '{}'::text[] NOT NULL,
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint

@@ -7,7 +7,21 @@
 export type CopyValue = string | number | boolean | null | readonly string[];
 
 export function copyRow(values: readonly CopyValue[]): string {
+  // Fast path: build the line as is and check all of its text for characters that need escaping in one
+  // regular-expression pass; report text almost never has any, and escaping field by field costs more
+  // than the rest of the row.
   let line = "";
+  let text = "";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (i > 0) line += "\t";
+    if (typeof v === "string") {
+      line += v;
+      text += v;
+    } else line += copyField(v);
+  }
+  if (!NEEDS_ESCAPE.test(text)) return line + "\n";
+  line = "";
   for (let i = 0; i < values.length; i++) {
     if (i > 0) line += "\t";
     line += copyField(values[i]!);
@@ -28,12 +42,14 @@ function arrayLiteral(items: readonly string[]): string {
   let out = "{";
   for (let i = 0; i < items.length; i++) {
     if (i > 0) out += ",";
-    out += '"' + items[i]!.replace(/[\\"]/g, (c) => "\\" + c) + '"';
+    const item = items[i]!;
+    out += '"' + (QUOTE_OR_BACKSLASH.test(item) ? item.replace(/[\\"]/g, (c) => "\\" + c) : item) + '"';
   }
   return out + "}";
 }
 
 const NEEDS_ESCAPE = /[\\\t\n\r\0]/;
+const QUOTE_OR_BACKSLASH = /[\\"]/;
 
 function escapeText(s: string): string {
   if (!NEEDS_ESCAPE.test(s)) return s;

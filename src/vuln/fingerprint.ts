@@ -15,8 +15,7 @@ const SEP = "\u001f";
 
 /**
  * The identity as one string, fields joined by the ASCII unit separator. Component names compare without
- * case (and, for PyPI, with `-`, `_` and `.` equal, as PEP 503 says). The store computes the same
- * string in SQL (see `store/vuln/schema.ts`), so keep the two in step.
+ * case (and, for PyPI, with `-`, `_` and `.` equal, as PEP 503 says).
  *
  * @example identityKey(f) // "CVE-2023-0286\u001fopenssl\u001f3.0.7-r0\u001fregistry/app:1.2\u001f"
  */
@@ -41,11 +40,11 @@ export function componentKey(component: string, ecosystem: string): string {
 }
 
 /**
- * The finding's fingerprint: SHA-256 of its identity key, hex. Stable across scanners and releases;
- * shown shortened to 12 characters as the finding's id.
+ * The finding's fingerprint: the first 128 bits of the SHA-256 of its identity key, as 32 hex digits.
+ * Stable across scanners and releases; shown shortened to 12 characters as the finding's id.
  *
  * @example fingerprint(f).slice(0, 12) // "3f9a0c1d2e4b"
  */
 export function fingerprint(f: FindingIdentity): string {
-  return createHash("sha256").update(identityKey(f), "utf8").digest("hex");
+  return createHash("sha256").update(identityKey(f), "utf8").digest("hex").slice(0, 32);
 }

@@ -91,6 +91,7 @@ export async function readFindings(path: string): Promise<Finding[]> {
 export async function tableRows(store: Store, table: string): Promise<Record<string, unknown>[]> {
   const order: Readonly<Record<string, string>> = {
     finding_sources: "finding_id, scanner",
+    vulnerabilities: "vuln_id",
     intel_sources: "source",
     assets: "key",
     settings: "key",

@@ -2,6 +2,11 @@ import { DetenteError } from "../../errors.js";
 import type { Store } from "../../store/open.js";
 import type { Finding, FindingStatus, Severity } from "../../vuln/finding.js";
 
+/** A finding row with what is known of its vulnerability (aliases, title, references). */
+export const FINDING_WITH_VULNERABILITY = `SELECT f.*, v.aliases, v.title, v."references"
+  FROM findings f LEFT JOIN vulnerabilities v ON v.vuln_id = f.vuln_id`;
+const SELECT = FINDING_WITH_VULNERABILITY;
+
 /** A stored finding with what the store knows about it beyond the Finding itself. */
 export interface StoredFinding {
   readonly id: number;
@@ -35,16 +40,18 @@ export async function getFinding({
   const id = input.id.trim().toLowerCase();
   let rows: Record<string, unknown>[];
   const isHex = /^[0-9a-f]{6,64}$/.test(id);
+  // Fingerprints are 32 hex digits; a longer one (a full SHA-256) starts with it.
+  const prefix = id.slice(0, 32) + "%";
   if (/^\d{1,15}$/.test(id)) {
     // A number is the row id; six or more digits may also be a displayed id that happens to be all digits.
     rows = isHex
-      ? await ctx.store.query(`SELECT * FROM findings WHERE id = $1 OR fingerprint LIKE $2 LIMIT 2`, [
+      ? await ctx.store.query(`${SELECT} WHERE f.id = $1 OR f.fingerprint LIKE $2 LIMIT 2`, [
           Number(id),
-          id + "%",
+          prefix,
         ])
-      : await ctx.store.query(`SELECT * FROM findings WHERE id = $1`, [Number(id)]);
+      : await ctx.store.query(`${SELECT} WHERE f.id = $1`, [Number(id)]);
   } else if (isHex) {
-    rows = await ctx.store.query(`SELECT * FROM findings WHERE fingerprint LIKE $1 LIMIT 2`, [id + "%"]);
+    rows = await ctx.store.query(`${SELECT} WHERE f.fingerprint LIKE $1 LIMIT 2`, [prefix]);
   } else {
     throw new DetenteError(
       "INVALID_INPUT",
@@ -109,7 +116,7 @@ export function rowToFinding(r: Record<string, unknown>, scanners: readonly stri
     severity: String(r.severity) as Severity,
     cvss3: cvss(r.cvss3_vector, r.cvss3_score),
     cvss4: cvss(r.cvss4_vector, r.cvss4_score),
-    title: String(r.title),
+    title: typeof r.title === "string" ? r.title : "",
     references: (r.references as string[] | null) ?? [],
     epss: epss === null ? null : { score: epss, percentile: num(r.scanner_epss_percentile) ?? 0 },
     knownExploited: (r.scanner_kev as boolean | null) ?? null,

@@ -13,6 +13,8 @@ import {
   sourceRow,
   STAGED_COLUMNS,
   stagedRow,
+  VULNERABILITY_COLUMNS,
+  VulnerabilityNotes,
 } from "./staging.js";
 
 /** What one import did, as `detente import` prints it. */
@@ -94,10 +96,11 @@ export async function importReport({
     const inImport = new IdentityTable();
     let ids: Float64Array<ArrayBuffer> = new Float64Array(4096);
     const reopened: number[] = [];
+    const vulnerabilities = new VulnerabilityNotes();
     const counts = { read: 0, created: 0, updated: 0, reopened: 0, unmatched: 0, duplicates: 0 };
     let pending: Promise<void> = Promise.resolve();
 
-    for await (const batch of report.findings) {
+    for await (const batch of rebatch(report.findings, DB_BATCH)) {
       await decider.prepare?.(batch, reader);
       const prints = batch.map((f) => fingerprint(f));
       const indices = new Int32Array(batch.length);
@@ -128,6 +131,7 @@ export async function importReport({
         const f = batch[i]!;
         const fp = prints[i]!;
         const index = indices[i]!;
+        vulnerabilities.add(f);
         if (index >= ids.length) ids = grow(ids);
         if (!firstInImport[i]) {
           // Reported twice in one report (two scanners in one file, or two layers): merged at the end.
@@ -171,6 +175,9 @@ export async function importReport({
       input.onProgress?.(report.bytesRead(), counts.read);
     }
     await pending;
+    const vulnerabilityRows = vulnerabilities.rows();
+    if (vulnerabilityRows)
+      await tx.copyFrom("staged_vulnerabilities", VULNERABILITY_COLUMNS, vulnerabilityRows);
 
     await mergeStaged(tx, { importId, now, reopened, duplicates: counts.duplicates > 0 });
     const closed = input.fullScan ? await closeMissing(tx, importId, now) : 0;
@@ -233,6 +240,26 @@ function mergeEvidence(f: Finding, old: Existing): Finding {
     cvss4: f.cvss4 ?? cvss(old.cvss4_vector, old.cvss4_score),
     severity: f.severity === "unknown" ? (old.severity as Finding["severity"]) : f.severity,
   };
+}
+
+/** Findings per round trip to the database: large enough that per-statement costs stop mattering. */
+const DB_BATCH = 5000;
+
+/** Re-cut batches of any size into batches of about `size`, keeping order. */
+async function* rebatch<T>(batches: AsyncIterable<T[]>, size: number): AsyncGenerator<T[]> {
+  let pending: T[] = [];
+  for await (const batch of batches) {
+    if (pending.length === 0 && batch.length >= size) {
+      yield batch;
+      continue;
+    }
+    for (const item of batch) pending.push(item);
+    if (pending.length >= size) {
+      yield pending;
+      pending = [];
+    }
+  }
+  if (pending.length > 0) yield pending;
 }
 
 function grow(a: Float64Array): Float64Array<ArrayBuffer> {

@@ -150,9 +150,12 @@ describe.each(STORE_BACKENDS)("listFindings on $name", (backend) => {
 
   it("finds a vulnerability by its id or by any alias", async () => {
     for (const id of ["GHSA-jfh8-c2jp-5v3q", "CVE-2021-44228", "GHSA-3h5v-q93c-6h6q"]) {
-      const expected = new Set(
-        parsed.filter((f) => f.vulnId === id || f.aliases.includes(id)).map(fingerprint),
+      // An alias names the vulnerability, so every finding of it matches, also where the scanner that
+      // found it did not list that alias (Nessus names Log4Shell only by its CVE).
+      const vulns = new Set(
+        parsed.filter((f) => f.vulnId === id || f.aliases.includes(id)).map((f) => f.vulnId),
       );
+      const expected = new Set(parsed.filter((f) => vulns.has(f.vulnId)).map(fingerprint));
       expect(expected.size, id).toBeGreaterThan(0);
       const rows = (await list({ status: "any", vuln: id })).rows;
       expect(new Set(rows.map((r) => r.fingerprint)), id).toEqual(expected);

@@ -117,7 +117,12 @@ export async function listFindings({
   if (q.outcome) add((p) => `f.outcome = ANY(${p}::text[])`, q.outcome);
   if (q.owner) add((p) => `f.owner = ${p}`, q.owner);
   if (q.asset) add((p) => `f.asset_key = ${p}`, q.asset);
-  if (q.vuln) add((p) => `(f.vuln_id = ${p} OR ${p} = ANY(f.aliases))`, q.vuln);
+  if (q.vuln)
+    add(
+      (p) =>
+        `(f.vuln_id = ${p} OR f.vuln_id IN (SELECT v.vuln_id FROM vulnerabilities v WHERE ${p} = ANY(v.aliases)))`,
+      q.vuln,
+    );
   if (q.kev) where.push(`(f.scanner_kev OR EXISTS (SELECT 1 FROM intel_kev k WHERE k.cve = f.vuln_id))`);
 
   // The escalated set is the first `cutoff` open findings in queue order.

@@ -8,10 +8,7 @@ import { FINDING_COLUMNS, type FindingColumn } from "./staging.js";
  * row, `s` the staged one.
  */
 const MERGE: Partial<Record<FindingColumn, string>> = {
-  aliases: `ARRAY(SELECT a FROM unnest(f.aliases || s.aliases) AS a WHERE a <> s.vuln_id GROUP BY a ORDER BY a)`,
   fixed_versions: `CASE WHEN cardinality(s.fixed_versions) > 0 THEN s.fixed_versions ELSE f.fixed_versions END`,
-  references: `CASE WHEN cardinality(s."references") > 0 THEN s."references" ELSE f."references" END`,
-  title: `COALESCE(NULLIF(s.title, ''), f.title)`,
   purl: `COALESCE(NULLIF(s.purl, ''), f.purl)`,
   ecosystem: `COALESCE(NULLIF(s.ecosystem, ''), f.ecosystem)`,
   cvss3_vector: `COALESCE(s.cvss3_vector, f.cvss3_vector)`,
@@ -64,6 +61,17 @@ export async function mergeStaged(
     );
     await upsertSources(tx, "(SELECT DISTINCT ON (id, scanner) * FROM staged_twice)", importId, now);
   }
+  // What reports say of each vulnerability: aliases accumulate, a title or references are never erased.
+  await tx.query(
+    `INSERT INTO vulnerabilities AS v (vuln_id, aliases, title, "references", updated_at)
+     SELECT vuln_id, aliases, title, "references", $1 FROM staged_vulnerabilities
+     ON CONFLICT (vuln_id) DO UPDATE SET
+       aliases = ARRAY(SELECT DISTINCT a FROM unnest(v.aliases || EXCLUDED.aliases) AS a ORDER BY a),
+       title = COALESCE(NULLIF(EXCLUDED.title, ''), v.title),
+       "references" = CASE WHEN cardinality(EXCLUDED."references") > 0 THEN EXCLUDED."references" ELSE v."references" END,
+       updated_at = EXCLUDED.updated_at`,
+    [now],
+  );
   if (input.reopened.length > 0) {
     await tx.query(
       `INSERT INTO finding_events (finding_id, at, kind, import_id, detail)

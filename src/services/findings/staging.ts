@@ -11,7 +11,6 @@ import type { DecidedFinding } from "./decider.js";
  */
 export const FINDING_COLUMNS = [
   "vuln_id",
-  "aliases",
   "component",
   "version",
   "ecosystem",
@@ -24,8 +23,6 @@ export const FINDING_COLUMNS = [
   "cvss3_score",
   "cvss4_vector",
   "cvss4_score",
-  "title",
-  "references",
   "scanner_epss",
   "scanner_epss_percentile",
   "scanner_kev",
@@ -45,7 +42,6 @@ export type FindingColumn = (typeof FINDING_COLUMNS)[number];
 
 const TYPES: Readonly<Record<FindingColumn, string>> = {
   vuln_id: "text",
-  aliases: "text[]",
   component: "text",
   version: "text",
   ecosystem: "text",
@@ -58,8 +54,6 @@ const TYPES: Readonly<Record<FindingColumn, string>> = {
   cvss3_score: "real",
   cvss4_vector: "text",
   cvss4_score: "real",
-  title: "text",
-  references: "text[]",
   scanner_epss: "real",
   scanner_epss_percentile: "real",
   scanner_kev: "boolean",
@@ -102,7 +96,8 @@ export const SOURCE_COLUMNS = [
 
 /**
  * Transaction-local tables, gone at commit or rollback: `staged` holds updates to findings the store has
- * (one row per finding), `staged_twice` findings reported more than once in the same report.
+ * (one row per finding), `staged_twice` findings reported more than once in the same report, and
+ * `staged_vulnerabilities` what the report says of each vulnerability (ids, title, references).
  */
 export async function createStaging(tx: RawTx): Promise<void> {
   const columns = [
@@ -113,6 +108,43 @@ export async function createStaging(tx: RawTx): Promise<void> {
   ].join(", ");
   await tx.query(`CREATE TEMP TABLE staged (${columns}) ON COMMIT DROP`);
   await tx.query(`CREATE TEMP TABLE staged_twice (${columns}) ON COMMIT DROP`);
+  await tx.query(
+    `CREATE TEMP TABLE staged_vulnerabilities (vuln_id text, aliases text[], title text, "references" text[]) ON COMMIT DROP`,
+  );
+}
+
+export const VULNERABILITY_COLUMNS = ["vuln_id", "aliases", "title", "references"] as const;
+
+/**
+ * What one report says of its vulnerabilities, merged across its findings (aliases accumulate, the
+ * first title and references win), written to `staged_vulnerabilities` once at the end of the import.
+ */
+export class VulnerabilityNotes {
+  private readonly byId = new Map<
+    string,
+    { aliases: Set<string>; title: string; references: readonly string[] }
+  >();
+
+  add(f: Finding): void {
+    const known = this.byId.get(f.vulnId);
+    if (!known) {
+      this.byId.set(f.vulnId, { aliases: new Set(f.aliases), title: f.title, references: f.references });
+      return;
+    }
+    for (const a of f.aliases) known.aliases.add(a);
+    if (!known.title) known.title = f.title;
+    if (known.references.length === 0) known.references = f.references;
+  }
+
+  /** COPY rows, one per vulnerability. */
+  rows(): string {
+    let text = "";
+    for (const [id, v] of this.byId) {
+      v.aliases.delete(id);
+      text += copyRow([id, [...v.aliases].sort(), v.title, v.references]);
+    }
+    return text;
+  }
 }
 
 /** The report's values of one decided finding, in FINDING_COLUMNS order. */
@@ -120,7 +152,6 @@ function values(f: Finding, d: DecidedFinding): CopyValue[] {
   const decision = d.decision;
   return [
     f.vulnId,
-    f.aliases,
     f.component,
     f.version,
     f.ecosystem,
@@ -133,8 +164,6 @@ function values(f: Finding, d: DecidedFinding): CopyValue[] {
     f.cvss3?.score ?? null,
     f.cvss4?.vector ?? null,
     f.cvss4?.score ?? null,
-    f.title,
-    f.references,
     f.epss?.score ?? null,
     f.epss?.percentile ?? null,
     f.knownExploited,

@@ -28,10 +28,6 @@ export const findings = pgTable(
     id: bigserial("id", { mode: "number" }).primaryKey(),
     fingerprint: text("fingerprint").notNull().unique(),
     vulnId: text("vuln_id").notNull(),
-    aliases: text("aliases")
-      .array()
-      .notNull()
-      .default(sql`'{}'::text[]`),
     component: text("component").notNull(),
     version: text("version").notNull(),
     ecosystem: text("ecosystem").notNull(),
@@ -47,11 +43,6 @@ export const findings = pgTable(
     cvss3Score: real("cvss3_score"),
     cvss4Vector: text("cvss4_vector"),
     cvss4Score: real("cvss4_score"),
-    title: text("title").notNull(),
-    references: text("references")
-      .array()
-      .notNull()
-      .default(sql`'{}'::text[]`),
     /** Evidence carried by the reports themselves, merged across scanners. */
     scannerEpss: real("scanner_epss"),
     scannerEpssPercentile: real("scanner_epss_percentile"),
@@ -85,6 +76,24 @@ export const findings = pgTable(
     index("findings_owner_idx").on(t.owner),
   ],
 );
+
+/**
+ * What is known of a vulnerability whatever it is found on: its other ids, title and references, as the
+ * scanners reported them (merged). Kept once per vulnerability rather than on each of its findings.
+ */
+export const vulnerabilities = pgTable("vulnerabilities", {
+  vulnId: text("vuln_id").primaryKey(),
+  aliases: text("aliases")
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
+  title: text("title").notNull(),
+  references: text("references")
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
+  updatedAt: ts("updated_at").notNull(),
+});
 
 /** Which scanners reported a finding, and whether each still does. */
 export const findingSources = pgTable(
