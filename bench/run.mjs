@@ -11,7 +11,7 @@
 // Markdown table for docs/benchmarks.md.
 import { execFile, spawn } from "node:child_process";
 import { createReadStream, existsSync, statSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +29,7 @@ const adminUrl = process.env.DETENTE_BENCH_DATABASE_URL ?? "postgres://postgres@
 const run = promisify(execFile);
 const results = { machine: machine(), findings, assets, report: {}, runs: [] };
 
+await mkdir(outDir, { recursive: true });
 if (!existsSync(report)) {
   console.error(`generating ${report} ...`);
   await run(
