@@ -1,10 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { DetenteError, exitCodeFor } from "../errors.js";
+import { registerAi } from "./ai.js";
 import { registerAssets } from "./assets.js";
 import { registerDemo } from "./demo.js";
 import { registerFindings } from "./findings.js";
+import { registerGateway } from "./gateway.js";
 import { registerImport } from "./import.js";
 import { registerIntel } from "./intel.js";
+import { registerKeys } from "./keys.js";
 import { registerTriage } from "./triage.js";
 import { VERSION } from "./version.js";
 
@@ -29,6 +32,9 @@ export async function run(argv: readonly string[]): Promise<number> {
   registerIntel(program);
   registerAssets(program);
   registerDemo(program);
+  registerGateway(program);
+  registerKeys(program);
+  registerAi(program);
 
   try {
     await program.parseAsync([...argv]);

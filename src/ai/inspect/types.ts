@@ -33,3 +33,24 @@ export interface Detection {
 
 /** Where a piece of text sits in a request, so detectors that only make sense somewhere can skip it. */
 export type TextRole = "system" | "user" | "assistant" | "tool-definition" | "tool-result" | "response";
+
+/**
+ * A `source-code` detection also says which language the block looks like, when that was easy to tell
+ * (a fence tag such as ```` ```python ````, or keywords). Other detections never carry it.
+ *
+ * @example
+ * const code = detections.filter(isSourceCodeDetection).map((d) => d.language ?? "unknown");
+ */
+export interface SourceCodeDetection extends Detection {
+  readonly dataClass: "source-code";
+  readonly language?: string;
+}
+
+/**
+ * Narrow a detection to a source-code detection (with its optional `language`).
+ *
+ * @example detections.filter(isSourceCodeDetection).map((d) => d.language)
+ */
+export function isSourceCodeDetection(d: Detection): d is SourceCodeDetection {
+  return d.dataClass === "source-code";
+}

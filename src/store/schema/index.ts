@@ -1,2 +1,3 @@
 export * from "./vuln.js";
 export * from "./intel.js";
+export * from "./ai.js";

@@ -1,0 +1,281 @@
+// The AI gateway benchmark (`npm run bench -- --only gateway`, or `node bench/gateway.mjs` after a build):
+// a fake upstream that speaks OpenAI's wire format, the real `detente gateway` (every detector on,
+// auditing to its embedded store) and Portkey's open-source gateway (`@portkey-ai/gateway` from npm, no
+// guardrails) in front of it, each a process of its own, driven by a closed-loop load generator in
+// another process (bench/load.mjs), all on this machine:
+//   - overhead: p50 latency at 1 connection and throughput at 50 connections with a 16 KB prompt, for the
+//     fake upstream called directly, through detente and through Portkey;
+//   - streaming: time to first token through detente against calling the fake upstream directly.
+//
+//   node bench/gateway.mjs [--seconds 10] [--skip portkey] [--out bench/out]
+import { execFile, spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const args = parseArgs(process.argv.slice(2));
+const seconds = Number(args.seconds ?? 10);
+const skip = new Set((args.skip ?? "").split(",").filter(Boolean));
+const outDir = args.out ?? join(root, "bench", "out");
+const UPSTREAM_KEY = "sk-bench-upstream-0123456789abcdef";
+const children = [];
+process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+
+await mkdir(outDir, { recursive: true });
+const work = await mkdtemp(join(tmpdir(), "detente-gw-bench-"));
+const results = { machine: machine(), seconds, promptBytes: 0, runs: [], ttft: [] };
+
+// 1. The fake upstream, with nothing recorded.
+const fake = await startChild(
+  "fake upstream",
+  process.execPath,
+  [
+    "--input-type=module",
+    "-e",
+    `const { startFakeUpstream } = await import(${JSON.stringify(join(root, "dist", "ai", "fake-upstream", "index.js"))});
+     const f = await startFakeUpstream({ recordRequests: false });
+     console.log("listening on " + f.url);`,
+  ],
+  {},
+  /listening on (http:\S+)/,
+);
+
+// 2. detente: a key, then the gateway with every detector on.
+const config = join(work, "detente.yaml");
+await writeFile(
+  config,
+  `ai:
+  upstreams:
+    openai: { type: openai, baseUrl: "${fake.url}/v1", apiKey: { env: BENCH_UPSTREAM_KEY } }
+  models:
+    - { name: "gpt-*", upstream: openai }
+  detectors:
+    pii: true
+    sourceCode: true
+    injection: true
+    unsafeCode: true
+    confidential:
+      labels: ["CONFIDENTIAL", "INTERNAL ONLY"]
+      domains: ["corp.example.com"]
+      dictionaries: { codenames: ["Project Falcon", "Bluebird"] }
+      patterns: [{ name: ticket, pattern: "FIN-####" }]
+`,
+);
+const env = { DETENTE_HOME: join(work, "home"), DATABASE_URL: "", BENCH_UPSTREAM_KEY: UPSTREAM_KEY, NO_COLOR: "1" };
+const key = JSON.parse(
+  (
+    await promisify(execFile)(
+      process.execPath,
+      [join(root, "bin", "detente.js"), "keys", "create", "--user", "bench@example.com", "--team", "bench", "--json"],
+      { env: { ...process.env, ...env } },
+    )
+  ).stdout,
+).key;
+const detente = await startChild(
+  "detente gateway",
+  join(root, "bin", "detente.js"),
+  ["gateway", "--port", "0", "--config", config],
+  env,
+  /listening on (http:\S+)/,
+);
+
+// 3. Portkey's gateway, headless, pointed at the same fake upstream per request.
+let portkey = null;
+if (!skip.has("portkey")) {
+  const port = await freePort();
+  const bin = join(root, "node_modules", "@portkey-ai", "gateway", "build", "start-server.js");
+  const child = spawn(process.execPath, [bin, `--port=${port}`, "--headless"], {
+    env: { ...process.env, NODE_ENV: "production" },
+    stdio: ["ignore", "ignore", "ignore"],
+  });
+  children.push(child);
+  portkey = { url: `http://127.0.0.1:${port}` };
+  await waitFor(async () => (await fetch(portkey.url)).ok, "Portkey to start");
+}
+
+// A 16 KB prompt of code and prose with nothing to redact: every detector reads all of it.
+const prompt = sixteenKb();
+results.promptBytes = Buffer.byteLength(prompt);
+const bodyFile = join(work, "body.json");
+await writeFile(
+  bodyFile,
+  JSON.stringify({
+    model: "gpt-4o",
+    messages: [
+      { role: "system", content: prompt },
+      { role: "user", content: "Review the module above and list its risks." },
+    ],
+  }),
+);
+const targets = [
+  { name: "fake upstream, direct", url: `${fake.url}/v1/chat/completions`, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } },
+  { name: "detente (every detector, audit on)", url: `${detente.url}/v1/chat/completions`, headers: { authorization: `Bearer ${key}` } },
+];
+if (portkey)
+  targets.push({
+    name: "Portkey gateway (no guardrails)",
+    url: `${portkey.url}/v1/chat/completions`,
+    headers: {
+      authorization: `Bearer ${UPSTREAM_KEY}`,
+      "x-portkey-provider": "openai",
+      "x-portkey-custom-host": `${fake.url}/v1`,
+    },
+  });
+
+for (const connections of [1, 50]) {
+  for (const t of targets) {
+    const r = await load({ url: t.url, headers: t.headers, bodyFile, connections, seconds, warmup: 2 });
+    results.runs.push({ target: t.name, connections, ...r });
+    console.error(`${t.name}, ${connections} connection(s): ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors}, statuses ${JSON.stringify(r.statuses)}`);
+  }
+}
+
+// 4. Time to first token, streamed: direct against through detente, one request at a time.
+for (const t of targets.slice(0, 2)) {
+  const ttft = [];
+  for (let i = 0; i < 220; i++) {
+    const ms = await firstToken(t);
+    if (i >= 20) ttft.push(ms);
+  }
+  ttft.sort((a, b) => a - b);
+  const p50 = ttft[Math.floor(ttft.length / 2)];
+  const p90 = ttft[Math.floor(ttft.length * 0.9)];
+  results.ttft.push({ target: t.name, p50Ms: Number(p50.toFixed(3)), p90Ms: Number(p90.toFixed(3)) });
+  console.error(`time to first token, ${t.name}: p50 ${p50.toFixed(3)} ms, p90 ${p90.toFixed(3)} ms`);
+}
+
+await writeFile(join(outDir, "gateway.json"), JSON.stringify(results, null, 2) + "\n");
+console.log(markdown(results));
+for (const c of children) c.kill("SIGTERM");
+await rm(work, { recursive: true, force: true });
+process.exit(0);
+
+/** Time from sending a streamed request to the first content delta, in ms. */
+async function firstToken(t) {
+  const t0 = performance.now();
+  const res = await fetch(t.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...t.headers },
+    body: JSON.stringify({ model: "gpt-4o", stream: true, messages: [{ role: "user", content: "Say something long enough to stream." }] }),
+  });
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let first = null;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    if (first === null && text.includes('"content":"')) first = performance.now() - t0;
+  }
+  return first ?? Number.NaN;
+}
+
+function load(spec) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [join(root, "bench", "load.mjs"), JSON.stringify(spec)], { maxBuffer: 1 << 20 }, (err, stdout) => {
+      if (err) reject(err);
+      else resolve(JSON.parse(stdout));
+    });
+  });
+}
+
+/** Start a long-running process and wait for the line that says where it listens. */
+function startChild(name, command, argv, extraEnv, pattern) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { env: { ...process.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let seen = "";
+    const onData = (b) => {
+      seen += b.toString();
+      const m = pattern.exec(seen);
+      if (m) resolve({ child, url: m[1] });
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`${name} exited with ${code}:\n${seen.slice(-2000)}`)));
+  });
+}
+
+async function waitFor(check, what) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function sixteenKb() {
+  const prose =
+    "The ledger service records every payment event once, reconciles the day's totals against the bank " +
+    "statement at midnight, and raises an alert when the two disagree by more than a cent. ";
+  const code = `export function reconcile(events, statement) {
+  const totals = new Map();
+  for (const e of events) totals.set(e.account, (totals.get(e.account) ?? 0) + e.cents);
+  const diffs = [];
+  for (const [account, cents] of totals) {
+    const expected = statement.get(account) ?? 0;
+    if (Math.abs(expected - cents) > 1) diffs.push({ account, expected, cents });
+  }
+  return diffs;
+}
+`;
+  let out = "";
+  while (out.length < 16 * 1024) out += prose + "\n\n" + code + "\n";
+  return out.slice(0, 16 * 1024);
+}
+
+function markdown(res) {
+  const rows = res.runs.map(
+    (r) => `| ${r.target} | ${r.connections} | ${r.rps.toLocaleString("en-US")} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} |`,
+  );
+  const direct1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("fake"));
+  const det1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("detente"));
+  const det50 = res.runs.find((r) => r.connections === 50 && r.target.startsWith("detente"));
+  const pk50 = res.runs.find((r) => r.connections === 50 && r.target.startsWith("Portkey"));
+  const [dt, gt] = res.ttft;
+  return [
+    `Machine: ${res.machine.cpu} x${res.machine.cores}, ${res.machine.memGb} GB RAM, Node ${res.machine.node}`,
+    `Prompt: ${res.promptBytes} bytes of code and prose; ${res.seconds} s per run after 2 s of warm-up`,
+    "",
+    "| target | connections | requests/s | p50 ms | p99 ms | errors |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ...rows,
+    "",
+    direct1 && det1 ? `detente's added p50 latency at 1 connection: ${(det1.p50Ms - direct1.p50Ms).toFixed(3)} ms` : "",
+    det50 && pk50 ? `detente's throughput at 50 connections against Portkey's: ${(det50.rps / pk50.rps).toFixed(2)}x` : "",
+    dt && gt ? `time to first token (p50): direct ${dt.p50Ms} ms, through detente ${gt.p50Ms} ms (+${(gt.p50Ms - dt.p50Ms).toFixed(3)} ms)` : "",
+  ].join("\n");
+}
+
+function machine() {
+  const c = cpus();
+  return { cpu: c[0]?.model ?? "unknown", cores: c.length, memGb: Math.round(totalmem() / 2 ** 30), node: process.version };
+}
+
+function parseArgs(list) {
+  const out = {};
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i];
+    if (a.startsWith("--")) out[a.slice(2)] = list[i + 1] && !list[i + 1].startsWith("--") ? list[++i] : "true";
+  }
+  return out;
+}

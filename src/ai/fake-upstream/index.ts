@@ -1,0 +1,2 @@
+export { startFakeUpstream } from "./server.js";
+export type { FakeReply, FakeRequest, FakeUpstream, FakeUpstreamOptions } from "./types.js";

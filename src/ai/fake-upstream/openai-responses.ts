@@ -1,0 +1,115 @@
+import { named, pieces, type Streamed, type Turn } from "./turn.js";
+
+/**
+ * Replies in OpenAI's Responses format: a `response` object, and the event sequence its stream sends
+ * (`response.created`, `response.in_progress`, `output_item.added`, `content_part.added`, the
+ * `output_text.delta`s or `function_call_arguments.delta`s, their `.done`s, `output_item.done`,
+ * `response.completed` with usage), each named and numbered by `sequence_number`.
+ */
+
+type Json = Record<string, unknown>;
+
+function responseObject(turn: Turn, status: "in_progress" | "completed", output: Json[]): Json {
+  const b = turn.body;
+  return {
+    id: `resp_${turn.id}`,
+    object: "response",
+    created_at: turn.created,
+    status,
+    background: false,
+    error: null,
+    incomplete_details: null,
+    instructions: typeof b.instructions === "string" ? b.instructions : null,
+    max_output_tokens: typeof b.max_output_tokens === "number" ? b.max_output_tokens : null,
+    model: turn.model,
+    output,
+    parallel_tool_calls: b.parallel_tool_calls !== false,
+    previous_response_id: typeof b.previous_response_id === "string" ? b.previous_response_id : null,
+    reasoning: { effort: null, summary: null },
+    service_tier: "default",
+    store: b.store !== false,
+    temperature: 1,
+    text: { format: { type: "text" }, verbosity: "medium" },
+    tool_choice: b.tool_choice ?? "auto",
+    tools: Array.isArray(b.tools) ? b.tools : [],
+    top_p: 1,
+    truncation: "disabled",
+    usage:
+      status === "completed"
+        ? {
+            input_tokens: turn.inputTokens,
+            input_tokens_details: { cached_tokens: 0 },
+            output_tokens: turn.outputTokens,
+            output_tokens_details: { reasoning_tokens: 0 },
+            total_tokens: turn.inputTokens + turn.outputTokens,
+          }
+        : null,
+    user: null,
+    metadata: {},
+  };
+}
+
+function outputItem(turn: Turn, done: boolean): Json {
+  const say = turn.say;
+  const status = done ? "completed" : "in_progress";
+  if (say.kind === "text") {
+    const content = done ? [{ type: "output_text", text: say.text, annotations: [], logprobs: [] }] : [];
+    return { id: `msg_${turn.id}`, type: "message", status, role: "assistant", content };
+  }
+  return {
+    id: `fc_${turn.id}`,
+    type: "function_call",
+    status,
+    arguments: done ? say.arguments : "",
+    call_id: `call_${turn.id}`,
+    name: say.name,
+  };
+}
+
+/**
+ * A non-streaming `response` body.
+ *
+ * @example responsesJson(turn).output; // [{ type: "message", content: [{ type: "output_text", text: "You said: hi", ... }] }]
+ */
+export function responsesJson(turn: Turn): Json {
+  return responseObject(turn, "completed", [outputItem(turn, true)]);
+}
+
+/**
+ * The Responses event stream of one message or one function call.
+ *
+ * @example const s = responsesStream(turn); res.end(s.head + s.chunks.join("") + s.tail);
+ */
+export function responsesStream(turn: Turn): Streamed {
+  let seq = 0;
+  const ev = (type: string, fields: Json): string => named(type, { type, sequence_number: seq++, ...fields });
+  const say = turn.say;
+  let head =
+    ev("response.created", { response: responseObject(turn, "in_progress", []) }) +
+    ev("response.in_progress", { response: responseObject(turn, "in_progress", []) }) +
+    ev("response.output_item.added", { output_index: 0, item: outputItem(turn, false) });
+  let chunks: string[];
+  let tail: string;
+  if (say.kind === "text") {
+    const at = { item_id: `msg_${turn.id}`, output_index: 0, content_index: 0 };
+    head += ev("response.content_part.added", {
+      ...at,
+      part: { type: "output_text", text: "", annotations: [], logprobs: [] },
+    });
+    chunks = pieces(turn).map((delta) => ev("response.output_text.delta", { ...at, delta, logprobs: [] }));
+    tail =
+      ev("response.output_text.done", { ...at, text: say.text, logprobs: [] }) +
+      ev("response.content_part.done", {
+        ...at,
+        part: { type: "output_text", text: say.text, annotations: [], logprobs: [] },
+      });
+  } else {
+    const at = { item_id: `fc_${turn.id}`, output_index: 0 };
+    chunks = pieces(turn).map((delta) => ev("response.function_call_arguments.delta", { ...at, delta }));
+    tail = ev("response.function_call_arguments.done", { ...at, name: say.name, arguments: say.arguments });
+  }
+  tail +=
+    ev("response.output_item.done", { output_index: 0, item: outputItem(turn, true) }) +
+    ev("response.completed", { response: responseObject(turn, "completed", [outputItem(turn, true)]) });
+  return { head, chunks, tail };
+}

@@ -1,0 +1,55 @@
+import type { Detection } from "../inspect/types.js";
+import type { AiEvent, AiEventDetection } from "../../services/ai/events.js";
+
+/** Where the gateway sends finished AI events (the store's batched writer, or anything with `write`). */
+export interface EventSink {
+  write(event: AiEvent): void;
+}
+
+/** Keyed hashes kept per detection type in one event: enough to correlate, bounded for huge prompts. */
+const MAX_HASHES = 20;
+
+/**
+ * Folds detections into the audit record's shape: counts by class and type for the request and the
+ * response, with the keyed hashes of what was found (never the values).
+ *
+ * @example
+ * const tally = new DetectionTally();
+ * tally.add("request", detections);
+ * event.detections = tally.list();
+ */
+export class DetectionTally {
+  private readonly byKey = new Map<string, { d: AiEventDetection; hashes: Set<string> }>();
+
+  add(where: "request" | "response", detections: readonly Detection[]): void {
+    for (const d of detections) {
+      const key = `${where}\u0000${d.dataClass}\u0000${d.type}`;
+      let entry = this.byKey.get(key);
+      if (!entry) {
+        entry = {
+          d: { dataClass: d.dataClass, type: d.type, count: 0, where, hashes: [] },
+          hashes: new Set(),
+        };
+        this.byKey.set(key, entry);
+      }
+      (entry.d as { count: number }).count++;
+      if (entry.hashes.size < MAX_HASHES) entry.hashes.add(d.hash);
+    }
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  list(): AiEventDetection[] {
+    return [...this.byKey.values()].map(({ d, hashes }) => ({ ...d, hashes: [...hashes] }));
+  }
+
+  /** `pii=2, secret=1` for the decision header: classes and counts, nothing else. */
+  summary(where: "request" | "response"): string {
+    const byClass = new Map<string, number>();
+    for (const { d } of this.byKey.values())
+      if (d.where === where) byClass.set(d.dataClass, (byClass.get(d.dataClass) ?? 0) + d.count);
+    return [...byClass].map(([c, n]) => `${c}=${n}`).join(", ");
+  }
+}

@@ -1,0 +1,32 @@
+import type { Principal } from "../../services/ai/keys.js";
+import type { Inspector } from "../inspect/index.js";
+import type { AiPolicy, ResponsePlan } from "../policy/index.js";
+import type { EventSink } from "./audit.js";
+import type { GatewayMetrics } from "./metrics.js";
+import type { Upstream, UpstreamClient } from "./upstream.js";
+
+/**
+ * Everything a gateway needs, built once at start-up: the policy, resolved upstreams, the inspector, key
+ * verification, the audit sink and metrics. Request handlers only read it, so any number of requests run
+ * side by side and any number of instances can share one database.
+ *
+ * @example
+ * const deps: GatewayDeps = { policy, upstreams, client: createUpstreamClient(), inspector, keys, events,
+ *   metrics: createGatewayMetrics(), hashKey, logger };
+ */
+export interface GatewayDeps {
+  readonly policy: AiPolicy;
+  readonly responsePlan: ResponsePlan;
+  readonly upstreams: ReadonlyMap<string, Upstream>;
+  readonly client: UpstreamClient;
+  readonly inspector: Inspector;
+  readonly keys: { verify(presented: string): Promise<Principal | null> };
+  readonly events: EventSink;
+  readonly metrics: GatewayMetrics;
+  /** Key of the request hash in the audit trail (the inspector holds its own copy for detections). */
+  readonly hashKey: string;
+  /** Largest upstream response body read whole (non-streaming responses). */
+  readonly maxResponseBytes: number;
+  /** Where failures the client cannot see are reported: never with request content. */
+  readonly log: { warn(obj: Record<string, unknown>, msg: string): void };
+}

@@ -1,0 +1,114 @@
+import { createHmac, randomBytes } from "node:crypto";
+import type { FastifyReply } from "fastify";
+import type { AiEvent } from "../../services/ai/events.js";
+import { DetectionTally } from "./audit.js";
+import type { GatewayDeps } from "./deps.js";
+import { errorBody, type WireFamily, type WireFormat } from "./wire/index.js";
+
+/** The audit record while it is being filled in. */
+export type EventDraft = { -readonly [K in keyof AiEvent]: AiEvent[K] };
+
+/** Request ids: a per-process random prefix and a counter, cheaper than a UUID on the hot path. */
+const ID_PREFIX = randomBytes(6).toString("hex");
+let counter = 0;
+
+/**
+ * One request's journey through the gateway: its id, clock, audit draft and detection tally. Created
+ * when the request arrives; `finish` writes the audit event exactly once, whatever happened.
+ *
+ * @example
+ * const x = new Exchange(deps, wire, "messages");
+ * ... x.event.action = "redact"; ...
+ * x.finish(200);
+ */
+export class Exchange {
+  readonly id = `${ID_PREFIX}${(counter++).toString(36)}`;
+  readonly t0 = performance.now();
+  readonly tally = new DetectionTally();
+  readonly event: EventDraft;
+  /** Milliseconds the gateway itself spent (not waiting for the upstream or the client). */
+  overheadMs = 0;
+  private finished = false;
+
+  constructor(
+    private readonly deps: GatewayDeps,
+    readonly wire: WireFormat | null,
+    endpoint: string,
+    readonly family: WireFamily,
+  ) {
+    this.event = {
+      at: new Date(),
+      requestId: this.id,
+      keyId: null,
+      user: null,
+      team: null,
+      tool: null,
+      endpoint,
+      upstream: null,
+      provider: null,
+      modelRequested: null,
+      modelUsed: null,
+      stream: false,
+      action: "allow",
+      status: 0,
+      reasons: [],
+      detections: [],
+      latencyMs: 0,
+      overheadMs: 0,
+      ttftMs: null,
+      tokensIn: null,
+      tokensOut: null,
+      requestHash: "",
+      error: null,
+    };
+  }
+
+  /** Keyed hash of the request as received: correlates repeats without keeping the content. */
+  hashRequest(raw: Buffer): void {
+    this.event.requestHash = createHmac("sha256", this.deps.hashKey).update(raw).digest("hex").slice(0, 32);
+  }
+
+  /** The headers that tell the client what was decided. */
+  decisionHeaders(): Record<string, string> {
+    const h: Record<string, string> = {
+      "x-detente-decision": this.event.action,
+      "x-detente-request-id": this.id,
+    };
+    const found = this.tally.summary("request");
+    if (found) h["x-detente-detections"] = found;
+    if (this.event.action === "reroute" && this.event.upstream && this.event.modelUsed)
+      h["x-detente-route"] = `${this.event.upstream}/${this.event.modelUsed}`;
+    return h;
+  }
+
+  /** Answer with the provider's own error shape, so the official SDKs raise their typed errors. */
+  fail(reply: FastifyReply, status: number, message: string, code?: string): void {
+    this.event.status = status;
+    if (this.event.action === "allow")
+      this.event.action = status === 401 || status === 403 ? "deny" : "error";
+    this.event.error ??= code ?? `http_${status}`;
+    void reply
+      .code(status)
+      .headers(this.decisionHeaders())
+      .header("content-type", "application/json")
+      .send(errorBody(this.family, status, message, code));
+    this.finish(status);
+  }
+
+  /** Write the audit event and the metrics, once. */
+  finish(status: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    const e = this.event;
+    if (e.status === 0) e.status = status;
+    e.latencyMs = round(performance.now() - this.t0);
+    e.overheadMs = round(this.overheadMs);
+    e.detections = this.tally.list();
+    this.deps.metrics.observe(e);
+    this.deps.events.write({ ...e });
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

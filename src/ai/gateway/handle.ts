@@ -1,0 +1,230 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Principal } from "../../services/ai/keys.js";
+import type { Detection } from "../inspect/types.js";
+import { createVault, type RedactionVault } from "../inspect/index.js";
+import { allowedModels, authorize, decideRequest, routeModel, toolFromUserAgent } from "../policy/index.js";
+import type { Caller } from "../policy/index.js";
+import type { GatewayDeps } from "./deps.js";
+import { Exchange } from "./exchange.js";
+import { forward } from "./forward.js";
+import type { TextSlot, WireFormat } from "./wire/index.js";
+
+/** The key a client presented: `Authorization: Bearer`, Anthropic's `x-api-key`, or Azure's `api-key`. */
+export function presentedKey(req: FastifyRequest): string | undefined {
+  const auth = req.headers.authorization;
+  if (typeof auth === "string" && auth.length > 7 && auth.slice(0, 7).toLowerCase() === "bearer ")
+    return auth.slice(7).trim();
+  for (const name of ["x-api-key", "api-key"]) {
+    const v = req.headers[name];
+    if (typeof v === "string" && v.length > 0) return v.trim();
+  }
+  return undefined;
+}
+
+/** Tools whose User-Agent is specific enough that a key bound to another tool should not be used by it. */
+const GENERIC_TOOLS = new Set(["unknown", "openai-sdk", "anthropic-sdk", "curl"]);
+
+/**
+ * Authenticate the caller and name the tool: the key's own tool when it is bound to one, else the tool
+ * read from the User-Agent. Answers 401/403 itself and returns null when the request cannot go on.
+ */
+export async function identify(
+  deps: GatewayDeps,
+  x: Exchange,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<{ principal: Principal; caller: Caller } | null> {
+  const key = presentedKey(req);
+  const principal = key === undefined ? null : await deps.keys.verify(key);
+  if (!principal) {
+    x.fail(
+      reply,
+      401,
+      key === undefined
+        ? "No detente key: set your assistant's API key to a key from `detente keys create`."
+        : "This detente key is not valid (unknown, revoked or expired): ask your admin for a new one.",
+      "invalid_api_key",
+    );
+    return null;
+  }
+  const detected = toolFromUserAgent(req.headers["user-agent"], req.headers);
+  const tool = principal.tool ?? detected;
+  Object.assign(x.event, { keyId: principal.keyId, user: principal.user, team: principal.team, tool });
+  if (principal.tool !== null && !GENERIC_TOOLS.has(detected) && detected !== principal.tool) {
+    x.fail(
+      reply,
+      403,
+      `This detente key is for ${principal.tool}, but the request comes from ${detected}: ask for a key for ${detected}.`,
+      "key_tool_mismatch",
+    );
+    return null;
+  }
+  return { principal, caller: { user: principal.user, team: principal.team, tool } };
+}
+
+/**
+ * The gateway's path for every model endpoint: authenticate, parse, route, authorize, inspect every
+ * text the model will read, decide by policy, redact or reroute, then forward and inspect the answer.
+ * Every outcome, blocks included, is answered in the provider's own format and written to the audit
+ * trail.
+ *
+ * @example app.post("/v1/messages", (req, reply) => handleModelRequest(deps, wireFormat("anthropic-messages"), "messages", req, reply));
+ */
+export async function handleModelRequest(
+  deps: GatewayDeps,
+  wire: WireFormat,
+  endpoint: string,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const x = new Exchange(deps, wire, endpoint, wire.family);
+  try {
+    await decideAndForward(deps, x, req, reply);
+  } catch (e) {
+    // A bug: the client gets a plain 500 in its provider's format, the log gets the error's name only.
+    deps.log.warn(
+      { requestId: x.id, error: e instanceof Error ? e.name : "unknown" },
+      "gateway request failed",
+    );
+    x.event.action = "error";
+    if (!reply.sent && !reply.raw.headersSent)
+      x.fail(reply, 500, `detente could not handle this request (request id ${x.id}).`, "internal_error");
+    else {
+      reply.raw.destroy();
+      x.finish(500);
+    }
+  }
+}
+
+async function decideAndForward(
+  deps: GatewayDeps,
+  x: Exchange,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const wire = x.wire!;
+  const who = await identify(deps, x, req, reply);
+  if (!who) return;
+  const t = performance.now();
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  x.hashRequest(raw);
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString("utf8"));
+  } catch (e) {
+    {
+      x.fail(reply, 400, `The request body is not valid JSON (${(e as Error).message}).`, "invalid_json");
+      return;
+    }
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    x.fail(reply, 400, "The request body must be a JSON object.", "invalid_request");
+    return;
+  }
+  const json = body as Record<string, unknown>;
+  const model = wire.model(json);
+  x.event.modelRequested = model ?? null;
+  x.event.stream = wire.stream(json);
+  if (model === undefined) {
+    x.fail(reply, 400, "The request has no `model`.", "invalid_request");
+    return;
+  }
+
+  const route = routeModel(deps.policy, model);
+  if (!route) {
+    const allowed = allowedModels(deps.policy, who.caller);
+    {
+      x.fail(
+        reply,
+        404,
+        `detente has no route for model "${model}". Models you may use: ${allowed.join(", ") || "none"}.`,
+        "model_not_found",
+      );
+      return;
+    }
+  }
+  const access = authorize(deps.policy, who.caller, route);
+  if (!access.ok) {
+    x.fail(reply, 403, access.message, `not_allowed_${access.reason}`);
+    return;
+  }
+
+  // Inspect every text the model will read. A failure here is decided by policy: closed blocks.
+  const slots = wire.requestTexts(json);
+  const found: Detection[][] = [];
+  try {
+    for (const slot of slots) found.push(deps.inspector.inspect(slot.text, slot.role));
+  } catch {
+    x.event.reasons = ["inspection failed"];
+    if (deps.policy.failMode === "closed") {
+      x.event.action = "block";
+      {
+        x.fail(
+          reply,
+          503,
+          "detente could not inspect this request, so it was not sent (fail closed).",
+          "inspection_failed",
+        );
+        return;
+      }
+    }
+    found.length = 0;
+    x.event.error = "inspection_failed";
+  }
+  const all = found.flat();
+  x.tally.add("request", all);
+  const decision = decideRequest({ policy: deps.policy, caller: who.caller, route, detections: all });
+  x.event.action = decision.action;
+  x.event.reasons = [...decision.reasons];
+  const upstream = deps.upstreams.get(decision.route.upstream);
+  Object.assign(x.event, {
+    upstream: decision.route.upstream,
+    provider: upstream?.type ?? null,
+    modelUsed: decision.route.model,
+  });
+  if (decision.action === "block") {
+    {
+      x.fail(reply, 403, decision.message ?? "Blocked by the AI usage policy.", "blocked_by_policy");
+      return;
+    }
+  }
+  if (!upstream) {
+    x.fail(reply, 500, `Upstream "${decision.route.upstream}" is not configured.`, "no_upstream");
+    return;
+  }
+  if (!upstream.formats.includes(wire.family)) {
+    x.fail(
+      reply,
+      400,
+      `Model "${model}" is served by upstream "${upstream.name}", which does not speak the ${wire.family === "openai" ? "OpenAI" : "Anthropic"} API; use its own API instead.`,
+      "wrong_api",
+    );
+    return;
+  }
+
+  const vault = createVault();
+  const changed = redact(slots, found, new Set(decision.redact), vault);
+  if (decision.route.model !== model && upstream.type !== "azure-openai")
+    wire.setModel(json, decision.route.model);
+  const outgoing = changed || decision.route.model !== model ? JSON.stringify(json) : raw.toString("utf8");
+  x.overheadMs += performance.now() - t;
+  await forward({ deps, x, req, reply, upstream, route: decision.route, body: outgoing, vault });
+}
+
+/** Replace the spans the decision redacts with placeholders; true when anything changed. */
+function redact(
+  slots: readonly TextSlot[],
+  found: readonly Detection[][],
+  chosen: ReadonlySet<Detection>,
+  vault: RedactionVault,
+): boolean {
+  if (chosen.size === 0) return false;
+  let changed = false;
+  slots.forEach((slot, i) => {
+    const hits = (found[i] ?? []).filter((d) => chosen.has(d));
+    if (hits.length === 0) return;
+    slot.replace(vault.redact(slot.text, hits));
+    changed = true;
+  });
+  return changed;
+}

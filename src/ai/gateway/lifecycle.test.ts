@@ -1,0 +1,95 @@
+import OpenAI from "openai";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { listEvents } from "../../services/ai/events.js";
+import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
+
+let gw: TestGateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw.close();
+});
+beforeEach(() => {
+  gw.fake.reset();
+});
+
+describe("cancellation, timeouts and failures", () => {
+  it("cancels the upstream request when the client goes away mid-stream", async () => {
+    gw.fake.respondWith({ kind: "hang" });
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create(
+      { model: "gpt-4o", stream: true, messages: [{ role: "user", content: "tell me a long story" }] },
+      { signal: controller.signal },
+    );
+    controller.abort();
+    // The SDK ends (or rejects) the iteration of an aborted stream; either way nothing more arrives.
+    await (async () => {
+      for await (const _ of stream) {
+        // nothing arrives: the fake upstream hangs
+      }
+    })().catch(() => undefined);
+    await eventually(() => (gw.fake.aborted > 0 ? true : undefined), "the upstream request to be cancelled");
+    const event = await eventually(
+      () => gw.events.find((e) => e.error === "client_closed"),
+      "the cancelled event",
+    );
+    expect(event.stream).toBe(true);
+  });
+
+  it("answers 504 in OpenAI's format when the upstream does not answer in time", async () => {
+    gw.fake.respondWith({ kind: "hang" });
+    const err = await client.chat.completions
+      .create({ model: "slow-model", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
+    expect((err as Error).message).toContain('upstream "slow"');
+  });
+
+  it("answers malformed JSON and oversized fields with a clear 400, never a crash", async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: '{"model": "gpt-4o", "messages": [',
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { message: string } };
+    expect(body.error.message).toMatch(/not valid JSON/);
+    const noModel = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ messages: "not even a list" }),
+    });
+    expect(noModel.status).toBe(400);
+  });
+
+  it("exposes Prometheus metrics with decisions and latency histograms", async () => {
+    await client.chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: "count me" }],
+    });
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(text).toMatch(/detente_gateway_decisions_total\{[^}]*action="allow"[^}]*\} \d+/);
+    expect(text).toContain("detente_gateway_request_duration_seconds_bucket");
+    expect(text).toContain("detente_gateway_overhead_seconds_bucket");
+  });
+
+  it("writes every request to the audit trail in the store", async () => {
+    await client.chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: "audit me" }],
+    });
+    await gw.flush();
+    const stored = await listEvents({
+      ctx: { store: gw.store },
+      input: { user: "alice@example.com", limit: 100 },
+    });
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored[0]).toMatchObject({ endpoint: "chat.completions", team: "payments" });
+    expect(stored[0]?.requestHash).toMatch(/^[0-9a-f]{32}$/);
+  });
+});

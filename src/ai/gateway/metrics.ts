@@ -1,0 +1,82 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { AiEvent } from "../../services/ai/events.js";
+
+/**
+ * The gateway's Prometheus metrics: request latency and the gateway's own overhead as histograms, time to
+ * first token, and counters of decisions and detections. Labels carry names (endpoint, action, upstream,
+ * tool, team, detection type), never content.
+ *
+ * @example
+ * const metrics = createGatewayMetrics();
+ * app.get("/metrics", async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+ */
+export interface GatewayMetrics {
+  observe(event: AiEvent): void;
+  readonly registry: Registry;
+  readonly contentType: string;
+  text(): Promise<string>;
+}
+
+const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
+/** See `GatewayMetrics`. `defaults` adds Node's process metrics (off in tests, where many registries live). */
+export function createGatewayMetrics(options?: { defaults?: boolean }): GatewayMetrics {
+  const registry = new Registry();
+  if (options?.defaults) collectDefaultMetrics({ register: registry, prefix: "detente_" });
+  const latency = new Histogram({
+    name: "detente_gateway_request_duration_seconds",
+    help: "Time from request to the end of the answer, by endpoint and action.",
+    labelNames: ["endpoint", "action"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const overhead = new Histogram({
+    name: "detente_gateway_overhead_seconds",
+    help: "Time the gateway itself spent on a request (inspection, policy, rewriting), by endpoint.",
+    labelNames: ["endpoint"] as const,
+    buckets: OVERHEAD_BUCKETS,
+    registers: [registry],
+  });
+  const ttft = new Histogram({
+    name: "detente_gateway_time_to_first_token_seconds",
+    help: "Time from request to the first streamed text, by upstream.",
+    labelNames: ["upstream"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const decisions = new Counter({
+    name: "detente_gateway_decisions_total",
+    help: "Requests by decision, endpoint, upstream, tool and team.",
+    labelNames: ["action", "endpoint", "upstream", "tool", "team", "status"] as const,
+    registers: [registry],
+  });
+  const detections = new Counter({
+    name: "detente_gateway_detections_total",
+    help: "Detections by data class, type and where (request or response).",
+    labelNames: ["data_class", "type", "where"] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    contentType: registry.contentType,
+    text: () => registry.metrics(),
+    observe(e) {
+      latency.observe({ endpoint: e.endpoint, action: e.action }, e.latencyMs / 1000);
+      overhead.observe({ endpoint: e.endpoint }, e.overheadMs / 1000);
+      if (e.ttftMs !== null) ttft.observe({ upstream: e.upstream ?? "" }, e.ttftMs / 1000);
+      decisions.inc({
+        action: e.action,
+        endpoint: e.endpoint,
+        upstream: e.upstream ?? "",
+        tool: e.tool ?? "",
+        team: e.team ?? "",
+        status: String(e.status),
+      });
+      for (const d of e.detections)
+        detections.inc({ data_class: d.dataClass, type: d.type, where: d.where }, d.count);
+    },
+  };
+}

@@ -1,0 +1,289 @@
+import OpenAI from "openai";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  eventually,
+  startTestGateway,
+  UPSTREAM_KEYS,
+  type TestGateway,
+} from "../../../test/helpers/gateway.js";
+
+// Synthetic credentials with real shapes (not documentation examples, which the allowlist lets through).
+const AWS_KEY = "AKIAQ3EGRZ7TXLMN4VWP";
+const EMAIL = "jane.doe@customer-mail.com";
+
+let gw: TestGateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw.close();
+});
+beforeEach(() => {
+  gw.fake.reset();
+});
+
+/** The last request the fake upstream received, parsed. */
+function lastUpstream() {
+  const r = gw.fake.requests.at(-1);
+  if (!r) throw new Error("the upstream received nothing");
+  return r;
+}
+
+describe("OpenAI Chat Completions through the gateway", () => {
+  it("forwards a clean request with the upstream's own key and says it allowed it", async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: "gpt-4o", messages: [{ role: "user", content: "What is a mutex?" }] })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBe("You said: What is a mutex?");
+    expect(response.headers.get("x-detente-decision")).toBe("allow");
+    const up = lastUpstream();
+    expect(up.path).toBe("/v1/chat/completions");
+    expect(up.headers.authorization).toBe(`Bearer ${UPSTREAM_KEYS.FAKE_OPENAI_KEY}`);
+    expect(JSON.stringify(up.headers)).not.toContain(gw.key);
+    const event = await eventually(() => gw.events.at(-1), "the audit event");
+    expect(event).toMatchObject({
+      user: "alice@example.com",
+      team: "payments",
+      tool: "openai-sdk",
+      endpoint: "chat.completions",
+      upstream: "openai",
+      provider: "openai",
+      modelRequested: "gpt-4o",
+      modelUsed: "gpt-4o",
+      action: "allow",
+      status: 200,
+      stream: false,
+    });
+    expect(event.tokensIn).toBeGreaterThan(0);
+    expect(event.tokensOut).toBeGreaterThan(0);
+  });
+
+  it("streams, and the text arrives whole and in order", async () => {
+    gw.fake.respondWith({ kind: "text", text: "Streaming works, one small piece at a time.", chunkSize: 3 });
+    const stream = await client.chat.completions.create({
+      model: "gpt-4o",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "stream please" }],
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("Streaming works, one small piece at a time.");
+    const event = await eventually(
+      () => gw.events.find((e) => e.stream && e.status === 200),
+      "a stream event",
+    );
+    expect(event.ttftMs).not.toBeNull();
+    expect(event.tokensOut).toBeGreaterThan(0);
+  });
+
+  it("redacts personal data before it leaves and restores it in the answer", async () => {
+    const { data, response } = await client.chat.completions
+      .create({
+        model: "gpt-4o",
+        messages: [{ role: "user", content: `Write to ${EMAIL} about the refund.` }],
+      })
+      .withResponse();
+    expect(response.headers.get("x-detente-decision")).toBe("redact");
+    expect(response.headers.get("x-detente-detections")).toContain("pii=1");
+    const sent = lastUpstream().body;
+    expect(sent).not.toContain(EMAIL);
+    expect(sent).toContain("[EMAIL_1]");
+    // The fake model echoes the placeholder; the user sees the original again.
+    expect(data.choices[0]?.message.content).toBe(`You said: Write to ${EMAIL} about the refund.`);
+  });
+
+  it.each([1, 2, 5])(
+    "restores a placeholder split across stream chunks of %i characters",
+    async (chunkSize) => {
+      gw.fake.respondWith({
+        kind: "text",
+        text: "Reply to [EMAIL_1] today, then [EMAIL_1] again.",
+        chunkSize,
+      });
+      const stream = await client.chat.completions.create({
+        model: "gpt-4o",
+        stream: true,
+        messages: [{ role: "user", content: `Customer: ${EMAIL}` }],
+      });
+      let text = "";
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+      expect(text).toBe(`Reply to ${EMAIL} today, then ${EMAIL} again.`);
+      expect(lastUpstream().body).not.toContain(EMAIL);
+    },
+  );
+
+  it("blocks a credential with the SDK's typed error and a message that says what to do", async () => {
+    const err = await client.chat.completions
+      .create({
+        model: "gpt-4o",
+        messages: [{ role: "user", content: `Why does this fail? key=${AWS_KEY}` }],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    const message = (err as Error).message;
+    expect(message).toContain("aws-access-key-id");
+    expect(message).not.toContain(AWS_KEY);
+    expect(gw.fake.requests).toHaveLength(0);
+    const event = await eventually(() => gw.events.find((e) => e.action === "block"), "the block event");
+    expect(event.detections[0]).toMatchObject({ dataClass: "secret", type: "aws-access-key-id", count: 1 });
+    expect(JSON.stringify(event)).not.toContain(AWS_KEY);
+  });
+
+  it("inspects tool results and tool call arguments like any other text", async () => {
+    const err = await client.chat.completions
+      .create({
+        model: "gpt-4o",
+        messages: [
+          { role: "user", content: "read the config" },
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [
+              {
+                id: "call_1",
+                type: "function",
+                function: { name: "read_file", arguments: '{"path":".env"}' },
+              },
+            ],
+          },
+          { role: "tool", tool_call_id: "call_1", content: `AWS_ACCESS_KEY_ID=${AWS_KEY}` },
+        ],
+        tools: [{ type: "function", function: { name: "read_file", parameters: { type: "object" } } }],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(gw.fake.requests).toHaveLength(0);
+  });
+
+  it("masks a credential the model writes in its answer, streamed or not", async () => {
+    const leaked = "ghp_" + "R8a2Kq9ZtLm4Xw7Vb3Np6Cd1Ef5Gh0Jk2Ls8";
+    gw.fake.respondWith({ kind: "text", text: `Use the token ${leaked} to push.` });
+    const whole = await client.chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: "how do I push?" }],
+    });
+    expect(whole.choices[0]?.message.content).not.toContain(leaked);
+    expect(whole.choices[0]?.message.content).toContain("Use the token ");
+
+    gw.fake.respondWith({ kind: "text", text: `Use the token ${leaked} to push.`, chunkSize: 4 });
+    const stream = await client.chat.completions.create({
+      model: "gpt-4o",
+      stream: true,
+      messages: [{ role: "user", content: "how do I push?" }],
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).not.toContain(leaked.slice(8));
+    expect(text.startsWith("Use the token ")).toBe(true);
+    expect(text.endsWith(" to push.")).toBe(true);
+  });
+
+  it("rejects an unknown key with AuthenticationError and forwards nothing", async () => {
+    const bad = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "dtk_not-a-real-key", maxRetries: 0 });
+    const err = await bad.chat.completions
+      .create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(gw.fake.requests).toHaveLength(0);
+  });
+
+  it("passes upstream errors through faithfully", async () => {
+    gw.fake.respondWith({ kind: "error", status: 429, message: "Rate limit reached for gpt-4o" });
+    const err = await client.chat.completions
+      .create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as Error).message).toContain("Rate limit reached for gpt-4o");
+  });
+
+  it("answers a model with no route with a 404 listing what the caller may use", async () => {
+    const err = await client.chat.completions
+      .create({ model: "llama-unknown", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((err as Error).message).toContain("llama-unknown");
+  });
+
+  it("accepts query strings and large requests like real assistants send", async () => {
+    const system = "You are a careful coding assistant. ".repeat(3000); // ~100 KB
+    const tools = Array.from({ length: 40 }, (_, i) => ({
+      type: "function" as const,
+      function: {
+        name: `tool_${i}`,
+        description: "Does one thing well. ".repeat(20),
+        parameters: { type: "object" },
+      },
+    }));
+    const res = await fetch(`${gw.url}/v1/chat/completions?client=ide&v=2`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "gpt-4o",
+        messages: [
+          { role: "system", content: system },
+          { role: "user", content: "hello" },
+        ],
+        tools,
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(lastUpstream().path).toBe("/v1/chat/completions?client=ide&v=2");
+    expect(lastUpstream().body.length).toBeGreaterThan(100_000);
+  });
+
+  it("routes Azure models to their deployment with the Azure key", async () => {
+    const res = await client.chat.completions.create({
+      model: "azure-gpt-4o",
+      messages: [{ role: "user", content: "hello azure" }],
+    });
+    expect(res.choices[0]?.message.content).toBe("You said: hello azure");
+    const up = lastUpstream();
+    expect(up.path).toBe("/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21");
+    expect(up.headers["api-key"]).toBe(UPSTREAM_KEYS.FAKE_AZURE_KEY);
+  });
+});
+
+describe("the other OpenAI endpoints", () => {
+  it("serves the Responses API, streamed and not", async () => {
+    const r = await client.responses.create({ model: "gpt-4o", input: "hello responses" });
+    expect(r.output_text).toBe("You said: hello responses");
+    const stream = await client.responses.create({ model: "gpt-4o", input: `mail ${EMAIL}`, stream: true });
+    let text = "";
+    for await (const ev of stream) if (ev.type === "response.output_text.delta") text += ev.delta;
+    expect(text).toBe(`You said: mail ${EMAIL}`);
+    expect(lastUpstream().body).not.toContain(EMAIL);
+  });
+
+  it("serves legacy completions and fill-in-the-middle", async () => {
+    const c = await client.completions.create({ model: "gpt-3.5-turbo-instruct", prompt: "def add(a, b):" });
+    expect(c.choices[0]?.text).toContain("def add(a, b):");
+    const res = await fetch(`${gw.url}/v1/fim/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "codestral-latest", prompt: "def add(a, b):\n    ", suffix: "\n" }),
+    });
+    expect(res.status).toBe(200);
+    expect(lastUpstream().path).toBe("/v1/fim/completions");
+  });
+
+  it("inspects embedding inputs", async () => {
+    const e = await client.embeddings.create({ model: "text-embedding-3-small", input: ["plain text"] });
+    expect(e.data[0]?.embedding.length).toBeGreaterThan(0);
+    const err = await client.embeddings
+      .create({ model: "text-embedding-3-small", input: [`secret ${AWS_KEY}`] })
+      .catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+  });
+
+  it("lists models", async () => {
+    const list = await client.models.list();
+    const ids = list.data.map((m) => m.id);
+    expect(ids).toContain("azure-gpt-4o");
+    expect(ids).toContain("qwen2.5-coder");
+    expect(ids.some((id) => id.includes("*"))).toBe(false);
+  });
+});

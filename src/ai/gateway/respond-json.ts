@@ -1,0 +1,94 @@
+import type { Detection } from "../inspect/types.js";
+import { createStreamInspector } from "../inspect/index.js";
+import type { ForwardArgs } from "./forward.js";
+import type { UpstreamResponse } from "./upstream.js";
+
+/**
+ * Read a response body whole, up to `max` bytes (a larger one is an upstream failure, not an
+ * out-of-memory crash).
+ *
+ * @example const text = await readBounded(res.body, 64 << 20);
+ */
+export async function readBounded(body: AsyncIterable<Uint8Array>, max: number): Promise<string> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > max) throw new Error(`upstream response larger than ${max} bytes`);
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
+
+/**
+ * Inspect a whole (non-streaming) answer: mask what the policy masks in model output, restore the
+ * request's redaction placeholders, and withhold the answer when the policy blocks what it contains.
+ *
+ * @example await respondJson({ ...forwardArgs, res });
+ */
+export async function respondJson(args: ForwardArgs & { res: UpstreamResponse }): Promise<void> {
+  const { deps, x, reply, res, vault } = args;
+  const wire = x.wire!;
+  const text = await readBounded(res.body, deps.maxResponseBytes);
+  const t = performance.now();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  let out = text;
+  if (typeof json === "object" && json !== null && !Array.isArray(json)) {
+    const body = json as Record<string, unknown>;
+    const plan = deps.responsePlan;
+    let changed = false;
+    const found: Detection[] = [];
+    for (const slot of wire.responseTexts(body)) {
+      const si = createStreamInspector(deps.inspector, { mask: plan.mask });
+      const a = si.push(slot.text);
+      const b = si.end();
+      found.push(...a.detections, ...b.detections);
+      const emitted = a.emit + b.emit;
+      const restored = vault.size > 0 ? vault.restore(emitted) : emitted;
+      if (restored !== slot.text) {
+        slot.replace(restored);
+        changed = true;
+      }
+    }
+    x.tally.add("response", found);
+    const usage = wire.usage(body);
+    x.event.tokensIn = usage.input;
+    x.event.tokensOut = usage.output;
+    const blocked = found.filter((d) => plan.block.includes(d.dataClass));
+    if (blocked.length > 0) {
+      x.event.action = "block";
+      x.event.reasons = [...x.event.reasons, responseReason(blocked)];
+      x.overheadMs += performance.now() - t;
+      x.fail(
+        reply,
+        403,
+        `detente withheld the model's answer: ${responseReason(blocked)}.`,
+        "response_blocked",
+      );
+      return;
+    }
+    if (found.length > 0) x.event.reasons = [...x.event.reasons, responseReason(found)];
+    if (changed) out = JSON.stringify(body);
+  }
+  x.overheadMs += performance.now() - t;
+  x.event.ttftMs = null;
+  void reply
+    .code(res.status)
+    .headers(res.headers)
+    .headers(x.decisionHeaders())
+    .header("content-type", res.contentType)
+    .send(out);
+  x.finish(res.status);
+}
+
+/** "the answer contained 1 secret (aws-access-key-id)": classes and types, never values. */
+export function responseReason(found: readonly Detection[]): string {
+  const types = [...new Set(found.map((d) => d.type))];
+  const classes = [...new Set(found.map((d) => d.dataClass))];
+  return `the answer contained ${found.length} ${classes.join("/")} finding${found.length === 1 ? "" : "s"} (${types.join(", ")})`;
+}

@@ -1,0 +1,177 @@
+import { once } from "node:events";
+import type { Detection } from "../inspect/types.js";
+import { createRestoreStream, createStreamInspector } from "../inspect/index.js";
+import type { RestoreStream, StreamInspector } from "../inspect/index.js";
+import type { ForwardArgs } from "./forward.js";
+import { responseReason } from "./respond-json.js";
+import { createSseParser, formatSseEvent, type SseEvent } from "./sse.js";
+import type { UpstreamResponse } from "./upstream.js";
+import { endsStream, streamErrorEvent, type WireEvent } from "./wire/index.js";
+
+/**
+ * Per output stream (a choice, a content block, a tool call's arguments): its inspector, its placeholder
+ * restorer, an event to model a flush on, and the text forwarded so far (for snapshot events that repeat
+ * a stream's whole text).
+ */
+interface OutputStream {
+  readonly inspect: StreamInspector;
+  readonly restore: RestoreStream;
+  like: WireEvent;
+  ended: boolean;
+  forwarded: string;
+}
+
+/**
+ * Pass a streamed answer (SSE) through as it arrives: each event's text deltas are inspected
+ * incrementally with bounded look-back (masking what the policy masks), redaction placeholders are
+ * restored even when split across events, and everything else is forwarded untouched. Nothing is
+ * buffered beyond a possible partial placeholder or secret, so time to first token is kept.
+ *
+ * @example await respondStream({ ...forwardArgs, res, controller });
+ */
+export async function respondStream(
+  args: ForwardArgs & { res: UpstreamResponse; controller: AbortController },
+): Promise<void> {
+  const { deps, x, reply, res, vault, controller } = args;
+  const wire = x.wire!;
+  const plan = deps.responsePlan;
+  reply.hijack();
+  const out = reply.raw;
+  out.writeHead(res.status, {
+    ...res.headers,
+    ...x.decisionHeaders(),
+    "content-type": res.contentType,
+    "cache-control": "no-cache",
+    "x-accel-buffering": "no",
+  });
+  // Headers go now, not with the first token: clients wait for them before they read the stream.
+  out.flushHeaders();
+  const streams = new Map<string, OutputStream>();
+  const found: Detection[] = [];
+  const parser = createSseParser();
+  let blocked: Detection[] = [];
+
+  const stream = (id: string, like: WireEvent): OutputStream => {
+    let s = streams.get(id);
+    if (!s) {
+      s = {
+        inspect: createStreamInspector(deps.inspector, { mask: plan.mask }),
+        restore: createRestoreStream(vault),
+        like,
+        ended: false,
+        forwarded: "",
+      };
+      streams.set(id, s);
+    }
+    return s;
+  };
+  const inspected = (s: OutputStream, text: string, last: boolean): string => {
+    const a = s.inspect.push(text);
+    let emit = a.emit;
+    found.push(...a.detections);
+    if (last) {
+      const b = s.inspect.end();
+      found.push(...b.detections);
+      emit += b.emit;
+      s.ended = true;
+    }
+    const restored = last ? s.restore.push(emit) + s.restore.end() : s.restore.push(emit);
+    s.forwarded += restored;
+    return restored;
+  };
+  const flush = (id: string): string => {
+    const s = streams.get(id);
+    if (!s || s.ended) return "";
+    const text = inspected(s, "", true);
+    return text ? formatSseEvent(wire.flushEvent(id, text, s.like)) : "";
+  };
+
+  const onEvent = (ev: SseEvent): string => {
+    if (ev.data === "[DONE]") return [...streams.keys()].map(flush).join("") + formatSseEvent(ev);
+    const parsed = parseObject(ev.data);
+    if (!parsed) return formatSseEvent(ev);
+    const pe: WireEvent = ev.event === undefined ? { data: parsed } : { event: ev.event, data: parsed };
+    const usage = wire.streamUsage(pe);
+    if (usage.input != null) x.event.tokensIn = usage.input;
+    if (usage.output != null) x.event.tokensOut = usage.output;
+    const ends = wire.streamEnds(pe);
+    const endsHere = (id: string) => ends.some((e) => endsStream(e, id));
+    const slots = wire.streamTexts(pe);
+    // Text held back for a stream that ends here goes out first, in an event of its own.
+    let prefix = "";
+    for (const id of streams.keys())
+      if (endsHere(id) && !slots.some((s) => s.stream === id)) prefix += flush(id);
+    let changed = false;
+    for (const slot of slots) {
+      const s = stream(slot.stream, pe);
+      s.like = pe;
+      const text = inspected(s, slot.text, endsHere(slot.stream));
+      if (text !== slot.text) {
+        slot.replace(text);
+        changed = true;
+      }
+      if (text.length > 0 && x.event.ttftMs === null)
+        x.event.ttftMs = Math.round((performance.now() - x.t0) * 1000) / 1000;
+    }
+    // Events that repeat a stream's whole text must agree with what was forwarded.
+    for (const snap of wire.streamSnapshots(pe)) {
+      const s = streams.get(snap.stream);
+      if (s && snap.text !== s.forwarded) {
+        snap.replace(s.forwarded);
+        changed = true;
+      }
+    }
+    if (plan.block.length > 0) blocked = found.filter((d) => plan.block.includes(d.dataClass));
+    const body = changed ? JSON.stringify(parsed) : ev.data;
+    return prefix + formatSseEvent({ ...ev, data: body });
+  };
+
+  try {
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      const t = performance.now();
+      let text = "";
+      for (const ev of parser.push(chunk)) text += onEvent(ev);
+      x.overheadMs += performance.now() - t;
+      if (blocked.length > 0) break;
+      if (text && !out.write(text)) await once(out, "drain", { signal: controller.signal });
+    }
+    if (blocked.length === 0) {
+      let tail = "";
+      for (const ev of parser.end()) tail += onEvent(ev);
+      for (const id of streams.keys()) tail += flush(id);
+      if (tail) out.write(tail);
+    }
+  } catch (e) {
+    if (controller.signal.aborted) throw e;
+    // The upstream broke off mid-stream: tell the client in the provider's own stream error format.
+    x.event.error = "upstream_stream_error";
+    out.end(formatSseEvent(streamErrorEvent(wire.family, 502, "The upstream stream was interrupted.")));
+    finishWith(args, found);
+    return;
+  }
+  if (blocked.length > 0) {
+    controller.abort();
+    x.event.action = "block";
+    x.event.error = "response_blocked";
+    const why = `detente stopped the model's answer: ${responseReason(blocked)}.`;
+    out.end(formatSseEvent(streamErrorEvent(wire.family, 403, why, "response_blocked")));
+  } else out.end();
+  finishWith(args, found);
+}
+
+function finishWith(args: ForwardArgs & { res: UpstreamResponse }, found: Detection[]): void {
+  const { x, res } = args;
+  x.tally.add("response", found);
+  if (found.length > 0) x.event.reasons = [...x.event.reasons, responseReason(found)];
+  x.finish(res.status);
+}
+
+function parseObject(data: string): Record<string, unknown> | null {
+  if (data.length === 0 || data.charCodeAt(0) !== 0x7b) return null;
+  try {
+    const v: unknown = JSON.parse(data);
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,177 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Fastify, { type FastifyInstance } from "fastify";
+import { DetenteError } from "../../errors.js";
+import { createEventWriter } from "../../services/ai/events.js";
+import { createKeyVerifier } from "../../services/ai/keys.js";
+import type { Store } from "../../store/open.js";
+import { createInspector } from "../inspect/index.js";
+import { resolveCredential, responsePlan, type AiPolicy } from "../policy/index.js";
+import type { EventSink } from "./audit.js";
+import type { GatewayDeps } from "./deps.js";
+import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
+import { registerGatewayRoutes } from "./routes.js";
+import { createUpstreamClient, type Upstream } from "./upstream.js";
+
+/** What the process around the gateway provides. */
+export interface GatewayEnvironment {
+  readonly policy: AiPolicy;
+  readonly store: Store;
+  /** detente's home (DETENTE_HOME), where a generated hash key is kept when none is configured. */
+  readonly home: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Log warnings (pino-compatible); never given request content. */
+  readonly log: GatewayDeps["log"];
+  readonly metrics?: GatewayMetrics;
+  /** Replace the store's event writer (tests count events this way). */
+  readonly events?: EventSink & { close(): Promise<void> };
+  /** Seconds a key verification is cached (default 5): how long a revoke takes to reach every instance. */
+  readonly keyCacheMs?: number;
+}
+
+/** A running gateway's parts, to mount and to close. */
+export interface Gateway {
+  readonly deps: GatewayDeps;
+  /** Flush the audit trail and close upstream connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Build the gateway's parts from the policy and the store: upstream credentials resolved from the
+ * environment or files (never logged), the inspector configured from `ai.detectors`, key verification
+ * with a short cache, and the batched audit writer.
+ *
+ * @example
+ * const gw = createGateway({ policy: config.ai, store, home, env: process.env, log: app.log });
+ * await app.register((scope) => registerGatewayRoutes(scope, gw.deps));
+ */
+export function createGateway(options: GatewayEnvironment): Gateway {
+  const { policy } = options;
+  const io = { env: options.env, readFile: (p: string) => readFileSync(p, "utf8") };
+  const upstreams = new Map<string, Upstream>();
+  for (const [name, u] of Object.entries(policy.upstreams)) {
+    upstreams.set(name, {
+      name,
+      type: u.type,
+      baseUrl: u.baseUrl,
+      apiKey: u.apiKey ? resolveCredential(u.apiKey, name, io) : undefined,
+      formats: u.formats,
+      apiVersion: u.apiVersion,
+      timeoutMs: u.timeoutMs,
+      headers: u.headers ?? {},
+    });
+  }
+  const hashKey = loadHashKey(policy, options.home, io);
+  const d = policy.detectors;
+  const inspector = createInspector({
+    hashKey,
+    pii: d.pii,
+    confidential: d.confidential,
+    sourceCode: d.sourceCode,
+    injection: d.injection,
+    unsafeCode: d.unsafeCode,
+    allowlist: d.allowlist,
+  });
+  const keys = createKeyVerifier({ store: options.store, ttlMs: options.keyCacheMs ?? 5000 });
+  const events =
+    options.events ??
+    createEventWriter({
+      store: options.store,
+      onError: () => {
+        options.log.warn({}, "some AI events could not be written to the store");
+      },
+    });
+  const client = createUpstreamClient();
+  const deps: GatewayDeps = {
+    policy,
+    responsePlan: responsePlan(policy),
+    upstreams,
+    client,
+    inspector,
+    keys,
+    events,
+    metrics: options.metrics ?? createGatewayMetrics(),
+    hashKey,
+    maxResponseBytes: 64 * 1024 * 1024,
+    log: options.log,
+  };
+  return {
+    deps,
+    async close() {
+      await events.close();
+      await keys.close();
+      await client.close();
+    },
+  };
+}
+
+/**
+ * The key of the audit trail's hashes: `ai.gateway.hashKey` when configured (required to correlate hashes
+ * across several instances), else one generated once and kept in `home/gateway-hash.key` (mode 0600).
+ */
+function loadHashKey(
+  policy: AiPolicy,
+  home: string,
+  io: { env: NodeJS.ProcessEnv; readFile(p: string): string },
+): string {
+  const ref = policy.gateway.hashKey;
+  if (ref) {
+    const key = resolveCredential(ref, "gateway.hashKey", io);
+    if (key) return key;
+    throw new DetenteError("INVALID_CONFIG", "ai.gateway.hashKey: the configured key is empty or not set");
+  }
+  const file = join(home, "gateway-hash.key");
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    mkdirSync(home, { recursive: true });
+    const key = randomBytes(32).toString("base64url");
+    writeFileSync(file, key + "\n", { mode: 0o600, flag: "wx" });
+    return key;
+  }
+}
+
+/**
+ * A standalone gateway server (`detente gateway`): the `/v1` routes, `/metrics` (public, for Prometheus:
+ * names and counts only), `/healthz` and `/readyz`.
+ *
+ * @example
+ * const { app, gateway } = await buildGatewayServer({ ...environment, bodyLimit: 32 << 20 });
+ * await app.listen({ host: "127.0.0.1", port: 8787 });
+ */
+export async function buildGatewayServer(
+  options: Omit<GatewayEnvironment, "log"> & {
+    /** Log to stdout (true), to a stream (tests read what would be logged), or not at all. */
+    logger?: boolean | { stream: { write(line: string): void } };
+  },
+): Promise<{ app: FastifyInstance; gateway: Gateway }> {
+  const logger = options.logger;
+  const app = Fastify({
+    logger: typeof logger === "object" ? { level: "info", stream: logger.stream } : (logger ?? false),
+    disableRequestLogging: true,
+    bodyLimit: options.policy.gateway.maxBodyBytes,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  });
+  const metrics = options.metrics ?? createGatewayMetrics({ defaults: true });
+  const gateway = createGateway({ ...options, metrics, log: app.log });
+  await app.register((scope, _opts, done) => {
+    registerGatewayRoutes(scope, gateway.deps);
+    done();
+  });
+  app.get("/metrics", async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  app.get("/healthz", () => ({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) => {
+    try {
+      await options.store.query("SELECT 1");
+      return { status: "ready" };
+    } catch {
+      return reply.code(503).send({ status: "store unavailable" });
+    }
+  });
+  app.addHook("onClose", async () => {
+    await gateway.close();
+  });
+  return { app, gateway };
+}

@@ -1,0 +1,205 @@
+import type { TextRole } from "../../inspect/types.js";
+import type { SseEvent } from "../sse.js";
+import {
+  arrayOf,
+  indexPath,
+  isRecord,
+  indexOf,
+  partialUsageOf,
+  pushJsonLeaves,
+  pushStream,
+  pushString,
+  usageOf,
+  type Json,
+} from "./slots.js";
+import type { StreamSlot, TextSlot, Usage, WireEvent } from "./types.js";
+
+/**
+ * The `choices` array shared by OpenAI's Chat Completions, legacy Completions and Mistral-style FIM:
+ * a choice carries either a chat `message` / stream `delta` or a completion `text`. Each function here
+ * accepts both shapes, because FIM providers answer in either and odd bodies must still be read.
+ *
+ * Stream ids: `choice:N` (content or completion text), `choice:N:refusal`, `choice:N:reasoning`
+ * (`reasoning_content` / `reasoning`, sent by OpenAI-compatible reasoning models), `choice:N:tool:M`
+ * (tool call M's arguments, a JSON fragment) and `choice:N:function` (the legacy `function_call`).
+ */
+
+/**
+ * Push slots for a chat message's `content`: a string, or text (and refusal) parts; media parts skipped.
+ *
+ * @example pushChatContent(out, { role: "user", content: [{ type: "text", text: "hi" }] }, "user", "messages[0]"); // out[0].path: "messages[0].content[0].text"
+ */
+export function pushChatContent(out: TextSlot[], message: Json, role: TextRole, path: string): void {
+  const content = message.content;
+  if (typeof content === "string") {
+    // Tool results are often JSON: expose its string leaves, decoded, like tool-call arguments.
+    if (role === "tool-result") pushJsonLeaves(out, message, "content", role, `${path}.content`);
+    else pushString(out, message, "content", role, `${path}.content`);
+    return;
+  }
+  arrayOf(content).forEach((part, j) => {
+    if (!isRecord(part)) return;
+    const p = indexPath(`${path}.content`, j);
+    if (part.type === "refusal") pushString(out, part, "refusal", role, `${p}.refusal`);
+    // image_url, input_audio and file parts are binary or references: never exposed.
+    else if (part.type === undefined || part.type === "text")
+      pushString(out, part, "text", role, `${p}.text`);
+  });
+}
+
+/**
+ * Push slots for what an assistant turn (request) or a response `message` says besides content.
+ *
+ * @example pushAssistantExtras(out, { refusal: "no" }, "assistant", "messages[1]"); // out[0].path: "messages[1].refusal"
+ */
+export function pushAssistantExtras(out: TextSlot[], message: Json, role: TextRole, path: string): void {
+  pushString(out, message, "refusal", role, `${path}.refusal`);
+  pushString(out, message, "reasoning_content", role, `${path}.reasoning_content`);
+  pushString(out, message, "reasoning", role, `${path}.reasoning`);
+  arrayOf(message.tool_calls).forEach((call, j) => {
+    if (!isRecord(call)) return;
+    const p = indexPath(`${path}.tool_calls`, j);
+    if (isRecord(call.function))
+      pushJsonLeaves(out, call.function, "arguments", role, `${p}.function.arguments`);
+    else if (isRecord(call.custom)) pushString(out, call.custom, "input", role, `${p}.custom.input`);
+  });
+  if (isRecord(message.function_call))
+    pushJsonLeaves(out, message.function_call, "arguments", role, `${path}.function_call.arguments`);
+}
+
+/**
+ * Texts of a non-streaming response: each choice's message (content, refusal, reasoning, tool calls) or text.
+ *
+ * @example choiceResponseTexts({ choices: [{ message: { content: "Hi" } }] })[0]!.path; // "choices[0].message.content"
+ */
+export function choiceResponseTexts(body: Json): TextSlot[] {
+  const out: TextSlot[] = [];
+  arrayOf(body.choices).forEach((choice, i) => {
+    if (!isRecord(choice)) return;
+    const p = indexPath("choices", i);
+    if (isRecord(choice.message)) {
+      pushChatContent(out, choice.message, "response", `${p}.message`);
+      pushAssistantExtras(out, choice.message, "response", `${p}.message`);
+    }
+    pushString(out, choice, "text", "response", `${p}.text`);
+  });
+  return out;
+}
+
+function choiceIndex(choice: Json, position: number): number {
+  return indexOf(choice.index) ?? position;
+}
+
+/**
+ * The text deltas of one stream chunk, per choice.
+ *
+ * @example choiceStreamTexts({ data: { choices: [{ index: 0, delta: { content: "Hi" } }] } })[0]!.stream; // "choice:0"
+ */
+export function choiceStreamTexts(event: WireEvent): StreamSlot[] {
+  const out: StreamSlot[] = [];
+  arrayOf(event.data.choices).forEach((choice, i) => {
+    if (!isRecord(choice)) return;
+    const n = choiceIndex(choice, i);
+    const p = indexPath("choices", i);
+    pushStream(out, choice, "text", `choice:${n}`, `${p}.text`);
+    const delta = choice.delta;
+    if (!isRecord(delta)) return;
+    if (typeof delta.content === "string")
+      pushStream(out, delta, "content", `choice:${n}`, `${p}.delta.content`);
+    else
+      arrayOf(delta.content).forEach((part, j) => {
+        if (isRecord(part) && (part.type === undefined || part.type === "text"))
+          pushStream(out, part, "text", `choice:${n}`, `${p}.delta.content[${j}].text`);
+      });
+    pushStream(out, delta, "refusal", `choice:${n}:refusal`, `${p}.delta.refusal`);
+    pushStream(out, delta, "reasoning_content", `choice:${n}:reasoning`, `${p}.delta.reasoning_content`);
+    pushStream(out, delta, "reasoning", `choice:${n}:reasoning`, `${p}.delta.reasoning`);
+    arrayOf(delta.tool_calls).forEach((call, j) => {
+      if (!isRecord(call) || !isRecord(call.function)) return;
+      const m = indexOf(call.index) ?? j;
+      const path = `${p}.delta.tool_calls[${j}].function.arguments`;
+      pushStream(out, call.function, "arguments", `choice:${n}:tool:${m}`, path, true);
+    });
+    if (isRecord(delta.function_call))
+      pushStream(
+        out,
+        delta.function_call,
+        "arguments",
+        `choice:${n}:function`,
+        `${p}.delta.function_call.arguments`,
+        true,
+      );
+  });
+  return out;
+}
+
+/**
+ * `choice:N` for every choice the chunk finishes (a non-null `finish_reason`); nested streams end with it.
+ *
+ * @example choiceStreamEnds({ data: { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] } }); // ["choice:0"]
+ */
+export function choiceStreamEnds(event: WireEvent): string[] {
+  const out: string[] = [];
+  arrayOf(event.data.choices).forEach((choice, i) => {
+    if (isRecord(choice) && typeof choice.finish_reason === "string" && choice.finish_reason !== "")
+      out.push(`choice:${choiceIndex(choice, i)}`);
+  });
+  return out;
+}
+
+/**
+ * A chunk carrying `text` for `stream`: `like`'s envelope (id, object, created, model, fingerprint) with
+ * one choice holding only that text, no finish reason and no usage, in `like`'s own shape (chat `delta`
+ * or completion `text`).
+ *
+ * @example choiceFlushEvent("choice:0", "held", like).data; // '{"id":...,"choices":[{"index":0,"delta":{"content":"held"},...}]}'
+ */
+export function choiceFlushEvent(stream: string, text: string, like: WireEvent): SseEvent {
+  const parts = stream.split(":");
+  const n = Number(parts[1]);
+  if (parts[0] !== "choice" || !Number.isInteger(n)) throw new Error(`not a choice stream: ${stream}`);
+  const likeChoice = arrayOf(like.data.choices).find(
+    (c, i): c is Json => isRecord(c) && choiceIndex(c, i) === n,
+  );
+  const envelope: Json = {};
+  for (const [k, v] of Object.entries(like.data)) if (k !== "choices") envelope[k] = v;
+  if ("usage" in envelope) envelope.usage = null;
+  const choice: Json = { index: n };
+  if (likeChoice && !isRecord(likeChoice.delta) && typeof likeChoice.text === "string") {
+    choice.text = text;
+  } else {
+    const kind = parts[2];
+    const likeDelta = likeChoice && isRecord(likeChoice.delta) ? likeChoice.delta : {};
+    if (kind === undefined) choice.delta = { content: text };
+    else if (kind === "refusal") choice.delta = { refusal: text };
+    else if (kind === "reasoning")
+      choice.delta = "reasoning_content" in likeDelta ? { reasoning_content: text } : { reasoning: text };
+    else if (kind === "tool")
+      choice.delta = { tool_calls: [{ index: Number(parts[3]), function: { arguments: text } }] };
+    else if (kind === "function") choice.delta = { function_call: { arguments: text } };
+    else throw new Error(`not a choice stream: ${stream}`);
+  }
+  choice.logprobs = null;
+  choice.finish_reason = null;
+  envelope.choices = [choice];
+  const data = JSON.stringify(envelope);
+  return like.event === undefined ? { data } : { event: like.event, data };
+}
+
+/**
+ * `usage.prompt_tokens` / `usage.completion_tokens`.
+ *
+ * @example choiceUsage({ usage: { prompt_tokens: 9, completion_tokens: 3 } }); // { input: 9, output: 3 }
+ */
+export function choiceUsage(body: Json): Usage {
+  return usageOf(body.usage, "prompt_tokens", "completion_tokens");
+}
+
+/**
+ * The same from a stream chunk (the final usage chunk of `stream_options.include_usage`).
+ *
+ * @example choiceStreamUsage({ data: { choices: [], usage: { prompt_tokens: 9, completion_tokens: 3 } } }); // { input: 9, output: 3 }
+ */
+export function choiceStreamUsage(event: WireEvent): Partial<Usage> {
+  return partialUsageOf(event.data.usage, "prompt_tokens", "completion_tokens");
+}

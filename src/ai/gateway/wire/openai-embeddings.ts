@@ -1,0 +1,42 @@
+import { arrayOf, indexPath, pushString, stringOf, usageOf } from "./slots.js";
+import type { TextSlot, WireFormat } from "./types.js";
+
+/**
+ * OpenAI Embeddings (`POST /v1/embeddings`): the texts sent for embedding (`input`, a string or an array
+ * of strings; token arrays are not text) are user text the provider receives. The response is vectors,
+ * so there is nothing to inspect on the way back, and there is no stream.
+ *
+ * @example
+ * openaiEmbeddings.requestTexts({ model: "text-embedding-3-small", input: ["a", "b"] }).length; // 2
+ */
+export const openaiEmbeddings: WireFormat = {
+  id: "openai-embeddings",
+  family: "openai",
+  model: (body) => stringOf(body.model),
+  setModel(body, model) {
+    body.model = model;
+  },
+  stream: () => false,
+  requestTexts(body) {
+    const out: TextSlot[] = [];
+    if (typeof body.input === "string") pushString(out, body, "input", "user", "input");
+    else {
+      const inputs = arrayOf(body.input) as unknown[];
+      inputs.forEach((_, i) => {
+        pushString(out, inputs, i, "user", indexPath("input", i));
+      });
+    }
+    return out;
+  },
+  responseTexts: () => [],
+  streamTexts: () => [],
+  streamSnapshots: () => [],
+  streamEnds: () => [],
+  flushEvent(stream) {
+    throw new Error(`embeddings have no streams (asked to flush ${stream})`);
+  },
+  usage(body) {
+    return { input: usageOf(body.usage, "prompt_tokens", "completion_tokens").input, output: null };
+  },
+  streamUsage: () => ({}),
+};

@@ -1,0 +1,215 @@
+import type { SseEvent } from "../sse.js";
+import { arrayOf, indexOf, indexPath, isRecord, pushStream, stringOf, type Json } from "./slots.js";
+import type { StreamSlot, WireEvent } from "./types.js";
+
+/**
+ * The Responses API's stream events (see openai-responses.ts for the stream ids): which carry text
+ * deltas, which end a stream, which repeat a stream's whole text, and the flush event.
+ */
+
+function typeOf(event: WireEvent): string | undefined {
+  return stringOf(event.data.type) ?? event.event;
+}
+
+/**
+ * The text deltas of one Responses stream event: output text and refusal deltas, function / MCP call
+ * argument deltas (JSON fragments), custom tool input, reasoning summary and reasoning text, code.
+ *
+ * @example responsesStreamTexts({ data: { type: "response.output_text.delta", output_index: 0, content_index: 0, delta: "Hi" } })[0]!.stream; // "output:0:content:0"
+ */
+export function responsesStreamTexts(event: WireEvent): StreamSlot[] {
+  const d = event.data;
+  const n = indexOf(d.output_index);
+  if (n === undefined) return [];
+  const out: StreamSlot[] = [];
+  const at = (suffix: string, json = false): void => {
+    pushStream(out, d, "delta", `output:${n}:${suffix}`, "delta", json);
+  };
+  switch (typeOf(event)) {
+    case "response.output_text.delta":
+    case "response.refusal.delta":
+      at(`content:${indexOf(d.content_index) ?? 0}`);
+      break;
+    case "response.function_call_arguments.delta":
+    case "response.mcp_call_arguments.delta":
+      at("arguments", true);
+      break;
+    case "response.custom_tool_call_input.delta":
+      at("input");
+      break;
+    case "response.reasoning_summary_text.delta":
+      at(`summary:${indexOf(d.summary_index) ?? 0}`);
+      break;
+    case "response.reasoning_text.delta":
+      at(`reasoning:${indexOf(d.content_index) ?? 0}`);
+      break;
+    case "response.code_interpreter_call_code.delta":
+      at("code");
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/**
+ * The streams an event ends: each `.done` its own stream, `output_item.done` the item's streams, and
+ * `response.completed` / `incomplete` / `failed` all of them (`output`).
+ *
+ * @example responsesStreamEnds({ data: { type: "response.output_item.done", output_index: 1, item: {} } }); // ["output:1"]
+ */
+export function responsesStreamEnds(event: WireEvent): string[] {
+  const d = event.data;
+  const type = typeOf(event);
+  if (type === "response.completed" || type === "response.incomplete" || type === "response.failed")
+    return ["output"];
+  const n = indexOf(d.output_index);
+  if (n === undefined) return [];
+  const ci = indexOf(d.content_index) ?? 0;
+  switch (type) {
+    case "response.output_text.done":
+    case "response.refusal.done":
+      return [`output:${n}:content:${ci}`];
+    case "response.content_part.done":
+      return [
+        isRecord(d.part) && d.part.type === "reasoning_text"
+          ? `output:${n}:reasoning:${ci}`
+          : `output:${n}:content:${ci}`,
+      ];
+    case "response.function_call_arguments.done":
+    case "response.mcp_call_arguments.done":
+      return [`output:${n}:arguments`];
+    case "response.custom_tool_call_input.done":
+      return [`output:${n}:input`];
+    case "response.reasoning_summary_text.done":
+    case "response.reasoning_summary_part.done":
+      return [`output:${n}:summary:${indexOf(d.summary_index) ?? 0}`];
+    case "response.reasoning_text.done":
+      return [`output:${n}:reasoning:${ci}`];
+    case "response.code_interpreter_call_code.done":
+      return [`output:${n}:code`];
+    case "response.output_item.done":
+      return [`output:${n}`];
+    default:
+      return [];
+  }
+}
+
+/** Whole-text copies of streams in an output item: message parts, arguments, input, reasoning, code. */
+function pushItemSnapshots(out: StreamSlot[], item: Json, n: number, path: string): void {
+  switch (item.type) {
+    case "message":
+      arrayOf(item.content).forEach((part, j) => {
+        if (!isRecord(part)) return;
+        const key = part.type === "refusal" ? "refusal" : "text";
+        pushStream(out, part, key, `output:${n}:content:${j}`, `${indexPath(`${path}.content`, j)}.${key}`);
+      });
+      return;
+    case "function_call":
+    case "mcp_call":
+      pushStream(out, item, "arguments", `output:${n}:arguments`, `${path}.arguments`, true);
+      return;
+    case "custom_tool_call":
+      pushStream(out, item, "input", `output:${n}:input`, `${path}.input`);
+      return;
+    case "reasoning":
+      arrayOf(item.summary).forEach((part, j) => {
+        if (isRecord(part))
+          pushStream(out, part, "text", `output:${n}:summary:${j}`, `${path}.summary[${j}].text`);
+      });
+      arrayOf(item.content).forEach((part, j) => {
+        if (isRecord(part))
+          pushStream(out, part, "text", `output:${n}:reasoning:${j}`, `${path}.content[${j}].text`);
+      });
+      return;
+    case "code_interpreter_call":
+      pushStream(out, item, "code", `output:${n}:code`, `${path}.code`);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * The whole-text copies an event carries: `.done` events, content and summary parts, output items and
+ * the response objects of `response.*` events, each named by the stream it repeats.
+ *
+ * @example responsesStreamSnapshots({ data: { type: "response.output_text.done", output_index: 0, content_index: 0, text: "Hi" } })[0]!.path; // "text"
+ */
+export function responsesStreamSnapshots(event: WireEvent): StreamSlot[] {
+  const d = event.data;
+  const out: StreamSlot[] = [];
+  const type = typeOf(event);
+  if (type?.startsWith("response.") && isRecord(d.response) && d.output_index === undefined) {
+    // response.created / in_progress / completed / incomplete / failed carry the whole response.
+    arrayOf(d.response.output).forEach((item, i) => {
+      if (isRecord(item)) pushItemSnapshots(out, item, i, `response.output[${i}]`);
+    });
+    return out;
+  }
+  const n = indexOf(d.output_index);
+  if (n === undefined) return out;
+  const ci = indexOf(d.content_index) ?? 0;
+  const si = indexOf(d.summary_index) ?? 0;
+  switch (type) {
+    case "response.output_text.done":
+      pushStream(out, d, "text", `output:${n}:content:${ci}`, "text");
+      break;
+    case "response.refusal.done":
+      pushStream(out, d, "refusal", `output:${n}:content:${ci}`, "refusal");
+      break;
+    case "response.function_call_arguments.done":
+    case "response.mcp_call_arguments.done":
+      pushStream(out, d, "arguments", `output:${n}:arguments`, "arguments", true);
+      break;
+    case "response.custom_tool_call_input.done":
+      pushStream(out, d, "input", `output:${n}:input`, "input");
+      break;
+    case "response.reasoning_summary_text.done":
+      pushStream(out, d, "text", `output:${n}:summary:${si}`, "text");
+      break;
+    case "response.reasoning_text.done":
+      pushStream(out, d, "text", `output:${n}:reasoning:${ci}`, "text");
+      break;
+    case "response.code_interpreter_call_code.done":
+      pushStream(out, d, "code", `output:${n}:code`, "code");
+      break;
+    case "response.content_part.added":
+    case "response.content_part.done":
+      if (isRecord(d.part)) {
+        const part = d.part;
+        if (part.type === "refusal")
+          pushStream(out, part, "refusal", `output:${n}:content:${ci}`, "part.refusal");
+        else if (part.type === "reasoning_text")
+          pushStream(out, part, "text", `output:${n}:reasoning:${ci}`, "part.text");
+        else pushStream(out, part, "text", `output:${n}:content:${ci}`, "part.text");
+      }
+      break;
+    case "response.reasoning_summary_part.added":
+    case "response.reasoning_summary_part.done":
+      if (isRecord(d.part)) pushStream(out, d.part, "text", `output:${n}:summary:${si}`, "part.text");
+      break;
+    case "response.output_item.added":
+    case "response.output_item.done":
+      if (isRecord(d.item)) pushItemSnapshots(out, d.item, n, "item");
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/**
+ * A copy of the delta event `like` carrying `text` instead (logprobs emptied: they were for the old text).
+ *
+ * @example responsesFlushEvent("output:0:content:0", "held", deltaEvent).event; // "response.output_text.delta"
+ */
+export function responsesFlushEvent(stream: string, text: string, like: WireEvent): SseEvent {
+  const data = like.data;
+  if (typeof data.delta !== "string" || !stream.startsWith(`output:${indexOf(data.output_index)}:`))
+    throw new Error(`a Responses flush needs a delta event of ${stream} as its model`);
+  const copy: Json = { ...data, delta: text };
+  if (Array.isArray(data.logprobs)) copy.logprobs = [];
+  const json = JSON.stringify(copy);
+  return like.event === undefined ? { data: json } : { event: like.event, data: json };
+}

@@ -1,0 +1,246 @@
+import { describe, expect, it } from "vitest";
+import { createSseParser } from "../sse.js";
+import { endsStream, wireFormat } from "./index.js";
+import { aCodexRequest, diffPaths, markAll, TINY_PNG_BASE64 } from "./testing.js";
+import type { WireEvent } from "./types.js";
+
+const responses = wireFormat("openai-responses");
+
+describe("openai-responses requests (a Codex CLI turn)", () => {
+  it("finds instructions, input items of every kind with their roles, and tool definitions", () => {
+    const slots = responses.requestTexts(aCodexRequest());
+    expect(slots.map((s) => [s.path, s.role])).toEqual([
+      ["instructions", "system"],
+      ["input[0].content[0].text", "system"],
+      ["input[1].content[0].text", "user"],
+      ["input[2].content[0].text", "user"],
+      ["input[3].summary[0].text", "assistant"],
+      ["input[4].arguments.command[0]", "assistant"],
+      ["input[4].arguments.command[1]", "assistant"],
+      ["input[4].arguments.command[2]", "assistant"],
+      ["input[4].arguments.workdir", "assistant"],
+      ["input[5].output.output", "tool-result"],
+      ["input[6].input", "assistant"],
+      ["input[7].output", "tool-result"],
+      ["input[8].content[0].text", "assistant"],
+      ["input[9].content[0].text", "user"],
+      ["tools[0].name", "tool-definition"],
+      ["tools[0].description", "tool-definition"],
+      ["tools[0].parameters.properties.command.description", "tool-definition"],
+      ["tools[0].parameters.properties.workdir.description", "tool-definition"],
+      ["tools[0].parameters.properties.timeout_ms.description", "tool-definition"],
+      ["tools[1].name", "tool-definition"],
+      ["tools[1].description", "tool-definition"],
+    ]);
+    expect(slots[3]!.text).toContain("sk-proj-abc123");
+  });
+
+  it("rewrites every slot and leaves the rest (encrypted reasoning, the image) untouched", () => {
+    const original = aCodexRequest();
+    const body = aCodexRequest();
+    const slots = responses.requestTexts(body);
+    const markers = markAll(slots);
+    const sent = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
+    expect(responses.requestTexts(sent).map((s) => s.text)).toEqual(markers);
+    // JSON strings (call arguments, a JSON tool output) change as a whole.
+    const whole = (path: string) => path.replace(/^(input\[4\]\.arguments|input\[5\]\.output).*$/, "$1");
+    const expected = [...new Set(slots.map((s) => whole(s.path)))];
+    expect(diffPaths(original, sent)).toEqual(expected);
+    const json = JSON.stringify(sent);
+    expect(json).toContain(`"image_url":"data:image/png;base64,${TINY_PNG_BASE64}"`);
+    expect(json).toContain('"encrypted_content":"gAAAAABo3fakeEncryptedBlob=="');
+  });
+
+  it("reads a plain string input, shell outputs, MCP calls and prompt variables", () => {
+    expect(responses.requestTexts({ input: "hello" }).map((s) => [s.path, s.role])).toEqual([
+      ["input", "user"],
+    ]);
+    const body = {
+      input: [
+        {
+          type: "shell_call_output",
+          call_id: "c",
+          output: [{ stdout: "ok", stderr: "warn", outcome: { type: "exit", exit_code: 0 } }],
+        },
+        {
+          type: "mcp_call",
+          id: "m",
+          name: "search",
+          server_label: "docs",
+          arguments: '{"q":"x"}',
+          output: "result",
+        },
+        {
+          type: "function_call_output",
+          call_id: "f",
+          output: [
+            { type: "input_text", text: "t" },
+            { type: "input_image", image_url: "https://x/y.png" },
+          ],
+        },
+      ],
+      prompt: {
+        id: "pmpt_1",
+        variables: {
+          customer: "Jane",
+          doc: { type: "input_text", text: "body" },
+          pic: { type: "input_image", image_url: "u" },
+        },
+      },
+    };
+    expect(responses.requestTexts(body).map((s) => [s.path, s.role, s.text])).toEqual([
+      ["input[0].output[0].stdout", "tool-result", "ok"],
+      ["input[0].output[0].stderr", "tool-result", "warn"],
+      ["input[1].arguments.q", "assistant", "x"],
+      ["input[1].output", "tool-result", "result"],
+      ["input[2].output[0].text", "tool-result", "t"],
+      ['prompt.variables["customer"]', "user", "Jane"],
+      ['prompt.variables["doc"].text', "user", "body"],
+    ]);
+  });
+});
+
+describe("openai-responses responses", () => {
+  it("exposes output text, refusals, reasoning summaries and function-call argument leaves", () => {
+    const body = {
+      id: "resp_1",
+      object: "response",
+      output: [
+        { type: "reasoning", id: "rs_1", summary: [{ type: "summary_text", text: "Thinking" }] },
+        {
+          type: "message",
+          id: "msg_1",
+          role: "assistant",
+          status: "completed",
+          content: [
+            { type: "output_text", text: "Done.", annotations: [] },
+            { type: "refusal", refusal: "Not that." },
+          ],
+        },
+        {
+          type: "function_call",
+          id: "fc_1",
+          call_id: "call_1",
+          name: "shell",
+          arguments: '{"command":["ls"]}',
+        },
+      ],
+      usage: { input_tokens: 50, output_tokens: 9, total_tokens: 59 },
+    };
+    expect(responses.responseTexts(body).map((s) => [s.path, s.role, s.text])).toEqual([
+      ["output[0].summary[0].text", "response", "Thinking"],
+      ["output[1].content[0].text", "response", "Done."],
+      ["output[1].content[1].refusal", "response", "Not that."],
+      ["output[2].arguments.command[0]", "response", "ls"],
+    ]);
+    expect(responses.usage(body)).toEqual({ input: 50, output: 9 });
+  });
+});
+
+describe("openai-responses streams", () => {
+  const item = '{"id":"msg_1","type":"message","status":"in_progress","role":"assistant","content":[]}';
+  const done =
+    '{"id":"msg_1","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Hi there","annotations":[]}]}';
+  const transcript = [
+    `event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","object":"response","status":"in_progress","output":[]}}`,
+    `event: response.output_item.added\ndata: {"type":"response.output_item.added","sequence_number":1,"output_index":0,"item":${item}}`,
+    `event: response.content_part.added\ndata: {"type":"response.content_part.added","sequence_number":2,"item_id":"msg_1","output_index":0,"content_index":0,"part":{"type":"output_text","text":"","annotations":[]}}`,
+    `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":3,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hi ","logprobs":[]}`,
+    `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":4,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"there","logprobs":[]}`,
+    `event: response.output_text.done\ndata: {"type":"response.output_text.done","sequence_number":5,"item_id":"msg_1","output_index":0,"content_index":0,"text":"Hi there","logprobs":[]}`,
+    `event: response.content_part.done\ndata: {"type":"response.content_part.done","sequence_number":6,"item_id":"msg_1","output_index":0,"content_index":0,"part":{"type":"output_text","text":"Hi there","annotations":[]}}`,
+    `event: response.output_item.done\ndata: {"type":"response.output_item.done","sequence_number":7,"output_index":0,"item":${done}}`,
+    `event: response.output_item.added\ndata: {"type":"response.output_item.added","sequence_number":8,"output_index":1,"item":{"id":"fc_1","type":"function_call","status":"in_progress","arguments":"","call_id":"call_1","name":"shell"}}`,
+    `event: response.function_call_arguments.delta\ndata: {"type":"response.function_call_arguments.delta","sequence_number":9,"item_id":"fc_1","output_index":1,"delta":"{\\"command\\":"}`,
+    `event: response.function_call_arguments.delta\ndata: {"type":"response.function_call_arguments.delta","sequence_number":10,"item_id":"fc_1","output_index":1,"delta":"[\\"ls\\"]}"}`,
+    `event: response.function_call_arguments.done\ndata: {"type":"response.function_call_arguments.done","sequence_number":11,"item_id":"fc_1","output_index":1,"name":"shell","arguments":"{\\"command\\":[\\"ls\\"]}"}`,
+    `event: response.completed\ndata: {"type":"response.completed","sequence_number":12,"response":{"id":"resp_1","object":"response","status":"completed","output":[${done},{"id":"fc_1","type":"function_call","status":"completed","arguments":"{\\"command\\":[\\"ls\\"]}","call_id":"call_1","name":"shell"}],"usage":{"input_tokens":31,"output_tokens":12,"total_tokens":43}}}`,
+    "",
+  ].join("\n\n");
+
+  const events = (): WireEvent[] =>
+    createSseParser()
+      .push(transcript)
+      .map((e) => ({ event: e.event!, data: JSON.parse(e.data) as Record<string, unknown> }));
+
+  it("concatenates output text and argument deltas per output item", () => {
+    const out: Record<string, string> = {};
+    for (const ev of events())
+      for (const s of responses.streamTexts(ev)) out[s.stream] = (out[s.stream] ?? "") + s.text;
+    expect(out).toEqual({ "output:0:content:0": "Hi there", "output:1:arguments": '{"command":["ls"]}' });
+  });
+
+  it("ends each stream on its done event, and all of them on response.completed", () => {
+    const ends = events().map((e) => responses.streamEnds(e));
+    expect(ends).toEqual([
+      [],
+      [],
+      [],
+      [],
+      [],
+      ["output:0:content:0"],
+      ["output:0:content:0"],
+      ["output:0"],
+      [],
+      [],
+      [],
+      ["output:1:arguments"],
+      ["output"],
+    ]);
+    expect(endsStream("output", "output:1:arguments")).toBe(true);
+    expect(endsStream("output:0", "output:0:content:0")).toBe(true);
+    expect(endsStream("output:1", "output:10:content:0")).toBe(false);
+  });
+
+  it("names the whole-text copies in done, part, item and response events", () => {
+    const snaps = events().map((e) => responses.streamSnapshots(e).map((s) => [s.stream, s.path, s.text]));
+    expect(snaps[5]).toEqual([["output:0:content:0", "text", "Hi there"]]);
+    expect(snaps[6]).toEqual([["output:0:content:0", "part.text", "Hi there"]]);
+    expect(snaps[7]).toEqual([["output:0:content:0", "item.content[0].text", "Hi there"]]);
+    expect(snaps[11]).toEqual([["output:1:arguments", "arguments", '{"command":["ls"]}']]);
+    expect(snaps[12]).toEqual([
+      ["output:0:content:0", "response.output[0].content[0].text", "Hi there"],
+      ["output:1:arguments", "response.output[1].arguments", '{"command":["ls"]}'],
+    ]);
+    // Rewriting a snapshot writes into the event.
+    const ev = events()[12]!;
+    responses.streamSnapshots(ev)[0]!.replace("Hi [REDACTED]");
+    expect(JSON.stringify(ev.data)).toContain('"text":"Hi [REDACTED]"');
+    expect(responses.streamUsage(ev)).toEqual({ input: 31, output: 12 });
+  });
+
+  it("writes flush events as copies of the delta event", () => {
+    const evs = events();
+    for (const i of [3, 9]) {
+      const slot = responses.streamTexts(evs[i]!)[0]!;
+      const flush = responses.flushEvent(slot.stream, "tail", evs[i]!);
+      expect(flush.event).toBe(evs[i]!.event);
+      const data = JSON.parse(flush.data) as Record<string, unknown>;
+      expect(data.sequence_number).toBe(evs[i]!.data.sequence_number);
+      expect(responses.streamTexts({ event: flush.event!, data }).map((s) => [s.stream, s.text])).toEqual([
+        [slot.stream, "tail"],
+      ]);
+    }
+    expect(() => responses.flushEvent("output:3:content:0", "x", evs[3]!)).toThrow();
+  });
+
+  it("reads reasoning summary, reasoning text, refusal and custom tool input deltas", () => {
+    const mk = (type: string, extra: Record<string, unknown>) => ({
+      event: type,
+      data: { type, output_index: 2, delta: "d", ...extra },
+    });
+    expect(
+      responses.streamTexts(mk("response.reasoning_summary_text.delta", { summary_index: 1 }))[0]!.stream,
+    ).toBe("output:2:summary:1");
+    expect(responses.streamTexts(mk("response.reasoning_text.delta", { content_index: 0 }))[0]!.stream).toBe(
+      "output:2:reasoning:0",
+    );
+    expect(responses.streamTexts(mk("response.refusal.delta", { content_index: 1 }))[0]!.stream).toBe(
+      "output:2:content:1",
+    );
+    expect(responses.streamTexts(mk("response.custom_tool_call_input.delta", {}))[0]!.stream).toBe(
+      "output:2:input",
+    );
+    expect(responses.streamTexts(mk("response.audio.delta", {}))).toEqual([]);
+  });
+});

@@ -1,0 +1,336 @@
+import type { TextRole } from "../../inspect/types.js";
+import type { StreamSlot, TextSlot, Usage } from "./types.js";
+
+/**
+ * The shared machinery of the wire formats: safe accessors for untyped JSON and the slot constructors.
+ * Every walk over nested JSON is iterative (an explicit stack), so a deeply nested tool input cannot
+ * overflow the call stack, and every accessor checks types, so odd bodies give fewer slots, never throws.
+ */
+
+export type Json = Record<string, unknown>;
+type Holder = Json | unknown[];
+
+/**
+ * True for a plain JSON object (not null, not an array).
+ *
+ * @example isRecord({}); // true; isRecord([]) // false
+ */
+export function isRecord(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `value` when it is an array, else an empty one.
+ *
+ * @example arrayOf(null).length; // 0
+ */
+export function arrayOf(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/**
+ * `value` when it is a string, else undefined.
+ *
+ * @example stringOf(5); // undefined
+ */
+export function stringOf(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * `value` when it is a finite number, else undefined.
+ *
+ * @example numberOf(Number.NaN); // undefined
+ */
+export function numberOf(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * `value` when it is a non-negative whole number (an index into a list), else undefined.
+ *
+ * @example indexOf(2.5); // undefined; indexOf(2) // 2
+ */
+export function indexOf(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * `path.key`, or `path["odd key"]` when the key is not an identifier.
+ *
+ * @example keyPath("tools[0]", "name"); // "tools[0].name"; keyPath("env", "MY-VAR") // 'env["MY-VAR"]'
+ */
+export function keyPath(path: string, key: string): string {
+  if (!IDENTIFIER.test(key)) return `${path}[${JSON.stringify(key)}]`;
+  return path === "" ? key : `${path}.${key}`;
+}
+
+/**
+ * `path[index]`.
+ *
+ * @example indexPath("messages", 3); // "messages[3]"
+ */
+export function indexPath(path: string, index: number): string {
+  return `${path}[${index}]`;
+}
+
+function read(holder: Holder, key: string | number): unknown {
+  return Array.isArray(holder) ? holder[key as number] : holder[key as string];
+}
+
+function write(holder: Holder, key: string | number, text: string): void {
+  if (Array.isArray(holder)) holder[key as number] = text;
+  // JSON.parse makes "__proto__" an own property; plain assignment would be ignored (a silent failure
+  // to redact), so define it.
+  else if (key === "__proto__")
+    Object.defineProperty(holder, key, { value: text, writable: true, enumerable: true, configurable: true });
+  else holder[key as string] = text;
+}
+
+/**
+ * A slot over `holder[key]` when it is a non-empty string (an empty one has nothing to inspect).
+ *
+ * @example stringSlot(message, "content", "user", "messages[0].content")?.replace("[REDACTED]");
+ */
+export function stringSlot(
+  holder: Holder,
+  key: string | number,
+  role: TextRole,
+  path: string,
+): TextSlot | undefined {
+  const initial = read(holder, key);
+  if (typeof initial !== "string" || initial.length === 0) return undefined;
+  let current = initial;
+  return {
+    role,
+    path,
+    get text() {
+      return current;
+    },
+    replace(text: string) {
+      current = text;
+      write(holder, key, text);
+    },
+  };
+}
+
+/**
+ * Push the slot over `holder[key]` (see `stringSlot`) onto `out`.
+ *
+ * @example pushString(out, message, "content", "user", "messages[0].content");
+ */
+export function pushString(
+  out: TextSlot[],
+  holder: Holder,
+  key: string | number,
+  role: TextRole,
+  path: string,
+): void {
+  const slot = stringSlot(holder, key, role, path);
+  if (slot) out.push(slot);
+}
+
+/**
+ * Push one slot per non-empty string leaf of the JSON value `holder[key]` (objects and arrays walked).
+ *
+ * @example pushLeaves(out, block, "input", "assistant", "content[2].input"); // one slot per string in the tool input
+ */
+export function pushLeaves(
+  out: TextSlot[],
+  holder: Holder,
+  key: string | number,
+  role: TextRole,
+  path: string,
+): void {
+  const stack: [Holder, string | number, string][] = [[holder, key, path]];
+  while (stack.length > 0) {
+    const [h, k, p] = stack.pop()!;
+    const value = read(h, k);
+    if (typeof value === "string") {
+      pushString(out, h, k, role, p);
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value, i, indexPath(p, i)]);
+    } else if (isRecord(value)) {
+      const keys = Object.keys(value);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push([value, keys[i]!, keyPath(p, keys[i]!)]);
+    }
+  }
+}
+
+/**
+ * Slots over a string that holds JSON (OpenAI's tool-call `arguments`): one per string leaf of the
+ * parsed value, each replacement re-serializing the whole string; a string that is not a JSON object or
+ * array is one slot over the raw text.
+ *
+ * @example pushJsonLeaves(out, call.function, "arguments", "assistant", "tool_calls[0].function.arguments");
+ */
+export function pushJsonLeaves(
+  out: TextSlot[],
+  holder: Holder,
+  key: string | number,
+  role: TextRole,
+  path: string,
+): void {
+  const raw = read(holder, key);
+  if (typeof raw !== "string" || raw.length === 0) return;
+  const first = raw.trimStart().charCodeAt(0);
+  let parsed: unknown;
+  if (first === 0x7b || first === 0x5b) {
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (!isRecord(parsed) && !Array.isArray(parsed)) {
+    pushString(out, holder, key, role, path);
+    return;
+  }
+  const leaves: TextSlot[] = [];
+  const box = [parsed];
+  pushLeaves(leaves, box, 0, role, path);
+  for (const leaf of leaves) {
+    out.push({
+      role,
+      path: leaf.path,
+      get text() {
+        return leaf.text;
+      },
+      replace(text: string) {
+        leaf.replace(text);
+        write(holder, key, JSON.stringify(box[0]));
+      },
+    });
+  }
+}
+
+/**
+ * Slots for what a model reads in a JSON schema (tool parameters): every `description` and `title`
+ * string at any depth. Property names and enum values are left alone: renaming them would break the
+ * tool's contract with the client.
+ *
+ * @example pushSchemaTexts(out, tool.input_schema, "tool-definition", "tools[0].input_schema");
+ */
+export function pushSchemaTexts(out: TextSlot[], schema: unknown, role: TextRole, path: string): void {
+  const stack: [Holder, string | number, string][] = [[[schema], 0, path]];
+  while (stack.length > 0) {
+    const [holder, key, p] = stack.pop()!;
+    const node = read(holder, key);
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--)
+        if (typeof node[i] === "object" && node[i] !== null) stack.push([node, i, indexPath(p, i)]);
+    } else if (isRecord(node)) {
+      const keys = Object.keys(node);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i]!;
+        const value = node[k];
+        if (typeof value === "object" && value !== null) stack.push([node, k, keyPath(p, k)]);
+        else if ((k === "description" || k === "title") && typeof value === "string")
+          stack.push([node, k, keyPath(p, k)]);
+      }
+    } else if (typeof node === "string") {
+      pushString(out, holder, key, role, p);
+    }
+  }
+}
+
+/**
+ * Push slots for a tool definition: its name, description and the descriptions in its JSON schema `fn[schemaKey]`.
+ *
+ * @example pushToolDefinition(out, tool.function, "tools[0].function", "parameters");
+ */
+export function pushToolDefinition(out: TextSlot[], fn: Json, path: string, schemaKey: string): void {
+  pushString(out, fn, "name", "tool-definition", `${path}.name`);
+  pushString(out, fn, "description", "tool-definition", `${path}.description`);
+  pushSchemaTexts(out, fn[schemaKey], "tool-definition", `${path}.${schemaKey}`);
+}
+
+/**
+ * A stream slot over `holder[key]` when it is a non-empty string.
+ *
+ * @example streamSlot(delta, "content", "choice:0", "choices[0].delta.content")?.text;
+ */
+export function streamSlot(
+  holder: Holder,
+  key: string | number,
+  stream: string,
+  path: string,
+  jsonFragment = false,
+): StreamSlot | undefined {
+  const slot = stringSlot(holder, key, "response", path);
+  if (!slot) return undefined;
+  const base = {
+    role: slot.role,
+    path: slot.path,
+    stream,
+    get text() {
+      return slot.text;
+    },
+    replace(text: string) {
+      slot.replace(text);
+    },
+  };
+  return jsonFragment ? withJson(base) : base;
+}
+
+function withJson(slot: StreamSlot): StreamSlot {
+  return Object.defineProperty(slot, "jsonFragment", { value: true, enumerable: true });
+}
+
+/**
+ * Push the stream slot over `holder[key]` (see `streamSlot`) onto `out`.
+ *
+ * @example pushStream(out, event.data.delta, "text", "block:0", "delta.text");
+ */
+export function pushStream(
+  out: StreamSlot[],
+  holder: Holder,
+  key: string | number,
+  stream: string,
+  path: string,
+  jsonFragment = false,
+): void {
+  const slot = streamSlot(holder, key, stream, path, jsonFragment);
+  if (slot) out.push(slot);
+}
+
+/**
+ * Usage from an object with the given input/output token fields; null for a missing or odd count.
+ *
+ * @example usageOf({ input_tokens: 5, output_tokens: 2 }, "input_tokens", "output_tokens"); // { input: 5, output: 2 }
+ */
+export function usageOf(usage: unknown, input: string, output: string): Usage {
+  if (!isRecord(usage)) return { input: null, output: null };
+  return { input: numberOf(usage[input]) ?? null, output: numberOf(usage[output]) ?? null };
+}
+
+/**
+ * The same, keeping only the counts that are present (for stream events that carry some of them).
+ *
+ * @example partialUsageOf({ output_tokens: 2 }, "input_tokens", "output_tokens"); // { output: 2 }
+ */
+export function partialUsageOf(
+  usage: unknown,
+  input: string,
+  output: string,
+): { input?: number; output?: number } {
+  const out: { input?: number; output?: number } = {};
+  if (!isRecord(usage)) return out;
+  const i = numberOf(usage[input]);
+  const o = numberOf(usage[output]);
+  if (i !== undefined) out.input = i;
+  if (o !== undefined) out.output = o;
+  return out;
+}
+
+/**
+ * True when ending stream `ended` (as returned by `streamEnds`) ends `stream`: the same id, or one
+ * nested under it (`choice:0` ends `choice:0:tool:1`; `output` ends every Responses output stream).
+ *
+ * @example endsStream("choice:0", "choice:0:tool:1") // true; endsStream("choice:1", "choice:10") // false
+ */
+export function endsStream(ended: string, stream: string): boolean {
+  return stream === ended || (stream.startsWith(ended) && stream.charCodeAt(ended.length) === 0x3a);
+}

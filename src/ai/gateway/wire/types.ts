@@ -1,0 +1,101 @@
+import type { TextRole } from "../../inspect/types.js";
+import type { SseEvent } from "../sse.js";
+
+/** The request/response formats the gateway speaks, one per endpoint. */
+export type WireId =
+  | "openai-chat"
+  | "openai-responses"
+  | "openai-completions"
+  | "openai-fim"
+  | "openai-embeddings"
+  | "anthropic-messages"
+  | "anthropic-count-tokens";
+
+/** Which provider's conventions (auth header, error body, stream errors) a format follows. */
+export type WireFamily = "openai" | "anthropic";
+
+/**
+ * A piece of text inside a parsed JSON body that the gateway may inspect and rewrite in place.
+ * `replace` writes into the body object it was read from, so re-serializing the body sends the new text
+ * and leaves everything else (images, signatures, unknown fields) as it was.
+ */
+export interface TextSlot {
+  readonly role: TextRole;
+  /** The text as it is now (after a `replace`, the replacement). */
+  readonly text: string;
+  replace(text: string): void;
+  /** Where it is, for messages: "messages[3].content[0].text". */
+  readonly path: string;
+  /**
+   * True when `text` is a piece of JSON source rather than a string value (a streamed tool call's
+   * argument deltas): a replacement must be JSON-string-escaped so that the JSON stays valid.
+   */
+  readonly jsonFragment?: boolean;
+}
+
+/**
+ * Text carried by one stream event. `stream` names the output stream it belongs to so that deltas are
+ * concatenated per stream: `choice:0` (a Chat Completions choice's content), `choice:0:refusal`,
+ * `choice:0:reasoning`, `choice:0:tool:1` (tool call 1's arguments), `block:2` (Anthropic content block
+ * 2), `output:1:content:0`, `output:1:arguments`, `output:0:summary:0` (Responses output items). Ids are
+ * hierarchical: see `endsStream`.
+ */
+export interface StreamSlot extends TextSlot {
+  /** Which output stream the text belongs to (choice index, content block index, output item), so deltas are concatenated per stream. */
+  readonly stream: string;
+}
+
+/** Token counts as the provider reported them; null when it did not. */
+export interface Usage {
+  readonly input: number | null;
+  readonly output: number | null;
+}
+
+/** One parsed stream event: the SSE event name (when the provider sends one) and the JSON-parsed data. */
+export interface WireEvent {
+  readonly event?: string;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * Everything the gateway needs to know about one wire format, as pure functions of parsed JSON. None of
+ * them throws on odd but valid JSON (missing fields, wrong types, null content, huge arrays): they
+ * return fewer slots. Images, audio, files and other binary parts are never exposed, so they are never
+ * touched. Tool arguments that are JSON (OpenAI's `arguments` strings, Anthropic's `input` objects) are
+ * exposed as one slot per string leaf (`...arguments.command`), so a detector sees decoded text and a
+ * replacement is re-encoded correctly; an `arguments` string that is not valid JSON is one slot.
+ *
+ * @example
+ * const wire = wireFormat("anthropic-messages");
+ * for (const slot of wire.requestTexts(body)) if (slot.text.includes("AKIA")) slot.replace("[SECRET]");
+ * const outgoing = JSON.stringify(body);
+ */
+export interface WireFormat {
+  readonly id: WireId;
+  readonly family: WireFamily;
+  /** The model the client asked for, or undefined when absent/not a string. */
+  model(body: Record<string, unknown>): string | undefined;
+  setModel(body: Record<string, unknown>, model: string): void;
+  stream(body: Record<string, unknown>): boolean;
+  /** Every text the model will read: system prompt, messages (string and content-part forms), tool definitions (name, description, JSON schema descriptions), tool calls' arguments, tool results (including MCP tool results sent in Anthropic format, nested content arrays), documents; images and other binary parts are skipped (never touched). Roles: system, user, assistant, tool-definition, tool-result. */
+  requestTexts(body: Record<string, unknown>): TextSlot[];
+  /** Texts of a non-streaming response body (message content, refusal, reasoning, tool-call arguments as string leaves) with role "response". */
+  responseTexts(body: Record<string, unknown>): TextSlot[];
+  /** The text deltas one parsed stream event carries (content deltas, tool-call argument deltas, thinking deltas). `data` is the JSON-parsed `data:` field. */
+  streamTexts(event: WireEvent): StreamSlot[];
+  /**
+   * Whole-text copies of streams that an event repeats after (or instead of) the deltas: the Responses
+   * API's `response.output_text.done` (`text`), `content_part.done`, `output_item.done` and the final
+   * `response.completed` carry the complete text again. Each slot's `text` is the stream's full text as
+   * the upstream sent it; the gateway replaces it with what it actually forwarded for that stream, so the
+   * client's snapshot agrees with the deltas. Empty for formats that only send deltas.
+   */
+  streamSnapshots(event: WireEvent): StreamSlot[];
+  /** Streams (as in StreamSlot.stream) that end with this event, so the gateway can flush text it held back before forwarding it (Anthropic content_block_stop; OpenAI a choice with finish_reason; Responses output_text.done ...). An id also ends the streams nested under it (see `endsStream`). */
+  streamEnds(event: WireEvent): string[];
+  /** An extra stream event that carries `text` for `stream`, modelled on `like` (an event of that stream seen earlier, one `streamTexts` returned a slot of `stream` for), to flush held-back text. */
+  flushEvent(stream: string, text: string, like: WireEvent): SseEvent;
+  usage(body: Record<string, unknown>): Usage;
+  /** Token counts carried by a stream event (OpenAI's final usage chunk; Anthropic message_start/message_delta), if any. */
+  streamUsage(event: WireEvent): Partial<Usage>;
+}

@@ -1,0 +1,171 @@
+import { DetenteError } from "../../errors.js";
+import { registerSourceCode } from "./code/source-code.js";
+import { compilePatterns } from "./confidential/patterns.js";
+import { registerDomains, registerTerms } from "./confidential/terms.js";
+import { hashKeyOf, keyedHash } from "./hash.js";
+import { registerEncodedInstructions, registerHiddenUnicode } from "./injection/hidden.js";
+import { registerInjectionPhrases } from "./injection/phrases.js";
+import {
+  type Detector,
+  type InspectorOptions,
+  type ResolvedOptions,
+  TEXT_ROLES,
+  resolveOptions,
+} from "./options.js";
+import { resolveOverlaps } from "./overlap.js";
+import { registerEmail } from "./pii/email.js";
+import { registerIban } from "./pii/iban.js";
+import { registerIpv6 } from "./pii/ipv6.js";
+import { registerNumbers } from "./pii/numbers.js";
+import { Plan } from "./plan.js";
+import { RANK, Scan, type TextPass } from "./scan.js";
+import { registerAssignments } from "./secrets/assignment.js";
+import { registerContextWords } from "./secrets/context-words.js";
+import { registerStructuredSecrets } from "./secrets/structured.js";
+import { registerUrlCredentials } from "./secrets/url-credentials.js";
+import { registerVendorSecrets } from "./secrets/vendor.js";
+import type { Detection, TextRole } from "./types.js";
+import { registerCodeBuilding } from "./unsafe/code-building.js";
+import { registerTlsChecks } from "./unsafe/tls.js";
+
+/**
+ * An inspector: every detector set up once, run on one text at a time.
+ *
+ * @example
+ * const detections = inspector.inspect("my key is ghp_...", "user");
+ */
+export interface Inspector {
+  /** All detections in `text`, ordered by start; overlapping hits resolved (the more specific wins). */
+  inspect(text: string, role: TextRole): Detection[];
+}
+
+/** Which detector families run on which role (documented in the module README). */
+export const ROLE_GATES: Readonly<Record<"injection" | "unsafeCode" | "sourceCode", readonly TextRole[]>> = {
+  injection: ["user", "tool-result"],
+  unsafeCode: ["response", "assistant"],
+  sourceCode: ["user", "assistant", "tool-definition", "tool-result"],
+};
+
+/** Run plug-in detectors; one that throws or emits a bad span becomes a `detector-error:<id>` hit. */
+function pluginPass(detectors: readonly Detector[]): TextPass {
+  return (text, scan) => {
+    for (const d of detectors) {
+      const found: { type: string; start: number; end: number; confidence: number }[] = [];
+      try {
+        d.find(text, (type, start, end, confidence) => {
+          const ok =
+            typeof type === "string" &&
+            /^[a-z0-9][a-z0-9:_-]{0,99}$/i.test(type) &&
+            Number.isInteger(start) &&
+            Number.isInteger(end) &&
+            start >= 0 &&
+            end > start &&
+            end <= text.length &&
+            typeof confidence === "number" &&
+            confidence >= 0 &&
+            confidence <= 1;
+          if (!ok) throw new Error("invalid emit");
+          found.push({ type, start, end, confidence });
+        });
+      } catch {
+        // Fail closed: the policy sees that this data class could not be checked.
+        if (text.length > 0) scan.emit(d.dataClass, `detector-error:${d.id}`, 0, text.length, 1, RANK.plugin);
+        continue;
+      }
+      for (const f of found) scan.emit(d.dataClass, f.type, f.start, f.end, f.confidence, RANK.plugin);
+    }
+  };
+}
+
+function buildPlan(role: TextRole, o: ResolvedOptions, patterns: TextPass | undefined, decoded: Plan): Plan {
+  const plan = new Plan();
+  if (o.secrets) {
+    registerVendorSecrets(plan);
+    registerStructuredSecrets(plan);
+    registerUrlCredentials(plan);
+    registerAssignments(plan);
+    registerContextWords(plan);
+  }
+  const pii = o.piiTypes;
+  if (pii.has("email")) registerEmail(plan);
+  if (pii.has("phone") || pii.has("payment-card") || pii.has("us-ssn") || pii.has("ipv4")) {
+    registerNumbers(plan, pii);
+  }
+  if (pii.has("iban")) registerIban(plan);
+  if (pii.has("ipv6")) registerIpv6(plan);
+  registerTerms(plan, o.labels, o.dictionaries);
+  registerDomains(plan, o.domains);
+  if (patterns !== undefined) plan.pass(patterns);
+  if (o.injection && ROLE_GATES.injection.includes(role)) {
+    registerInjectionPhrases(plan);
+    registerHiddenUnicode(plan);
+    registerEncodedInstructions(plan, (text) => {
+      const scan = new Scan(text);
+      decoded.run(text, scan);
+      return scan.hits.length > 0;
+    });
+  }
+  if (o.unsafeCode && ROLE_GATES.unsafeCode.includes(role)) {
+    registerTlsChecks(plan);
+    registerCodeBuilding(plan);
+  }
+  if (o.sourceCode && ROLE_GATES.sourceCode.includes(role)) registerSourceCode(plan);
+  const plugins = o.extraDetectors.filter((d) => d.roles === undefined || d.roles.includes(role));
+  if (plugins.length > 0) plan.pass(pluginPass(plugins));
+  return plan.seal();
+}
+
+/**
+ * Build an inspector from options (validated: a bad option or pattern throws
+ * `DetenteError("INVALID_CONFIG")` naming it). Each role gets its own scan plan with only the detectors
+ * that run there, so `inspect` walks the text once. Detections carry offsets and a keyed hash, never the
+ * matched text.
+ *
+ * @example
+ * const inspector = createInspector({ hashKey: "per-deployment secret" });
+ * inspector.inspect("postgres://app:Tr0ub4dor3@db.internal/app", "user");
+ * // [{ dataClass: "secret", type: "connection-string", start: 19, end: 29, confidence: 0.92, hash: "..." }]
+ */
+export function createInspector(options: InspectorOptions): Inspector {
+  const o = resolveOptions(options);
+  const patterns = compilePatterns(o.patterns);
+  const decoded = new Plan();
+  registerInjectionPhrases(decoded);
+  decoded.seal();
+  const plans = new Map<TextRole, Plan>(
+    TEXT_ROLES.map((role) => [role, buildPlan(role, o, patterns, decoded)]),
+  );
+  const allowlist = o.allowlist;
+  const key = hashKeyOf(o.hashKey);
+  return {
+    inspect(text: string, role: TextRole): Detection[] {
+      if (typeof text !== "string") throw new DetenteError("INVALID_INPUT", "inspect: expected text");
+      const plan = plans.get(role);
+      if (plan === undefined)
+        throw new DetenteError("INVALID_INPUT", `inspect: unknown text role "${role as string}"`);
+      const scan = new Scan(text);
+      plan.run(text, scan);
+      let hits = scan.hits;
+      if (allowlist.size > 0) {
+        hits = hits.filter(
+          (h) =>
+            h.dataClass === "injection" ||
+            h.dataClass === "unsafe-code" ||
+            h.dataClass === "source-code" ||
+            !allowlist.has(text.slice(h.start, h.end)),
+        );
+      }
+      return resolveOverlaps(hits).map((h) => {
+        const d: Detection = {
+          dataClass: h.dataClass,
+          type: h.type,
+          start: h.start,
+          end: h.end,
+          confidence: h.confidence,
+          hash: keyedHash(key, text.slice(h.start, h.end)),
+        };
+        return h.extra === undefined ? d : Object.assign(d, h.extra);
+      });
+    },
+  };
+}

@@ -1,0 +1,239 @@
+import {
+  B64_X,
+  CLASSES,
+  CODE_PUNCT,
+  FOLD,
+  fold,
+  IDENT,
+  LETTER_X,
+  SPECIAL,
+  WORD,
+  sameFolded,
+  wordHash,
+} from "./chars.js";
+import type {
+  CharHandler,
+  LineConsumer,
+  PrefixHandler,
+  RunHandler,
+  Scan,
+  TextPass,
+  WordHandler,
+} from "./scan.js";
+
+/** Bits in the anchor-word bloom filter: small enough to stay in the L1 cache, a few hundred anchors. */
+const BLOOM_SIZE = 16384;
+
+/** Base64 runs shorter than this are not handed to run handlers. */
+export const MIN_RUN = 24;
+
+interface Anchor {
+  readonly word: string;
+  readonly handler: WordHandler;
+}
+
+/**
+ * What detectors register to be called from the one-pass scan, and the scan itself. A plan is built once
+ * per role (only the detectors that run on that role register), then `run` walks a text once: words are
+ * hashed case-insensitively as they are read (one multiply-add per character) and looked up in a bloom
+ * filter, word starts dispatch on their first two characters to vendor-prefix checks, a few characters
+ * (`@ : = ~ -`, newlines, invisible code points) call their handlers, and base64 runs are handed over when
+ * they end. Handlers only look at bounded windows around their anchor, so the whole scan stays linear.
+ *
+ * @example
+ * const plan = new Plan();
+ * plan.word("ignore", (text, start, end, scan) => scan.emit("injection", "instruction-override", start, end, 0.9, 50));
+ * plan.run(text, new Scan(text));
+ */
+export class Plan {
+  private readonly prefixes = new Map<number, PrefixHandler[]>();
+  private readonly thirds = new Map<number, Uint8Array>();
+  private readonly anchors = new Map<number, Anchor[]>();
+  private readonly bloom = new Uint8Array(BLOOM_SIZE);
+  private readonly chars = new Map<number, CharHandler[]>();
+  private readonly runs: RunHandler[] = [];
+  private readonly lineFactories: (() => LineConsumer)[] = [];
+  readonly passes: TextPass[] = [];
+  private classes: Uint8Array = CLASSES;
+  /** Index into `prefixFns` for each two-character key (0: none); one composed function per key. */
+  private prefixIndex = new Uint16Array(16384);
+  private prefixFns: PrefixHandler[] = [];
+  /** Per composed prefix handler: the third characters it accepts (128 entries each, flattened). */
+  private prefixThird = new Uint8Array(128);
+  private charIndex = new Uint16Array(0);
+  private charFns: CharHandler[] = [];
+
+  /** Call `handler` at word starts beginning with these two characters (case-sensitive). */
+  prefix(two: string, handler: PrefixHandler, third?: string): void {
+    if (two.length !== 2) throw new Error(`prefix key must be two characters: ${two}`);
+    const key = (two.charCodeAt(0) << 7) | two.charCodeAt(1);
+    const list = this.prefixes.get(key) ?? [];
+    list.push(handler);
+    this.prefixes.set(key, list);
+    // Which third characters can follow (a cheap filter before the call): all, unless every handler
+    // of this key names its third characters.
+    const allowed = this.thirds.get(key) ?? new Uint8Array(128);
+    if (third === undefined) allowed.fill(1);
+    else for (let i = 0; i < third.length; i++) allowed[third.charCodeAt(i) & 127] = 1;
+    this.thirds.set(key, allowed);
+  }
+
+  /** Call `handler` at word starts beginning with `first`, whatever follows. */
+  prefixAny(first: string, handler: PrefixHandler): void {
+    for (let c = 0; c < 128; c++) this.prefix(first + String.fromCharCode(c), handler);
+  }
+
+  /** Call `handler` for every word equal to `word`, case-insensitively (one word: letters and digits). */
+  word(word: string, handler: WordHandler): void {
+    const lower = fold(word);
+    const h = wordHash(lower);
+    this.bloom[h & (BLOOM_SIZE - 1)] = 1;
+    const list = this.anchors.get(h) ?? [];
+    if (!list.some((a) => a.word === lower && a.handler === handler)) list.push({ word: lower, handler });
+    this.anchors.set(h, list);
+  }
+
+  /** Call `handler` at every occurrence of the code unit `code`. */
+  char(code: number, handler: CharHandler): void {
+    const list = this.chars.get(code) ?? [];
+    list.push(handler);
+    this.chars.set(code, list);
+  }
+
+  /** Call `handler` for every base64/base64url run of at least MIN_RUN characters. */
+  base64(handler: RunHandler): void {
+    this.runs.push(handler);
+  }
+
+  /** Feed every line to a fresh consumer made by `factory` for each scan. */
+  lines(factory: () => LineConsumer): void {
+    this.lineFactories.push(factory);
+  }
+
+  /** Run `pass` over the whole text after the scan (for what cannot be anchored). */
+  pass(p: TextPass): void {
+    this.passes.push(p);
+  }
+
+  /** Freeze the tables once every detector has registered: one composed handler per key or character. */
+  seal(): this {
+    const classes = new Uint8Array(CLASSES);
+    this.charIndex = new Uint16Array(65536);
+    this.charFns = [() => undefined];
+    for (const [code, handlers] of this.chars) {
+      classes[code] = classes[code]! | SPECIAL;
+      this.charIndex[code] = this.charFns.length;
+      this.charFns.push(compose(handlers));
+    }
+    if (this.lineFactories.length > 0) classes[10] = classes[10]! | SPECIAL;
+    this.prefixIndex = new Uint16Array(16384);
+    this.prefixFns = [() => undefined];
+    this.prefixThird = new Uint8Array(128 * (this.prefixes.size + 1));
+    for (const [key, handlers] of this.prefixes) {
+      const index = this.prefixFns.length;
+      this.prefixIndex[key] = index;
+      this.prefixFns.push(compose(handlers));
+      this.prefixThird.set(this.thirds.get(key)!, index * 128);
+    }
+    this.classes = classes;
+    return this;
+  }
+
+  /** Walk `text` once, calling every registered handler; hits land in `scan`. */
+  run(text: string, scan: Scan): void {
+    const n = text.length;
+    const K = this.classes;
+    const F = FOLD;
+    const prefixIndex = this.prefixIndex;
+    const prefixFns = this.prefixFns;
+    const prefixThird = this.prefixThird;
+    const charIndex = this.charIndex;
+    const charFns = this.charFns;
+    const bloom = this.bloom;
+    const anchors = this.anchors;
+    const runs = this.runs;
+    const hasRuns = runs.length > 0;
+    const consumer =
+      this.lineFactories.length === 0 ? undefined : composeLines(this.lineFactories.map((f) => f()));
+    let runStart = 0;
+    let lineStart = 0;
+    let punct = 0;
+    let i = 0;
+    while (i < n) {
+      let c = text.charCodeAt(i);
+      const k = K[c]!;
+      if ((k & WORD) !== 0) {
+        const s = i;
+        let h = F[c]!;
+        let high = k & LETTER_X;
+        i++;
+        while (i < n) {
+          c = text.charCodeAt(i);
+          const kc = K[c]!;
+          if ((kc & WORD) === 0) break;
+          h = (Math.imul(h, 31) + F[c]!) | 0;
+          high |= kc & LETTER_X;
+          i++;
+        }
+        if (high !== 0)
+          runStart = i; // letters outside ASCII end a base64 run
+        else if (s === 0 || (K[text.charCodeAt(s - 1)]! & IDENT) === 0) {
+          const c1 = s + 1 < n ? text.charCodeAt(s + 1) & 127 : 0;
+          const p = prefixIndex[(text.charCodeAt(s) << 7) | c1]!;
+          if (p !== 0 && prefixThird[(p << 7) | (text.charCodeAt(s + 2) & 127)] === 1)
+            prefixFns[p]!(text, s, scan);
+        }
+        if (bloom[h & (BLOOM_SIZE - 1)] === 1) {
+          const list = anchors.get(h);
+          if (list !== undefined) {
+            for (const anchor of list) {
+              if (sameFolded(text, s, i, anchor.word)) anchor.handler(text, s, i, scan);
+            }
+          }
+        }
+        continue;
+      }
+      if (hasRuns && (k & B64_X) === 0) {
+        if (i - runStart >= MIN_RUN) for (const r of runs) r(text, runStart, i, scan);
+        runStart = i + 1;
+      }
+      if ((k & CODE_PUNCT) !== 0) punct++;
+      if ((k & SPECIAL) !== 0) {
+        if (c === 10 && consumer !== undefined) {
+          consumer.line(text, lineStart, i, punct, scan);
+          lineStart = i + 1;
+          punct = 0;
+        }
+        const idx = charIndex[c]!;
+        if (idx !== 0) charFns[idx]!(text, i, scan);
+      }
+      i++;
+    }
+    if (hasRuns && n - runStart >= MIN_RUN) for (const r of runs) r(text, runStart, n, scan);
+    if (consumer !== undefined) {
+      if (lineStart < n) consumer.line(text, lineStart, n, punct, scan);
+      consumer.finish(text, scan);
+    }
+    for (const p of this.passes) p(text, scan);
+  }
+}
+
+/** One function calling several handlers in turn (no rest arguments: this runs per word start). */
+function compose(handlers: readonly ((text: string, pos: number, scan: Scan) => void)[]) {
+  if (handlers.length === 1) return handlers[0]!;
+  return (text: string, pos: number, scan: Scan): void => {
+    for (const h of handlers) h(text, pos, scan);
+  };
+}
+
+function composeLines(consumers: readonly LineConsumer[]): LineConsumer {
+  if (consumers.length === 1) return consumers[0]!;
+  return {
+    line: (...args) => {
+      for (const c of consumers) c.line(...args);
+    },
+    finish: (...args) => {
+      for (const c of consumers) c.finish(...args);
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import { DetenteError } from "../../errors.js";
+import type { Detection } from "./types.js";
+
+/**
+ * Reversible redaction for one request, in memory only: each detected value becomes a typed, numbered
+ * placeholder (`[SECRET_1]`, `[EMAIL_2]`), the same value always the same placeholder within the vault,
+ * and `restore` puts the originals back into the model's answer. The vault lives as long as the request;
+ * nothing in it is ever logged or stored.
+ *
+ * @example
+ * const vault = createVault();
+ * const safe = vault.redact(prompt, detections); // "deploy with [SECRET_1] to [EMAIL_1]"
+ * const answer = vault.restore(modelAnswer);
+ */
+export interface RedactionVault {
+  /** Replace each detection's span in `text` with a typed placeholder; same value -> same placeholder within the vault. */
+  redact(text: string, detections: readonly Detection[]): string;
+  /** Put the original values back wherever placeholders appear. */
+  restore(text: string): string;
+  readonly size: number;
+}
+
+/** Restores placeholders in a stream of text chunks; see `createRestoreStream`. */
+export interface RestoreStream {
+  push(chunk: string): string;
+  end(): string;
+}
+
+/** Placeholder labels by PII type; other classes use one label each. */
+const PII_LABELS: Readonly<Record<string, string>> = {
+  email: "EMAIL",
+  phone: "PHONE",
+  "payment-card": "CARD",
+  iban: "IBAN",
+  "us-ssn": "SSN",
+  ipv4: "IP",
+  ipv6: "IP",
+};
+
+const CLASS_LABELS: Readonly<Record<string, string>> = {
+  secret: "SECRET",
+  pii: "PII",
+  confidential: "CONFIDENTIAL",
+  "source-code": "CODE",
+  injection: "INJECTION",
+  "unsafe-code": "UNSAFE_CODE",
+};
+
+/**
+ * The placeholder label for a detection: SECRET, EMAIL, PHONE, CARD, IBAN, SSN, IP, PII, CONFIDENTIAL...
+ *
+ * @example placeholderLabel({ dataClass: "pii", type: "payment-card" }) // "CARD"
+ */
+export function placeholderLabel(d: Pick<Detection, "dataClass" | "type">): string {
+  if (d.dataClass === "pii") return PII_LABELS[d.type] ?? "PII";
+  return CLASS_LABELS[d.dataClass] ?? "REDACTED";
+}
+
+const PLACEHOLDER = /\[[A-Z][A-Z_]{0,30}_\d{1,9}\]/g;
+/** Longest placeholder we emit: a label, `_`, up to nine digits, brackets. */
+const MAX_PLACEHOLDER = 44;
+
+interface VaultInternals {
+  /** Every prefix of every placeholder in the vault (`[`, `[S`, ... `[SECRET_1`). */
+  readonly prefixes: Set<string>;
+}
+
+const internals = new WeakMap<RedactionVault, VaultInternals>();
+
+/**
+ * A new, empty vault for one request.
+ *
+ * @example
+ * const vault = createVault();
+ * vault.redact("mail bob@acme.io", [{ dataClass: "pii", type: "email", start: 5, end: 16, confidence: 0.95, hash: "..." }]);
+ * // "mail [EMAIL_1]"
+ */
+export function createVault(): RedactionVault {
+  const byValue = new Map<string, string>();
+  const byPlaceholder = new Map<string, string>();
+  const counters = new Map<string, number>();
+  const prefixes = new Set<string>();
+  const vault: RedactionVault = {
+    redact(text, detections) {
+      // Overlapping detections (a code block around a secret): the earlier, longer one is replaced.
+      const sorted = [...detections].sort((a, b) => a.start - b.start || b.end - a.end);
+      let out = "";
+      let pos = 0;
+      for (const d of sorted) {
+        if (!(Number.isInteger(d.start) && Number.isInteger(d.end) && d.start >= 0 && d.end > d.start))
+          continue;
+        if (d.end > text.length) {
+          throw new DetenteError(
+            "INVALID_INPUT",
+            "redact: a detection lies outside the text (another text's?)",
+          );
+        }
+        if (d.start < pos) continue;
+        const value = text.slice(d.start, d.end);
+        let placeholder = byValue.get(value);
+        if (placeholder === undefined) {
+          const label = placeholderLabel(d);
+          const n = (counters.get(label) ?? 0) + 1;
+          counters.set(label, n);
+          placeholder = `[${label}_${n}]`;
+          byValue.set(value, placeholder);
+          byPlaceholder.set(placeholder, value);
+          for (let k = 1; k < placeholder.length; k++) prefixes.add(placeholder.slice(0, k));
+        }
+        out += text.slice(pos, d.start) + placeholder;
+        pos = d.end;
+      }
+      return out + text.slice(pos);
+    },
+    restore(text) {
+      if (byPlaceholder.size === 0) return text;
+      return text.replace(PLACEHOLDER, (m) => byPlaceholder.get(m) ?? m);
+    },
+    get size() {
+      return byPlaceholder.size;
+    },
+  };
+  internals.set(vault, { prefixes });
+  return vault;
+}
+
+/** Where a possible placeholder prefix starts at the end of `text` (text.length when there is none). */
+function holdFrom(text: string, vault: RedactionVault): number {
+  const i = text.lastIndexOf("[");
+  if (i === -1 || text.length - i >= MAX_PLACEHOLDER) return text.length;
+  const tail = text.slice(i);
+  const known = internals.get(vault);
+  const possible = known !== undefined ? known.prefixes.has(tail) : /^\[[A-Z_]{0,30}\d{0,9}$/.test(tail);
+  return possible ? i : text.length;
+}
+
+/**
+ * Restores placeholders in a stream of text chunks, also when a placeholder is split across chunks;
+ * holds back only a possible placeholder prefix (bounded), so nothing else is delayed. A held prefix is
+ * released as soon as the next character rules the placeholder out. With an empty vault, chunks pass
+ * through unchanged and nothing is held.
+ *
+ * @example
+ * const restore = createRestoreStream(vault);
+ * for await (const chunk of modelStream) write(restore.push(chunk));
+ * write(restore.end());
+ */
+export function createRestoreStream(vault: RedactionVault): RestoreStream {
+  let held = "";
+  return {
+    push(chunk) {
+      if (vault.size === 0 && held === "") return chunk;
+      const text = held + chunk;
+      const cut = holdFrom(text, vault);
+      held = text.slice(cut);
+      return vault.restore(text.slice(0, cut));
+    },
+    end() {
+      const out = vault.restore(held);
+      held = "";
+      return out;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { DetenteError } from "../../errors.js";
+import type { Inspector } from "./engine.js";
+import { sameGroup } from "./overlap.js";
+import { MAX_KEY_BLOCK } from "./secrets/structured.js";
+import { holdStart } from "./stream-hold.js";
+import { DATA_CLASSES, type DataClass, type Detection, type TextRole } from "./types.js";
+
+/** What one chunk produced: the text to send on now, and the detections completed by it. */
+export interface StreamInspection {
+  readonly emit: string;
+  readonly detections: readonly Detection[];
+}
+
+/** Incremental inspection of a text stream; see `createStreamInspector`. */
+export interface StreamInspector {
+  push(chunk: string): StreamInspection;
+  end(): StreamInspection;
+}
+
+/** Longest stretch held back while masking (a secret longer than this is masked from where it is found). */
+const MAX_HOLD = 16 * 1024;
+
+/** Start of an unterminated `-----BEGIN ... PRIVATE KEY-----` block in `window` (or a header still being written), else -1. */
+function openKeyStart(window: string): number {
+  const i = window.lastIndexOf("-----BEGIN");
+  if (i === -1) return -1;
+  const end = window.indexOf("-----END ", i);
+  if (end !== -1 && /^-----END [A-Z0-9 ]{1,40}-----/.test(window.slice(end, end + 60))) return -1;
+  const header = window.slice(i, i + 60);
+  const close = header.indexOf("-----", 10);
+  if (close === -1) return window.length - i <= 60 ? i : -1; // header not finished yet
+  return header.slice(0, close).includes("PRIVATE KEY") ? i : -1;
+}
+
+function placeholder(type: string): string {
+  return `[REDACTED_${type.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}]`;
+}
+
+/**
+ * Inspect model output as it streams. Detections carry offsets into the whole stream (the input text,
+ * not the masked output) and each hit is reported once, as soon as the text after it shows it cannot
+ * grow. Memory stays bounded: `lookBack` characters (default 512) of context are kept, plus an open
+ * private-key block (up to 32 KB) or a held-back masked candidate (up to 16 KB).
+ *
+ * Without `mask`, `emit` is exactly the chunk, immediately. With `mask` (e.g. `["secret"]`), hits of
+ * those classes are replaced by `[REDACTED_<TYPE>]`, and only a trailing run that could still grow into
+ * a masked hit is held back (see `holdStart`): ordinary prose ending in a short word is not delayed. A
+ * secret split across chunks may leak its first few characters when the first part did not look like a
+ * credential yet; the rest is masked.
+ *
+ * @example
+ * const stream = createStreamInspector(inspector, { mask: ["secret"] });
+ * for await (const chunk of upstream) { const r = stream.push(chunk); send(r.emit); audit(r.detections); }
+ * const last = stream.end();
+ */
+export function createStreamInspector(
+  inspector: Inspector,
+  options: {
+    readonly role?: TextRole;
+    readonly lookBack?: number;
+    readonly mask?: readonly DataClass[];
+  } = {},
+): StreamInspector {
+  const role = options.role ?? "response";
+  const lookBack = options.lookBack ?? 512;
+  if (!Number.isInteger(lookBack) || lookBack < 16 || lookBack > 1 << 20) {
+    throw new DetenteError(
+      "INVALID_CONFIG",
+      "stream inspector: lookBack must be a whole number from 16 to 1048576",
+    );
+  }
+  for (const c of options.mask ?? []) {
+    if (!DATA_CLASSES.includes(c))
+      throw new DetenteError("INVALID_CONFIG", `stream inspector: unknown data class "${c}"`);
+  }
+  const mask = new Set<DataClass>(options.mask ?? []);
+  const masking = mask.size > 0;
+  let window = "";
+  let windowStart = 0;
+  let emitted = 0;
+  let reported: Detection[] = [];
+  let masked: (Detection & { placed: boolean })[] = [];
+
+  /** Masked output for the stream range [from, to). */
+  function render(from: number, to: number): string {
+    let out = "";
+    let pos = from;
+    for (const m of masked) {
+      if (m.end <= pos || m.start >= to) continue;
+      if (m.start > pos) out += window.slice(pos - windowStart, m.start - windowStart);
+      if (!m.placed) out += placeholder(m.type);
+      m.placed = true;
+      pos = Math.min(m.end, to);
+    }
+    if (pos < to) out += window.slice(pos - windowStart, to - windowStart);
+    return out;
+  }
+
+  function step(chunk: string, final: boolean): StreamInspection {
+    window += chunk;
+    const total = windowStart + window.length;
+    let openKey = final ? -1 : openKeyStart(window);
+    if (openKey !== -1 && total - (windowStart + openKey) > MAX_KEY_BLOCK) openKey = -1;
+    const fresh: Detection[] = [];
+    let hold = total;
+    for (const d of inspector.inspect(window, role)) {
+      const abs: Detection = { ...d, start: d.start + windowStart, end: d.end + windowStart };
+      const open = !final && (d.end === window.length || (openKey !== -1 && d.start >= openKey));
+      if (open) {
+        if (mask.has(d.dataClass)) hold = Math.min(hold, abs.start);
+        continue;
+      }
+      if (reported.some((r) => r.start < abs.end && abs.start < r.end && sameGroup(r, abs))) continue;
+      reported.push(abs);
+      fresh.push(abs);
+      if (mask.has(d.dataClass)) masked.push({ ...abs, placed: false });
+    }
+    masked.sort((a, b) => a.start - b.start);
+    if (!final && openKey !== -1 && mask.has("secret")) hold = Math.min(hold, windowStart + openKey);
+    if (masking && !final) hold = Math.min(hold, windowStart + holdStart(window, mask));
+    if (total - hold > MAX_HOLD && (openKey === -1 || windowStart + openKey !== hold))
+      hold = total - MAX_HOLD;
+    let emit = chunk;
+    if (masking) {
+      let to = final ? total : Math.max(emitted, hold);
+      for (const m of masked) if (m.start < to && m.end > to && m.start >= emitted) to = m.start; // never cut a mask
+      emit = render(emitted, to);
+      emitted = to;
+    }
+    // Keep lookBack characters of context, an open key block, and everything not yet emitted.
+    let keep = Math.max(windowStart, total - lookBack);
+    if (openKey !== -1) keep = Math.min(keep, windowStart + openKey);
+    if (masking) keep = Math.min(keep, emitted);
+    keep = Math.min(keep, windowStart + tokenStart(window, keep - windowStart));
+    window = window.slice(keep - windowStart);
+    windowStart = keep;
+    reported = reported.filter((r) => r.end > windowStart);
+    masked = masked.filter((m) => m.end > emitted); // a hit found after it was sent cannot be masked any more
+    return { emit, detections: fresh };
+  }
+
+  return {
+    push: (chunk) => step(chunk, false),
+    end: () => step("", true),
+  };
+}
+
+/** Move a cut at `at` back to the start of the token it would split (bounded), so no token is halved. */
+function tokenStart(window: string, at: number): number {
+  let i = at;
+  while (i > 0 && at - i < 2048 && !/\s/.test(window.charAt(i - 1)) && !/\s/.test(window.charAt(i))) i--;
+  return at - i >= 2048 ? at : i;
+}

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeUpstream, type FakeUpstream } from "../../src/ai/fake-upstream/index.js";
+import { cliSandbox, NOW, parseJson, type CliSandbox } from "./helpers.js";
+
+const BIN = join(resolve(fileURLToPath(new URL("../..", import.meta.url))), "bin", "detente.js");
+
+let cli: CliSandbox;
+let fake: FakeUpstream;
+
+beforeAll(async () => {
+  cli = await cliSandbox();
+  fake = await startFakeUpstream();
+});
+afterAll(async () => {
+  await fake.close();
+  await cli.dispose();
+});
+
+/** Start `detente gateway` and wait until it says where it listens. */
+async function startGateway(): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, "gateway", "--port", "0"], {
+    cwd: cli.cwd,
+    env: {
+      ...process.env,
+      DATABASE_URL: "",
+      DETENTE_HOME: cli.home,
+      DETENTE_NOW: NOW,
+      NO_COLOR: "1",
+      FAKE_OPENAI_KEY: "sk-upstream-from-env-0123456789",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let err = "";
+  child.stdout?.resume();
+  const url = await new Promise<string>((done, fail) => {
+    const timer = setTimeout(() => {
+      fail(new Error(`the gateway did not start:\n${err}`));
+    }, 60_000);
+    child.stderr?.on("data", (b: Buffer) => {
+      err += b.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        done(m[1]);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      fail(new Error(`the gateway exited with ${code}:\n${err}`));
+    });
+  });
+  return { child, url, stderr: () => err };
+}
+
+describe("detente gateway", { timeout: 180_000 }, () => {
+  it("serves requests with a key from `detente keys create`, and a SIGTERM drains and flushes the audit trail", async () => {
+    await cli.write(
+      "detente.yaml",
+      `ai:
+  upstreams:
+    openai: { type: openai, baseUrl: "${fake.url}/v1", apiKey: { env: FAKE_OPENAI_KEY } }
+  models:
+    - { name: "gpt-*", upstream: openai }
+`,
+    );
+    const created = await cli.run(["keys", "create", "--user", "dana@example.com", "--team", "platform", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const key = (parseJson(created) as { key: string }).key;
+
+    const gw = await startGateway();
+    expect(gw.stderr()).toContain("ANTHROPIC_BASE_URL=");
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    const answer = await client.chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: "hello from the CLI test" }],
+    });
+    expect(answer.choices[0]?.message.content).toBe("You said: hello from the CLI test");
+    expect(fake.requests.at(-1)?.headers.authorization).toBe("Bearer sk-upstream-from-env-0123456789");
+
+    gw.child.kill("SIGTERM");
+    const [code] = (await once(gw.child, "exit")) as [number | null];
+    expect(code).toBe(0);
+    expect(gw.stderr()).toContain("draining");
+
+    const events = await cli.run(["ai", "events", "--json"]);
+    expect(events.code, events.stderr).toBe(0);
+    const list = parseJson(events) as { user: string; action: string; endpoint: string }[];
+    expect(list).toContainEqual(
+      expect.objectContaining({ user: "dana@example.com", action: "allow", endpoint: "chat.completions" }),
+    );
+  });
+
+  it("refuses a policy that names an upstream that does not exist, naming the field and line", async () => {
+    await cli.write(
+      "bad.yaml",
+      `ai:
+  upstreams:
+    openai: { type: openai, apiKey: { env: OPENAI_API_KEY } }
+  models:
+    - { name: "gpt-*", upstream: opena }
+`,
+    );
+    const r = await cli.run(["gateway", "--config", "bad.yaml", "--port", "0"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml: line 5: ai\.models\[0\]\.upstream/);
+  });
+});
