@@ -54,6 +54,7 @@ export default tseslint.config(
         clearTimeout: "readonly",
         fetch: "readonly",
         AbortController: "readonly",
+        TextDecoder: "readonly",
       },
     },
   },

@@ -65,12 +65,26 @@ await writeFile(
       patterns: [{ name: ticket, pattern: "FIN-####" }]
 `,
 );
-const env = { DETENTE_HOME: join(work, "home"), DATABASE_URL: "", BENCH_UPSTREAM_KEY: UPSTREAM_KEY, NO_COLOR: "1" };
+const env = {
+  DETENTE_HOME: join(work, "home"),
+  DATABASE_URL: "",
+  BENCH_UPSTREAM_KEY: UPSTREAM_KEY,
+  NO_COLOR: "1",
+};
 const key = JSON.parse(
   (
     await promisify(execFile)(
       process.execPath,
-      [join(root, "bin", "detente.js"), "keys", "create", "--user", "bench@example.com", "--team", "bench", "--json"],
+      [
+        join(root, "bin", "detente.js"),
+        "keys",
+        "create",
+        "--user",
+        "bench@example.com",
+        "--team",
+        "bench",
+        "--json",
+      ],
       { env: { ...process.env, ...env } },
     )
   ).stdout,
@@ -112,8 +126,16 @@ await writeFile(
   }),
 );
 const targets = [
-  { name: "fake upstream, direct", url: `${fake.url}/v1/chat/completions`, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } },
-  { name: "detente (every detector, audit on)", url: `${detente.url}/v1/chat/completions`, headers: { authorization: `Bearer ${key}` } },
+  {
+    name: "fake upstream, direct",
+    url: `${fake.url}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${UPSTREAM_KEY}` },
+  },
+  {
+    name: "detente (every detector, audit on)",
+    url: `${detente.url}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${key}` },
+  },
 ];
 if (portkey)
   targets.push({
@@ -130,7 +152,9 @@ for (const connections of [1, 50]) {
   for (const t of targets) {
     const r = await load({ url: t.url, headers: t.headers, bodyFile, connections, seconds, warmup: 2 });
     results.runs.push({ target: t.name, connections, ...r });
-    console.error(`${t.name}, ${connections} connection(s): ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors}, statuses ${JSON.stringify(r.statuses)}`);
+    console.error(
+      `${t.name}, ${connections} connection(s): ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors}, statuses ${JSON.stringify(r.statuses)}`,
+    );
   }
 }
 
@@ -160,7 +184,11 @@ async function firstToken(t) {
   const res = await fetch(t.url, {
     method: "POST",
     headers: { "content-type": "application/json", ...t.headers },
-    body: JSON.stringify({ model: "gpt-4o", stream: true, messages: [{ role: "user", content: "Say something long enough to stream." }] }),
+    body: JSON.stringify({
+      model: "gpt-4o",
+      stream: true,
+      messages: [{ role: "user", content: "Say something long enough to stream." }],
+    }),
   });
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
@@ -177,17 +205,25 @@ async function firstToken(t) {
 
 function load(spec) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [join(root, "bench", "load.mjs"), JSON.stringify(spec)], { maxBuffer: 1 << 20 }, (err, stdout) => {
-      if (err) reject(err);
-      else resolve(JSON.parse(stdout));
-    });
+    execFile(
+      process.execPath,
+      [join(root, "bench", "load.mjs"), JSON.stringify(spec)],
+      { maxBuffer: 1 << 20 },
+      (err, stdout) => {
+        if (err) reject(err);
+        else resolve(JSON.parse(stdout));
+      },
+    );
   });
 }
 
 /** Start a long-running process and wait for the line that says where it listens. */
 function startChild(name, command, argv, extraEnv, pattern) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { env: { ...process.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, argv, {
+      env: { ...process.env, ...extraEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     children.push(child);
     let seen = "";
     const onData = (b) => {
@@ -245,7 +281,8 @@ function sixteenKb() {
 
 function markdown(res) {
   const rows = res.runs.map(
-    (r) => `| ${r.target} | ${r.connections} | ${r.rps.toLocaleString("en-US")} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} |`,
+    (r) =>
+      `| ${r.target} | ${r.connections} | ${r.rps.toLocaleString("en-US")} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} |`,
   );
   const direct1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("fake"));
   const det1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("detente"));
@@ -260,22 +297,34 @@ function markdown(res) {
     "| --- | ---: | ---: | ---: | ---: | ---: |",
     ...rows,
     "",
-    direct1 && det1 ? `detente's added p50 latency at 1 connection: ${(det1.p50Ms - direct1.p50Ms).toFixed(3)} ms` : "",
-    det50 && pk50 ? `detente's throughput at 50 connections against Portkey's: ${(det50.rps / pk50.rps).toFixed(2)}x` : "",
-    dt && gt ? `time to first token (p50): direct ${dt.p50Ms} ms, through detente ${gt.p50Ms} ms (+${(gt.p50Ms - dt.p50Ms).toFixed(3)} ms)` : "",
+    direct1 && det1
+      ? `detente's added p50 latency at 1 connection: ${(det1.p50Ms - direct1.p50Ms).toFixed(3)} ms`
+      : "",
+    det50 && pk50
+      ? `detente's throughput at 50 connections against Portkey's: ${(det50.rps / pk50.rps).toFixed(2)}x`
+      : "",
+    dt && gt
+      ? `time to first token (p50): direct ${dt.p50Ms} ms, through detente ${gt.p50Ms} ms (+${(gt.p50Ms - dt.p50Ms).toFixed(3)} ms)`
+      : "",
   ].join("\n");
 }
 
 function machine() {
   const c = cpus();
-  return { cpu: c[0]?.model ?? "unknown", cores: c.length, memGb: Math.round(totalmem() / 2 ** 30), node: process.version };
+  return {
+    cpu: c[0]?.model ?? "unknown",
+    cores: c.length,
+    memGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
 }
 
 function parseArgs(list) {
   const out = {};
   for (let i = 0; i < list.length; i++) {
     const a = list[i];
-    if (a.startsWith("--")) out[a.slice(2)] = list[i + 1] && !list[i + 1].startsWith("--") ? list[++i] : "true";
+    if (a.startsWith("--"))
+      out[a.slice(2)] = list[i + 1] && !list[i + 1].startsWith("--") ? list[++i] : "true";
   }
   return out;
 }

@@ -48,7 +48,8 @@ await Promise.all(clients);
 await pool.close();
 
 latencies.sort((a, b) => a - b);
-const q = (p) => (latencies.length ? Number(latencies[Math.floor((latencies.length - 1) * p)].toFixed(3)) : null);
+const q = (p) =>
+  latencies.length ? Number(latencies[Math.floor((latencies.length - 1) * p)].toFixed(3)) : null;
 console.log(
   JSON.stringify({
     requests: latencies.length,

@@ -68,7 +68,15 @@ describe("detente gateway", { timeout: 180_000 }, () => {
     - { name: "gpt-*", upstream: openai }
 `,
     );
-    const created = await cli.run(["keys", "create", "--user", "dana@example.com", "--team", "platform", "--json"]);
+    const created = await cli.run([
+      "keys",
+      "create",
+      "--user",
+      "dana@example.com",
+      "--team",
+      "platform",
+      "--json",
+    ]);
     expect(created.code, created.stderr).toBe(0);
     const key = (parseJson(created) as { key: string }).key;
 
