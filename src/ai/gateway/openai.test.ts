@@ -116,6 +116,25 @@ describe("OpenAI Chat Completions through the gateway", () => {
     },
   );
 
+  it("restores placeholders inside streamed tool-call arguments, and the arguments stay valid JSON", async () => {
+    gw.fake.respondWith({
+      kind: "tool-call",
+      name: "send_mail",
+      arguments: { to: "[EMAIL_1]", body: "refund" },
+    });
+    const stream = await client.chat.completions.create({
+      model: "gpt-4o",
+      stream: true,
+      messages: [{ role: "user", content: `Send the refund note to ${EMAIL}` }],
+      tools: [{ type: "function", function: { name: "send_mail", parameters: { type: "object" } } }],
+    });
+    let args = "";
+    for await (const chunk of stream)
+      args += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? "";
+    expect(JSON.parse(args)).toEqual({ to: EMAIL, body: "refund" });
+    expect(lastUpstream().body).not.toContain(EMAIL);
+  });
+
   it("blocks a credential with the SDK's typed error and a message that says what to do", async () => {
     const err = await client.chat.completions
       .create({

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { Detection } from "../inspect/types.js";
-import { createRestoreStream, createStreamInspector } from "../inspect/index.js";
+import { createRestoreStream, createStreamInspector, jsonStringContent } from "../inspect/index.js";
 import type { RestoreStream, StreamInspector } from "../inspect/index.js";
 import type { ForwardArgs } from "./forward.js";
 import { responseReason } from "./respond-json.js";
@@ -51,12 +51,13 @@ export async function respondStream(
   const parser = createSseParser();
   let blocked: Detection[] = [];
 
-  const stream = (id: string, like: WireEvent): OutputStream => {
+  const stream = (id: string, like: WireEvent, json: boolean): OutputStream => {
     let s = streams.get(id);
     if (!s) {
       s = {
         inspect: createStreamInspector(deps.inspector, { mask: plan.mask }),
-        restore: createRestoreStream(vault),
+        // Streamed tool arguments are JSON source: a restored value must be escaped to keep it valid.
+        restore: createRestoreStream(vault, json ? { encode: jsonStringContent } : undefined),
         like,
         ended: false,
         forwarded: "",
@@ -103,7 +104,7 @@ export async function respondStream(
       if (endsHere(id) && !slots.some((s) => s.stream === id)) prefix += flush(id);
     let changed = false;
     for (const slot of slots) {
-      const s = stream(slot.stream, pe);
+      const s = stream(slot.stream, pe, slot.jsonFragment === true);
       s.like = pe;
       const text = inspected(s, slot.text, endsHere(slot.stream));
       if (text !== slot.text) {

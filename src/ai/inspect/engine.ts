@@ -41,9 +41,12 @@ export interface Inspector {
 
 /** Which detector families run on which role (documented in the module README). */
 export const ROLE_GATES: Readonly<Record<"injection" | "unsafeCode" | "sourceCode", readonly TextRole[]>> = {
-  injection: ["user", "tool-result"],
+  // Tool definitions come from MCP servers: a poisoned description is an injection the model reads.
+  injection: ["user", "tool-result", "tool-definition"],
   unsafeCode: ["response", "assistant"],
-  sourceCode: ["user", "assistant", "tool-definition", "tool-result"],
+  // Not tool definitions: assistants' tool descriptions carry example snippets in every request, and
+  // a source-code rule (reroute, block) would then catch every request instead of the user's code.
+  sourceCode: ["user", "assistant", "tool-result"],
 };
 
 /** Run plug-in detectors; one that throws or emits a bad span becomes a `detector-error:<id>` hit. */

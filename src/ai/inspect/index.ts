@@ -5,7 +5,13 @@
  */
 export { createInspector, ROLE_GATES, type Inspector } from "./engine.js";
 export { DEFAULT_LABELS, PII_TYPES, TEXT_ROLES, type Detector, type InspectorOptions } from "./options.js";
-export { createRestoreStream, createVault, type RedactionVault, type RestoreStream } from "./redact.js";
+export {
+  createRestoreStream,
+  createVault,
+  jsonStringContent,
+  type RedactionVault,
+  type RestoreStream,
+} from "./redact.js";
 export { createStreamInspector, type StreamInspection, type StreamInspector } from "./stream.js";
 export {
   DATA_CLASSES,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRestoreStream, createVault } from "./redact.js";
+import { createRestoreStream, createVault, jsonStringContent } from "./redact.js";
 import { withGitHubChecksum } from "./secrets/checksum.js";
 import { testInspector } from "./testing.js";
 
@@ -90,5 +90,20 @@ describe("createRestoreStream", () => {
     expect(stream.push("text [SEC")).toBe("text [SEC");
     expect(stream.push("RET_1]")).toBe("RET_1]");
     expect(stream.end()).toBe("");
+  });
+
+  it("escapes restored values inside streamed JSON source, split anywhere, so the JSON stays valid", () => {
+    const vault = createVault();
+    const secret = 'pa"ss\\word\n';
+    const redacted = vault.redact(`use ${secret}`, [
+      { dataClass: "secret", type: "password", start: 4, end: 4 + secret.length, confidence: 0.9, hash: "h" },
+    ]);
+    expect(redacted).toBe("use [SECRET_1]");
+    const source = JSON.stringify({ command: "login --password [SECRET_1]" });
+    for (let cut = 1; cut < source.length; cut++) {
+      const stream = createRestoreStream(vault, { encode: jsonStringContent });
+      const out = stream.push(source.slice(0, cut)) + stream.push(source.slice(cut)) + stream.end();
+      expect(JSON.parse(out), `cut at ${cut}`).toEqual({ command: `login --password ${secret}` });
+    }
   });
 });

@@ -15,8 +15,11 @@ import type { Detection } from "./types.js";
 export interface RedactionVault {
   /** Replace each detection's span in `text` with a typed placeholder; same value -> same placeholder within the vault. */
   redact(text: string, detections: readonly Detection[]): string;
-  /** Put the original values back wherever placeholders appear. */
-  restore(text: string): string;
+  /**
+   * Put the original values back wherever placeholders appear, through `encode` when given (a
+   * placeholder inside JSON source needs its value JSON-escaped).
+   */
+  restore(text: string, encode?: (value: string) => string): string;
   readonly size: number;
 }
 
@@ -112,9 +115,12 @@ export function createVault(): RedactionVault {
       }
       return out + text.slice(pos);
     },
-    restore(text) {
+    restore(text, encode) {
       if (byPlaceholder.size === 0) return text;
-      return text.replace(PLACEHOLDER, (m) => byPlaceholder.get(m) ?? m);
+      return text.replace(PLACEHOLDER, (m) => {
+        const value = byPlaceholder.get(m);
+        return value === undefined ? m : encode ? encode(value) : value;
+      });
     },
     get size() {
       return byPlaceholder.size;
@@ -140,12 +146,18 @@ function holdFrom(text: string, vault: RedactionVault): number {
  * released as soon as the next character rules the placeholder out. With an empty vault, chunks pass
  * through unchanged and nothing is held.
  *
+ * `encode` transforms each restored value (see `jsonStringContent`).
+ *
  * @example
  * const restore = createRestoreStream(vault);
  * for await (const chunk of modelStream) write(restore.push(chunk));
  * write(restore.end());
  */
-export function createRestoreStream(vault: RedactionVault): RestoreStream {
+export function createRestoreStream(
+  vault: RedactionVault,
+  options?: { readonly encode?: (value: string) => string },
+): RestoreStream {
+  const encode = options?.encode;
   let held = "";
   return {
     push(chunk) {
@@ -153,12 +165,22 @@ export function createRestoreStream(vault: RedactionVault): RestoreStream {
       const text = held + chunk;
       const cut = holdFrom(text, vault);
       held = text.slice(cut);
-      return vault.restore(text.slice(0, cut));
+      return vault.restore(text.slice(0, cut), encode);
     },
     end() {
-      const out = vault.restore(held);
+      const out = vault.restore(held, encode);
       held = "";
       return out;
     },
   };
+}
+
+/**
+ * Escape a value for the inside of a JSON string: what a restored value needs when the placeholder sat
+ * in streamed JSON source (a tool call's argument deltas).
+ *
+ * @example createRestoreStream(vault, { encode: jsonStringContent })
+ */
+export function jsonStringContent(value: string): string {
+  return JSON.stringify(value).slice(1, -1);
 }
