@@ -1,4 +1,4 @@
-// The AI gateway benchmark (`npm run bench -- --only gateway`, or `node bench/gateway.mjs` after a build):
+// The AI gateway benchmark (`npm run bench:gateway`, or `node bench/gateway.mjs` after a build):
 // a fake upstream that speaks OpenAI's wire format, the real `detente gateway` (every detector on,
 // auditing to its embedded store) and Portkey's open-source gateway (`@portkey-ai/gateway` from npm, no
 // guardrails) in front of it, each a process of its own, driven by a closed-loop load generator in
@@ -9,6 +9,7 @@
 //
 //   node bench/gateway.mjs [--seconds 10] [--skip portkey] [--out bench/out]
 import { execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -107,7 +108,7 @@ if (!skip.has("portkey")) {
     stdio: ["ignore", "ignore", "ignore"],
   });
   children.push(child);
-  portkey = { url: `http://127.0.0.1:${port}` };
+  portkey = { url: `http://127.0.0.1:${port}`, pid: child.pid };
   await waitFor(async () => (await fetch(portkey.url)).ok, "Portkey to start");
 }
 
@@ -130,11 +131,13 @@ const targets = [
     name: "fake upstream, direct",
     url: `${fake.url}/v1/chat/completions`,
     headers: { authorization: `Bearer ${UPSTREAM_KEY}` },
+    pid: fake.child.pid,
   },
   {
     name: "detente (every detector, audit on)",
     url: `${detente.url}/v1/chat/completions`,
     headers: { authorization: `Bearer ${key}` },
+    pid: detente.child.pid,
   },
 ];
 if (portkey)
@@ -146,14 +149,18 @@ if (portkey)
       "x-portkey-provider": "openai",
       "x-portkey-custom-host": `${fake.url}/v1`,
     },
+    pid: portkey.pid,
   });
 
 for (const connections of [1, 50]) {
   for (const t of targets) {
+    const cpu0 = cpuMs(t.pid);
     const r = await load({ url: t.url, headers: t.headers, bodyFile, connections, seconds, warmup: 2 });
-    results.runs.push({ target: t.name, connections, ...r });
+    // CPU the target process spent per request (warm-up included in both), robust to a busy machine.
+    const cpuPerRequestMs = Number(((cpuMs(t.pid) - cpu0) / (r.requests * (1 + 2 / seconds))).toFixed(3));
+    results.runs.push({ target: t.name, connections, ...r, cpuPerRequestMs });
     console.error(
-      `${t.name}, ${connections} connection(s): ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors}, statuses ${JSON.stringify(r.statuses)}`,
+      `${t.name}, ${connections} connection(s): ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, CPU ${cpuPerRequestMs} ms/request, errors ${r.errors}, statuses ${JSON.stringify(r.statuses)}`,
     );
   }
 }
@@ -177,6 +184,12 @@ console.log(markdown(results));
 for (const c of children) c.kill("SIGTERM");
 await rm(work, { recursive: true, force: true });
 process.exit(0);
+
+/** User and system CPU time a process has used so far, in ms (from /proc; clock ticks of 10 ms). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 /** Time from sending a streamed request to the first content delta, in ms. */
 async function firstToken(t) {
@@ -282,7 +295,7 @@ function sixteenKb() {
 function markdown(res) {
   const rows = res.runs.map(
     (r) =>
-      `| ${r.target} | ${r.connections} | ${r.rps.toLocaleString("en-US")} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} |`,
+      `| ${r.target} | ${r.connections} | ${r.rps.toLocaleString("en-US")} | ${r.p50Ms} | ${r.p99Ms} | ${r.cpuPerRequestMs} | ${r.errors} |`,
   );
   const direct1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("fake"));
   const det1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("detente"));
@@ -293,8 +306,8 @@ function markdown(res) {
     `Machine: ${res.machine.cpu} x${res.machine.cores}, ${res.machine.memGb} GB RAM, Node ${res.machine.node}`,
     `Prompt: ${res.promptBytes} bytes of code and prose; ${res.seconds} s per run after 2 s of warm-up`,
     "",
-    "| target | connections | requests/s | p50 ms | p99 ms | errors |",
-    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    "| target | connections | requests/s | p50 ms | p99 ms | CPU ms per request | errors |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows,
     "",
     direct1 && det1

@@ -21,7 +21,7 @@ export interface ForwardArgs {
   readonly reply: FastifyReply;
   readonly upstream: Upstream;
   readonly route: Route;
-  readonly body: string;
+  readonly body: string | Buffer;
   readonly vault: RedactionVault;
 }
 

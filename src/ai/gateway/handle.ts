@@ -110,7 +110,7 @@ async function decideAndForward(
   x.hashRequest(raw);
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString("utf8"));
+    body = JSON.parse(raw.toString("utf8")) as unknown;
   } catch (e) {
     {
       x.fail(reply, 400, `The request body is not valid JSON (${(e as Error).message}).`, "invalid_json");
@@ -206,7 +206,8 @@ async function decideAndForward(
   const changed = redact(slots, found, new Set(decision.redact), vault);
   if (decision.route.model !== model && upstream.type !== "azure-openai")
     wire.setModel(json, decision.route.model);
-  const outgoing = changed || decision.route.model !== model ? JSON.stringify(json) : raw.toString("utf8");
+  // Unchanged requests go upstream as the very bytes received.
+  const outgoing = changed || decision.route.model !== model ? JSON.stringify(json) : raw;
   x.overheadMs += performance.now() - t;
   await forward({ deps, x, req, reply, upstream, route: decision.route, body: outgoing, vault });
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { DetenteError } from "../../errors.js";
 import { createEventWriter } from "../../services/ai/events.js";
 import { createKeyVerifier } from "../../services/ai/keys.js";
@@ -149,7 +149,8 @@ export async function buildGatewayServer(
   const logger = options.logger;
   const app = Fastify({
     logger: typeof logger === "object" ? { level: "info", stream: logger.stream } : (logger ?? false),
-    disableRequestLogging: true,
+    // No line per request: the audit trail records requests, and logs must never carry their content.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.policy.gateway.maxBodyBytes,
     return503OnClosing: true,
     forceCloseConnections: "idle",

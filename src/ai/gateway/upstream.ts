@@ -132,7 +132,7 @@ export class UpstreamFailure extends Error {
 export interface UpstreamClient {
   send(
     upstream: Upstream,
-    req: { url: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+    req: { url: string; headers: Record<string, string>; body: string | Buffer; signal: AbortSignal },
   ): Promise<UpstreamResponse>;
   close(): Promise<void>;
 }
