@@ -3,6 +3,7 @@ import type { Inspector } from "../inspect/index.js";
 import type { AiPolicy, ResponsePlan } from "../policy/index.js";
 import type { EventSink } from "./audit.js";
 import type { GatewayMetrics } from "./metrics.js";
+import type { ModelCatalog } from "./model-catalog.js";
 import type { Upstream, UpstreamClient } from "./upstream.js";
 
 /**
@@ -19,6 +20,8 @@ export interface GatewayDeps {
   readonly responsePlan: ResponsePlan;
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly client: UpstreamClient;
+  /** What `GET /v1/models` lists for a caller. */
+  readonly models: ModelCatalog;
   readonly inspector: Inspector;
   readonly keys: { verify(presented: string): Promise<Principal | null> };
   readonly events: EventSink;

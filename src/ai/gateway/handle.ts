@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../../services/ai/keys.js";
 import type { Detection } from "../inspect/types.js";
 import { createVault, type RedactionVault } from "../inspect/index.js";
-import { allowedModels, authorize, decideRequest, routeModel, toolFromUserAgent } from "../policy/index.js";
+import { authorize, decideRequest, routeModel, toolFromUserAgent } from "../policy/index.js";
 import type { Caller } from "../policy/index.js";
 import type { GatewayDeps } from "./deps.js";
 import { Exchange } from "./exchange.js";
@@ -132,7 +132,7 @@ async function decideAndForward(
 
   const route = routeModel(deps.policy, model);
   if (!route) {
-    const allowed = allowedModels(deps.policy, who.caller);
+    const allowed = await deps.models.list(who.caller);
     {
       x.fail(
         reply,

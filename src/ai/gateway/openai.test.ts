@@ -298,11 +298,18 @@ describe("the other OpenAI endpoints", () => {
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
   });
 
-  it("lists models", async () => {
+  it("lists the policy's models and, for wildcard routes, the upstreams' own models that route there", async () => {
     const list = await client.models.list();
     const ids = list.data.map((m) => m.id);
     expect(ids).toContain("azure-gpt-4o");
     expect(ids).toContain("qwen2.5-coder");
+    // gpt-* routes to the openai upstream, whose own list has gpt-4.1; claude-* to anthropic's list;
+    // codestral-* to the self-hosted one.
+    expect(ids).toContain("gpt-4.1");
+    expect(ids).toContain("claude-sonnet-4-5-20250929");
+    expect(ids).toContain("codestral-latest");
+    expect(list.data.find((m) => m.id === "gpt-4.1")?.owned_by).toBe("openai");
+    expect(list.data.find((m) => m.id === "codestral-latest")?.owned_by).toBe("local");
     expect(ids.some((id) => id.includes("*"))).toBe(false);
   });
 });

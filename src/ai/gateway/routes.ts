@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { allowedModels } from "../policy/index.js";
+import { routeModel } from "../policy/index.js";
 import type { GatewayDeps } from "./deps.js";
 import { Exchange } from "./exchange.js";
 import { handleModelRequest, identify } from "./handle.js";
@@ -69,7 +69,7 @@ async function listModels(
   const x = new Exchange(deps, null, "models", family);
   const who = await identify(deps, x, req, reply);
   if (!who) return;
-  const names = allowedModels(deps.policy, who.caller);
+  const names = await deps.models.list(who.caller);
   const created = 1_700_000_000;
   const entry = (id: string) =>
     family === "anthropic"
@@ -78,7 +78,7 @@ async function listModels(
           id,
           object: "model",
           created,
-          owned_by: deps.policy.models.find((m) => m.name === id)?.upstream ?? "detente",
+          owned_by: routeModel(deps.policy, id)?.upstream ?? "detente",
         };
   if (one !== undefined) {
     if (!names.includes(one)) {

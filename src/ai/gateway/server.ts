@@ -11,6 +11,7 @@ import { resolveCredential, responsePlan, type AiPolicy } from "../policy/index.
 import type { EventSink } from "./audit.js";
 import type { GatewayDeps } from "./deps.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
+import { createModelCatalog } from "./model-catalog.js";
 import { registerGatewayRoutes } from "./routes.js";
 import { createUpstreamClient, type Upstream } from "./upstream.js";
 
@@ -88,6 +89,7 @@ export function createGateway(options: GatewayEnvironment): Gateway {
     responsePlan: responsePlan(policy),
     upstreams,
     client,
+    models: createModelCatalog({ policy, upstreams, client }),
     inspector,
     keys,
     events,

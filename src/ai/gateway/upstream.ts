@@ -134,6 +134,8 @@ export interface UpstreamClient {
     upstream: Upstream,
     req: { url: string; headers: Record<string, string>; body: string | Buffer; signal: AbortSignal },
   ): Promise<UpstreamResponse>;
+  /** The model ids an upstream serves (`GET /models`), or [] when it cannot say within `timeoutMs`. */
+  listModels(upstream: Upstream, timeoutMs: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -161,6 +163,38 @@ export function createUpstreamClient(options?: { connections?: number }): Upstre
         };
       } catch (e) {
         throw describeFailure(e, upstream);
+      }
+    },
+    async listModels(upstream, timeoutMs) {
+      // Azure deployments are named in the policy; there is no per-key listing of them.
+      if (upstream.type === "azure-openai") return [];
+      const base = upstream.baseUrl.replace(/\/+$/, "");
+      const url = upstream.type === "anthropic" ? `${base}/v1/models?limit=1000` : `${base}/models`;
+      const headers = upstreamHeaders(upstream, {});
+      delete headers["content-type"];
+      // An OpenAI-compatible server that also speaks Anthropic answers in the shape the headers ask for.
+      if (upstream.type !== "anthropic") delete headers["anthropic-version"];
+      try {
+        const res = await request(url, {
+          method: "GET",
+          headers,
+          dispatcher: agent,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        if (res.statusCode !== 200) {
+          await res.body.dump();
+          return [];
+        }
+        const body = (await res.body.json()) as { data?: unknown };
+        return Array.isArray(body.data)
+          ? body.data
+              .map((m: unknown) => (m as { id?: unknown } | null)?.id)
+              .filter((id): id is string => typeof id === "string" && id.length > 0 && id.length <= 256)
+          : [];
+      } catch {
+        return [];
       }
     },
     close: () => agent.close(),
