@@ -159,14 +159,20 @@ export function createInspector(options: InspectorOptions): Inspector {
         );
       }
       return resolveOverlaps(hits).map((h) => {
-        const d: Detection = {
+        const d = {
           dataClass: h.dataClass,
           type: h.type,
           start: h.start,
           end: h.end,
           confidence: h.confidence,
-          hash: keyedHash(key, text.slice(h.start, h.end)),
-        };
+        } as Detection;
+        // The hash is computed when first read: a prompt full of code blocks yields hundreds of
+        // detections, and the audit trail keeps only a few hashes per type.
+        let hash: string | undefined;
+        Object.defineProperty(d, "hash", {
+          enumerable: true,
+          get: () => (hash ??= keyedHash(key, text.slice(h.start, h.end))),
+        });
         return h.extra === undefined ? d : Object.assign(d, h.extra);
       });
     },
