@@ -4,7 +4,11 @@
 //
 // 1. Precision and recall per detector on the labelled corpus in test/fixtures/inspect/, and the same
 //    for secretlint with its recommended preset (`@secretlint/core` lintSource) for the secret class.
-// 2. Throughput in MB/s on one core over a generated mixed code-and-prose text, with every detector on
+// 2. Class-level precision and recall on the independent held-out corpus in test/fixtures/inspect-holdout/
+//    (written without looking at the detector): a case is detected by detente when it reports any
+//    detection of data class "secret" (role "user", default options), by secretlint when its recommended
+//    preset reports any message. Lists detente's misses and false positives by id.
+// 3. Throughput in MB/s on one core over a generated mixed code-and-prose text, with every detector on
 //    (confidential labels, domains, dictionaries and patterns configured as in the corpus options).
 //
 // Prints Markdown tables, with the machine (CPU model, cores, load) so figures can be compared honestly.
@@ -109,7 +113,74 @@ console.log(
     "on a case labelled with a secret (it has its own rule names).\n",
 );
 
-// ---- 2. Throughput --------------------------------------------------------------------------------------
+// ---- 2. Held-out corpus, class level ----------------------------------------------------------------------
+const holdout = readFileSync(
+  new URL("../test/fixtures/inspect-holdout/holdout.jsonl", import.meta.url),
+  "utf8",
+)
+  .split("\n")
+  .filter((l) => l.trim() !== "")
+  .map((l) => JSON.parse(l));
+// Default options: the held-out corpus was not written for any configuration.
+const holdoutInspector = createInspector({ hashKey: "bench" });
+const confusion = () => ({ tp: 0, fp: 0, fn: 0, tn: 0, misses: [], falsePositives: [] });
+const tally = (r, c, flagged) => {
+  if (c.secret && flagged) r.tp++;
+  else if (c.secret) {
+    r.fn++;
+    r.misses.push(c.id);
+  } else if (flagged) {
+    r.fp++;
+    r.falsePositives.push(c.id);
+  } else r.tn++;
+};
+const heldDetente = confusion();
+for (const c of holdout) {
+  const found = holdoutInspector.inspect(c.text, "user");
+  tally(
+    heldDetente,
+    c,
+    found.some((d) => d.dataClass === "secret"),
+  );
+}
+let heldSecretlint;
+if (!skip.has("secretlint")) {
+  const { lintSource } = await import("@secretlint/core");
+  const { creator } = await import("@secretlint/secretlint-rule-preset-recommend");
+  const config = { rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: creator }] };
+  heldSecretlint = confusion();
+  for (const [i, c] of holdout.entries()) {
+    // Neutral file names (the ids carry the labels); JSON gets .json so secretlint's JSON-only rules run.
+    const ext = isJson(c.text) ? "json" : "txt";
+    const result = await lintSource({
+      source: { filePath: `/holdout/case-${i}.${ext}`, content: c.text, contentType: "text" },
+      options: { config, maskSecrets: true },
+    });
+    tally(heldSecretlint, c, result.messages.length > 0);
+  }
+}
+const heldPositives = holdout.filter((c) => c.secret).length;
+console.log(
+  `## Held-out corpus, class level (${holdout.length} cases: ${heldPositives} with a credential, ${holdout.length - heldPositives} hard negatives)\n`,
+);
+console.log(
+  "| tool | TP | FP | FN | TN | precision | recall |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+);
+for (const [name, r] of [
+  ["detente (default options, any `secret` detection)", heldDetente],
+  ["secretlint (preset-recommend, any message)", heldSecretlint],
+]) {
+  if (r === undefined) continue;
+  console.log(
+    `| ${name} | ${r.tp} | ${r.fp} | ${r.fn} | ${r.tn} | ${ratio(r.tp, r.tp + r.fp)} | ${ratio(r.tp, r.tp + r.fn)} |`,
+  );
+}
+console.log(`\ndetente misses (${heldDetente.misses.length}): ${heldDetente.misses.join(", ") || "none"}`);
+console.log(
+  `\ndetente false positives (${heldDetente.falsePositives.length}): ${heldDetente.falsePositives.join(", ") || "none"}\n`,
+);
+
+// ---- 3. Throughput --------------------------------------------------------------------------------------
 const text = mixedText(MB * 1_000_000);
 console.log(
   `## Throughput (one core, ${(text.length / 1e6).toFixed(1)} MB of mixed code and prose, median of ${RUNS} runs)\n`,
