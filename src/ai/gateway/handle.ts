@@ -112,10 +112,15 @@ async function decideAndForward(
   try {
     body = JSON.parse(raw.toString("utf8")) as unknown;
   } catch (e) {
-    {
-      x.fail(reply, 400, `The request body is not valid JSON (${(e as Error).message}).`, "invalid_json");
-      return;
-    }
+    // Only the position: V8's message can quote the body, and errors never repeat content.
+    const at = /position (\d+)/.exec((e as Error).message)?.[1];
+    x.fail(
+      reply,
+      400,
+      `The request body is not valid JSON${at === undefined ? "" : ` (at character ${at})`}.`,
+      "invalid_json",
+    );
+    return;
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     x.fail(reply, 400, "The request body must be a JSON object.", "invalid_request");
@@ -133,15 +138,13 @@ async function decideAndForward(
   const route = routeModel(deps.policy, model);
   if (!route) {
     const allowed = await deps.models.list(who.caller);
-    {
-      x.fail(
-        reply,
-        404,
-        `detente has no route for model "${model}". Models you may use: ${allowed.join(", ") || "none"}.`,
-        "model_not_found",
-      );
-      return;
-    }
+    x.fail(
+      reply,
+      404,
+      `detente has no route for model "${model}". Models you may use: ${allowed.join(", ") || "none"}.`,
+      "model_not_found",
+    );
+    return;
   }
   const access = authorize(deps.policy, who.caller, route);
   if (!access.ok) {
@@ -158,15 +161,13 @@ async function decideAndForward(
     x.event.reasons = ["inspection failed"];
     if (deps.policy.failMode === "closed") {
       x.event.action = "block";
-      {
-        x.fail(
-          reply,
-          503,
-          "detente could not inspect this request, so it was not sent (fail closed).",
-          "inspection_failed",
-        );
-        return;
-      }
+      x.fail(
+        reply,
+        503,
+        "detente could not inspect this request, so it was not sent (fail closed).",
+        "inspection_failed",
+      );
+      return;
     }
     found.length = 0;
     x.event.error = "inspection_failed";
@@ -183,10 +184,8 @@ async function decideAndForward(
     modelUsed: decision.route.model,
   });
   if (decision.action === "block") {
-    {
-      x.fail(reply, 403, decision.message ?? "Blocked by the AI usage policy.", "blocked_by_policy");
-      return;
-    }
+    x.fail(reply, 403, decision.message ?? "Blocked by the AI usage policy.", "blocked_by_policy");
+    return;
   }
   if (!upstream) {
     x.fail(reply, 500, `Upstream "${decision.route.upstream}" is not configured.`, "no_upstream");
