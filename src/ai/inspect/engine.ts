@@ -19,8 +19,14 @@ import { registerIpv6 } from "./pii/ipv6.js";
 import { registerNumbers } from "./pii/numbers.js";
 import { Plan } from "./plan.js";
 import { RANK, Scan, type TextPass } from "./scan.js";
+import { registerAccountPairs } from "./secrets/account-pairs.js";
 import { registerAssignments } from "./secrets/assignment.js";
+import { registerCallArguments } from "./secrets/call-arguments.js";
+import { registerCommandLine } from "./secrets/command-line.js";
+import { registerConfigLines } from "./secrets/config-lines.js";
 import { registerContextWords } from "./secrets/context-words.js";
+import { registerMarkup } from "./secrets/markup.js";
+import { registerSqlCredentials } from "./secrets/sql-credentials.js";
 import { registerStructuredSecrets } from "./secrets/structured.js";
 import { registerUrlCredentials } from "./secrets/url-credentials.js";
 import { registerVendorSecrets } from "./secrets/vendor.js";
@@ -88,6 +94,12 @@ function buildPlan(role: TextRole, o: ResolvedOptions, patterns: TextPass | unde
     registerUrlCredentials(plan);
     registerAssignments(plan);
     registerContextWords(plan);
+    registerAccountPairs(plan);
+    registerCommandLine(plan);
+    registerCallArguments(plan);
+    registerConfigLines(plan);
+    registerSqlCredentials(plan);
+    registerMarkup(plan);
   }
   const pii = o.piiTypes;
   if (pii.has("email")) registerEmail(plan);

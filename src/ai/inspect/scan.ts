@@ -55,6 +55,10 @@ export class Scan {
   invisibleUntil = 0;
   /** Encoded instructions: decoded bytes so far (bounded per call). */
   decodedBudget = 256 * 1024;
+  /** Command-line flags: the text before this was read for command names (read once, left to right). */
+  commandReadTo = 0;
+  /** Command-line flags: bits of the commands named in the current shell command so far. */
+  commandBits = 0;
 
   constructor(readonly text: string) {}
 

@@ -4,6 +4,7 @@ import { vendorTypes } from "./secrets/vendor-rules.js";
 import {
   ALNUM,
   B64,
+  B64URL,
   HEX,
   found,
   randomString,
@@ -14,6 +15,13 @@ import {
 } from "./testing.js";
 
 const inspector = testInspector();
+
+/** Types of the secrets found (e-mail addresses and IP addresses in the same commands do not count). */
+const secretsIn = (text: string) =>
+  inspector
+    .inspect(text, "user")
+    .filter((d) => d.dataClass === "secret")
+    .map((d) => d.type);
 
 describe("vendor-prefixed credentials", () => {
   const secrets = syntheticSecrets(7);
@@ -193,6 +201,204 @@ describe("generic credentials by context", () => {
   });
 });
 
+describe("credentials on command lines", () => {
+  it.each([
+    ["mysql -h 10.0.3.22 -u root -p'c0rrect-battery-77' shop < dump.sql", "password", "c0rrect-battery-77"],
+    ["mysqldump -u app -pHq7Zt9x2Lm orders > orders.sql", "password", "Hq7Zt9x2Lm"],
+    ["sshpass -p 'E#d7qn*6+x7L' ssh deploy@10.0.3.14 uptime", "password", "E#d7qn*6+x7L"],
+    ['subprocess.run(["sshpass", "-p", "Q8w!e7Rt", "ssh", "host"])', "password", "Q8w!e7Rt"],
+    ["docker login -u bot -p 9fK2mQ7xLp registry.acme.io", "password", "9fK2mQ7xLp"],
+    ["redis-cli -h cache -a 'R3d!s-Pw9' ping", "password", "R3d!s-Pw9"],
+    ["ldapsearch -x -D cn=admin -w Ld4p!Secr3t -b dc=acme", "password", "Ld4p!Secr3t"],
+    ["curl -u admin:Spring2020 https://jenkins.acme.io/job/x", "password", "Spring2020"],
+    ["curl -X POST \\\n  --user 'deploy:Tr0ub4dor9' https://api.acme.io", "password", "Tr0ub4dor9"],
+    ["smbclient //fs/share -U 'ACME\\svc%Sm8!pw-x9'", "password", "Sm8!pw-x9"],
+    [
+      "kubeadm join 10.0.0.10:6443 --token k3x9q2.8fj2a6b43t8ns8l0",
+      "generic-secret",
+      "k3x9q2.8fj2a6b43t8ns8l0",
+    ],
+    ["acme-cli deploy --api-key 8f3KzQ1x9Lm2Vb7Np4Rt --region eu", "generic-secret", "8f3KzQ1x9Lm2Vb7Np4Rt"],
+    ["vault-sync --password 'Zx9!pQ2mK7' --dry-run", "password", "Zx9!pQ2mK7"],
+    ["keytool -importkeystore -srcstorepass Ch4ng3d!x -srckeystore a.jks", "password", "Ch4ng3d!x"],
+    ["openssl pkcs12 -export -passout pass:Hx7!kQ29zm -out a.p12", "password", "Hx7!kQ29zm"],
+    ["lftp -u deploy,Hx7!k2mQ9z sftp://files.acme.io", "password", "Hx7!k2mQ9z"],
+    [
+      "aws configure set aws_secret_access_key q8Hs2k/Lp0Vw9ZtN3mXc+R7bYd5eFgJ1aU4iO6Tw",
+      "aws-secret-access-key",
+      "q8Hs2k/Lp0Vw9ZtN3mXc+R7bYd5eFgJ1aU4iO6Tw",
+    ],
+    ['redis-cli CONFIG SET requirepass "Rq9!x2Lm-Zt"', "password", "Rq9!x2Lm-Zt"],
+  ])("finds %s", (text, type, value) => {
+    expect(found(inspector, text)).toContainEqual([type, value]);
+  });
+
+  it.each([
+    "mkdir -p build/output/dir2",
+    "ssh -p 2222 deploy@bastion.acme.io",
+    "docker run -d -p 8080:80 -p 5432:5432 nginx",
+    "cp -p config.yaml config.yaml.bak",
+    "mysql -u root -p shop",
+    "mysql -u root -p secretdb2",
+    "docker login -u bot --password-stdin registry.acme.io",
+    "docker run --user 1000:1000 -u app:staff img",
+    "docker build --secret id=npmrc,src=.npmrc .",
+    "gh-cli --token $GITHUB_TOKEN",
+    'gh-cli --token "${GITHUB_TOKEN}"',
+    "gh-cli --token <token>",
+    "gh-cli --token YOUR_TOKEN",
+    "  --token string   Bearer token for the API",
+    "curl -u deploy: https://x",
+    'curl -u "$USER:$PASS" https://x',
+    "curl -u elastic:changeme localhost:9200",
+    "openssl rsa -passin env:KEY_PASS -in key.pem",
+    "kubeadm join 10.0.0.10:6443 --token abcdef.0123456789abcdef",
+    "aws configure set region eu-west-1",
+    "the options were renamed to --http-password and --proxy-password respectively, and",
+    "set token expiry to 1h, then set password policy strict",
+  ])("ignores %s", (text) => {
+    expect(secretsIn(text)).toEqual([]);
+  });
+});
+
+describe("credentials in config files, SQL, XML and prose", () => {
+  it.each([
+    [
+      'resource "x" "y" {\n  username          = "master"\n  password          = "6sf&!X*qbIK7mYP"\n}',
+      "password",
+      "6sf&!X*qbIK7mYP",
+    ],
+    ["bind 0.0.0.0\nrequirepass u7kj4g20@&L548xr\n", "password", "u7kj4g20@&L548xr"],
+    [
+      "machine api.acme.io\n  login ops\n  password 9f8e7d6c-41a2-4b3b-8ccc-5d2e9a17c4bf\n",
+      "password",
+      "9f8e7d6c-41a2-4b3b-8ccc-5d2e9a17c4bf",
+    ],
+    ["machine git.acme.io login bob password Hx7!k2mQ9z", "password", "Hx7!k2mQ9z"],
+    ["db.prod.acme.io:5432:orders:app:Xq7!pL2zK9\n", "password", "Xq7!pL2zK9"],
+    [
+      'db, _ := sql.Open("mysql", "svc:Pq9!xLm2Zr@tcp(db.internal:3306)/app")',
+      "connection-string",
+      "Pq9!xLm2Zr",
+    ],
+    ["CREATE USER 'app'@'%' IDENTIFIED BY 'Zq8!mK2xL9';", "password", "Zq8!mK2xL9"],
+    ["ALTER USER app IDENTIFIED WITH caching_sha2_password BY 'Zq8!mK2xL9';", "password", "Zq8!mK2xL9"],
+    ["CREATE USER scott IDENTIFIED BY Welcome1;", "password", "Welcome1"],
+    ["CREATE ROLE app_rw WITH LOGIN PASSWORD 'N3w!Pass-9x';", "password", "N3w!Pass-9x"],
+    [
+      "<server>\n  <id>r</id>\n  <password>t?4I==zrB-MNEdK</password>\n</server>",
+      "password",
+      "t?4I==zrB-MNEdK",
+    ],
+    ["<secret>Zx9pQ2mK7vB4nL8a</secret>", "generic-secret", "Zx9pQ2mK7vB4nL8a"],
+    ['<property name="hibernate.connection.password">Hb8!nate-Pw</property>', "password", "Hb8!nate-Pw"],
+    [
+      "<property>\n  <name>fs.s3a.secret.key</name>\n  <value>Zx9pQ2mK7vB4nL8aYt3Wq</value>\n</property>",
+      "generic-secret",
+      "Zx9pQ2mK7vB4nL8aYt3Wq",
+    ],
+    ['<add key="LdapBindPassword" value="91?BXEplI^Nt1cE@" />', "password", "91?BXEplI^Nt1cE@"],
+    ['env:\n  - name: DB_PASSWORD\n    value: "Sup3r-S3cret!"', "password", "Sup3r-S3cret!"],
+    ["the login for the grafana box is admin / omar.1998! - keep it", "password", "omar.1998!"],
+    ["creds are svc_backup:Wq9#kd82", "password", "Wq9#kd82"],
+  ])("finds %s", (text, type, value) => {
+    expect(found(inspector, text)).toContainEqual([type, value]);
+  });
+
+  it.each([
+    'password                                                                   = "Hq7!zT9x-2Lm"', // past the alignment bound
+    "requirepass foobared",
+    "Password reset is broken since Friday",
+    "password hashing\n",
+    "localhost:5432:mydb:myuser:mypassword",
+    "*:*:*:postgres:postgres",
+    "10:15:22:431:connection reset",
+    'sql.Open("mysql", "root:root@tcp(localhost:3306)/test")',
+    'sql.Open("mysql", "user:${DB_PASS}@tcp(db:3306)/x")',
+    "CREATE USER u IDENTIFIED BY :pwd",
+    "CREATE USER u IDENTIFIED BY ?",
+    "CREATE USER u IDENTIFIED BY PASSWORD '*94BDCEBE19083CE2A1F959FD02F964C7AF4CFC29'",
+    "ALTER ROLE x PASSWORD 'md5a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5'",
+    "the bug was identified by `scan.previous_id` in the logs",
+    "<password></password>",
+    "<password>${db.password}</password>",
+    "<password>@db.password@</password>",
+    "Set it in the <password> element, see <token>.",
+    "<ds:SignatureValue>fDKK0so/zFcmmq2X+BaVFmS0t8KB7tyW53YN6n221OArzGCs4OyWsAjj</ds:SignatureValue>",
+    "<auth>DBUS_COOKIE_SHA1</auth>",
+    '<add key="LdapBindPassword" value="${LDAP_PW}" />',
+    '<input type="password" name="password" value="">',
+    'env:\n  - name: LOG_LEVEL\n    value: "Sup3r-S3cret!"',
+    "the login is at https://grafana.acme.io/login",
+    "the login is admin / admin",
+    "credentials are OAuth / OIDC-based",
+    "credentials are in /etc/secrets.d/app",
+  ])("ignores %s", (text) => {
+    expect(secretsIn(text)).toEqual([]);
+  });
+});
+
+describe("credentials as call arguments and vendor pairs", () => {
+  const r = seeded(13);
+  const fcm = `AAAA${randomString(r, 7, B64URL)}:APA91b${randomString(r, 134, B64URL)}`;
+
+  it.each([
+    ['var c = new NetworkCredential("svc_backup", "Summer2019!", "ACME");', "password", "Summer2019!"],
+    [
+      'DriverManager.getConnection(\n  "jdbc:oracle:thin:@//ora:1521/FIN", "fin_app", "R3dOtter48@");',
+      "password",
+      "R3dOtter48@",
+    ],
+    [
+      'crypto.createHmac("sha256", "3f9a1c7e5b2d8f4a6c0e9b7d5f3a1c8e")',
+      "generic-secret",
+      "3f9a1c7e5b2d8f4a6c0e9b7d5f3a1c8e",
+    ],
+    ['jwt.sign(payload, "s3cr3t-Jwt-K3y!x", { expiresIn: "1h" })', "generic-secret", "s3cr3t-Jwt-K3y!x"],
+    ['requests.get(u, auth=HTTPBasicAuth("bot", "Xk29!mq-77"))', "password", "Xk29!mq-77"],
+    ["define( 'DB_PASSWORD', 'ms@GcCLT*A_Z*tbcRb_' );", "password", "ms@GcCLT*A_Z*tbcRb_"],
+    ['System.setProperty("javax.net.ssl.keyStorePassword", "K3yst0r3!pw");', "password", "K3yst0r3!pw"],
+    [
+      'os.environ.setdefault("SECRET_KEY", "dj4ng0-s3cr3t-k3y-9x8y7z")',
+      "generic-secret",
+      "dj4ng0-s3cr3t-k3y-9x8y7z",
+    ],
+    [
+      "define('NONCE_SALT', 'a|Q8]x:kP~3v&Zr!9m^T2w#Lq7@Yb5Nc*Hd(0Jf)Gs-Ue=Ri+Ok{Vp}W');",
+      "generic-secret",
+      "a|Q8]x:kP~3v&Zr!9m^T2w#Lq7@Yb5Nc*Hd(0Jf)Gs-Ue=Ri+Ok{Vp}W",
+    ],
+    [
+      'client = Client("AC5e8a1c3b7d9f2e4a6c8b0d1f3e5a7c9b", "5f3a9c1e7b2d4f6a8c0e1b3d5f7a9c2e")',
+      "twilio-auth-token",
+      "5f3a9c1e7b2d4f6a8c0e1b3d5f7a9c2e",
+    ],
+    [`firebase.serverKey=${fcm}`, "fcm-server-key", fcm],
+  ])("finds %s", (text, type, value) => {
+    expect(found(inspector, text)).toContainEqual([type, value]);
+  });
+
+  it.each([
+    "new NetworkCredential(user, password)",
+    'new NetworkCredential("svc", "")',
+    'DriverManager.getConnection("jdbc:h2:mem:test", "sa", "")',
+    'crypto.createHmac("sha256", secret)',
+    'crypto.createHmac("sha256", process.env.WEBHOOK_KEY)',
+    'jwt.sign(payload, "secret")',
+    "def login(self, user, password):",
+    "define('DB_PASSWORD', 'password_here');",
+    "define('AUTH_KEY', 'put your unique phrase here');",
+    'System.setProperty("javax.net.ssl.trustStorePassword", "changeit");',
+    'i18n.set("password", "Mot de passe")',
+    'errors.put("password", "too_short")',
+    'os.environ.get("DB_PASSWORD", "")',
+    'twilio_client = Client(account_sid, "AC5e8a1c3b7d9f2e4a6c8b0d1f3e5a7c9b")',
+    "const key = 'AAAA:APA91b...'",
+  ])("ignores %s", (text) => {
+    expect(secretsIn(text)).toEqual([]);
+  });
+});
+
 describe("allowlists", () => {
   it("ignores documentation examples and placeholders", () => {
     for (const text of [
@@ -203,6 +409,12 @@ describe("allowlists", () => {
       "OPENAI_API_KEY=sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
       "token=ghp_1234567890abcdefghijklmnopqrstuvwxyz",
       "SLACK_TOKEN=xoxb-not-a-real-token-this-will-not-work",
+      "token: '%API_TOKEN%'",
+      'apiKey: "YOUR_ANTHROPIC_API_KEY"',
+      'api_key = "your-company-api-key-here"',
+      'password: "my-top-secret"',
+      'mapboxgl.accessToken = "pk.eyJ1IjoiYWNtZSIsImEiOiJjbHh5ejEyMzQifQ.abcDEF123ghiJKL456mno";',
+      "AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;",
     ]) {
       expect(typesIn(inspector, text), text).toEqual([]);
     }

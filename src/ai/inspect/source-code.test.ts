@@ -33,6 +33,12 @@ const GO = `func (s *Server) Get(ctx context.Context, id string) (*Item, error) 
 }`;
 
 describe("source code", () => {
+  it("reports a tagged fence left open at the end of the text up to the end", () => {
+    const text = `Here is my client:\n\n\`\`\`javascript\n${JAVASCRIPT}\n`;
+    expect(blocks(text)).toEqual([{ code: JAVASCRIPT, language: "javascript" }]);
+    expect(blocks("```python\n")).toEqual([]);
+  });
+
   it("finds one block per code region in a prompt, with its language", () => {
     const text = `Why does this fail?\n\n${PYTHON}\n\nIt raises on the second call. Here is the client:\n\n${JAVASCRIPT}\n\nThanks!`;
     expect(blocks(text)).toEqual([

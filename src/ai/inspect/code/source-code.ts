@@ -253,9 +253,17 @@ function createConsumer(): LineConsumer {
         }
       }
     },
-    finish(_text, scan) {
-      if (fence !== undefined) close(fence.block, scan, fence.info);
-      else close(block, scan, null);
+    finish(text, scan) {
+      if (fence !== undefined) {
+        if (fence.tagged) {
+          // A tagged fence left open (a paste cut short): its content runs to the end of the text.
+          let end = text.length;
+          while (end > fence.block.start && /\s/.test(text.charAt(end - 1))) end--;
+          if (end <= fence.block.start) return;
+          fence.block.end = end;
+        }
+        close(fence.block, scan, fence.info);
+      } else close(block, scan, null);
     },
   };
 }

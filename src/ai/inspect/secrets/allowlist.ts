@@ -18,6 +18,9 @@ const DOC_EXAMPLES = new Set([
   "rk_test_4eC39HqLyjWDarjtT1zdp7dc",
   "xoxb-not-a-real-token-this-will-not-work",
   "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+  // Published keys of local emulators: Azurite's devstoreaccount1 and the Azure Cosmos DB emulator.
+  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+  "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
 ]);
 
 /** jwt.io's sample token: the payload of `{"sub":"1234567890","name":"John Doe","iat":1516239022}`. */
@@ -66,6 +69,8 @@ const PLACEHOLDER_WORDS = new Set([
   "required",
   "optional",
   "mysecretpassword",
+  "mypassword",
+  "yourpassword",
   "supersecret",
   "secret123",
   "password123",
@@ -74,13 +79,23 @@ const PLACEHOLDER_WORDS = new Set([
   "qwerty",
 ]);
 
-/** Fragments that mark a value as an example anywhere inside it. */
+/**
+ * Fragments that mark a value as an example anywhere inside it. `your_` may name a vendor or product
+ * first: `YOUR_ANTHROPIC_API_KEY`, `your-github-token`.
+ */
 const PLACEHOLDER_FRAGMENT =
-  /example|sample|dummy|placeholder|redacted|your[_-]?(?:api|app|access|secret|own|real|token|key|pass|pat|client|bot|auth)|fake|lorem|ipsum|insert[_-]?your|replace[_-]?(?:me|with|this)|xxxx|\*\*\*\*|<[^>]{0,60}>|\.\.\./i;
+  /example|sample|dummy|placeholder|redacted|your[_-]?(?:[a-z0-9]{1,20}[_-]){0,3}(?:api|app|access|secret|own|real|token|key|pass|pat|client|bot|auth)|fake|lorem|ipsum|insert[_-]?your|replace[_-]?(?:me|with|this)|xxxx|\*\*\*\*|<[^>]{0,60}>|\.\.\./i;
+
+/**
+ * Names standing for the value: words after "my"/"your" (`my-password`, `your_db_secret`), or a word
+ * and what it is (`repopwd`, `proxypass`, `dbpassword`, `admin_secret`), as config templates have them.
+ */
+const MY_NAME =
+  /^(?:my|your)[-_]?[a-z]{1,20}(?:[-_][a-z]{1,20}){0,4}$|^[a-z]{2,12}[-_]?(?:pass|pwd|passwd|password|secret|token)$/;
 
 /** References to where a secret lives (environment, vault, template), not the secret itself. */
 const REFERENCE =
-  /^(?:\$\{|\{\{|\$\(|%\(|%[sd]$|\$[A-Z_][A-Z0-9_]*$|\$env:|env\(|ENV\[|process\.env|os\.environ|os\.getenv|getenv\(|System\.getenv|secrets\.|vault:|ref\+|arn:aws:|projects\/[^/]+\/secrets\/|sm:\/\/|op:\/\/|keyvault:|@Microsoft\.KeyVault|<%=|\{%)/;
+  /^(?:%[A-Za-z_][A-Za-z0-9_]*%$|\$\{|\{\{|\$\(|%\(|%[sd]$|\$[A-Z_][A-Z0-9_]*$|\$env:|env\(|ENV\[|process\.env|os\.environ|os\.getenv|getenv\(|System\.getenv|secrets\.|vault:|ref\+|arn:aws:|projects\/[^/]+\/secrets\/|sm:\/\/|op:\/\/|keyvault:|@Microsoft\.KeyVault|<%=|\{%)/;
 
 /** True when `value` is all one character, or mostly (60%) one character. */
 function isMonotone(value: string): boolean {
@@ -127,7 +142,8 @@ export function isPlaceholder(value: string, random: string = value): boolean {
   if (DOC_EXAMPLES.has(value)) return true;
   if (value.includes("EXAMPLE")) return true;
   const lower = value.toLowerCase();
-  if (PLACEHOLDER_WORDS.has(lower)) return true;
+  if (PLACEHOLDER_WORDS.has(lower) || PLACEHOLDER_WORDS.has(lower.replace(/[-_ ]/g, ""))) return true;
+  if (MY_NAME.test(lower)) return true;
   if (PLACEHOLDER_FRAGMENT.test(value)) return true;
   if (REFERENCE.test(value)) return true;
   if (isMonotone(random) || hasObviousRun(random)) return true;

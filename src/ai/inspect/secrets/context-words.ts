@@ -2,8 +2,9 @@ import { isIdentCode } from "../chars.js";
 import type { Plan } from "../plan.js";
 import { RANK, type Scan } from "../scan.js";
 import { isPlaceholder } from "./allowlist.js";
-import { credible } from "./assignment.js";
+import { credible, looksMadeUp } from "./credible.js";
 import { characterClasses, shannonEntropy } from "./entropy.js";
+import { DEFAULT_PASSWORDS } from "./url-credentials.js";
 
 const BEARER = /[ \t]{1,2}([A-Za-z0-9._~+/=-]{16,2048})/y;
 const BASIC = /[ \t]{1,2}([A-Za-z0-9+/]{8,400}={0,2})/y;
@@ -75,8 +76,48 @@ function said(text: string, start: number, end: number, scan: Scan): void {
   );
 }
 
+/** The verb after "login"/"credentials" and the words between (no sentence end): "for the grafana box is". */
+const LOGIN_VERB = /^(?:[^\n.!?;]|\.(?=\S)){0,48}?[ \t](?:is|are|was|were)[ \t]{1,3}|^[ \t]{0,3}:[ \t]{1,3}/;
+/** `user / password`, `user/password`, `user:password` (not `https://`). */
+const LOGIN_PAIR =
+  /^["'`]?([\w.@+-]{1,64})(?:[ \t]{1,3}\/[ \t]{1,3}|\/|[ \t]{0,3}:[ \t]{0,3})([^\s"'`]{6,64})/;
+
 /**
- * Register header schemes (`Bearer`, `Basic`) and credentials said in prose.
+ * A user and password said in prose: "the login for the grafana box is admin / S3cr3t!", "creds are
+ * deploy:Xk29!mq", "credentials: svc/p4ss-W0rd". Only the password is reported, and it must look made
+ * up, so "the login is at https://..." and "credentials are OAuth / OIDC-based" stay quiet. Reads at most
+ * 128 characters after the word.
+ */
+function saidPair(text: string, _start: number, end: number, scan: Scan): void {
+  const next = text.charCodeAt(end);
+  if (next !== 32 && next !== 9 && next !== 58) return;
+  const window = text.slice(end, Math.min(text.length, end + 128));
+  const verb = LOGIN_VERB.exec(window);
+  if (verb === null) return;
+  const rest = window.slice(verb[0].length);
+  const m = LOGIN_PAIR.exec(rest);
+  if (m === null) return;
+  const user = m[1]!;
+  let password = m[2]!;
+  if (password.startsWith("/") || (m[0].includes("/") && password.includes("/"))) return; // a URL or a path
+  if (/[.,;]$/.test(password)) password = password.slice(0, -1);
+  if (password === user || DEFAULT_PASSWORDS.has(password.toLowerCase()) || !looksMadeUp(password)) return;
+  const confidence = credible(password, "password", true);
+  if (confidence === undefined) return;
+  const valueStart = end + verb[0].length + m[0].length - m[2]!.length;
+  scan.emit(
+    "secret",
+    "password",
+    valueStart,
+    valueStart + password.length,
+    confidence - 0.1,
+    RANK.genericSecret,
+  );
+}
+
+/**
+ * Register header schemes (`Bearer`, `Basic`) and credentials said in prose (a password or token, or a
+ * user and password).
  *
  * @example registerContextWords(plan); // "Authorization: Bearer ..." -> bearer-token
  */
@@ -84,4 +125,5 @@ export function registerContextWords(plan: Plan): void {
   plan.word("bearer", bearer);
   plan.word("basic", basic);
   for (const w of ["password", "passphrase", "passcode", "pwd", "token", "secret"]) plan.word(w, said);
+  for (const w of ["login", "logins", "credentials", "credential", "creds"]) plan.word(w, saidPair);
 }

@@ -2,6 +2,7 @@ import { isAlphaCode } from "../chars.js";
 import type { Plan } from "../plan.js";
 import { RANK, type Scan } from "../scan.js";
 import { isPlaceholder } from "./allowlist.js";
+import { credible } from "./credible.js";
 
 /** Schemes of databases, queues and caches: a password in their URL is a connection-string secret. */
 const CONNECTION_SCHEMES = new Set([
@@ -58,7 +59,7 @@ const CONNECTION_SCHEMES = new Set([
 ]);
 
 /** Default passwords of local development images (docs and compose files are full of them). */
-const DEFAULT_PASSWORDS = new Set([
+export const DEFAULT_PASSWORDS: ReadonlySet<string> = new Set([
   "postgres",
   "guest",
   "root",
@@ -125,11 +126,100 @@ function urlCredential(text: string, pos: number, scan: Scan): void {
   scan.emit("secret", type, colon + 1, at, confidence, RANK.urlCredential);
 }
 
+/** Characters that end a Go DSN when reading back from its `@` (quotes, blanks, brackets). */
+function endsDsn(c: number): boolean {
+  return c <= 32 || c === 34 || c === 39 || c === 96 || c === 60 || c === 62 || c === 40 || c === 44;
+}
+
 /**
- * Register URL credentials (`:` followed by `//`).
+ * Go's MySQL driver DSN, `user:password@tcp(host:3306)/db` (also `@unix(...)`), which has no scheme:
+ * called at the word `tcp`/`unix` right after `@` and before `(`. The driver splits the user at the
+ * first `:` and the password at the last `@`, as read here (bounded to 256 characters back).
+ */
+function goDsn(text: string, start: number, end: number, scan: Scan): void {
+  const at = start - 1;
+  if (at < 1 || text.charCodeAt(at) !== 64 || text.charCodeAt(end) !== 40) return;
+  let s = at;
+  while (s > 0 && at - s < 256 && !endsDsn(text.charCodeAt(s - 1))) s--;
+  let userinfo = text.slice(s, at);
+  const env = /^[A-Za-z_][A-Za-z0-9_]*=/.exec(userinfo); // DSN=user:pass@tcp(...)
+  if (env !== null) {
+    s += env[0].length;
+    userinfo = userinfo.slice(env[0].length);
+  }
+  const colon = userinfo.indexOf(":");
+  if (colon < 1) return;
+  const user = userinfo.slice(0, colon);
+  const password = userinfo.slice(colon + 1);
+  if (!/^[\w.%+-]+$/.test(user) || password.length < 3) return;
+  if (URL_PLACEHOLDER.test(password) || isPlaceholder(password)) return;
+  if (password === user || DEFAULT_PASSWORDS.has(password.toLowerCase())) return;
+  const confidence = password.length >= 8 ? 0.92 : 0.8;
+  scan.emit("secret", "connection-string", s + colon + 1, at, confidence, RANK.urlCredential);
+}
+
+/** `.pgpass`: `hostname:port:database:username:password`, one entry per line (port digits or `*`). */
+const PGPASS = /:(?:[0-9]{1,5}|\*):[^:\s]{1,64}:[^:\s]{1,64}:(\S{1,128})(?=\r?\n|$)/y;
+
+/**
+ * A `.pgpass` line, read at its first `:`: the host runs back to the start of the line and has a letter,
+ * a dot or is `*` (so `12:30:45:...` log times are not hosts). At most one read per line.
+ */
+function pgpass(text: string, pos: number, scan: Scan): void {
+  // The port's colon, then the database's and the user's, before a blank: log times
+  // (`12:30:45.123 INFO`) fail here, cheaply.
+  let p = pos + 1;
+  while (p < text.length && p - pos <= 6 && text.charCodeAt(p) !== 58) p++;
+  if (text.charCodeAt(p) !== 58) return;
+  let colons = 2;
+  for (p++; colons < 4 && p < text.length && p - pos < 140; p++) {
+    const c = text.charCodeAt(p);
+    if (c <= 32) return;
+    if (c === 58) colons++;
+  }
+  if (colons < 4) return;
+  let i = pos;
+  while (i > 0 && pos - i < 255) {
+    const c = text.charCodeAt(i - 1);
+    const host =
+      (c >= 48 && c <= 57) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 97 && c <= 122) ||
+      c === 46 ||
+      c === 45 ||
+      c === 95 ||
+      c === 42;
+    if (!host) break;
+    i--;
+  }
+  if (i === pos || !(i === 0 || text.charCodeAt(i - 1) === 10)) return;
+  const hostname = text.slice(i, pos);
+  if (hostname !== "*" && !/[A-Za-z.]/.test(hostname)) return;
+  PGPASS.lastIndex = pos;
+  const m = PGPASS.exec(text);
+  if (m === null) return;
+  const password = m[1]!;
+  if (DEFAULT_PASSWORDS.has(password.toLowerCase())) return;
+  const confidence = credible(password, "password", true);
+  if (confidence === undefined || URL_PLACEHOLDER.test(password)) return;
+  const end = pos + m[0].length;
+  scan.emit("secret", "password", end - password.length, end, confidence, RANK.genericSecret);
+}
+
+/** At each `:`: a URL's authority (`://`) or a `.pgpass` line (`:` and a port). One handler, one call. */
+function colonCredential(text: string, pos: number, scan: Scan): void {
+  const next = text.charCodeAt(pos + 1);
+  if (next === 47) urlCredential(text, pos, scan);
+  else if ((next >= 48 && next <= 57) || next === 42) pgpass(text, pos, scan);
+}
+
+/**
+ * Register URL credentials (`:` followed by `//`), Go MySQL DSNs (`user:pass@tcp(...)`) and `.pgpass`
+ * lines (`host:port:db:user:password`).
  *
  * @example registerUrlCredentials(plan); // postgres://app:pw@db -> connection-string "pw"
  */
 export function registerUrlCredentials(plan: Plan): void {
-  plan.char(58, urlCredential);
+  plan.char(58, colonCredential);
+  for (const w of ["tcp", "tcp6", "unix"]) plan.word(w, goDsn);
 }

@@ -47,6 +47,8 @@ export const VENDOR_RULES: readonly VendorRule[] = [
   ...rule("digitalocean-token", ["dop_v1_", "doo_v1_", "dor_v1_"], "[a-f0-9]{64}", 0.97),
   ...rule("heroku-api-key", ["HRKU-"], `${B64URL}{36,80}`, 0.9),
   ...rule("alibaba-access-key-id", ["LTAI"], "[A-Za-z0-9]{12,20}", 0.8),
+  // Firebase Cloud Messaging legacy server key: `AAAA` + 7, `:APA91b` + about 134 base64url characters.
+  ...rule("fcm-server-key", ["AAAA"], `${B64URL}{7}:APA91b${B64URL}{100,180}`, 0.95),
   // Source hosting, registries, CI
   ...rule("github-token", ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], "[A-Za-z0-9]{36}", 0.8, github),
   ...rule("github-token", ["github_pat_"], "[A-Za-z0-9]{22}_[A-Za-z0-9]{59}", 0.97),

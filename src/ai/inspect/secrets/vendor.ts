@@ -109,10 +109,13 @@ function azureClientSecret(text: string, pos: number, scan: Scan): void {
   emitToken(scan, "azure-client-secret", start, end, 0.9, 5);
 }
 
-/** Mailchimp: 32 hex characters, `-us`, a data-centre number. Called at each `-`. */
-function mailchimp(text: string, pos: number, scan: Scan): void {
-  if (text.charCodeAt(pos + 1) !== 117 || text.charCodeAt(pos + 2) !== 115) return;
-  if (!isDigitCode(text.charCodeAt(pos + 3)) || pos < 32) return;
+/**
+ * Mailchimp: 32 hex characters, `-us`, a data-centre number. Called at words starting with `us` and a
+ * digit (the `-` before them is not part of the word), so a `-` costs nothing.
+ */
+function mailchimp(text: string, us: number, scan: Scan): void {
+  const pos = us - 1;
+  if (pos < 32 || text.charCodeAt(pos) !== 45) return;
   const start = pos - 32;
   for (let i = start; i < pos; i++) if (!isHexCode(text.charCodeAt(i))) return;
   if (start > 0 && isIdentCode(text.charCodeAt(start - 1))) return;
@@ -197,5 +200,5 @@ export function registerVendorSecrets(plan: Plan): void {
   plan.word("accountkey", azureStorage);
   plan.word("sig", azureSas);
   plan.char(126, azureClientSecret);
-  plan.char(45, mailchimp);
+  plan.prefix("us", mailchimp, "0123456789");
 }
