@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_BACKENDS, type TestStore } from "../../test/helpers/stores.js";
-import { copyRow, type CopyValue } from "./copy-text.js";
+import { CopyBuffer, copyRow, copyValue, type CopyValue } from "./copy-text.js";
 
 // Values a hostile or odd report can carry: every character COPY's text format treats specially, quotes
 // and backslashes inside arrays, non-ASCII, and a NUL (which PostgreSQL text cannot hold: dropped).
@@ -44,5 +44,32 @@ describe("copyRow", () => {
   it("writes NULL as \\N and escapes only what COPY's text format needs", () => {
     expect(copyRow(["a", null, 1, true, ["x"]])).toBe('a\t\\N\t1\tt\t{"x"}\n');
     expect(copyRow(["t\tn\nr\rb\\"])).toBe("t\\tn\\nr\\rb\\\\\n");
+  });
+});
+
+describe("copyValue", () => {
+  it("writes each value as copyRow does, so rows can be built by concatenation", () => {
+    for (const row of ROWS) {
+      expect(row.map((v) => copyValue(v)).join("\t") + "\n").toBe(copyRow(row));
+    }
+  });
+});
+
+describe("CopyBuffer", () => {
+  it("gives back every row in order, in pieces that end at the end of a row", () => {
+    const rows = new CopyBuffer();
+    expect(rows.isEmpty).toBe(true);
+    const lines = Array.from({ length: 5000 }, (_, i) => copyRow([i, `row ${i} ${"x".repeat(i % 50)}`]));
+    for (const line of lines) rows.push(line);
+    expect(rows.isEmpty).toBe(false);
+    const pieces = rows.take();
+    expect(pieces.length).toBeGreaterThan(1);
+    for (const piece of pieces) {
+      expect(piece.endsWith("\n")).toBe(true);
+      expect(piece.length).toBeLessThan(64 * 1024);
+    }
+    expect(pieces.join("")).toBe(lines.join(""));
+    expect(rows.isEmpty).toBe(true);
+    expect(rows.take()).toEqual([]);
   });
 });

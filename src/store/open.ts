@@ -42,9 +42,10 @@ export interface Queryable {
 export interface RawTx extends Queryable {
   /**
    * `COPY table (columns) FROM` with rows in PostgreSQL's text format (see `store/copy-text.ts`): the
-   * fastest way into either engine, several times faster than INSERT with parameters.
+   * fastest way into either engine, several times faster than INSERT with parameters. Give a long run of
+   * rows as pieces (a `CopyBuffer`'s), each ending at the end of a row.
    */
-  copyFrom(table: string, columns: readonly string[], text: string): Promise<void>;
+  copyFrom(table: string, columns: readonly string[], text: string | readonly string[]): Promise<void>;
 }
 
 export interface OpenStoreOptions {
@@ -107,7 +108,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
               (await client.query(text, params)).rows as R[],
             copyFrom: async (table, columns, text) => {
               const stream = client.query(copyFrom(`COPY ${table} (${quoteColumns(columns)}) FROM STDIN`));
-              await pipeline(Readable.from([text]), stream);
+              await pipeline(Readable.from(typeof text === "string" ? [text] : text), stream);
             },
           });
           await client.query("COMMIT");
@@ -152,7 +153,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows,
           copyFrom: async (table, columns, text) => {
             await tx.query(`COPY ${table} (${quoteColumns(columns)}) FROM '/dev/blob'`, [], {
-              blob: new Blob([text]),
+              blob: new Blob(typeof text === "string" ? [text] : [...text]),
             });
           },
         }),

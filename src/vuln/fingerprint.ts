@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Finding } from "./finding.js";
 
 /**
@@ -46,5 +46,6 @@ export function componentKey(component: string, ecosystem: string): string {
  * @example fingerprint(f).slice(0, 12) // "3f9a0c1d2e4b"
  */
 export function fingerprint(f: FindingIdentity): string {
-  return createHash("sha256").update(identityKey(f), "utf8").digest("hex").slice(0, 32);
+  // The one-shot hash is several times faster than a Hash object per finding (a million per import).
+  return hash("sha256", identityKey(f), "hex").slice(0, 32);
 }

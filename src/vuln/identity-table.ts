@@ -21,23 +21,15 @@ export class IdentityTable {
 
   /** The identity's index: an existing one, or `size` (then size grows by one). */
   indexOf(f: FindingIdentity): number {
-    let a = 0x811c9dc5 | 0;
-    let b = 0x5bd1e995 | 0;
-    const parts = [f.vulnId, componentKey(f.component, f.ecosystem), f.version, f.assetKey, f.location];
-    for (const s of parts) {
-      for (let i = 0; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        a = Math.imul(a ^ c, 0x01000193);
-        b = Math.imul(b ^ c, 0x5bd1e995);
-        b ^= b >>> 15;
-      }
-      // Separator, so that ("ab", "c") and ("a", "bc") differ.
-      a = Math.imul(a ^ 0x1f, 0x01000193);
-      b = Math.imul(b ^ 0x1f, 0x5bd1e995);
-    }
-    a = fmix(a);
-    b = fmix(b ^ a);
-    return this.indexOfHash(a, b);
+    hashA = 0x811c9dc5 | 0;
+    hashB = 0x5bd1e995 | 0;
+    mix(f.vulnId);
+    mix(componentKey(f.component, f.ecosystem));
+    mix(f.version);
+    mix(f.assetKey);
+    mix(f.location);
+    const a = fmix(hashA);
+    return this.indexOfHash(a, fmix(hashB ^ a));
   }
 
   /**
@@ -77,6 +69,24 @@ export class IdentityTable {
       this.slot[i] = s;
     }
   }
+}
+
+// The two running hashes of `indexOf`, kept here rather than in an array of parts per finding.
+let hashA = 0;
+let hashB = 0;
+
+/** Feed one part of an identity into both hashes, then a separator so ("ab", "c") and ("a", "bc") differ. */
+function mix(s: string): void {
+  let a = hashA;
+  let b = hashB;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  hashA = Math.imul(a ^ 0x1f, 0x01000193);
+  hashB = Math.imul(b ^ 0x1f, 0x5bd1e995);
 }
 
 /** MurmurHash3's 32-bit finalizer: every input bit affects every output bit. */

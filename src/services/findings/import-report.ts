@@ -3,15 +3,15 @@ import type { Finding } from "../../vuln/finding.js";
 import { fingerprint } from "../../vuln/fingerprint.js";
 import type { OpenedReport } from "../../vuln/formats/read.js";
 import { IdentityTable } from "../../vuln/identity-table.js";
+import { beginBulkLoad } from "./bulk-load.js";
 import type { DecidedFinding, FindingDecider } from "./decider.js";
+import { lookUpKnown, mergeEvidence, type KnownFinding } from "./known-findings.js";
 import { closeMissing, mergeStaged } from "./merge.js";
+import { FindingIds, PendingRows } from "./pending-rows.js";
 import {
   createStaging,
-  NEW_FINDING_COLUMNS,
   newFindingRow,
-  SOURCE_COLUMNS,
   sourceRow,
-  STAGED_COLUMNS,
   stagedRow,
   VULNERABILITY_COLUMNS,
   VulnerabilityNotes,
@@ -45,30 +45,16 @@ export interface ImportContext {
   readonly now: Date;
 }
 
-interface Existing {
-  readonly id: string;
-  readonly fingerprint: string;
-  readonly first_seen: Date;
-  readonly status: string;
-  readonly scanner_epss: number | null;
-  readonly scanner_epss_percentile: number | null;
-  readonly scanner_kev: boolean | null;
-  readonly exploit_available: boolean | null;
-  readonly severity: string;
-  readonly cvss3_vector: string | null;
-  readonly cvss3_score: number | null;
-  readonly cvss4_vector: string | null;
-  readonly cvss4_score: number | null;
-}
-
 /**
  * Import one report into the store, all or nothing: every finding is fingerprinted, merged with what the
  * store already has (the same vulnerability from another scanner becomes one finding with two sources),
  * decided, and written in one transaction. A report that fails halfway leaves the store as it was.
  *
  * New findings are copied straight into their tables with ids taken from the sequence; findings the store
- * already has are staged and merged by id at the end. The report is read while the database writes the
- * previous batch, and on PostgreSQL lookups use a second connection so they do not wait for the writes.
+ * already has are staged and merged by id a batch at a time (`mergeKnown`), so the database merges one
+ * batch while the next is read and decided; on PostgreSQL lookups use a second connection so they do not
+ * wait for the writes. Into an empty store the secondary indexes are built once at the end instead of
+ * row by row (`beginBulkLoad`).
  *
  * @example
  * const result = await importReport({ ctx: { store, now: new Date() }, input: { report, fullScan: false, decider } });
@@ -89,8 +75,11 @@ export async function importReport({
     );
     const importId = Number(row!.id);
     await createStaging(tx);
+    // Into an empty store, load without secondary indexes; nothing can be known yet, so skip the lookups.
+    const bulk = await beginBulkLoad(tx);
     const reader: Queryable = store.kind === "postgres" ? store : tx;
     const stamp = now.toISOString();
+    const findingIds = await FindingIds.open(tx, store.kind === "pglite");
 
     // Findings of this import so far: fingerprint -> index -> the id it has in the store.
     const inImport = new IdentityTable();
@@ -100,83 +89,93 @@ export async function importReport({
     const counts = { read: 0, created: 0, updated: 0, reopened: 0, unmatched: 0, duplicates: 0 };
     let pending: Promise<void> = Promise.resolve();
 
-    for await (const batch of rebatch(report.findings, DB_BATCH)) {
-      await decider.prepare?.(batch, reader);
-      const prints = batch.map((f) => fingerprint(f));
-      const indices = new Int32Array(batch.length);
-      const firstInImport: boolean[] = [];
-      const toLookUp: string[] = [];
-      for (let i = 0; i < prints.length; i++) {
-        const fp = prints[i]!;
-        const before = inImport.size;
-        // The first 64 bits of the SHA-256 fingerprint key this import's table.
-        const index = inImport.indexOfHash(
-          parseInt(fp.slice(0, 8), 16) | 0,
-          parseInt(fp.slice(8, 16), 16) | 0,
-        );
-        indices[i] = index;
-        const first = index === before;
-        firstInImport.push(first);
-        if (first) toLookUp.push(fp);
-      }
-      const existing = await lookUp(reader, toLookUp);
-      const fresh = toLookUp.length - existing.size;
-      const freshIds = fresh > 0 ? await nextIds(reader, fresh) : [];
+    const rows = new PendingRows();
+    // Each batch of the reader (about a megabyte of report) is fingerprinted, looked up and decided as it
+    // arrives, so its findings die young; only their COPY rows wait for a round trip's worth to gather.
+    try {
+      for await (const batch of report.findings) {
+        await decider.prepare?.(batch, reader);
+        const prints = batch.map((f) => fingerprint(f));
+        const indices = new Int32Array(batch.length);
+        const firstInImport: boolean[] = [];
+        const toLookUp: string[] = [];
+        for (let i = 0; i < prints.length; i++) {
+          const fp = prints[i]!;
+          const before = inImport.size;
+          // The first 64 bits of the SHA-256 fingerprint key this import's table.
+          const index = inImport.indexOfHash(
+            parseInt(fp.slice(0, 8), 16) | 0,
+            parseInt(fp.slice(8, 16), 16) | 0,
+          );
+          indices[i] = index;
+          const first = index === before;
+          firstInImport.push(first);
+          if (first) toLookUp.push(fp);
+        }
+        const existing = bulk
+          ? NONE_KNOWN
+          : await lookUpKnown(reader, toLookUp, needed(batch, firstInImport));
+        const fresh = toLookUp.length - existing.size;
+        // Taken in ascending order, as the new findings come.
+        const freshIds = fresh > 0 ? (await findingIds.take(reader, fresh)).reverse() : [];
 
-      let newRows = "";
-      let sourceRows = "";
-      let stagedRows = "";
-      let dupRows = "";
-      for (let i = 0; i < batch.length; i++) {
-        const f = batch[i]!;
-        const fp = prints[i]!;
-        const index = indices[i]!;
-        vulnerabilities.add(f);
-        if (index >= ids.length) ids = grow(ids);
-        if (!firstInImport[i]) {
-          // Reported twice in one report (two scanners in one file, or two layers): merged at the end.
-          counts.duplicates++;
-          dupRows += stagedRow(ids[index]!, { ...decider.decide(f, now), fingerprint: fp });
-          continue;
+        for (let i = 0; i < batch.length; i++) {
+          const f = batch[i]!;
+          const fp = prints[i]!;
+          const index = indices[i]!;
+          vulnerabilities.add(f);
+          if (index >= ids.length) ids = grow(ids);
+          if (!firstInImport[i]) {
+            // Reported twice in one report (two scanners in one file, or two layers): merged at the end.
+            counts.duplicates++;
+            rows.twice.push(stagedRow(ids[index]!, { ...decider.decide(f, now), fingerprint: fp }));
+            continue;
+          }
+          const old = existing.get(fp);
+          if (old) {
+            const id = Number(old.id);
+            ids[index] = id;
+            const d: DecidedFinding = {
+              ...decider.decide(mergeEvidence(f, old), new Date(old.first_seen)),
+              fingerprint: fp,
+            };
+            rows.staged.push(stagedRow(id, d));
+            rows.stagedIds.push(id);
+            if (!d.assetMatched) counts.unmatched++;
+            if (old.status === "fixed" && f.status === "open") {
+              counts.reopened++;
+              reopened.push(id);
+            } else counts.updated++;
+          } else {
+            const id = freshIds.pop()!;
+            ids[index] = id;
+            const d: DecidedFinding = { ...decider.decide(f, now), fingerprint: fp };
+            rows.findings.push(newFindingRow(id, d, importId, stamp));
+            rows.sources.push(sourceRow(id, f, importId, stamp));
+            if (!d.assetMatched) counts.unmatched++;
+            counts.created++;
+          }
         }
-        const old = existing.get(fp);
-        if (old) {
-          const id = Number(old.id);
-          ids[index] = id;
-          const d: DecidedFinding = {
-            ...decider.decide(mergeEvidence(f, old), new Date(old.first_seen)),
-            fingerprint: fp,
-          };
-          stagedRows += stagedRow(id, d);
-          if (!d.assetMatched) counts.unmatched++;
-          if (old.status === "fixed" && f.status === "open") {
-            counts.reopened++;
-            reopened.push(id);
-          } else counts.updated++;
-        } else {
-          const id = freshIds.pop()!;
-          ids[index] = id;
-          const d: DecidedFinding = { ...decider.decide(f, now), fingerprint: fp };
-          newRows += newFindingRow(id, d, importId, stamp);
-          sourceRows += sourceRow(id, f, importId, stamp);
-          if (!d.assetMatched) counts.unmatched++;
-          counts.created++;
+        counts.read += batch.length;
+        rows.count += batch.length;
+        if (rows.count >= DB_BATCH) {
+          // Let the database write these rows while the next findings are read and decided.
+          await pending;
+          pending = rows.write(tx, { importId, now });
         }
+        input.onProgress?.(report.bytesRead(), counts.read);
       }
-      counts.read += batch.length;
-      // Let the database write this batch while the next one is read and decided.
-      await pending;
-      pending = (async () => {
-        if (newRows) await tx.copyFrom("findings", NEW_FINDING_COLUMNS, newRows);
-        if (sourceRows) await tx.copyFrom("finding_sources", SOURCE_COLUMNS, sourceRows);
-        if (stagedRows) await tx.copyFrom("staged", STAGED_COLUMNS, stagedRows);
-        if (dupRows) await tx.copyFrom("staged_twice", STAGED_COLUMNS, dupRows);
-      })();
-      input.onProgress?.(report.bytesRead(), counts.read);
+    } catch (e) {
+      // A bad report fails the import; a write still in flight must finish (or fail) before the rollback.
+      await pending.catch(() => undefined);
+      throw e;
     }
     await pending;
+    await rows.write(tx, { importId, now });
+    await findingIds.close(tx);
+    await bulk?.finish();
     const vulnerabilityRows = vulnerabilities.rows();
-    if (vulnerabilityRows)
+    if (vulnerabilityRows.length > 0)
       await tx.copyFrom("staged_vulnerabilities", VULNERABILITY_COLUMNS, vulnerabilityRows);
 
     await mergeStaged(tx, { importId, now, reopened, duplicates: counts.duplicates > 0 });
@@ -199,68 +198,28 @@ export async function importReport({
   });
 }
 
-async function lookUp(db: Queryable, fingerprints: string[]): Promise<Map<string, Existing>> {
-  if (fingerprints.length === 0) return new Map();
-  const rows = await db.query<Existing>(
-    `SELECT id, fingerprint, first_seen, status, scanner_epss, scanner_epss_percentile, scanner_kev, exploit_available,
-            severity, cvss3_vector, cvss3_score, cvss4_vector, cvss4_score
-       FROM findings WHERE fingerprint = ANY($1::text[])`,
-    [fingerprints],
-  );
-  return new Map(rows.map((r) => [r.fingerprint, r]));
-}
+const NONE_KNOWN: ReadonlyMap<string, KnownFinding> = new Map();
 
-/** Ids for new findings, taken from the table's sequence (sequences ignore transactions, so any connection will do). */
-async function nextIds(db: Queryable, n: number): Promise<number[]> {
-  const rows = await db.query<{ id: string }>(
-    `SELECT nextval(pg_get_serial_sequence('findings', 'id')) AS id FROM generate_series(1, $1)`,
-    [n],
-  );
-  return rows.map((r) => Number(r.id)).reverse();
-}
-
-/** Evidence accumulates across scanners: the highest EPSS, any exploit flag, any known CVSS and severity. */
-function mergeEvidence(f: Finding, old: Existing): Finding {
-  const epss =
-    old.scanner_epss !== null && (f.epss === null || old.scanner_epss > f.epss.score)
-      ? { score: old.scanner_epss, percentile: old.scanner_epss_percentile ?? 0 }
-      : f.epss;
-  const cvss = (vector: string | null, score: number | null) =>
-    vector !== null && score !== null ? { vector, score } : null;
-  return {
-    ...f,
-    epss,
-    knownExploited:
-      f.knownExploited === true || old.scanner_kev === true ? true : (f.knownExploited ?? old.scanner_kev),
-    exploitAvailable:
-      f.exploitAvailable === true || old.exploit_available === true
-        ? true
-        : (f.exploitAvailable ?? old.exploit_available),
-    cvss3: f.cvss3 ?? cvss(old.cvss3_vector, old.cvss3_score),
-    cvss4: f.cvss4 ?? cvss(old.cvss4_vector, old.cvss4_score),
-    severity: f.severity === "unknown" ? (old.severity as Finding["severity"]) : f.severity,
-  };
-}
-
-/** Findings per round trip to the database: large enough that per-statement costs stop mattering. */
-const DB_BATCH = 5000;
-
-/** Re-cut batches of any size into batches of about `size`, keeping order. */
-async function* rebatch<T>(batches: AsyncIterable<T[]>, size: number): AsyncGenerator<T[]> {
-  let pending: T[] = [];
-  for await (const batch of batches) {
-    if (pending.length === 0 && batch.length >= size) {
-      yield batch;
-      continue;
-    }
-    for (const item of batch) pending.push(item);
-    if (pending.length >= size) {
-      yield pending;
-      pending = [];
-    }
+/** Which stored evidence `mergeEvidence` can read for the first-seen findings of a batch. */
+function needed(
+  batch: readonly Finding[],
+  first: readonly boolean[],
+): { cvss3: boolean; cvss4: boolean; severity: boolean } {
+  let cvss3 = false;
+  let cvss4 = false;
+  let severity = false;
+  for (let i = 0; i < batch.length; i++) {
+    if (!first[i]) continue;
+    const f = batch[i]!;
+    if (f.cvss3 === null) cvss3 = true;
+    if (f.cvss4 === null) cvss4 = true;
+    if (f.severity === "unknown") severity = true;
   }
-  if (pending.length > 0) yield pending;
+  return { cvss3, cvss4, severity };
 }
+
+/** Findings per write to the database: large enough that per-statement costs stop mattering. */
+const DB_BATCH = 5000;
 
 function grow(a: Float64Array): Float64Array<ArrayBuffer> {
   const b = new Float64Array(a.length * 2);

@@ -34,23 +34,38 @@ function assignments(only?: readonly FindingColumn[]): string {
 }
 
 /**
- * Apply the staged updates: findings the store had take the report's values (merged as above) and the
- * decision made on their merged evidence; findings reported twice in one report keep the more urgent of
- * the two decisions. Then their sources, and a 'reopened' event for what a full scan had closed.
+ * Apply one batch of staged updates (`staged` holds them; it is emptied for the next batch): findings the
+ * store had take the report's values (merged as above) and the decision made on their merged evidence,
+ * and their sources are marked seen. Run batch by batch while the report is still being read, so the
+ * database merges one batch as the next is decided instead of all of them at the end. `ids` are the
+ * staged ids: matching on them lets the database fetch those rows by key instead of hashing the table.
  */
-export async function mergeStaged(
+export async function mergeKnown(
   tx: RawTx,
-  input: { importId: number; now: Date; reopened: readonly number[]; duplicates: boolean },
+  input: { importId: number; now: Date; ids: readonly number[] },
 ): Promise<void> {
   const { importId, now } = input;
   await tx.query(
     `UPDATE findings f SET ${assignments()},
             closed_at = CASE WHEN s.status = 'open' THEN NULL ELSE f.closed_at END,
             last_seen = $2, last_import_id = $1, decided_at = $2
-       FROM staged s WHERE f.id = s.id`,
-    [importId, now],
+       FROM staged s WHERE f.id = s.id AND f.id = ANY($3::bigint[])`,
+    [importId, now, input.ids],
   );
   await upsertSources(tx, "staged", importId, now);
+  await tx.query(`TRUNCATE staged`);
+}
+
+/**
+ * At the end of an import, after every `mergeKnown`: findings reported twice in one report keep the more
+ * urgent of the two decisions, with their sources; what the report says of each vulnerability is merged;
+ * and a 'reopened' event is written for what a full scan had closed.
+ */
+export async function mergeStaged(
+  tx: RawTx,
+  input: { importId: number; now: Date; reopened: readonly number[]; duplicates: boolean },
+): Promise<void> {
+  const { importId, now } = input;
   if (input.duplicates) {
     const descriptive = FINDING_COLUMNS.filter((c) => !DECISION.includes(c) && c !== "status");
     await tx.query(

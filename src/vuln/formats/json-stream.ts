@@ -68,8 +68,10 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 
 const DEFAULT_MAX_VALUE = 256 * 1024 * 1024;
-/** Characters parsed by one JSON.parse call over a run of array elements. */
-const RUN_CHARS = 128 * 1024;
+/** Characters parsed by one JSON.parse call over a run of array elements (see PIECE_BYTES). */
+const RUN_CHARS = 32 * 1024;
+/** Bytes decoded into one string: with what is left of the last one, it stays a young-generation string. */
+const PIECE_BYTES = 32 * 1024;
 
 export class JsonStreamReader {
   private buf = "";
@@ -108,7 +110,10 @@ export class JsonStreamReader {
     return this.base + this.pos;
   }
 
-  /** Feed the next chunk. Handlers run synchronously inside this call. */
+  /**
+   * Feed the next chunk. Handlers run synchronously inside this call, and nothing of `chunk` is kept
+   * after it returns, so the caller may reuse its buffer.
+   */
   push(chunk: Uint8Array): void {
     let bytes = Buffer.isBuffer(chunk)
       ? chunk
@@ -117,11 +122,22 @@ export class JsonStreamReader {
       bytes = Buffer.concat([this.partial, bytes]);
       this.partial = null;
     }
-    const cut = completeUtf8Length(bytes);
-    if (cut < bytes.length) this.partial = Buffer.from(bytes.subarray(cut));
-    // Buffer#toString is a native decoder several times faster than a streaming TextDecoder.
-    this.append(bytes.toString("utf8", 0, cut));
-    this.run(false);
+    // Decode and scan in pieces: a string over V8's regular object size (128 KiB) is allocated in its
+    // own mapped pages, and mapping fresh memory costs more than decoding and parsing it together.
+    for (let start = 0; start < bytes.length;) {
+      const limit = Math.min(bytes.length, start + PIECE_BYTES);
+      // A piece is cut before a character it would split; at the end of the chunk, those bytes wait for
+      // the next chunk.
+      const cut = start + completeUtf8Length(bytes.subarray(start, limit));
+      if (limit === bytes.length && cut < limit) this.partial = Buffer.from(bytes.subarray(cut));
+      if (cut > start) {
+        // Buffer#toString is a native decoder several times faster than a streaming TextDecoder.
+        this.append(bytes.toString("utf8", start, cut));
+        this.run(false);
+      }
+      if (limit === bytes.length) break;
+      start = cut;
+    }
   }
 
   /** Signal the end of input; throws if the document is incomplete. */

@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { open, stat, type FileHandle } from "node:fs/promises";
 import { DetenteError } from "../../errors.js";
 import type { Finding } from "../finding.js";
 import { detectFormat, FORMATS } from "./detect.js";
@@ -52,34 +52,42 @@ export async function openReport(path: string, options: OpenReportOptions = {}):
       );
     }
   }
-  const stream = isStdin ? process.stdin : createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  const iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const source = isStdin ? stdinSource() : await fileSource(path);
 
   // Read the head for detection, then replay it in front of the rest.
   const head: Buffer[] = [];
   let headLength = 0;
   let ended = false;
   while (headLength < HEAD_BYTES) {
-    const next = await iterator.next();
-    if (next.done) {
+    const next = await source.read(false);
+    if (next === null) {
       ended = true;
       break;
     }
-    head.push(next.value);
-    headLength += next.value.length;
+    head.push(next);
+    headLength += next.length;
   }
   let bytesRead = headLength;
   const headText = Buffer.concat(head).subarray(0, HEAD_BYTES).toString("utf8");
-  const format = options.format ? formatNamed(options.format) : detectFormat(headText, name);
+  let format: ReportFormat;
+  try {
+    format = options.format ? formatNamed(options.format) : detectFormat(headText, name);
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
+  // The JSON reader decodes each chunk before asking for the next one, so one buffer serves the whole
+  // file; other readers may keep a chunk, so they get their own.
+  const reuse = format.kind === "json";
 
   async function* chunks(): AsyncGenerator<Uint8Array> {
     yield* head;
     if (ended) return;
     for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      bytesRead += next.value.length;
-      yield next.value;
+      const next = await source.read(reuse);
+      if (next === null) return;
+      bytesRead += next.length;
+      yield next;
     }
   }
 
@@ -91,12 +99,56 @@ export async function openReport(path: string, options: OpenReportOptions = {}):
     } catch (e) {
       throw isStdin ? e : await withLineAndColumn(e, path);
     } finally {
-      await iterator.return?.();
-      if (!isStdin) (stream as ReturnType<typeof createReadStream>).destroy();
+      await source.close();
     }
   }
 
   return { name, format, size, bytesRead: () => bytesRead, findings: findings() };
+}
+
+/** Where report bytes come from: a file read chunk by chunk, or stdin. */
+interface ByteSource {
+  /**
+   * The next chunk, or null at the end. With `reuse`, the chunk may be overwritten by the next read (the
+   * caller must be done with it by then): reading a big file into one buffer instead of a fresh one per
+   * chunk saves mapping a gigabyte of new memory page by page.
+   */
+  read(reuse: boolean): Promise<Buffer | null>;
+  close(): Promise<void>;
+}
+
+async function fileSource(path: string): Promise<ByteSource> {
+  let file: FileHandle;
+  try {
+    file = await open(path, "r");
+  } catch (e) {
+    throw new DetenteError(
+      "INVALID_INPUT",
+      `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+  let scratch: Buffer | null = null;
+  return {
+    async read(reuse) {
+      const into = reuse ? (scratch ??= Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(CHUNK_BYTES);
+      const { bytesRead } = await file.read(into, 0, into.length, null);
+      return bytesRead === 0 ? null : into.subarray(0, bytesRead);
+    },
+    close: () => file.close(),
+  };
+}
+
+function stdinSource(): ByteSource {
+  const iterator = (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  return {
+    async read() {
+      const next = await iterator.next();
+      return next.done ? null : next.value;
+    },
+    async close() {
+      await iterator.return?.();
+    },
+  };
 }
 
 function formatNamed(id: string): ReportFormat {

@@ -35,7 +35,12 @@ function toFinding(
   resource: JsonObject | null,
   options: ReadOptions,
 ): Finding {
-  const { vulnId, aliases } = canonicalId(str(v.VulnerabilityID), strs(v.VendorIDs));
+  const vendorIds = strs(v.VendorIDs);
+  // Most findings carry no vendor ids: then the canonical id is the trimmed id itself, with no aliases.
+  const { vulnId, aliases } =
+    vendorIds.length > 0
+      ? canonicalId(str(v.VulnerabilityID), vendorIds)
+      : { vulnId: str(v.VulnerabilityID).trim(), aliases: [] };
   const purl = str(obj(v.PkgIdentifier).PURL);
   const cls = str(result.Class);
   const target = str(result.Target);
@@ -47,7 +52,7 @@ function toFinding(
   let assetKey = options.assetKey ?? str(root.ArtifactName);
   let location = cls === "os-pkgs" ? "" : normalizeLocation(str(v.PkgPath) || target);
   if (resource && !options.assetKey) {
-    assetKey = [str(resource.Namespace), str(resource.Kind), str(resource.Name)].filter(Boolean).join("/");
+    assetKey = workloadKey(str(resource.Namespace), str(resource.Kind), str(resource.Name));
     // A workload runs several images; an OS package is located by the image it is in.
     if (cls === "os-pkgs") location = imageOfTarget(target);
   }
@@ -57,7 +62,7 @@ function toFinding(
     aliases,
     component: str(v.PkgName),
     version: str(v.InstalledVersion),
-    ecosystem: ecosystemOfPurl(purl) || normalizeEcosystem(str(result.Type)),
+    ecosystem: ecosystemOfPurl(purl) || ecosystemOfType(str(result.Type)),
     purl,
     fixedVersions: splitVersions(str(v.FixedVersion)),
     location,
@@ -78,31 +83,57 @@ function toFinding(
   };
 }
 
+// The fields above that every finding of one result or workload shares are worked out once for the run
+// of findings that share them (a report lists a workload's findings together), not once per finding.
+let lastWorkload: readonly [string, string, string, string] = ["", "", "", ""];
+let lastType: readonly [string, string] = ["", ""];
+
+/** `namespace/Kind/name`, empty parts left out. */
+function workloadKey(namespace: string, kind: string, name: string): string {
+  const m = lastWorkload;
+  if (m[0] === namespace && m[1] === kind && m[2] === name) return m[3];
+  const key = [namespace, kind, name].filter(Boolean).join("/");
+  lastWorkload = [namespace, kind, name, key];
+  return key;
+}
+
+function ecosystemOfType(type: string): string {
+  if (lastType[0] !== type) lastType = [type, normalizeEcosystem(type)];
+  return lastType[1];
+}
+
 /** CVSS from the severity source's entry, else NVD's, else the first vendor that has one. */
 function pickCvss(cvss: JsonObject, source: string): { cvss3: Cvss | null; cvss4: Cvss | null } {
-  const order = [source, "nvd", ...Object.keys(cvss)].filter(Boolean);
-  let cvss3: Cvss | null = null;
-  let cvss4: Cvss | null = null;
-  for (const vendor of order) {
-    const c = obj(cvss[vendor]);
-    if (!cvss3) {
-      const vector = str(c.V3Vector);
-      const score = num(c.V3Score);
-      if (vector && score !== null) cvss3 = { vector, score };
-    }
-    if (!cvss4) {
-      const vector = str(c.V40Vector);
-      const score = num(c.V40Score);
-      if (vector && score !== null) cvss4 = { vector, score };
-    }
-    if (cvss3 && cvss4) break;
+  const found: { cvss3: Cvss | null; cvss4: Cvss | null } = { cvss3: null, cvss4: null };
+  if (source && takeCvss(found, cvss[source])) return found;
+  if (takeCvss(found, cvss.nvd)) return found;
+  for (const vendor of Object.keys(cvss)) if (vendor && takeCvss(found, cvss[vendor])) return found;
+  return found;
+}
+
+/** Fill what `found` lacks from one vendor's entry; true once both versions are known. */
+function takeCvss(found: { cvss3: Cvss | null; cvss4: Cvss | null }, entry: unknown): boolean {
+  const c = obj(entry);
+  if (!found.cvss3) {
+    const vector = str(c.V3Vector);
+    const score = num(c.V3Score);
+    if (vector && score !== null) found.cvss3 = { vector, score };
   }
-  return { cvss3, cvss4 };
+  if (!found.cvss4) {
+    const vector = str(c.V40Vector);
+    const score = num(c.V40Score);
+    if (vector && score !== null) found.cvss4 = { vector, score };
+  }
+  return found.cvss3 !== null && found.cvss4 !== null;
 }
 
 /** Trivy joins several fixed versions with ", ". */
 function splitVersions(s: string): string[] {
   if (!s) return [];
+  if (!s.includes(",")) {
+    const one = s.trim();
+    return one ? [one] : [];
+  }
   return s
     .split(",")
     .map((x) => x.trim())

@@ -1,0 +1,134 @@
+import { stat, truncate } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeEditedJson, writeTrivyReport } from "../../../test/helpers/reports.js";
+import {
+  countRows,
+  daysAfterNow,
+  importFile,
+  NOW,
+  prepareStore,
+  readFindings,
+  resetStore,
+  tempDir,
+} from "../../../test/helpers/store-data.js";
+import { STORE_BACKENDS, type TestStore } from "../../../test/helpers/stores.js";
+import type { Store } from "../../store/open.js";
+import { DetenteError } from "../../errors.js";
+import { fingerprint } from "../../vuln/fingerprint.js";
+
+const LATER = daysAfterNow(2);
+/** Enough findings for several database writes (5,000 findings each) and several read chunks. */
+const EXTRA = 12_000;
+
+/** The indexes, keys and constraints of the finding tables, as the catalog defines them. */
+async function schemaOf(store: Store): Promise<string[]> {
+  const rows = await store.query<{ def: string }>(
+    `SELECT indexdef AS def FROM pg_indexes WHERE tablename IN ('findings', 'finding_sources', 'finding_events')
+     UNION ALL
+     SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+      WHERE conrelid IN ('findings'::regclass, 'finding_sources'::regclass, 'finding_events'::regclass)`,
+  );
+  return rows.map((r) => r.def).sort();
+}
+
+describe.each(STORE_BACKENDS)("large imports on $name", (backend) => {
+  let t: TestStore;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let big: string;
+  let distinct: number;
+  beforeAll(async () => {
+    t = await backend.open();
+    dir = await tempDir();
+    big = await writeTrivyReport(dir.path, "big.json", { extra: EXTRA, padding: 100 });
+    distinct = new Set((await readFindings(big)).map(fingerprint)).size;
+  });
+  afterAll(async () => {
+    await t?.dispose();
+    await dir?.remove();
+  });
+
+  describe("into an empty store, then again", () => {
+    let schema: string[];
+    beforeAll(async () => {
+      await resetStore(t.store);
+      await prepareStore(t.store, { assets: true });
+      schema = await schemaOf(t.store);
+    });
+
+    it("creates every finding and leaves every index and constraint as it was", async () => {
+      const result = await importFile(t.store, big, { now: NOW });
+      expect(result).toMatchObject({ created: distinct, updated: 0, reopened: 0, closed: 0 });
+      expect(await schemaOf(t.store)).toEqual(schema);
+      expect(await countRows(t.store, "findings")).toBe(distinct);
+      expect(await countRows(t.store, "finding_sources")).toBe(distinct);
+      // Ids are unique (the primary key held throughout) and the fingerprints too (the constraint is back).
+      expect(await countRows(t.store, "(SELECT DISTINCT fingerprint FROM findings) f")).toBe(distinct);
+    });
+
+    it("updates every finding and source of a re-import, batch by batch, and creates none", async () => {
+      const again = await importFile(t.store, big, { now: LATER });
+      expect(again).toMatchObject({ created: 0, updated: distinct, reopened: 0, closed: 0 });
+      expect(await countRows(t.store, "findings")).toBe(distinct);
+      expect(await countRows(t.store, "findings", `last_import_id = ${again.importId}`)).toBe(distinct);
+      expect(await countRows(t.store, "finding_sources", `last_import_id = ${again.importId}`)).toBe(
+        distinct,
+      );
+      const [first] = await t.store.query<{ n: unknown }>(
+        `SELECT count(*) AS n FROM findings WHERE first_seen = $1 AND last_seen = $2 AND decided_at = $2`,
+        [NOW, LATER],
+      );
+      expect(Number(first?.n)).toBe(distinct);
+      expect(await schemaOf(t.store)).toEqual(schema);
+    });
+  });
+
+  it("leaves an empty store, indexes included, as it was when the first import fails", async () => {
+    await resetStore(t.store);
+    await prepareStore(t.store, { assets: true });
+    const schema = await schemaOf(t.store);
+    const cut = await writeTrivyReport(dir.path, "cut.json", { extra: EXTRA, padding: 100 });
+    await truncate(cut, Math.floor((await stat(cut)).size * 0.9));
+    const error = await importFile(t.store, cut, { now: NOW }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DetenteError);
+    expect(await countRows(t.store, "findings")).toBe(0);
+    expect(await countRows(t.store, "imports")).toBe(0);
+    expect(await schemaOf(t.store)).toEqual(schema);
+    // And the next import loads as the first one would have.
+    expect(await importFile(t.store, big, { now: NOW })).toMatchObject({ created: distinct });
+  });
+
+  it("numbers new findings one after another, across imports, without gaps", async () => {
+    await resetStore(t.store);
+    await prepareStore(t.store, { assets: true });
+    await importFile(t.store, await writeTrivyReport(dir.path, "some.json", { extra: 10 }), { now: NOW });
+    await importFile(t.store, await writeTrivyReport(dir.path, "more.json", { extra: 6000 }), { now: LATER });
+    const [row] = await t.store.query<{ n: unknown; low: unknown; high: unknown }>(
+      `SELECT count(*) AS n, min(id) AS low, max(id) AS high FROM findings`,
+    );
+    expect([Number(row?.low), Number(row?.high)]).toEqual([1, Number(row?.n)]);
+  });
+
+  it("keeps the stored CVSS and severity when a later report of the same findings has none", async () => {
+    await resetStore(t.store);
+    await prepareStore(t.store, { assets: true });
+    const trivy = await writeTrivyReport(dir.path, "trivy.json", {});
+    await importFile(t.store, trivy, { now: NOW });
+    const before = await t.store.query(
+      `SELECT fingerprint, cvss3_vector, cvss3_score, cvss4_vector, severity FROM findings ORDER BY fingerprint`,
+    );
+    const bare = await writeEditedJson("trivy/payments-api-image.json", dir.path, "bare.json", (doc) => {
+      for (const r of doc.Results as Record<string, unknown>[]) {
+        for (const v of r.Vulnerabilities as Record<string, unknown>[]) {
+          delete v.CVSS;
+          v.Severity = "UNKNOWN";
+        }
+      }
+    });
+    expect(await importFile(t.store, bare, { now: LATER })).toMatchObject({ created: 0 });
+    const after = await t.store.query(
+      `SELECT fingerprint, cvss3_vector, cvss3_score, cvss4_vector, severity FROM findings ORDER BY fingerprint`,
+    );
+    expect(after).toEqual(before);
+    expect(before.some((r) => r.cvss3_vector !== null)).toBe(true);
+  });
+});

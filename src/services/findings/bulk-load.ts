@@ -1,0 +1,57 @@
+import type { RawTx } from "../../store/open.js";
+
+/**
+ * Loading into an empty `findings` table the way PostgreSQL's documentation advises for a first load:
+ * without its indexes and constraints (primary key and fingerprint included) and without the foreign
+ * keys that point at it, all rebuilt once at the end. Keeping a B-tree up to date row by row (the
+ * fingerprint is random) and checking a foreign key per source row cost more than the rows themselves;
+ * building each index from sorted data costs a fraction of that.
+ *
+ * Only an empty table qualifies: rebuilding indexes over rows that were already there would cost more
+ * than it saves, and the exclusive lock that dropping an index takes then only keeps readers from an
+ * empty table until the import commits. Everything happens inside the import's transaction, so a failed
+ * import rolls the indexes back with the rows. Definitions are read from the catalog, so indexes and
+ * keys that later migrations add are handled alike.
+ *
+ * @example
+ * const bulk = await beginBulkLoad(tx); // null when findings already has rows
+ * // ... COPY the new findings and their sources ...
+ * await bulk?.finish();
+ */
+export async function beginBulkLoad(tx: RawTx): Promise<{ finish(): Promise<void> } | null> {
+  if (!(await isEmpty(tx))) return null;
+  // Wait for imports that are writing now, then look again: what they commit is not ours to re-index.
+  await tx.query(`LOCK TABLE findings, finding_sources, finding_events IN ACCESS EXCLUSIVE MODE`);
+  if (!(await isEmpty(tx))) return null;
+  // Foreign keys to findings first (they depend on its primary key), then its constraints, then its
+  // other indexes; put back in the opposite order.
+  const rows = await tx.query<{ drop: string; restore: string }>(
+    `SELECT drop, restore FROM (
+       SELECT 1 AS step, k.conname::text AS name,
+              format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname) AS drop,
+              format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid)) AS restore
+         FROM pg_constraint k WHERE k.contype = 'f' AND k.confrelid = 'findings'::regclass
+       UNION ALL
+       SELECT CASE k.contype WHEN 'p' THEN 3 ELSE 2 END, k.conname::text,
+              format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname),
+              format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid))
+         FROM pg_constraint k WHERE k.conrelid = 'findings'::regclass AND k.contype IN ('p', 'u')
+       UNION ALL
+       SELECT 4, c.relname::text, format('DROP INDEX %I.%I', n.nspname, c.relname), pg_get_indexdef(i.indexrelid)
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE i.indrelid = 'findings'::regclass
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+     ) d ORDER BY step, name`,
+  );
+  for (const r of rows) await tx.query(r.drop);
+  return {
+    async finish() {
+      for (const r of [...rows].reverse()) await tx.query(r.restore);
+    },
+  };
+}
+
+async function isEmpty(tx: RawTx): Promise<boolean> {
+  const [row] = await tx.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM findings) AS empty`);
+  return row?.empty === true;
+}

@@ -1,0 +1,108 @@
+import { CopyBuffer } from "../../store/copy-text.js";
+import type { Queryable, RawTx } from "../../store/open.js";
+import { mergeKnown } from "./merge.js";
+import { NEW_FINDING_COLUMNS, SOURCE_COLUMNS, STAGED_COLUMNS } from "./staging.js";
+
+/**
+ * The COPY rows an import gathers between two writes, by table, and their write: new findings and their
+ * sources go straight into their tables; updates to known findings are staged and merged right away
+ * (`mergeKnown`); findings reported twice in the report wait in `staged_twice` for the end.
+ *
+ * @example
+ * rows.findings.push(newFindingRow(id, decided, importId, stamp));
+ * rows.count++;
+ * if (rows.count >= 5000) await rows.write(tx, { importId, now });
+ */
+export class PendingRows {
+  readonly findings = new CopyBuffer();
+  readonly sources = new CopyBuffer();
+  readonly staged = new CopyBuffer();
+  readonly twice = new CopyBuffer();
+  /** Ids of the findings in `staged`. */
+  stagedIds: number[] = [];
+  /** Findings whose rows are gathered. */
+  count = 0;
+
+  /** Write what was gathered (taken now, so that new rows gather for the next write). */
+  write(tx: RawTx, merge: { readonly importId: number; readonly now: Date }): Promise<void> {
+    const findings = this.findings.take();
+    const sources = this.sources.take();
+    const staged = this.staged.take();
+    const twice = this.twice.take();
+    const ids = this.stagedIds;
+    this.stagedIds = [];
+    this.count = 0;
+    return (async () => {
+      if (findings.length > 0) await tx.copyFrom("findings", NEW_FINDING_COLUMNS, findings);
+      if (sources.length > 0) await tx.copyFrom("finding_sources", SOURCE_COLUMNS, sources);
+      if (staged.length > 0) {
+        await tx.copyFrom("staged", STAGED_COLUMNS, staged);
+        await mergeKnown(tx, { ...merge, ids });
+      }
+      if (twice.length > 0) await tx.copyFrom("staged_twice", STAGED_COLUMNS, twice);
+    })();
+  }
+}
+
+/**
+ * Ids for new findings, from the sequence of findings.id (resolved once: resolving it per id costs more
+ * than taking the id). On PostgreSQL each id is taken with `nextval`, which other connections may call at
+ * the same time. The embedded database has one process and one connection, so nobody else takes ids
+ * there: ranges are reserved with one `setval` per many batches (a query costs about a millisecond
+ * there), and what is left at the end is handed back, so the sequence ends where one `nextval` per id
+ * would have left it.
+ *
+ * @example
+ * const ids = await FindingIds.open(tx, store.kind === "pglite");
+ * const fresh = await ids.take(reader, 3); // ascending
+ * await ids.close(tx);
+ */
+export class FindingIds {
+  private next = 0;
+  private end = 0;
+
+  private constructor(
+    private readonly sequence: string,
+    private readonly alone: boolean,
+  ) {}
+
+  static async open(db: Queryable, alone: boolean): Promise<FindingIds> {
+    const [row] = await db.query<{ seq: string }>(`SELECT pg_get_serial_sequence('findings', 'id') AS seq`);
+    return new FindingIds(row!.seq, alone);
+  }
+
+  /** `n` new ids, in ascending order. */
+  async take(db: Queryable, n: number): Promise<number[]> {
+    if (!this.alone) {
+      const rows = await db.query<{ id: string }>(
+        `SELECT nextval($1::regclass) AS id FROM generate_series(1, $2)`,
+        [this.sequence, n],
+      );
+      return rows.map((r) => Number(r.id));
+    }
+    if (this.end - this.next < n) {
+      const size = Math.max(n, RESERVE);
+      const [row] = await db.query<{ last: string }>(
+        `SELECT setval($1::regclass, nextval($1::regclass) + $2 - 1) AS last`,
+        [this.sequence, size],
+      );
+      // A range that follows the one in hand continues it (nobody else takes ids).
+      const last = Number(row!.last);
+      if (last - size + 1 !== this.end) this.next = last - size + 1;
+      this.end = last + 1;
+    }
+    const ids = Array.from({ length: n }, (_, i) => this.next + i);
+    this.next += n;
+    return ids;
+  }
+
+  /** Hand back what was reserved and not taken. */
+  async close(db: Queryable): Promise<void> {
+    if (!this.alone || this.next === this.end) return;
+    await db.query(`SELECT setval($1::regclass, $2, false)`, [this.sequence, this.next]);
+    this.end = this.next;
+  }
+}
+
+/** Ids reserved at a time on the embedded database. */
+const RESERVE = 50_000;

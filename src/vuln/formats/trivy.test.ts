@@ -1,0 +1,169 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Finding } from "../finding.js";
+import { readJsonFindings } from "./read-json.js";
+import { openReport } from "./read.js";
+import { trivy } from "./trivy.js";
+
+type Json = Record<string, unknown>;
+
+async function read(doc: Json): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const chunks = Readable.from([Buffer.from(JSON.stringify(doc))]);
+  for await (const batch of readJsonFindings(trivy, chunks, { name: "trivy.json" })) out.push(...batch);
+  return out;
+}
+
+function vuln(id: string, extra: Json = {}): Json {
+  return {
+    VulnerabilityID: id,
+    PkgName: "openssl",
+    InstalledVersion: "3.0.7-r0",
+    PkgIdentifier: { PURL: "pkg:apk/alpine/openssl@3.0.7-r0" },
+    Severity: "HIGH",
+    ...extra,
+  };
+}
+
+/** A Kubernetes report: one resource per [namespace, kind, name], each with one OS result. */
+function k8s(resources: readonly (readonly [string, string, string, readonly Json[]])[]): Json {
+  return {
+    ClusterName: "c",
+    Resources: resources.map(([Namespace, Kind, Name, vulns]) => ({
+      Namespace,
+      Kind,
+      Name,
+      Results: [
+        { Target: `reg/${Name}:1 (alpine 3.19)`, Class: "os-pkgs", Type: "alpine", Vulnerabilities: vulns },
+      ],
+    })),
+  };
+}
+
+describe("trivy JSON", () => {
+  it("keeps vendor ids as aliases only when the report gives some", async () => {
+    const [plain, vendor, padded] = await read(
+      k8s([
+        [
+          "ns",
+          "Deployment",
+          "api",
+          [
+            vuln("CVE-2024-1"),
+            vuln("GHSA-aaaa-bbbb-cccc", { VendorIDs: ["CVE-2024-20002", "ALPINE-9"] }),
+            vuln("  CVE-2024-3 "),
+          ],
+        ],
+      ]),
+    );
+    expect(plain).toMatchObject({ vulnId: "CVE-2024-1", aliases: [] });
+    expect(vendor).toMatchObject({ vulnId: "CVE-2024-20002", aliases: ["GHSA-aaaa-bbbb-cccc", "ALPINE-9"] });
+    expect(padded).toMatchObject({ vulnId: "CVE-2024-3", aliases: [] });
+  });
+
+  it("takes CVSS from the severity source, then NVD, then the first vendor that has it", async () => {
+    const cvss = {
+      ghsa: { V3Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:L", V3Score: 7.3 },
+      redhat: {
+        V3Vector: "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
+        V3Score: 7.8,
+        V40Vector: "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        V40Score: 8.5,
+      },
+      nvd: { V3Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", V3Score: 9.8 },
+    };
+    const [fromSource, fromNvd, fromFirst, none] = await read(
+      k8s([
+        [
+          "ns",
+          "Deployment",
+          "api",
+          [
+            vuln("CVE-1", { CVSS: cvss, SeveritySource: "redhat" }),
+            vuln("CVE-2", { CVSS: cvss }),
+            vuln("CVE-3", { CVSS: { ghsa: cvss.ghsa, "": cvss.nvd, redhat: { V3Score: "7.8" } } }),
+            vuln("CVE-4", { CVSS: "not an object" }),
+          ],
+        ],
+      ]),
+    );
+    expect([fromSource!.cvss3?.score, fromSource!.cvss4?.score]).toEqual([7.8, 8.5]);
+    // NVD's v3 first; v4 only the Red Hat entry has.
+    expect([fromNvd!.cvss3?.score, fromNvd!.cvss4?.score]).toEqual([9.8, 8.5]);
+    expect([fromFirst!.cvss3?.score, fromFirst!.cvss4]).toEqual([7.3, null]);
+    expect([none!.cvss3, none!.cvss4]).toEqual([null, null]);
+  });
+
+  it("splits fixed versions and names each workload's findings by namespace, kind and name", async () => {
+    const findings = await read(
+      k8s([
+        ["ns", "Deployment", "api", [vuln("CVE-1", { FixedVersion: "3.0.8-r0, 3.1.1-r0" })]],
+        ["ns", "Deployment", "api", [vuln("CVE-2", { FixedVersion: " 3.0.8-r0 " })]],
+        ["", "Pod", "loose", [vuln("CVE-3", { FixedVersion: "" })]],
+        ["ns", "Deployment", "web", [vuln("CVE-4", { FixedVersion: "," })]],
+      ]),
+    );
+    expect(findings.map((f) => [f.assetKey, f.location, f.ecosystem, f.fixedVersions])).toEqual([
+      ["ns/Deployment/api", "reg/api:1", "apk", ["3.0.8-r0", "3.1.1-r0"]],
+      ["ns/Deployment/api", "reg/api:1", "apk", ["3.0.8-r0"]],
+      ["Pod/loose", "reg/loose:1", "apk", []],
+      ["ns/Deployment/web", "reg/web:1", "apk", []],
+    ]);
+  });
+
+  it("takes the ecosystem from the result type when the package has no purl", async () => {
+    const doc = {
+      SchemaVersion: 2,
+      ArtifactName: "repo",
+      Results: [
+        {
+          Target: "go.sum",
+          Class: "lang-pkgs",
+          Type: "gomod",
+          Vulnerabilities: [vuln("CVE-1", { PkgIdentifier: {} })],
+        },
+        {
+          Target: "package-lock.json",
+          Class: "lang-pkgs",
+          Type: "npm",
+          Vulnerabilities: [vuln("CVE-2", { PkgIdentifier: {} })],
+        },
+      ],
+    };
+    expect((await read(doc)).map((f) => [f.assetKey, f.location, f.ecosystem])).toEqual([
+      ["repo", "go.sum", "golang"],
+      ["repo", "package-lock.json", "npm"],
+    ]);
+  });
+
+  describe("a report larger than the read buffer", () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), "detente-trivy-"));
+    });
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it("reads every finding, with text that spans chunk boundaries intact", async () => {
+      // About 3 MiB: several reads into the same buffer, with multi-byte characters at every offset.
+      const vulns = Array.from({ length: 3000 }, (_, i) =>
+        vuln(`CVE-2024-${10_000 + i}`, {
+          Title: `ünïcode ${"日".repeat(i % 7)} #${i}`,
+          Description: "d".repeat(1000),
+        }),
+      );
+      const path = join(dir, "big.json");
+      await writeFile(path, JSON.stringify(k8s([["ns", "Deployment", "api", vulns]])));
+      const report = await openReport(path);
+      const findings: Finding[] = [];
+      for await (const batch of report.findings) findings.push(...batch);
+      expect(report.bytesRead()).toBeGreaterThan(3 * 1024 * 1024);
+      expect(findings.map((f) => f.title)).toEqual(vulns.map((v) => v.Title));
+      expect(findings.map((f) => f.vulnId)).toEqual(vulns.map((v) => v.VulnerabilityID));
+    });
+  });
+});
