@@ -1,3 +1,4 @@
 export * from "./vuln.js";
 export * from "./intel.js";
 export * from "./ai.js";
+export * from "./server.js";
