@@ -26,6 +26,7 @@ export type ErrorCode =
   | "CONFLICT"
   | "UNAUTHENTICATED"
   | "FORBIDDEN"
+  | "RATE_LIMITED" // too many attempts (sign-in); retry later
   | "UPSTREAM" // a download or upstream provider failed
   | "STORE_BUSY" // another process holds the embedded database
   | "POLICY_FAIL"; // a `--fail-on` threshold was reached (not an error in the tool, but exit 1)

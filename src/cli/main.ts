@@ -8,7 +8,9 @@ import { registerGateway } from "./gateway.js";
 import { registerImport } from "./import.js";
 import { registerIntel } from "./intel.js";
 import { registerKeys } from "./keys.js";
+import { registerServe } from "./serve.js";
 import { registerTriage } from "./triage.js";
+import { registerUsers } from "./users.js";
 import { VERSION } from "./version.js";
 
 /**
@@ -35,6 +37,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   registerGateway(program);
   registerKeys(program);
   registerAi(program);
+  registerServe(program);
+  registerUsers(program);
 
   try {
     await program.parseAsync([...argv]);

@@ -1,0 +1,205 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import fastifyCookie from "@fastify/cookie";
+import fastifyMultipart from "@fastify/multipart";
+import fastifyStatic from "@fastify/static";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { createGateway, type Gateway } from "../ai/gateway/server.js";
+import { createGatewayMetrics } from "../ai/gateway/metrics.js";
+import { registerGatewayRoutes } from "../ai/gateway/routes.js";
+import type { Config } from "../config/load.js";
+import { packageRoot } from "../paths.js";
+import type { Store } from "../store/open.js";
+import { VERSION } from "../cli/version.js";
+import { installAuth } from "./auth.js";
+import type { ServerDeps } from "./deps.js";
+import { installErrorHandling } from "./errors.js";
+import { adminRoutes } from "./routes/admin.js";
+import { authRoutes } from "./routes/auth.js";
+import { dataRoutes } from "./routes/data.js";
+import { findingRoutes } from "./routes/findings.js";
+import { importRoutes } from "./routes/imports.js";
+
+export interface ServerOptions {
+  readonly store: Store;
+  readonly config: Config;
+  /** DETENTE_HOME: the gateway's hash key and upload spool live here. */
+  readonly home: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Log to stdout (true), to a stream (tests read what would be logged), or not at all. */
+  readonly logger?: boolean | { stream: { write(line: string): void } };
+  /** The clock; tests pin it. */
+  readonly now?: () => Date;
+  /** The built dashboard (default dist/web of the package); not served when missing. */
+  readonly webRoot?: string;
+  /** Largest report upload in bytes (default 2 GiB). */
+  readonly maxUploadBytes?: number;
+  /** Seconds a gateway key verification is cached. */
+  readonly keyCacheMs?: number;
+}
+
+/**
+ * The detente server: the REST API under `/api` (OpenAPI at `/api/openapi.json`, docs at `/api/docs`),
+ * the AI gateway under `/v1`, the dashboard at `/`, and `/metrics`, `/healthz`, `/readyz`. Every route
+ * requires a session or an API token unless it is marked public (see `auth.ts`). All state is in the
+ * store, so any number of instances can serve one PostgreSQL.
+ *
+ * @example
+ * const { app } = await buildServer({ store, config, home, env: process.env });
+ * await app.listen({ port: 8080 });
+ */
+export async function buildServer(
+  options: ServerOptions,
+): Promise<{ app: FastifyInstance; gateway: Gateway }> {
+  const logger = options.logger;
+  const app = Fastify({
+    logger: typeof logger === "object" ? { level: "info", stream: logger.stream } : (logger ?? false),
+    // No line per request: request content (prompts, passwords) must never reach a log.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: Math.max(options.config.ai.gateway.maxBodyBytes, 1 << 20),
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+    trustProxy: options.env.DETENTE_TRUST_PROXY === "1",
+    genReqId: () => `req_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  void app.addHook("onSend", async (_request, reply, payload) => {
+    // Nothing the server returns is for another site to frame or sniff.
+    void reply.header("x-content-type-options", "nosniff");
+    void reply.header("x-frame-options", "DENY");
+    void reply.header("referrer-policy", "same-origin");
+    return payload;
+  });
+
+  const now = options.now ?? (() => new Date());
+  const deps: ServerDeps = {
+    store: options.store,
+    config: options.config,
+    now,
+    uploadDir: join(options.home, "uploads"),
+    maxUploadBytes: options.maxUploadBytes ?? 2 * 2 ** 30,
+  };
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyMultipart);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: "detente API",
+        version: VERSION,
+        description:
+          "Vulnerability triage and AI gateway activity. Authenticate with the session cookie from POST /api/auth/login (writes need x-csrf-token) or with Authorization: Bearer <API token>.",
+      },
+      components: {
+        securitySchemes: {
+          session: { type: "apiKey", in: "cookie", name: "detente_session" },
+          token: { type: "http", scheme: "bearer" },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+    transform: (args) => {
+      if (!args.url.startsWith("/api/")) return { schema: { ...args.schema, hide: true }, url: args.url };
+      return jsonSchemaTransform(args);
+    },
+  });
+  installAuth(app, { store: options.store, now });
+
+  await app.register(
+    publicScope((scope) => {
+      scope.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());
+      scope.get("/healthz", { schema: { hide: true } }, () => ({ status: "ok" }));
+      scope.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
+        try {
+          await options.store.query("SELECT 1");
+          return { status: "ready" };
+        } catch {
+          return reply.code(503).send({ status: "store unavailable" });
+        }
+      });
+    }),
+  );
+  await app.register(
+    publicScope(async (scope) => {
+      await scope.register(fastifySwaggerUi, {
+        routePrefix: "/api/docs",
+        uiConfig: { docExpansion: "list" },
+      });
+    }),
+  );
+
+  authRoutes(app, deps);
+  findingRoutes(app, deps);
+  dataRoutes(app, deps);
+  importRoutes(app, deps);
+  adminRoutes(app, deps);
+
+  // The AI gateway: its routes authenticate with gateway keys (dtk_...) themselves.
+  const metrics = createGatewayMetrics({ defaults: true });
+  const gateway = createGateway({
+    policy: options.config.ai,
+    store: options.store,
+    home: options.home,
+    env: options.env,
+    metrics,
+    log: app.log,
+    keyCacheMs: options.keyCacheMs,
+  });
+  await app.register((scope, _opts, done) => {
+    scope.addHook("onRoute", (route) => {
+      route.config = { ...(route.config as object), gateway: true };
+    });
+    registerGatewayRoutes(scope, gateway.deps);
+    done();
+  });
+  await app.register(
+    publicScope((scope) => {
+      scope.get("/metrics", { schema: { hide: true } }, async (_req, reply) =>
+        reply.type(metrics.contentType).send(await metrics.text()),
+      );
+    }),
+  );
+
+  const webRoot = options.webRoot ?? join(packageRoot(), "dist", "web");
+  if (existsSync(join(webRoot, "index.html"))) {
+    await app.register(
+      publicScope(async (scope) => {
+        await scope.register(fastifyStatic, {
+          root: webRoot,
+          prefix: "/",
+          wildcard: false,
+          index: "index.html",
+        });
+        // The dashboard's own paths (/queue, /findings/...) are client-side routes: they get the app.
+        scope.get("/*", (request, reply) => {
+          const path = request.url.split("?")[0] ?? "";
+          if (path.startsWith("/api/") || path.startsWith("/v1/") || /\.[a-z0-9]+$/i.test(path)) {
+            reply.callNotFound();
+            return;
+          }
+          return reply.type("text/html").sendFile("index.html");
+        });
+      }),
+    );
+  }
+
+  app.addHook("onClose", async () => {
+    await gateway.close();
+  });
+  return { app, gateway };
+}
+
+/** A plugin scope whose routes are public: whatever they serve needs no sign-in. */
+function publicScope(register: (scope: FastifyInstance) => Promise<void> | void) {
+  return async (scope: FastifyInstance) => {
+    scope.addHook("onRoute", (route) => {
+      route.config = { ...(route.config as object), public: true };
+    });
+    await register(scope);
+  };
+}

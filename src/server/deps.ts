@@ -1,0 +1,14 @@
+import type { Config } from "../config/load.js";
+import type { Store } from "../store/open.js";
+
+/** What the API's routes use. */
+export interface ServerDeps {
+  readonly store: Store;
+  readonly config: Config;
+  /** The clock (tests pin it). */
+  now(): Date;
+  /** Where uploads are spooled before import (a directory under DETENTE_HOME or the system's temp). */
+  readonly uploadDir: string;
+  /** Largest report upload accepted, in bytes. */
+  readonly maxUploadBytes: number;
+}

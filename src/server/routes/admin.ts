@@ -1,0 +1,146 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { listAudit } from "../../services/auth/audit.js";
+import { ROLES, SCOPES } from "../../services/auth/roles.js";
+import { createToken, listTokens, revokeToken } from "../../services/auth/tokens.js";
+import { createUser, listUsers, updateUser } from "../../services/auth/users.js";
+import { principalOf } from "../auth.js";
+import type { ServerDeps } from "../deps.js";
+
+/** Users and roles (admin), API tokens (everyone, their own; admins, anyone's), the audit log (admin). */
+export function adminRoutes(app: FastifyInstance, deps: ServerDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const admin = { scope: "admin" as const };
+
+  r.get(
+    "/api/users",
+    { config: admin, schema: { tags: ["users"], summary: "Users and their roles" } },
+    async () => ({
+      users: await listUsers(deps.store),
+    }),
+  );
+  r.post(
+    "/api/users",
+    {
+      config: admin,
+      schema: {
+        tags: ["users"],
+        summary: "Create a user",
+        body: z.object({
+          username: z.string().min(1).max(64),
+          role: z.enum(ROLES),
+          password: z.string().min(1).max(256),
+          displayName: z.string().max(200).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const user = await createUser({
+        ctx: { store: deps.store, now: deps.now(), actor: principalOf(request).username, ip: request.ip },
+        input: request.body,
+      });
+      return reply.code(201).send({ user });
+    },
+  );
+  r.patch(
+    "/api/users/:username",
+    {
+      config: admin,
+      schema: {
+        tags: ["users"],
+        summary: "Change a user's role, name or password, or disable them (ends their sessions)",
+        params: z.object({ username: z.string().min(1).max(64) }),
+        body: z.object({
+          role: z.enum(ROLES).optional(),
+          disabled: z.boolean().optional(),
+          password: z.string().min(1).max(256).optional(),
+          displayName: z.string().max(200).optional(),
+        }),
+      },
+    },
+    async (request) => ({
+      user: await updateUser({
+        ctx: { store: deps.store, now: deps.now(), actor: principalOf(request).username, ip: request.ip },
+        input: { username: request.params.username, changes: request.body },
+      }),
+    }),
+  );
+
+  r.get(
+    "/api/tokens",
+    { schema: { tags: ["tokens"], summary: "Your API tokens (an admin's list has everyone's)" } },
+    async (request) => {
+      const p = principalOf(request);
+      return { tokens: await listTokens(deps.store, p.scopes.includes("admin") ? null : p.userId) };
+    },
+  );
+  r.post(
+    "/api/tokens",
+    {
+      schema: {
+        tags: ["tokens"],
+        summary: "Create an API token (shown once) with scopes your role has",
+        body: z.object({
+          name: z.string().min(1).max(100),
+          scopes: z.array(z.enum(SCOPES)).min(1),
+          expiresInDays: z.number().int().min(1).max(366).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      // A token cannot mint tokens wider than itself.
+      const owner = { id: p.userId, username: p.username, role: p.role };
+      const extra = request.body.scopes.filter((s) => !p.scopes.includes(s));
+      if (p.via === "token" && extra.length > 0) {
+        return reply.code(403).send({
+          code: "FORBIDDEN",
+          message: `this token cannot grant ${extra.join(", ")}`,
+          requestId: request.id,
+        });
+      }
+      const created = await createToken({
+        ctx: { store: deps.store, now: deps.now(), owner, ip: request.ip },
+        input: request.body,
+      });
+      return reply.code(201).send({ token: created.token, info: created.info });
+    },
+  );
+  r.delete(
+    "/api/tokens/:id",
+    {
+      schema: {
+        tags: ["tokens"],
+        summary: "Revoke an API token",
+        params: z.object({ id: z.string().min(1).max(64) }),
+      },
+    },
+    async (request, reply) => {
+      await revokeToken({
+        ctx: { store: deps.store, now: deps.now(), actor: principalOf(request), ip: request.ip },
+        input: { id: request.params.id },
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  r.get(
+    "/api/audit",
+    {
+      config: admin,
+      schema: {
+        tags: ["audit"],
+        summary: "The audit log: sign-ins, role changes, tokens, uploads; newest first",
+        querystring: z.object({
+          action: z.string().max(50).optional(),
+          before: z.coerce.number().int().min(1).optional(),
+          limit: z.coerce.number().int().min(1).max(500).optional(),
+        }),
+      },
+    },
+    async (request) => ({
+      entries: await listAudit(deps.store, { ...request.query, limit: request.query.limit ?? 100 }),
+    }),
+  );
+}
