@@ -39,6 +39,8 @@ export interface ServerOptions {
   readonly maxUploadBytes?: number;
   /** Seconds a gateway key verification is cached. */
   readonly keyCacheMs?: number;
+  /** Told of every route as it is registered, with the access its config declares (tests list them). */
+  readonly onRoute?: (route: { method: string; url: string; public: boolean; gateway: boolean }) => void;
 }
 
 /**
@@ -65,6 +67,22 @@ export async function buildServer(
     trustProxy: options.env.DETENTE_TRUST_PROXY === "1",
     genReqId: () => `req_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`,
   });
+  const onRoute = options.onRoute;
+  if (onRoute) {
+    // Registered last among onRoute hooks, so it sees the access a scope's own hook set.
+    app.addHook("onRoute", (route) => {
+      setImmediate(() => {
+        const methods = Array.isArray(route.method) ? route.method : [route.method];
+        for (const method of methods)
+          onRoute({
+            method,
+            url: route.url,
+            public: route.config?.public === true,
+            gateway: route.config?.gateway === true,
+          });
+      });
+    });
+  }
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);

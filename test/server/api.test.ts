@@ -1,0 +1,332 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { policyAssetDefaults, storedAssetMatcher } from "../../src/services/assets/store-assets.js";
+import { createDecider } from "../../src/services/findings/create-decider.js";
+import { importReport } from "../../src/services/findings/import-report.js";
+import { storeIntel } from "../../src/services/intel/store-lookup.js";
+import { parseTriagePolicy } from "../../src/vuln/triage/policy.js";
+import { openReport } from "../../src/vuln/formats/read.js";
+import { client, startApiServer, type ApiClient, type ApiServer } from "../helpers/api-server.js";
+import { STORE_BACKENDS } from "../helpers/stores.js";
+
+const FIXTURES = join(import.meta.dirname, "..", "fixtures");
+
+/** The routes that answer without sign-in, and nothing else. */
+const PUBLIC = [
+  "GET /api/auth/login",
+  "GET /api/openapi.json",
+  "GET /healthz",
+  "GET /metrics",
+  "GET /readyz",
+  "POST /api/auth/login",
+].sort();
+
+describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
+  let server: ApiServer;
+  let admin: ApiClient;
+  let viewerLogin: { username: string; password: string };
+
+  beforeAll(async () => {
+    server = await startApiServer(backend);
+    const a = await server.addUser("ana", "admin");
+    viewerLogin = await server.addUser("vic", "viewer");
+    admin = await server.signIn(a.username, a.password);
+    // Findings from two scanners' sample reports.
+    const triage = parseTriagePolicy({ budget: "5%" }, "detente.yaml");
+    const decider = createDecider({
+      intel: storeIntel(server.store),
+      assets: await storedAssetMatcher(server.store, policyAssetDefaults(triage)),
+      policy: triage,
+      now: new Date(),
+    });
+    for (const f of ["grype/billing-worker-dir.json", "grype/payments-api-image.json"]) {
+      await importReport({
+        ctx: { store: server.store, now: new Date() },
+        input: { report: await openReport(join(FIXTURES, f)), fullScan: false, decider },
+      });
+    }
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("requires authentication on every route except the few marked public", async () => {
+    // Give the deferred route notifications a tick.
+    await new Promise((r) => setImmediate(r));
+    expect(server.routes.length).toBeGreaterThan(30);
+    const publicRoutes = server.routes
+      .filter((r) => r.public && !r.url.startsWith("/api/docs") && r.method !== "HEAD")
+      .map((r) => `${r.method} ${r.url}`);
+    expect([...new Set(publicRoutes)].sort()).toEqual(PUBLIC.filter((r) => r !== "GET /api/auth/login"));
+    const checked: string[] = [];
+    for (const route of server.routes) {
+      if (route.public || route.method === "HEAD" || route.method === "OPTIONS") continue;
+      const path = route.url.replace(/:[a-zA-Z]+/g, "x").replace("*", "x");
+      const res = await fetch(`${server.url}${path}`, {
+        method: route.method,
+        headers: route.method === "GET" ? {} : { "content-type": "application/json" },
+        body: route.method === "GET" ? undefined : "{}",
+      });
+      expect(res.status, `${route.method} ${route.url}`).toBe(401);
+      checked.push(`${route.method} ${route.url}`);
+    }
+    expect(checked).toContain("GET /api/findings");
+    expect(checked).toContain("POST /api/imports");
+    expect(checked).toContain("POST /v1/chat/completions");
+    expect(checked).toContain("POST /v1/messages");
+  });
+
+  it("answers errors in one shape without stack traces or SQL", async () => {
+    const unknown = await admin.request("GET", "/api/nothing-here");
+    expect(unknown.status).toBe(404);
+    const body = (await unknown.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(["code", "message", "requestId"]);
+    const bad = await admin.request("GET", "/api/findings?limit=-3");
+    expect(bad.status).toBe(400);
+    const b = (await bad.json()) as { code: string; message: string };
+    expect(b.code).toBe("INVALID_INPUT");
+    expect(b.message).toMatch(/limit/);
+    const cursor = await admin.request("GET", "/api/findings?cursor=not-a-cursor");
+    expect(cursor.status).toBe(400);
+    expect(((await cursor.json()) as { message: string }).message).toMatch(/^cursor:/);
+    const missing = await admin.request("GET", "/api/findings/ffffffffffff");
+    expect(missing.status).toBe(404);
+    const text = await missing.text();
+    expect(text).not.toMatch(/SELECT|at .*\.js|stack/i);
+  });
+
+  it("signs in with a session cookie that is HttpOnly and SameSite, and refuses wrong passwords alike", async () => {
+    const res = await fetch(`${server.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(viewerLogin),
+    });
+    expect(res.status).toBe(200);
+    const cookies = res.headers.getSetCookie();
+    const session = cookies.find((c) => c.startsWith("detente_session="));
+    expect(session).toMatch(/HttpOnly/i);
+    expect(session).toMatch(/SameSite=Lax/i);
+    const csrf = cookies.find((c) => c.startsWith("detente_csrf="));
+    expect(csrf).not.toMatch(/HttpOnly/i);
+
+    const wrong = await fetch(`${server.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: viewerLogin.username, password: "not the password at all" }),
+    });
+    const nobody = await fetch(`${server.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "nobody-here", password: "not the password at all" }),
+    });
+    expect(wrong.status).toBe(401);
+    expect(nobody.status).toBe(401);
+    expect(((await wrong.json()) as { message: string }).message).toBe(
+      ((await nobody.json()) as { message: string }).message,
+    );
+    const audit = await admin.json<{ entries: { action: string; target: string }[] }>(
+      "GET",
+      "/api/audit?action=login.failed",
+    );
+    expect(audit.entries.map((e) => e.target)).toEqual(
+      expect.arrayContaining([viewerLogin.username, "nobody-here"]),
+    );
+    // The password itself is nowhere in the audit log.
+    const all = await admin.json<{ entries: unknown[] }>("GET", "/api/audit?limit=500");
+    expect(JSON.stringify(all)).not.toContain("not the password at all");
+  });
+
+  it("rate-limits sign-in per user name after repeated failures, even with the right password", async () => {
+    const target = await server.addUser("rita", "viewer");
+    const attempt = (password: string) =>
+      fetch(`${server.url}/api/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: target.username, password }),
+      });
+    for (let i = 0; i < 5; i++) expect((await attempt(`wrong password number ${i}`)).status).toBe(401);
+    const limited = await attempt(target.password);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("900");
+    expect(((await limited.json()) as { code: string }).code).toBe("RATE_LIMITED");
+  });
+
+  it("needs the CSRF token for cookie-authenticated writes, and refuses other origins", async () => {
+    const noToken = await fetch(`${server.url}/api/tokens`, {
+      method: "POST",
+      headers: { cookie: admin.cookie, "content-type": "application/json" },
+      body: JSON.stringify({ name: "ci", scopes: ["read"] }),
+    });
+    expect(noToken.status).toBe(403);
+    const otherSite = await admin.request(
+      "POST",
+      "/api/tokens",
+      { name: "ci", scopes: ["read"] },
+      { origin: "https://evil.example" },
+    );
+    expect(otherSite.status).toBe(403);
+    const ok = await admin.request("POST", "/api/tokens", { name: "ci", scopes: ["read"] });
+    expect(ok.status).toBe(201);
+  });
+
+  it("gives each role only what it may do, and API tokens only their scopes", async () => {
+    const viewer = await server.signIn(viewerLogin.username, viewerLogin.password);
+    expect((await viewer.request("GET", "/api/findings")).status).toBe(200);
+    expect((await viewer.request("GET", "/api/users")).status).toBe(403);
+    expect((await viewer.request("GET", "/api/audit")).status).toBe(403);
+    const form = new FormData();
+    form.set(
+      "file",
+      new Blob([await readFile(join(FIXTURES, "trivy/payments-api-image.json"))]),
+      "trivy.json",
+    );
+    const upload = await viewer.request("POST", "/api/imports", form);
+    expect(upload.status).toBe(403);
+    expect(((await upload.json()) as { message: string }).message).toMatch(/import/);
+    // A viewer cannot mint a token that imports.
+    expect((await viewer.request("POST", "/api/tokens", { name: "x", scopes: ["import"] })).status).toBe(403);
+
+    const { token } = await admin.json<{ token: string }>("POST", "/api/tokens", {
+      name: "reader",
+      scopes: ["read"],
+    });
+    expect(token).toMatch(/^dtt_/);
+    const bearer = { authorization: `Bearer ${token}` };
+    expect((await fetch(`${server.url}/api/findings`, { headers: bearer })).status).toBe(200);
+    // The admin's token has only "read": no admin routes, no uploads, even though its owner could.
+    expect((await fetch(`${server.url}/api/users`, { headers: bearer })).status).toBe(403);
+    // Only the hash is stored.
+    const stored = await server.store.query<{ hash: string }>(`SELECT hash FROM api_tokens`);
+    expect(JSON.stringify(stored)).not.toContain(token);
+    // Revoked tokens stop working at once.
+    const list = await admin.json<{ tokens: { id: string; name: string }[] }>("GET", "/api/tokens");
+    const id = list.tokens.find((t) => t.name === "reader")!.id;
+    expect((await admin.request("DELETE", `/api/tokens/${id}`)).status).toBe(204);
+    expect((await fetch(`${server.url}/api/findings`, { headers: bearer })).status).toBe(401);
+  });
+
+  it("audits role changes and ends the sessions of a user whose role changes", async () => {
+    const u = await server.addUser("ron", "security");
+    const ron = await server.signIn(u.username, u.password);
+    expect((await ron.request("GET", "/api/auth/me")).status).toBe(200);
+    const changed = await admin.json<{ user: { role: string } }>("PATCH", "/api/users/ron", {
+      role: "viewer",
+    });
+    expect(changed.user.role).toBe("viewer");
+    expect((await ron.request("GET", "/api/auth/me")).status).toBe(401);
+    const audit = await admin.json<{
+      entries: { action: string; actor: string; target: string; details: unknown }[];
+    }>("GET", "/api/audit?action=user.role_changed");
+    expect(audit.entries[0]).toMatchObject({
+      actor: "ana",
+      target: "ron",
+      details: { from: "security", to: "viewer" },
+    });
+    // The last admin cannot be demoted.
+    const last = await admin.request("PATCH", "/api/users/ana", { role: "viewer" });
+    expect(last.status).toBe(409);
+  });
+
+  it("pages through every open finding with cursors, each exactly once, in queue order", async () => {
+    const all = await admin.json<{ rows: { id: number }[]; open: number }>("GET", "/api/findings?limit=500");
+    expect(all.rows.length).toBe(all.open);
+    expect(all.open).toBeGreaterThan(5);
+    for (const sort of ["queue", "due", "newest"]) {
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: { rows: { id: number }[]; nextCursor: string | null } = await admin.json(
+          "GET",
+          `/api/findings?limit=2&sort=${sort}${cursor ? `&cursor=${cursor}` : ""}`,
+        );
+        seen.push(...page.rows.map((r) => r.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 1000);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect([...seen].sort((a, b) => a - b)).toEqual(all.rows.map((r) => r.id).sort((a, b) => a - b));
+      if (sort === "queue") expect(seen).toEqual(all.rows.map((r) => r.id));
+    }
+  });
+
+  it("filters findings, marks the escalated ones and agrees with the scorecard", async () => {
+    const overview = await admin.json<{
+      findings: { open: number; escalated: number; byOutcome: Record<string, number> };
+    }>("GET", "/api/overview");
+    const escalated = await admin.json<{ rows: { escalated: boolean; sla: string | null }[] }>(
+      "GET",
+      "/api/findings?escalated=true&limit=500",
+    );
+    expect(escalated.rows.length).toBe(overview.findings.escalated);
+    expect(escalated.rows.every((r) => r.escalated && r.sla !== null)).toBe(true);
+    for (const outcome of ["act", "attend", "track*", "track"]) {
+      const page = await admin.json<{ rows: { outcome: string }[] }>(
+        "GET",
+        `/api/findings?outcome=${encodeURIComponent(outcome)}&limit=500`,
+      );
+      expect(page.rows.length, outcome).toBe(overview.findings.byOutcome[outcome]);
+      expect(page.rows.every((r) => r.outcome === outcome)).toBe(true);
+    }
+    const one = await admin.json<{ rows: { fingerprint: string }[] }>("GET", "/api/findings?limit=1");
+    const detail = await admin.json<{
+      decision: { reasons: unknown[] };
+      explanation: string;
+      sources: unknown[];
+    }>("GET", `/api/findings/${one.rows[0]!.fingerprint.slice(0, 12)}`);
+    expect(detail.decision.reasons.length).toBeGreaterThan(0);
+    expect(detail.explanation.length).toBeGreaterThan(20);
+    expect(detail.sources.length).toBeGreaterThan(0);
+  });
+
+  it("imports an uploaded report through the CLI's path, and a broken one leaves nothing", async () => {
+    const before = await admin.json<{ imports: unknown[] }>("GET", "/api/imports");
+    const form = new FormData();
+    form.set(
+      "file",
+      new Blob([await readFile(join(FIXTURES, "trivy/payments-api-image.json"))]),
+      "payments.json",
+    );
+    const res = await admin.request("POST", "/api/imports", form);
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { import: { source: string; format: string; findings: number } };
+    expect(body.import).toMatchObject({ source: "payments.json", format: "trivy" });
+    expect(body.import.findings).toBeGreaterThan(0);
+
+    const broken = new FormData();
+    broken.set(
+      "file",
+      new Blob(['{"SchemaVersion": 2, "Results": [ {"Target": "x", "Vulnerabilities": [ {']),
+      "cut.json",
+    );
+    const bad = await admin.request("POST", "/api/imports", broken);
+    expect(bad.status).toBe(400);
+    const err = (await bad.json()) as { message: string };
+    expect(err.message).toMatch(/^cut\.json/);
+    expect(err.message).not.toContain("upload-");
+    const after = await admin.json<{ imports: unknown[] }>("GET", "/api/imports");
+    expect(after.imports.length).toBe(before.imports.length + 1);
+    const audit = await admin.json<{ entries: { target: string }[] }>(
+      "GET",
+      "/api/audit?action=report.uploaded",
+    );
+    expect(audit.entries.map((e) => e.target)).toContain("payments.json");
+  });
+
+  it("describes the API in OpenAPI, without the gateway's routes", async () => {
+    const doc = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/api/findings", "/api/findings/{id}", "/api/imports"]),
+    );
+    expect(Object.keys(doc.paths).some((p) => p.startsWith("/v1"))).toBe(false);
+  });
+
+  it("signs out: the session stops working", async () => {
+    const s = await server.signIn(viewerLogin.username, viewerLogin.password);
+    expect((await s.request("POST", "/api/auth/logout")).status).toBe(204);
+    expect((await client(server.url, s.cookie, s.csrfToken).request("GET", "/api/auth/me")).status).toBe(401);
+  });
+});
