@@ -1,7 +1,7 @@
-import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { num, shortDay } from "./format";
 
-/** One line of a trend chart: the row field it draws, its name in the legend, and its colour. */
+/** One line of a trend chart: the row field it draws, its name in the caption (the legend), and its colour. */
 export interface Series {
   readonly key: string;
   readonly name: string;
@@ -46,11 +46,10 @@ export function TrendChart({
           formatter={(v) => num(Number(v))}
           contentStyle={{ fontSize: 13, borderRadius: 6, borderColor: "#d1d5db" }}
         />
-        <Legend iconType="plainline" wrapperStyle={{ fontSize: 13 }} />
         {series.map((s) => (
           <Area
             key={s.key}
-            type="monotone"
+            type="linear"
             dataKey={s.key}
             name={s.name}
             stroke={s.color}

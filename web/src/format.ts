@@ -53,12 +53,12 @@ export function daysUntil(due: string, now: Date = new Date()): number {
   return Math.round((d - today) / 86_400_000);
 }
 
-/** "in 3 days", "today", "5 days ago". */
-export function relativeDays(n: number): string {
-  if (n === 0) return "today";
-  if (n === 1) return "tomorrow";
-  if (n === -1) return "yesterday";
-  return n > 0 ? `in ${n} days` : `${-n} days ago`;
+/** How a due date stands: "due in 3 days", "due today", "5 days late". */
+export function dueIn(n: number): string {
+  if (n === 0) return "due today";
+  if (n === 1) return "due tomorrow";
+  if (n === -1) return "1 day late";
+  return n > 0 ? `due in ${num(n)} days` : `${num(-n)} days late`;
 }
 
 /** The short id people type: the first 12 characters of the fingerprint. */

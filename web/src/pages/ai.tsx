@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { num, pct, ranked, time } from "../format";
 import { useApi, useTitle } from "../hooks";
 import { navigate, useLocation } from "../router";
@@ -5,6 +6,7 @@ import type { AiEvent, AiSummary } from "../types";
 import { BarList, Empty, ErrorBox, Loading, Section, Stat } from "../ui";
 
 const PERIODS = [1, 7, 30, 90];
+const EVENTS_PAGE = 20;
 
 function ms(v: { p50: number; p95: number } | number | null | undefined): string {
   if (v === null || v === undefined) return "–";
@@ -20,7 +22,12 @@ export function AiPage() {
   const team = query.get("team") ?? "";
   const tool = query.get("tool") ?? "";
   const summary = useApi<AiSummary>(`/api/ai/summary?days=${days}`);
-  const eventsQuery = new URLSearchParams({ action: "block,redact", limit: "50" });
+  const [limit, setLimit] = useState(EVENTS_PAGE);
+  const eventsQuery = new URLSearchParams({
+    action: "block,redact",
+    days: String(days),
+    limit: String(limit),
+  });
   if (team) eventsQuery.set("team", team);
   if (tool) eventsQuery.set("tool", tool);
   const events = useApi<{ events: AiEvent[] }>(`/api/ai/events?${eventsQuery.toString()}`);
@@ -208,6 +215,20 @@ export function AiPage() {
                 ))}
               </tbody>
             </table>
+            {events.data.events.length === limit && limit < 1000 ? (
+              <div className="table-foot">
+                <span className="muted">Showing the newest {num(limit)}</span>
+                <button
+                  type="button"
+                  className="button"
+                  onClick={() => {
+                    setLimit((l) => l + EVENTS_PAGE);
+                  }}
+                >
+                  Show {EVENTS_PAGE} more
+                </button>
+              </div>
+            ) : null}
           </div>
         ) : null}
       </Section>

@@ -1,4 +1,4 @@
-import { day, daysUntil, relativeDays, shortId, time } from "../format";
+import { day, daysUntil, dueIn, shortId, time } from "../format";
 import { useApi, useTitle } from "../hooks";
 import { Link } from "../router";
 import type { FindingDetail } from "../types";
@@ -11,6 +11,15 @@ const POINT_NAMES: Record<string, string> = {
   missionWellbeing: "Mission and well-being",
   systemExposure: "System exposure",
   humanImpact: "Human impact",
+};
+
+const SCORE_PART_NAMES: Record<string, string> = {
+  exploit: "Exploitation",
+  ransomware: "Ransomware use",
+  severity: "Severity",
+  criticality: "Asset criticality",
+  exposure: "Exposure",
+  age: "Age",
 };
 
 const SOURCE_NAMES: Record<string, string> = {
@@ -86,7 +95,7 @@ function Detail({ f }: { f: FindingDetail }) {
             <span className="badge escalated">escalated</span>
           ) : null}
           <span>
-            Due <strong>{day(d.dueDate)}</strong> ({relativeDays(left)}){" "}
+            Due <strong>{day(d.dueDate)}</strong> ({dueIn(left)}){" "}
             <SlaBadge sla={d.sla ?? (left < 0 ? "overdue" : null)} />
           </span>
           <span>
@@ -101,15 +110,7 @@ function Detail({ f }: { f: FindingDetail }) {
 
       <div className="grid wide-left">
         <Section title="Why">
-          <div className="explanation">
-            {f.explanation
-              .split(/\n{2,}|\n(?=\S)/)
-              .map((p) => p.trim())
-              .filter(Boolean)
-              .map((p, i) => (
-                <p key={i}>{p}</p>
-              ))}
-          </div>
+          <Explanation text={f.explanation} />
           {d.reasons.length ? (
             <>
               <h3>Reasons</h3>
@@ -198,7 +199,7 @@ function Detail({ f }: { f: FindingDetail }) {
                 .sort((a, b) => b[1] - a[1])
                 .map(([k, v]) => (
                   <tr key={k}>
-                    <th scope="row">{k}</th>
+                    <th scope="row">{SCORE_PART_NAMES[k] ?? k}</th>
                     <td className="num">{Math.round(v * 10) / 10}</td>
                   </tr>
                 ))}
@@ -216,7 +217,7 @@ function Detail({ f }: { f: FindingDetail }) {
         </Section>
       </div>
 
-      <div className="grid two">
+      <div className="grid wide-left">
         <Section title="Sources">
           {f.sources.length === 0 ? (
             <Empty>No scanner sources recorded.</Empty>
@@ -228,7 +229,7 @@ function Detail({ f }: { f: FindingDetail }) {
                     <th scope="col">Scanner</th>
                     <th scope="col">Rule</th>
                     <th scope="col">Seen</th>
-                    <th scope="col">In last scan</th>
+                    <th scope="col">Still reported</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -248,23 +249,24 @@ function Detail({ f }: { f: FindingDetail }) {
           )}
         </Section>
         <Section title="History">
-          {f.events.length === 0 ? (
-            <Empty>No history yet.</Empty>
-          ) : (
-            <ol className="timeline">
-              {f.events.map((e, i) => (
-                <li key={i}>
-                  <time dateTime={e.at}>{time(e.at)}</time>
-                  <span className="event-kind">{e.kind.replace(/[._]/g, " ")}</span>
-                  {e.detail ? (
-                    <span className="muted">
-                      {typeof e.detail === "string" ? e.detail : JSON.stringify(e.detail)}
-                    </span>
-                  ) : null}
-                </li>
-              ))}
-            </ol>
-          )}
+          <ol className="timeline">
+            <li>
+              <time dateTime={f.firstSeen}>{time(f.firstSeen)}</time>
+              <span className="event-kind">first seen</span>
+            </li>
+            {f.events.map((e, i) => (
+              <li key={i}>
+                <time dateTime={e.at}>{time(e.at)}</time>
+                <span className="event-kind">{e.kind.replace(/[._]/g, " ")}</span>
+                {e.detail ? (
+                  <span className="muted">
+                    {typeof e.detail === "string" ? e.detail : JSON.stringify(e.detail)}
+                  </span>
+                ) : null}
+              </li>
+            ))}
+          </ol>
+          {f.events.length === 0 ? <p className="muted small">No change since then.</p> : null}
         </Section>
       </div>
     </>
@@ -343,5 +345,32 @@ function IntelFacts({ f, kev }: { f: FindingDetail; kev: boolean }) {
         </details>
       ) : null}
     </>
+  );
+}
+
+/**
+ * The server's plain-language explanation, without the parts this page shows as their own sections
+ * (reasons, decision points, score): the headline, where, the outcome and what to do.
+ */
+function Explanation({ text }: { text: string }) {
+  const blocks = text
+    .split(/\n\s*\n/)
+    .map((b) => b.trim())
+    .filter((b) => b && !/^(Why:|Decision points:|Score:)/.test(b));
+  return (
+    <div className="explanation">
+      {blocks.flatMap((b, i) =>
+        b.split("\n").map((line, j) => {
+          const todo = /^What to do:\s*/.exec(line);
+          return todo ? (
+            <p key={`${i}.${j}`} className="todo">
+              <strong>What to do:</strong> {line.slice(todo[0].length)}
+            </p>
+          ) : (
+            <p key={`${i}.${j}`}>{line}</p>
+          );
+        }),
+      )}
+    </div>
   );
 }

@@ -58,8 +58,8 @@ export function ImportsPage() {
               <tbody>
                 {data.imports.map((i) => (
                   <tr key={i.id}>
-                    <th scope="row" className="break">
-                      {i.source}
+                    <th scope="row" className="break" title={i.source}>
+                      {i.source.split(/[\\/]/).pop()}
                       {i.fullScan ? <span className="badge subtle">full scan</span> : null}
                     </th>
                     <td>{i.format}</td>

@@ -1,4 +1,4 @@
-import { num, pct, time } from "../format";
+import { day, num, pct, time } from "../format";
 import { useApi, useTitle } from "../hooks";
 import { Link } from "../router";
 import { Trend } from "../trend";
@@ -235,7 +235,7 @@ function IntelTable({ intel }: { intel: Overview["intel"] }) {
           {intel.map((i) => (
             <tr key={i.source}>
               <th scope="row">{i.source}</th>
-              <td>{i.date ?? "–"}</td>
+              <td className="nowrap">{day(i.date)}</td>
               <td className="num">{num(i.rows)}</td>
               <td>
                 {i.ageDays === null ? (

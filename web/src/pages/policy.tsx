@@ -6,6 +6,7 @@ import { KeyValues, Value, words } from "./policy-values";
 
 type Obj = Record<string, unknown>;
 interface Policy {
+  source?: string;
   triage: Obj;
   ai: Obj;
 }

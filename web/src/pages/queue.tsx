@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { api, ApiError } from "../api";
-import { day, daysUntil, num, relativeDays, shortId } from "../format";
+import { day, daysUntil, num, dueIn, shortId } from "../format";
 import { useApi, useTitle } from "../hooks";
 import { Link, navigate, useLocation } from "../router";
 import type { Asset, FindingPage, FindingRow } from "../types";
@@ -213,8 +213,8 @@ function QueueRow({ r }: { r: FindingRow }) {
     >
       <td data-label="Priority">
         <OutcomeBadge outcome={r.outcome} />
-        <span className="score" title="Risk score, 0 to 100">
-          {r.score}
+        <span className="score" title="Risk score, 0 to 100: orders findings within an outcome">
+          score {r.score}
         </span>
       </td>
       <td data-label="Finding">
@@ -235,7 +235,7 @@ function QueueRow({ r }: { r: FindingRow }) {
       <td data-label="Due">
         <div>{day(r.dueDate)}</div>
         <div className="sub">
-          <SlaBadge sla={r.sla} /> <span className="muted">{relativeDays(left)}</span>
+          <SlaBadge sla={r.sla} /> <span className="muted">{dueIn(left)}</span>
         </div>
       </td>
       <td data-label="Asset">
