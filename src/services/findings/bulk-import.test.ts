@@ -1,4 +1,4 @@
-import { stat, truncate } from "node:fs/promises";
+import { readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeEditedJson, writeTrivyReport } from "../../../test/helpers/reports.js";
 import {
@@ -106,6 +106,33 @@ describe.each(STORE_BACKENDS)("large imports on $name", (backend) => {
       `SELECT count(*) AS n, min(id) AS low, max(id) AS high FROM findings`,
     );
     expect([Number(row?.low), Number(row?.high)]).toEqual([1, Number(row?.n)]);
+  });
+
+  it("lands both of two imports run at the same time, each new finding with an id of its own", async () => {
+    await resetStore(t.store);
+    await prepareStore(t.store, { assets: true });
+    // A store that has findings already, so neither import loads it as an empty one (which waits for
+    // the other); then two reports of other assets, written at the same time.
+    await importFile(t.store, await writeTrivyReport(dir.path, "first.json", {}), { now: NOW });
+    const before = await countRows(t.store, "findings");
+    const reports = await Promise.all(
+      ["a", "b"].map(async (name) => {
+        const path = await writeTrivyReport(dir.path, `${name}.json`, { extra: 6000 });
+        const doc = JSON.parse(await readFile(path, "utf8")) as { ArtifactName: string };
+        doc.ArtifactName = `registry.example.com/${name}:1.0`;
+        await writeFile(path, JSON.stringify(doc));
+        return path;
+      }),
+    );
+    const results = await Promise.all(reports.map((path) => importFile(t.store, path, { now: LATER })));
+    const created = results.map((r) => r.created);
+    expect(created[0]).toBeGreaterThan(6000);
+    expect(created[1]).toBe(created[0]);
+    expect(await countRows(t.store, "findings")).toBe(before + created[0]! + created[1]!);
+    expect(await countRows(t.store, "(SELECT DISTINCT id FROM findings) f")).toBe(before + created[0]! * 2);
+    for (const r of results) {
+      expect(await countRows(t.store, "finding_sources", `last_import_id = ${r.importId}`)).toBe(r.created);
+    }
   });
 
   it("keeps the stored CVSS and severity when a later report of the same findings has none", async () => {

@@ -74,11 +74,18 @@ export class FindingIds {
   /** `n` new ids, in ascending order. */
   async take(db: Queryable, n: number): Promise<number[]> {
     if (!this.alone) {
-      const rows = await db.query<{ id: string }>(
-        `SELECT nextval($1::regclass) AS id FROM generate_series(1, $2)`,
+      // Each id still comes from nextval, but they come back as runs of consecutive ids (one run unless
+      // another connection took ids at the same moment) rather than as a row per id.
+      const runs = await db.query<{ lo: string; hi: string }>(
+        `SELECT min(id) AS lo, max(id) AS hi FROM (
+           SELECT id, id - row_number() OVER (ORDER BY id) AS run
+             FROM (SELECT nextval($1::regclass) AS id FROM generate_series(1, $2)) taken
+         ) numbered GROUP BY run ORDER BY lo`,
         [this.sequence, n],
       );
-      return rows.map((r) => Number(r.id));
+      const ids: number[] = [];
+      for (const r of runs) for (let id = Number(r.lo), hi = Number(r.hi); id <= hi; id++) ids.push(id);
+      return ids;
     }
     if (this.end - this.next < n) {
       const size = Math.max(n, RESERVE);
