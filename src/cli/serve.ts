@@ -3,7 +3,9 @@ import { DetenteError } from "../errors.js";
 import { countUsers, createUser } from "../services/auth/users.js";
 import { generatePassword } from "../services/auth/password.js";
 import { buildServer } from "../server/app.js";
-import { cliContext } from "./context.js";
+import type { Config } from "../config/load.js";
+import type { Store } from "../store/open.js";
+import { cliContext, type CliContext } from "./context.js";
 import { color } from "./render.js";
 
 /**
@@ -21,29 +23,51 @@ export function registerServe(program: Command): void {
     .option("--port <port>", "port to listen on", "8080")
     .option("--config <file>", "detente.yaml with the triage and AI policies")
     .action(async (opts: { host: string; port: string }, cmd: Command) => {
-      await serve(cmd, opts);
+      const ctx = cliContext(cmd);
+      await serve(ctx, opts);
     });
 }
 
+/** What `detente demo --serve` changes in `serve`. */
+export interface ServeHooks {
+  /** The configuration to serve with instead of detente.yaml's (the demo's policy). */
+  readonly config?: Config;
+  /** The sign-in lines to print (the demo's users), instead of creating a first admin. */
+  readonly signIn?: string[];
+  /** Run once the server listens (the demo sends its AI traffic then). */
+  readonly ready?: (url: string, store: Store) => Promise<void>;
+  /** Run after the server has closed. */
+  readonly closed?: () => Promise<void>;
+}
+
+/**
+ * Serve until Ctrl-C or SIGTERM, which stop accepting connections, drain requests in flight, flush the
+ * AI audit trail and close the store.
+ */
 export async function serve(
-  cmd: Command,
+  ctx: CliContext,
   opts: { host: string; port: string },
-  before?: (ctx: ReturnType<typeof cliContext>) => Promise<void>,
+  hooks: ServeHooks = {},
 ): Promise<void> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new DetenteError("INVALID_INPUT", `--port: expected a port number, got "${opts.port}"`);
-  const ctx = cliContext(cmd);
-  const config = await ctx.config();
+  const config = hooks.config ?? (await ctx.config());
   const store = await ctx.store();
-  await before?.(ctx);
-  let firstPassword: string | null = null;
-  if ((await countUsers(store)) === 0) {
-    firstPassword = generatePassword();
-    await createUser({
-      ctx: { store, now: new Date(), actor: "detente serve" },
-      input: { username: "admin", role: "admin", password: firstPassword, displayName: "Administrator" },
-    });
+  let signIn = hooks.signIn;
+  if (!signIn) {
+    if ((await countUsers(store)) === 0) {
+      const password = generatePassword();
+      await createUser({
+        ctx: { store, now: new Date(), actor: "detente serve" },
+        input: { username: "admin", role: "admin", password, displayName: "Administrator" },
+      });
+      signIn = [
+        `  Sign in as ${color.bold("admin")} with the one-time password ${color.bold(password)}`,
+        `  (shown only now; change it with: DETENTE_PASSWORD=... detente users set-password admin)`,
+      ];
+    } else
+      signIn = [`  Sign in with your detente user (an admin adds one: detente users add NAME --role viewer)`];
   }
   const { app } = await buildServer({ store, config, home: ctx.env.home, env: process.env, logger: true });
   try {
@@ -51,6 +75,7 @@ export async function serve(
   } catch (e) {
     await app.close();
     await ctx.close();
+    await hooks.closed?.();
     throw new DetenteError(
       "UPSTREAM",
       `cannot listen on ${opts.host}:${port} (${(e as NodeJS.ErrnoException).code ?? "error"})`,
@@ -58,13 +83,12 @@ export async function serve(
   }
   const addr = app.server.address();
   const url = `http://${opts.host}:${typeof addr === "object" && addr ? addr.port : port}`;
+  await hooks.ready?.(url, store);
   process.stderr.write(
     [
       "",
       `${color.bold("detente")} is running at ${color.bold(url)} (store: ${store.location}, policy: ${config.source})`,
-      firstPassword
-        ? `  Sign in as ${color.bold("admin")} with the one-time password ${color.bold(firstPassword)}\n  (shown only now; change it with: detente users set-password admin)`
-        : `  Sign in with your detente user (create one: detente users add NAME --role viewer)`,
+      ...signIn,
       `  API docs: ${url}/api/docs   AI gateway: ${url}/v1   Ctrl-C stops`,
       "",
     ].join("\n"),
@@ -77,6 +101,7 @@ export async function serve(
       void app
         .close()
         .then(() => ctx.close())
+        .then(() => hooks.closed?.())
         .finally(resolve);
     };
     process.on("SIGINT", stop);
