@@ -66,9 +66,12 @@ export function shortId(fingerprint: string): string {
   return fingerprint.slice(0, 12);
 }
 
-/** A `Record<name, count>` as rows, largest first. */
+/** The server's key for events without a team, tool or upstream (refused before routing). */
+export const NONE = "(none)";
+
+/** A `Record<name, count>` as rows, largest first; the "(none)" key reads "not identified". */
 export function ranked(counts: Record<string, number> | undefined): { name: string; count: number }[] {
   return Object.entries(counts ?? {})
-    .map(([name, count]) => ({ name, count }))
+    .map(([name, count]) => ({ name: name === NONE ? "not identified" : name, count }))
     .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
 }

@@ -116,7 +116,11 @@ function Users() {
                           type="button"
                           className={`button subtle${u.disabled ? "" : " danger"}`}
                           onClick={() => {
-                            patch(u, { disabled: !u.disabled });
+                            if (
+                              u.disabled ||
+                              window.confirm(`Disable ${u.username}? Their sessions and tokens stop working.`)
+                            )
+                              patch(u, { disabled: !u.disabled });
                           }}
                         >
                           {u.disabled ? "Enable" : "Disable"}

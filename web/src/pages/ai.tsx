@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { num, pct, ranked, time } from "../format";
+import { NONE, num, pct, ranked, time } from "../format";
 import { useApi, useTitle } from "../hooks";
 import { navigate, useLocation } from "../router";
 import type { AiEvent, AiSummary } from "../types";
@@ -149,6 +149,7 @@ export function AiPage() {
                 >
                   <option value="">All</option>
                   {Object.keys(s.byTeam)
+                    .filter((t) => t !== NONE)
                     .sort()
                     .map((t) => (
                       <option key={t} value={t}>
@@ -167,6 +168,7 @@ export function AiPage() {
                 >
                   <option value="">All</option>
                   {Object.keys(s.byTool)
+                    .filter((t) => t !== NONE)
                     .sort()
                     .map((t) => (
                       <option key={t} value={t}>

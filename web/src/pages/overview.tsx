@@ -280,7 +280,7 @@ function AiTable({ rows, name }: { rows: AiCounts[]; name: "team" | "tool" }) {
         </thead>
         <tbody>
           {rows.map((r) => {
-            const label = r[name] ?? "(none)";
+            const label = !r[name] || r[name] === "(none)" ? "not identified" : r[name];
             return (
               <tr key={label}>
                 <th scope="row">{label}</th>
