@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import { DetenteError } from "../../errors.js";
 import { registerSourceCode } from "./code/source-code.js";
 import { compilePatterns } from "./confidential/patterns.js";
@@ -18,7 +19,7 @@ import { registerIban } from "./pii/iban.js";
 import { registerIpv6 } from "./pii/ipv6.js";
 import { registerNumbers } from "./pii/numbers.js";
 import { Plan } from "./plan.js";
-import { RANK, Scan, type TextPass } from "./scan.js";
+import { type Hit, RANK, Scan, type TextPass } from "./scan.js";
 import { registerAccountPairs } from "./secrets/account-pairs.js";
 import { registerAssignments } from "./secrets/assignment.js";
 import { registerCallArguments } from "./secrets/call-arguments.js";
@@ -131,6 +132,43 @@ function buildPlan(role: TextRole, o: ResolvedOptions, patterns: TextPass | unde
 }
 
 /**
+ * A detection as `inspect` returns it. The hash is computed when first read: a prompt full of code blocks
+ * yields hundreds of detections, and the audit trail keeps only a few hashes per type. It is still an own
+ * enumerable property (spread, `JSON.stringify` and equality see it), defined with one shared accessor:
+ * a closure per detection made every detection an object of its own shape, ten times slower to create.
+ * The text and the key are private fields, out of reach of logs and serialisation.
+ */
+class Found implements Detection {
+  readonly dataClass: Detection["dataClass"];
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+  readonly confidence: number;
+  declare readonly hash: string;
+  #text: string;
+  #key: KeyObject;
+  #hash: string | undefined;
+
+  constructor(h: Hit, text: string, key: KeyObject) {
+    this.dataClass = h.dataClass;
+    this.type = h.type;
+    this.start = h.start;
+    this.end = h.end;
+    this.confidence = h.confidence;
+    this.#text = text;
+    this.#key = key;
+    Object.defineProperty(this, "hash", Found.#hashProperty);
+  }
+
+  static readonly #hashProperty: PropertyDescriptor = {
+    enumerable: true,
+    get(this: Found): string {
+      return (this.#hash ??= keyedHash(this.#key, this.#text.slice(this.start, this.end)));
+    },
+  };
+}
+
+/**
  * Build an inspector from options (validated: a bad option or pattern throws
  * `DetenteError("INVALID_CONFIG")` naming it). Each role gets its own scan plan with only the detectors
  * that run there, so `inspect` walks the text once. Detections carry offsets and a keyed hash, never the
@@ -170,23 +208,12 @@ export function createInspector(options: InspectorOptions): Inspector {
             !allowlist.has(text.slice(h.start, h.end)),
         );
       }
-      return resolveOverlaps(hits).map((h) => {
-        const d = {
-          dataClass: h.dataClass,
-          type: h.type,
-          start: h.start,
-          end: h.end,
-          confidence: h.confidence,
-        } as Detection;
-        // The hash is computed when first read: a prompt full of code blocks yields hundreds of
-        // detections, and the audit trail keeps only a few hashes per type.
-        let hash: string | undefined;
-        Object.defineProperty(d, "hash", {
-          enumerable: true,
-          get: () => (hash ??= keyedHash(key, text.slice(h.start, h.end))),
-        });
-        return h.extra === undefined ? d : Object.assign(d, h.extra);
-      });
+      const found: Detection[] = [];
+      for (const h of resolveOverlaps(hits)) {
+        const d = new Found(h, text, key);
+        found.push(h.extra === undefined ? d : Object.assign(d, h.extra));
+      }
+      return found;
     },
   };
 }

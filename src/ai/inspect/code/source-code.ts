@@ -29,7 +29,8 @@ interface Block {
   other: number;
   gap: number;
   blanks: number;
-  votes: Map<string, number> | undefined;
+  /** Start and end of each voting line (the first code lines), read only if the block is reported. */
+  voters: number[];
 }
 
 /** Statement keywords by case-sensitive hash, so a line's first word is looked up without a slice. */
@@ -146,6 +147,18 @@ function spaces(text: string, s: number, e: number): number {
 /** Votes are taken on the first lines of a block only: enough to guess, cheap on long blocks. */
 const MAX_VOTING_LINES = 4;
 
+/** The language the voting lines of a block point to (see `vote`), if any. */
+function guess(text: string, voters: readonly number[]): string | undefined {
+  if (voters.length === 0) return undefined;
+  const votes = new Map<string, number>();
+  for (let i = 0; i < voters.length; i += 2) {
+    const s = voters[i]!;
+    const e = voters[i + 1]!;
+    vote(text.slice(s, Math.min(e, s + 400)), firstKeyword(text, s, e), votes);
+  }
+  return winner(votes);
+}
+
 /**
  * Source code in a prompt: runs of lines that look like code (see `isCodeLine`), or fenced blocks, one
  * detection per block with the language guessed when easy. Blank lines (up to two in a row) and single
@@ -163,10 +176,10 @@ function createConsumer(): LineConsumer {
     other: 0,
     gap: 0,
     blanks: 0,
-    votes: undefined,
+    voters: [],
   });
 
-  const close = (b: Block | undefined, scan: Scan, fenced: string | undefined | null) => {
+  const close = (b: Block | undefined, text: string, scan: Scan, fenced: string | undefined | null) => {
     if (b === undefined || b.code === 0) return;
     const density = b.code / (b.code + b.other);
     const isFence = fenced !== null;
@@ -175,7 +188,7 @@ function createConsumer(): LineConsumer {
       ? b.code >= 2 || (b.code >= 1 && known)
       : b.code >= MIN_BLOCK_LINES && density >= MIN_DENSITY;
     if (!enough) return;
-    const language = known ? fenced : b.votes === undefined ? undefined : winner(b.votes);
+    const language = known ? fenced : guess(text, b.voters);
     const confidence = isFence
       ? known
         ? 0.95
@@ -202,14 +215,14 @@ function createConsumer(): LineConsumer {
       const f0 = text.charCodeAt(s);
       if ((f0 === 96 || f0 === 126) && text.charCodeAt(s + 1) === f0 && text.charCodeAt(s + 2) === f0) {
         if (fence === undefined) {
-          close(block, scan, null);
+          close(block, text, scan, null);
           block = undefined;
           const info = fenceLanguage(text.slice(s + 3, e));
           const tagged = info !== undefined && !NON_CODE_FENCES.has(info);
           fence = { info, tagged, block: fresh(end + 1) };
         } else {
           if (start - 1 > fence.block.start) fence.block.end = start - 1; // the whole fenced content
-          close(fence.block, scan, fence.info);
+          close(fence.block, text, scan, fence.info);
           fence = undefined;
         }
         previousCode = false;
@@ -218,7 +231,7 @@ function createConsumer(): LineConsumer {
       const target = fence?.block;
       if (e === s) {
         if (target === undefined && block !== undefined && ++block.blanks > 2) {
-          close(block, scan, null);
+          close(block, text, scan, null);
           block = undefined;
         }
         return;
@@ -237,18 +250,12 @@ function createConsumer(): LineConsumer {
         current.gap = 0;
         current.blanks = 0;
         current.end = e;
-        if (current.code <= MAX_VOTING_LINES) {
-          vote(
-            text.slice(s, Math.min(e, s + 400)),
-            firstKeyword(text, s, e),
-            (current.votes ??= new Map<string, number>()),
-          );
-        }
+        if (current.code <= MAX_VOTING_LINES) current.voters.push(s, e);
       } else if (b !== undefined) {
         b.other++;
         // Two prose lines in a row end a block, and so does one after a blank line.
         if (target === undefined && (++b.gap >= 2 || (b.blanks > 0 && spaces(text, s, e) >= 3))) {
-          close(block, scan, null);
+          close(block, text, scan, null);
           block = undefined;
         }
       }
@@ -262,8 +269,8 @@ function createConsumer(): LineConsumer {
           if (end <= fence.block.start) return;
           fence.block.end = end;
         }
-        close(fence.block, scan, fence.info);
-      } else close(block, scan, null);
+        close(fence.block, text, scan, fence.info);
+      } else close(block, text, scan, null);
     },
   };
 }
