@@ -17,6 +17,7 @@ import { VERSION } from "../cli/version.js";
 import { installAuth } from "./auth.js";
 import type { ServerDeps } from "./deps.js";
 import { installErrorHandling } from "./errors.js";
+import { createQueueCache } from "./queue-cache.js";
 import { adminRoutes } from "./routes/admin.js";
 import { authRoutes } from "./routes/auth.js";
 import { dataRoutes } from "./routes/data.js";
@@ -101,6 +102,7 @@ export async function buildServer(
     now,
     uploadDir: join(options.home, "uploads"),
     maxUploadBytes: options.maxUploadBytes ?? 2 * 2 ** 30,
+    queue: createQueueCache(options.store, options.config.triage),
   };
 
   await app.register(fastifyCookie);

@@ -1,5 +1,6 @@
 import type { Config } from "../config/load.js";
 import type { Store } from "../store/open.js";
+import type { QueueCache } from "./queue-cache.js";
 
 /** What the API's routes use. */
 export interface ServerDeps {
@@ -11,4 +12,6 @@ export interface ServerDeps {
   readonly uploadDir: string;
   /** Largest report upload accepted, in bytes. */
   readonly maxUploadBytes: number;
+  /** The head of the escalation queue, shared by pages and the scorecard for a few seconds. */
+  readonly queue: QueueCache;
 }

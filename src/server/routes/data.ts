@@ -26,7 +26,13 @@ export function dataRoutes(app: FastifyInstance, deps: ServerDeps): void {
     async (request) => {
       const t = deps.config.triage;
       return scorecard({
-        ctx: { store: deps.store, budget: t.budget, escalateFrom: t.escalateFrom, now: deps.now() },
+        ctx: {
+          store: deps.store,
+          budget: t.budget,
+          escalateFrom: t.escalateFrom,
+          now: deps.now(),
+          queue: await deps.queue.get(),
+        },
         input: { days: request.query.days ?? 30 },
       });
     },

@@ -55,7 +55,13 @@ export function findingRoutes(app: FastifyInstance, deps: ServerDeps): void {
     async (request) => {
       const t = deps.config.triage;
       return pageFindings({
-        ctx: { store: deps.store, budget: t.budget, escalateFrom: t.escalateFrom, now: deps.now() },
+        ctx: {
+          store: deps.store,
+          budget: t.budget,
+          escalateFrom: t.escalateFrom,
+          now: deps.now(),
+          queue: await deps.queue.get(),
+        },
         input: request.query,
       });
     },

@@ -125,6 +125,7 @@ export function importRoutes(app: FastifyInstance, deps: ServerDeps): void {
           if (e instanceof DetenteError) throw new DetenteError(e.code, e.message.replaceAll(path, name));
           throw e;
         }
+        deps.queue.invalidate();
         await audit(store, now, {
           action: "report.uploaded",
           actor: principalOf(request).username,

@@ -58,7 +58,14 @@ export async function pageFindings({
   ctx,
   input,
 }: {
-  ctx: { store: Store; budget: EscalationBudget; escalateFrom: CisaOutcome; now: Date };
+  ctx: {
+    store: Store;
+    budget: EscalationBudget;
+    escalateFrom: CisaOutcome;
+    now: Date;
+    /** The head of the queue when the caller has it (the server keeps it for a few seconds). */
+    queue?: QueueHead;
+  };
   input: PageFindingsInput;
 }): Promise<FindingsPage> {
   const parsed = pageFindingsInput.safeParse(input);
@@ -70,16 +77,7 @@ export async function pageFindings({
     );
   }
   const q = parsed.data;
-  const { open, cutoff } = await escalationCutoff(ctx.store, ctx.budget, ctx.escalateFrom);
-  // The queue key of the last escalated finding.
-  const [last] =
-    cutoff > 0
-      ? await ctx.store.query<{ r: number; s: number; id: string }>(
-          `SELECT outcome_rank AS r, score AS s, id FROM findings f WHERE ${OPEN}
-            ORDER BY outcome_rank DESC, score DESC, id OFFSET $1 LIMIT 1`,
-          [cutoff - 1],
-        )
-      : [];
+  const { open, cutoff, last } = ctx.queue ?? (await queueHead(ctx.store, ctx.budget, ctx.escalateFrom));
 
   const params: unknown[] = [];
   const p = (value: unknown): string => {
@@ -121,27 +119,35 @@ export async function pageFindings({
   if (q.sla === "on-time") where.push(`${OPEN} AND f.due_date > ${soonP}::date`);
 
   const after = q.cursor ? decodeCursor(q.cursor, q.sort) : null;
+  // Each branch is one range of the sort order's index; a page after a queue cursor is two: the rest of
+  // the cursor's tie (same outcome and score, later ids) and everything below it. An OR of the two would
+  // make PostgreSQL walk the index from the cursor's outcome down, row by row, through the ties.
+  let branches: string[] = ["true"];
   let order: string;
+  let outerOrder: string;
   if (q.sort === "queue") {
-    order = `f.outcome_rank DESC, f.score DESC, f.id`;
+    order = `f.outcome_rank DESC NULLS LAST, f.score DESC NULLS LAST, f.id`;
+    outerOrder = `outcome_rank DESC NULLS LAST, score DESC NULLS LAST, id`;
     if (after) {
       const [r, s, id] = after as [number, number, number];
-      where.push(
-        `(f.outcome_rank < ${p(r)} OR (f.outcome_rank = ${p(r)} AND (f.score < ${p(s)} OR (f.score = ${p(s)} AND f.id > ${p(id)}))))`,
-      );
-      // Lets the planner start the index scan at the cursor's outcome instead of the top of the queue.
-      where.push(`f.outcome_rank <= ${p(r)}`);
+      const rp = p(r);
+      const sp = p(s);
+      branches = [
+        `f.outcome_rank = ${rp}::smallint AND f.score = ${sp}::real AND f.id > ${p(id)}`,
+        `(f.outcome_rank, f.score) < (${rp}::smallint, ${sp}::real)`,
+      ];
     }
   } else if (q.sort === "due") {
     order = `f.due_date, f.id`;
+    outerOrder = `due_date, id`;
     if (after) where.push(`(f.due_date, f.id) > (${p(after[0])}::date, ${p(after[1])})`);
   } else {
     order = `f.first_seen DESC, f.id DESC`;
+    outerOrder = `first_seen DESC, id DESC`;
     if (after) where.push(`(f.first_seen, f.id) < (${p(after[0])}::timestamptz, ${p(after[1])})`);
   }
   const limitP = p(q.limit + 1);
-
-  const rows = await ctx.store.query(
+  const select = (branch: string) =>
     `SELECT f.id, f.fingerprint, f.vuln_id, f.component, f.version, f.fixed_versions, f.location, f.asset_key,
             f.owner, f.severity, f.status, f.outcome, f.outcome_rank, f.deployer, f.score,
             f.due_date::text AS due_date, f.first_seen, f.last_seen, f.top_reason,
@@ -149,11 +155,14 @@ export async function pageFindings({
             (coalesce(f.scanner_kev, false) OR EXISTS (SELECT 1 FROM intel_kev k WHERE k.cve = f.vuln_id)) AS kev,
             ARRAY(SELECT s.scanner FROM finding_sources s WHERE s.finding_id = f.id AND s.present ORDER BY s.scanner) AS scanners
        FROM findings f
-      ${where.length > 0 ? "WHERE " + where.join(" AND ") : ""}
+      WHERE ${[...where, branch].join(" AND ")}
       ORDER BY ${order}
-      LIMIT ${limitP}`,
-    params,
-  );
+      LIMIT ${limitP}`;
+  const sql =
+    branches.length === 1
+      ? select(branches[0]!)
+      : `SELECT * FROM (${branches.map((b) => `(${select(b)})`).join(" UNION ALL ")}) page ORDER BY ${outerOrder} LIMIT ${limitP}`;
+  const rows = await ctx.store.query(sql, params);
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
   const tail = page[page.length - 1];
@@ -163,7 +172,7 @@ export async function pageFindings({
       q.sort === "queue"
         ? [Number(tail.outcome_rank), Number(tail.score), Number(tail.id)]
         : q.sort === "due"
-          ? [String(tail.due_date), Number(tail.id)]
+          ? [day(tail.due_date), Number(tail.id)]
           : [new Date(tail.first_seen as string).toISOString(), Number(tail.id)];
     nextCursor = Buffer.from(JSON.stringify([q.sort, ...key])).toString("base64url");
   }
@@ -183,7 +192,7 @@ export async function pageFindings({
       outcome: String(r.outcome),
       deployer: String(r.deployer),
       score: Number(r.score),
-      dueDate: String(r.due_date),
+      dueDate: day(r.due_date),
       escalated: r.escalated === true,
       kev: r.kev === true,
       scanners: (r.scanners as string[] | null) ?? [],
@@ -196,6 +205,34 @@ export async function pageFindings({
     open,
     escalatedCount: cutoff,
   };
+}
+
+/** How many findings are open and escalated, and the queue key of the last escalated one. */
+export interface QueueHead {
+  readonly open: number;
+  readonly cutoff: number;
+  readonly last: { r: number; s: number; id: string } | undefined;
+}
+
+/**
+ * The head of the queue: counts of open findings (one pass over them, the costly part on a large store)
+ * and the key of the last escalated finding (an index walk of `cutoff` entries).
+ */
+export async function queueHead(
+  store: Store,
+  budget: EscalationBudget,
+  from: CisaOutcome,
+): Promise<QueueHead> {
+  const { open, cutoff } = await escalationCutoff(store, budget, from);
+  const [last] =
+    cutoff > 0
+      ? await store.query<{ r: number; s: number; id: string }>(
+          `SELECT outcome_rank AS r, score AS s, id FROM findings f WHERE ${OPEN}
+            ORDER BY outcome_rank DESC NULLS LAST, score DESC NULLS LAST, id OFFSET $1 LIMIT 1`,
+          [cutoff - 1],
+        )
+      : [];
+  return { open, cutoff, last };
 }
 
 /** The key a cursor carries; an error naming the field when it is not one of ours for this sort. */
@@ -220,4 +257,10 @@ function decodeCursor(cursor: string, sort: string): (number | string)[] {
         Number.isInteger(key[1]);
   if (!ok) throw bad();
   return key as (number | string)[];
+}
+
+/** A `date` column as YYYY-MM-DD (node-postgres and PGlite both read dates as text or Date). */
+function day(value: unknown): string {
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return String(value).slice(0, 10);
 }

@@ -1,7 +1,6 @@
 import type { Store } from "../../store/open.js";
 import type { CisaOutcome, EscalationBudget } from "../../vuln/triage/types.js";
-import { escalationCutoff } from "../findings/list.js";
-import { DUE_SOON_DAYS } from "../findings/page.js";
+import { DUE_SOON_DAYS, queueHead, type QueueHead } from "../findings/page.js";
 import { intelStatus } from "../intel/load.js";
 
 export interface Scorecard {
@@ -42,7 +41,7 @@ export async function scorecard({
   ctx,
   input,
 }: {
-  ctx: { store: Store; budget: EscalationBudget; escalateFrom: CisaOutcome; now: Date };
+  ctx: { store: Store; budget: EscalationBudget; escalateFrom: CisaOutcome; now: Date; queue?: QueueHead };
   input: { days: number };
 }): Promise<Scorecard> {
   const { store, now } = ctx;
@@ -50,12 +49,12 @@ export async function scorecard({
   const today = now.toISOString().slice(0, 10);
   const soon = new Date(now.getTime() + DUE_SOON_DAYS * 86_400_000).toISOString().slice(0, 10);
   const since = new Date(Date.parse(today) - (days - 1) * 86_400_000);
-  const { open, cutoff } = await escalationCutoff(store, ctx.budget, ctx.escalateFrom);
+  const { open, cutoff } = ctx.queue ?? (await queueHead(store, ctx.budget, ctx.escalateFrom));
 
   // The escalated set is the head of the queue; its rows are few (a budget), so they are read as such.
   const escalated = await store.query<{ owner: string; due: string }>(
     `SELECT owner, due_date::text AS due FROM findings WHERE ${OPEN}
-      ORDER BY outcome_rank DESC, score DESC, id LIMIT $1`,
+      ORDER BY outcome_rank DESC NULLS LAST, score DESC NULLS LAST, id LIMIT $1`,
     [cutoff],
   );
   const sla = { onTime: 0, dueSoon: 0, overdue: 0 };
@@ -69,23 +68,26 @@ export async function scorecard({
     escalatedByTeam.set(e.owner, t);
   }
 
+  // One pass over the open findings for both breakdowns.
   const byOutcome = { act: 0, attend: 0, "track*": 0, track: 0 };
-  for (const r of await store.query<{ outcome: string; n: string }>(
-    `SELECT outcome, count(*) AS n FROM findings WHERE ${OPEN} GROUP BY outcome`,
+  const teams = new Map<string, { open: number; act: number }>();
+  for (const r of await store.query<{ owner: string; outcome: string; n: string }>(
+    `SELECT owner, outcome, count(*) AS n FROM findings WHERE ${OPEN} GROUP BY owner, outcome`,
   )) {
-    if (r.outcome in byOutcome) byOutcome[r.outcome as keyof typeof byOutcome] = Number(r.n);
+    const n = Number(r.n);
+    if (r.outcome in byOutcome) byOutcome[r.outcome as keyof typeof byOutcome] += n;
+    const t = teams.get(r.owner) ?? { open: 0, act: 0 };
+    t.open += n;
+    if (r.outcome === "act") t.act += n;
+    teams.set(r.owner, t);
   }
-  const teams = await store.query<{ owner: string; open: string; act: string }>(
-    `SELECT owner, count(*) AS open, count(*) FILTER (WHERE outcome = 'act') AS act
-       FROM findings WHERE ${OPEN} GROUP BY owner`,
-  );
-  const byTeam = teams
-    .map((t) => ({
-      team: t.owner,
-      open: Number(t.open),
-      escalated: escalatedByTeam.get(t.owner)?.escalated ?? 0,
-      act: Number(t.act),
-      overdue: escalatedByTeam.get(t.owner)?.overdue ?? 0,
+  const byTeam = [...teams]
+    .map(([team, t]) => ({
+      team,
+      open: t.open,
+      escalated: escalatedByTeam.get(team)?.escalated ?? 0,
+      act: t.act,
+      overdue: escalatedByTeam.get(team)?.overdue ?? 0,
     }))
     .sort((a, b) => b.escalated - a.escalated || b.open - a.open || a.team.localeCompare(b.team));
 
