@@ -22,10 +22,16 @@ const n = (v: number): string => v.toLocaleString("en-US");
 let server: WebServer;
 let browser: Browser;
 
-async function signIn(user: WebUser, viewport = WIDE): Promise<{ context: BrowserContext; page: Page }> {
+async function signIn(
+  user: WebUser,
+  viewport = WIDE,
+  screenshot?: string,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport, baseURL: server.url });
   const page = await context.newPage();
   await page.goto("/");
+  await page.getByRole("heading", { level: 1, name: /Sign in/ }).waitFor();
+  if (screenshot) await shot(page, screenshot);
   await page.getByLabel("User name").fill(user.username);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -79,7 +85,7 @@ describe("dashboard", () => {
   }, 60_000);
 
   it("signs in and shows the overview's numbers as the API returns them", async () => {
-    const { context, page } = await signIn(server.admin);
+    const { context, page } = await signIn(server.admin, WIDE, "sign-in");
     const o = await json<OverviewAnswer>(context, "/api/overview");
     expect(o.findings.open).toBeGreaterThan(0);
 
@@ -139,6 +145,22 @@ describe("dashboard", () => {
       .first()
       .waitFor();
     await shot(page, "queue");
+
+    // Sorting by a column header asks the server for that order.
+    await table.getByRole("button", { name: "Due" }).click();
+    await page.waitForURL(/sort=due/);
+    const byDue = await json<FindingsAnswer>(
+      context,
+      "/api/findings?status=open&escalated=true&sort=due&limit=50",
+    );
+    await table
+      .getByRole("columnheader", { name: "Due" })
+      .and(page.locator('[aria-sort="ascending"]'))
+      .waitFor();
+    const ids = await table.locator("tbody tr td:nth-child(2) .mono").allTextContents();
+    expect(ids).toEqual(byDue.rows.map((r) => r.fingerprint.slice(0, 12)));
+    await table.getByRole("button", { name: "Priority" }).click();
+    await page.waitForURL((url) => !url.search.includes("sort="));
 
     // Filtering by outcome: every row shown carries that outcome, and the URL can be shared.
     await page.getByRole("group", { name: "Outcome" }).getByLabel("Act", { exact: true }).check();
@@ -256,6 +278,9 @@ describe("dashboard", () => {
     await phone.page.goto("/queue");
     await phone.page.getByRole("table", { name: "Findings" }).waitFor();
     await shot(phone.page, "queue-phone");
+    await phone.page.getByRole("table", { name: "Findings" }).getByRole("link").first().click();
+    await phone.page.getByRole("heading", { level: 2, name: "Why" }).waitFor();
+    await shot(phone.page, "finding-phone");
     await phone.context.close();
   }, 60_000);
 });

@@ -163,7 +163,7 @@ function Detail({ f }: { f: FindingDetail }) {
 
       <Section title="Decision points (CISA SSVC)">
         <div className="table-wrap">
-          <table className="data">
+          <table className="data stack-on-phone" aria-label="Decision points">
             <thead>
               <tr>
                 <th scope="col">Point</th>
@@ -223,7 +223,7 @@ function Detail({ f }: { f: FindingDetail }) {
             <Empty>No scanner sources recorded.</Empty>
           ) : (
             <div className="table-wrap">
-              <table className="data">
+              <table className="data stack-on-phone" aria-label="Sources">
                 <thead>
                   <tr>
                     <th scope="col">Scanner</th>

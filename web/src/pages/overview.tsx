@@ -118,7 +118,9 @@ function Scorecard({ o }: { o: Overview }) {
                   <tr key={t.team}>
                     <th scope="row">
                       {t.team ? (
-                        <Link to={`/queue?owner=${encodeURIComponent(t.team)}`}>{t.team}</Link>
+                        <Link to={`/queue?owner=${encodeURIComponent(t.team)}&escalated=false`}>
+                          {t.team}
+                        </Link>
                       ) : (
                         <span className="muted">no owner</span>
                       )}

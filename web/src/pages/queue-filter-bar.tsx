@@ -3,6 +3,14 @@ import { OUTCOMES, type Outcome, type SlaState } from "../types";
 import { OUTCOME_LABEL, OUTCOME_MEANING, SLA_LABEL } from "../ui";
 import { SORTS, isFiltered, type QueueFilters, type QueueSort } from "./queue-filters";
 
+/** Ids are matched exactly: spell the CVE and GHSA prefixes as the feeds do, whatever was typed. */
+function vulnId(typed: string): string {
+  const v = typed.trim();
+  if (/^cve-/i.test(v)) return v.toUpperCase();
+  if (/^ghsa-/i.test(v)) return `GHSA-${v.slice(5).toLowerCase()}`;
+  return v;
+}
+
 /**
  * The queue's filters. Checkboxes and menus apply at once; the text fields apply on Enter or when
  * focus leaves them, so typing does not send a request per key.
@@ -24,8 +32,9 @@ export function QueueFilterBar({
   }, [filters.asset, filters.vuln]);
 
   const applyText = (): void => {
-    if (asset.trim() !== filters.asset || vuln.trim() !== filters.vuln) {
-      onChange({ ...filters, asset: asset.trim(), vuln: vuln.trim() });
+    const v = vulnId(vuln);
+    if (asset.trim() !== filters.asset || v !== filters.vuln) {
+      onChange({ ...filters, asset: asset.trim(), vuln: v });
     }
   };
   const toggleOutcome = (o: Outcome): void => {
@@ -44,48 +53,50 @@ export function QueueFilterBar({
         applyText();
       }}
     >
-      <fieldset className="chips">
-        <legend>Show</legend>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={filters.escalated}
-            onChange={(e) => {
-              onChange({ ...filters, escalated: e.target.checked });
-            }}
-          />
-          Escalated only
-        </label>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={filters.kev}
-            onChange={(e) => {
-              onChange({ ...filters, kev: e.target.checked });
-            }}
-          />
-          In CISA KEV
-        </label>
-      </fieldset>
-      <fieldset className="chips">
-        <legend>Outcome</legend>
-        {OUTCOMES.map((o) => (
-          <label
-            key={o}
-            className={`check chip-${o === "track*" ? "trackstar" : o}`}
-            title={OUTCOME_MEANING[o]}
-          >
+      <div className="filter-row">
+        <fieldset className="chips">
+          <legend>Show</legend>
+          <label className="check">
             <input
               type="checkbox"
-              checked={filters.outcome.includes(o)}
-              onChange={() => {
-                toggleOutcome(o);
+              checked={filters.escalated}
+              onChange={(e) => {
+                onChange({ ...filters, escalated: e.target.checked });
               }}
             />
-            {OUTCOME_LABEL[o]}
+            Escalated only
           </label>
-        ))}
-      </fieldset>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={filters.kev}
+              onChange={(e) => {
+                onChange({ ...filters, kev: e.target.checked });
+              }}
+            />
+            In CISA KEV
+          </label>
+        </fieldset>
+        <fieldset className="chips">
+          <legend>Outcome</legend>
+          {OUTCOMES.map((o) => (
+            <label
+              key={o}
+              className={`check chip-${o === "track*" ? "trackstar" : o}`}
+              title={OUTCOME_MEANING[o]}
+            >
+              <input
+                type="checkbox"
+                checked={filters.outcome.includes(o)}
+                onChange={() => {
+                  toggleOutcome(o);
+                }}
+              />
+              {OUTCOME_LABEL[o]}
+            </label>
+          ))}
+        </fieldset>
+      </div>
       <label>
         Team
         <select
@@ -125,7 +136,8 @@ export function QueueFilterBar({
         Asset
         <input
           type="search"
-          placeholder="e.g. payments-api"
+          title="The asset key exactly as the scanner reported it"
+          placeholder="exact key, e.g. payments-api"
           value={asset}
           onChange={(e) => {
             setAsset(e.target.value);
@@ -137,6 +149,7 @@ export function QueueFilterBar({
         Vulnerability
         <input
           type="search"
+          title="A CVE, GHSA or scanner id, or any alias of it"
           placeholder="CVE-2024-3094"
           value={vuln}
           onChange={(e) => {

@@ -235,7 +235,7 @@ function QueueRow({ r }: { r: FindingRow }) {
       <td data-label="Due">
         <div>{day(r.dueDate)}</div>
         <div className="sub">
-          <SlaBadge sla={r.sla} /> <span className="muted">{dueIn(left)}</span>
+          <SlaBadge sla={r.sla} /> <span className="muted nowrap">{dueIn(left)}</span>
         </div>
       </td>
       <td data-label="Asset">

@@ -61,35 +61,37 @@ export function TokensPage() {
       </div>
       <Section title="Create a token">
         <form
-          className="form-grid"
+          className="form-stack"
           onSubmit={(e) => {
             void create(e);
           }}
         >
-          <label>
-            Name
-            <input
-              required
-              maxLength={100}
-              placeholder="e.g. ci-upload"
-              value={name}
-              onChange={(e) => {
-                setName(e.target.value);
-              }}
-            />
-          </label>
-          <label>
-            Expires after (days)
-            <input
-              type="number"
-              min={1}
-              max={366}
-              value={days}
-              onChange={(e) => {
-                setDays(Number(e.target.value));
-              }}
-            />
-          </label>
+          <div className="row">
+            <label>
+              Name
+              <input
+                required
+                maxLength={100}
+                placeholder="e.g. ci-upload"
+                value={name}
+                onChange={(e) => {
+                  setName(e.target.value);
+                }}
+              />
+            </label>
+            <label>
+              Expires after (days)
+              <input
+                type="number"
+                min={1}
+                max={366}
+                value={days}
+                onChange={(e) => {
+                  setDays(Number(e.target.value));
+                }}
+              />
+            </label>
+          </div>
           <fieldset className="chips">
             <legend>Allowed to</legend>
             {me.scopes.map((s) => (
