@@ -46,10 +46,16 @@ export async function beginBulkLoad(tx: RawTx): Promise<{ finish(): Promise<void
   for (const r of rows) await tx.query(r.drop);
   return {
     async finish() {
+      // Memory enough to sort a million fingerprints at once and, on PostgreSQL, to let parallel workers
+      // share the sort (each needs 32 MB of it); for this transaction only.
+      await tx.query(`SET LOCAL maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
       for (const r of [...rows].reverse()) await tx.query(r.restore);
     },
   };
 }
+
+/** `maintenance_work_mem` while the indexes are rebuilt (PostgreSQL's default is 64 MB). */
+const INDEX_BUILD_MEMORY = "256MB";
 
 async function isEmpty(tx: RawTx): Promise<boolean> {
   const [row] = await tx.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM findings) AS empty`);

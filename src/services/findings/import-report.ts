@@ -1,11 +1,10 @@
 import type { Queryable, Store } from "../../store/open.js";
-import type { Finding } from "../../vuln/finding.js";
-import { fingerprint } from "../../vuln/fingerprint.js";
 import type { OpenedReport } from "../../vuln/formats/read.js";
 import { IdentityTable } from "../../vuln/identity-table.js";
+import { arrive, IdQueue, type Arrival } from "./arrival.js";
 import { beginBulkLoad } from "./bulk-load.js";
 import type { DecidedFinding, FindingDecider } from "./decider.js";
-import { lookUpKnown, mergeEvidence, type KnownFinding } from "./known-findings.js";
+import { mergeEvidence } from "./known-findings.js";
 import { closeMissing, mergeStaged } from "./merge.js";
 import { FindingIds, PendingRows } from "./pending-rows.js";
 import {
@@ -52,8 +51,8 @@ export interface ImportContext {
  *
  * New findings are copied straight into their tables with ids taken from the sequence; findings the store
  * already has are staged and merged by id a batch at a time (`mergeKnown`), so the database merges one
- * batch while the next is read and decided; on PostgreSQL lookups use a second connection so they do not
- * wait for the writes. Into an empty store the secondary indexes are built once at the end instead of
+ * batch while the next is read and decided. A batch is looked up while the one before it is decided
+ * (`arrive`); on PostgreSQL lookups use a second connection so they do not wait for the writes. Into an empty store the secondary indexes are built once at the end instead of
  * row by row (`beginBulkLoad`).
  *
  * @example
@@ -88,36 +87,26 @@ export async function importReport({
     const vulnerabilities = new VulnerabilityNotes();
     const counts = { read: 0, created: 0, updated: 0, reopened: 0, unmatched: 0, duplicates: 0 };
     let pending: Promise<void> = Promise.resolve();
+    const idQueue = new IdQueue(findingIds, reader);
+    const arrival = { inImport, reader, bulk: bulk !== null, ids: idQueue };
 
     const rows = new PendingRows();
-    // Each batch of the reader (about a megabyte of report) is fingerprinted, looked up and decided as it
-    // arrives, so its findings die young; only their COPY rows wait for a round trip's worth to gather.
+    // Each batch of the reader (about a megabyte of report) is fingerprinted and looked up as it arrives,
+    // then decided while the next one is looked up, so its findings die young; only their COPY rows wait
+    // for a round trip's worth to gather.
+    const batches = report.findings[Symbol.asyncIterator]();
+    const pull = async (): Promise<Arrival | null> => {
+      const next = await batches.next();
+      return next.done ? null : arrive(next.value, arrival);
+    };
     try {
-      for await (const batch of report.findings) {
+      for (let ahead = await pull(); ahead;) {
+        const current: Arrival = ahead;
+        // Read the next batch now: its lookups run while this one is decided.
+        ahead = await pull();
+        const { batch, prints, indices, firstInImport } = current;
         await decider.prepare?.(batch, reader);
-        const prints = batch.map((f) => fingerprint(f));
-        const indices = new Int32Array(batch.length);
-        const firstInImport: boolean[] = [];
-        const toLookUp: string[] = [];
-        for (let i = 0; i < prints.length; i++) {
-          const fp = prints[i]!;
-          const before = inImport.size;
-          // The first 64 bits of the SHA-256 fingerprint key this import's table.
-          const index = inImport.indexOfHash(
-            parseInt(fp.slice(0, 8), 16) | 0,
-            parseInt(fp.slice(8, 16), 16) | 0,
-          );
-          indices[i] = index;
-          const first = index === before;
-          firstInImport.push(first);
-          if (first) toLookUp.push(fp);
-        }
-        const existing = bulk
-          ? NONE_KNOWN
-          : await lookUpKnown(reader, toLookUp, needed(batch, firstInImport));
-        const fresh = toLookUp.length - existing.size;
-        // Taken in ascending order, as the new findings come.
-        const freshIds = fresh > 0 ? (await findingIds.take(reader, fresh)).reverse() : [];
+        const { existing, freshIds } = await current.known;
 
         for (let i = 0; i < batch.length; i++) {
           const f = batch[i]!;
@@ -166,8 +155,10 @@ export async function importReport({
         input.onProgress?.(report.bytesRead(), counts.read);
       }
     } catch (e) {
-      // A bad report fails the import; a write still in flight must finish (or fail) before the rollback.
+      // A bad report fails the import; a write or lookup still in flight must finish (or fail) before the
+      // rollback.
       await pending.catch(() => undefined);
+      await idQueue.settle();
       throw e;
     }
     await pending;
@@ -196,26 +187,6 @@ export async function importReport({
       unmatched: counts.unmatched,
     };
   });
-}
-
-const NONE_KNOWN: ReadonlyMap<string, KnownFinding> = new Map();
-
-/** Which stored evidence `mergeEvidence` can read for the first-seen findings of a batch. */
-function needed(
-  batch: readonly Finding[],
-  first: readonly boolean[],
-): { cvss3: boolean; cvss4: boolean; severity: boolean } {
-  let cvss3 = false;
-  let cvss4 = false;
-  let severity = false;
-  for (let i = 0; i < batch.length; i++) {
-    if (!first[i]) continue;
-    const f = batch[i]!;
-    if (f.cvss3 === null) cvss3 = true;
-    if (f.cvss4 === null) cvss4 = true;
-    if (f.severity === "unknown") severity = true;
-  }
-  return { cvss3, cvss4, severity };
 }
 
 /** Findings per write to the database: large enough that per-statement costs stop mattering. */

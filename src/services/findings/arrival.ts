@@ -1,0 +1,125 @@
+import type { Queryable } from "../../store/open.js";
+import type { Finding } from "../../vuln/finding.js";
+import { fingerprint } from "../../vuln/fingerprint.js";
+import type { IdentityTable } from "../../vuln/identity-table.js";
+import { lookUpKnown, type KnownFinding } from "./known-findings.js";
+import type { FindingIds } from "./pending-rows.js";
+
+/** A batch of the report, fingerprinted and placed in the import, with what the store knows of it. */
+export interface Arrival {
+  readonly batch: readonly Finding[];
+  readonly prints: readonly string[];
+  /** Each finding's index in the import's identity table. */
+  readonly indices: Int32Array;
+  /** Whether each finding is the first of its identity in this import. */
+  readonly firstInImport: readonly boolean[];
+  /** The stored findings among the first ones, and ids for the others, in ascending order. */
+  readonly known: Promise<{ existing: ReadonlyMap<string, KnownFinding>; freshIds: number[] }>;
+}
+
+/**
+ * Fingerprint a batch as it arrives and place it in the import (`inImport`), then start looking its new
+ * identities up in the store and taking ids for those the store lacks, without waiting: the import
+ * decides the batch before while the database answers for this one. Ids are taken one batch after the
+ * other (`ids.after`), so new findings are numbered in report order whatever order the answers come in.
+ *
+ * A lookup that fails rejects `known`; it is marked handled here so that it fails the import when
+ * awaited, not the process before then.
+ *
+ * @example
+ * const next = arrive(batch, { inImport, reader, bulk: false, ids });
+ * // ... decide the batch before ...
+ * const { existing, freshIds } = await next.known;
+ */
+export function arrive(
+  batch: readonly Finding[],
+  ctx: {
+    readonly inImport: IdentityTable;
+    readonly reader: Queryable;
+    /** Loading an empty store: nothing can be known, so nothing is looked up. */
+    readonly bulk: boolean;
+    readonly ids: IdQueue;
+  },
+): Arrival {
+  const prints = batch.map((f) => fingerprint(f));
+  const indices = new Int32Array(batch.length);
+  const firstInImport: boolean[] = [];
+  const toLookUp: string[] = [];
+  for (let i = 0; i < prints.length; i++) {
+    const fp = prints[i]!;
+    const before = ctx.inImport.size;
+    // The first 64 bits of the SHA-256 fingerprint key this import's table.
+    const index = ctx.inImport.indexOfHash(
+      parseInt(fp.slice(0, 8), 16) | 0,
+      parseInt(fp.slice(8, 16), 16) | 0,
+    );
+    indices[i] = index;
+    const first = index === before;
+    firstInImport.push(first);
+    if (first) toLookUp.push(fp);
+  }
+  const existing = ctx.bulk
+    ? Promise.resolve(NONE_KNOWN)
+    : lookUpKnown(ctx.reader, toLookUp, needed(batch, firstInImport));
+  const known = ctx.ids.after(existing, (found) => toLookUp.length - found.size);
+  known.catch(() => undefined);
+  return { batch, prints, indices, firstInImport, known };
+}
+
+/**
+ * Ids taken from `FindingIds` one request after the other, each once the lookup it depends on answers.
+ *
+ * @example
+ * const ids = new IdQueue(findingIds, reader);
+ * const { existing, freshIds } = await ids.after(lookup, (found) => wanted - found.size);
+ */
+export class IdQueue {
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly ids: FindingIds,
+    private readonly db: Queryable,
+  ) {}
+
+  after(
+    lookup: Promise<ReadonlyMap<string, KnownFinding>>,
+    count: (existing: ReadonlyMap<string, KnownFinding>) => number,
+  ): Promise<{ existing: ReadonlyMap<string, KnownFinding>; freshIds: number[] }> {
+    // Awaited below, maybe only after it failed: handled from now on.
+    lookup.catch(() => undefined);
+    const turn = this.last.then(async () => {
+      const existing = await lookup;
+      const fresh = count(existing);
+      // Taken in ascending order; handed out from the end (`pop`), as the new findings come.
+      const freshIds = fresh > 0 ? (await this.ids.take(this.db, fresh)).reverse() : [];
+      return { existing, freshIds };
+    });
+    this.last = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Wait for every request so far to finish (or fail). */
+  async settle(): Promise<void> {
+    await this.last;
+  }
+}
+
+const NONE_KNOWN: ReadonlyMap<string, KnownFinding> = new Map();
+
+/** Which stored evidence `mergeEvidence` can read for the first-seen findings of a batch. */
+function needed(
+  batch: readonly Finding[],
+  first: readonly boolean[],
+): { cvss3: boolean; cvss4: boolean; severity: boolean } {
+  let cvss3 = false;
+  let cvss4 = false;
+  let severity = false;
+  for (let i = 0; i < batch.length; i++) {
+    if (!first[i]) continue;
+    const f = batch[i]!;
+    if (f.cvss3 === null) cvss3 = true;
+    if (f.cvss4 === null) cvss4 = true;
+    if (f.severity === "unknown") severity = true;
+  }
+  return { cvss3, cvss4, severity };
+}
