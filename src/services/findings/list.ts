@@ -71,10 +71,11 @@ export async function escalationCutoff(
   from: CisaOutcome,
 ): Promise<{ open: number; acts: number; budgetCount: number; cutoff: number }> {
   const [r] = await store.query<{ open: string; acts: string; eligible: string }>(
-    `SELECT count(*) AS open, count(*) FILTER (WHERE outcome = 'act') AS acts,
+    // Only columns of the queue's index, so that PostgreSQL can count from the index alone.
+    `SELECT count(*) AS open, count(*) FILTER (WHERE outcome_rank = $2) AS acts,
             count(*) FILTER (WHERE outcome_rank >= $1) AS eligible
        FROM findings WHERE ${ESCALATABLE_SQL}`,
-    [outcomeRank(from)],
+    [outcomeRank(from), outcomeRank("act")],
   );
   const open = Number(r?.open ?? 0);
   const acts = Number(r?.acts ?? 0);

@@ -13,7 +13,7 @@ export interface Scorecard {
     /** SLA state of the escalated findings. */
     readonly sla: { onTime: number; dueSoon: number; overdue: number };
   };
-  /** Findings first seen and fixed per day, oldest first. */
+  /** Findings first seen and closed (no longer reported by a full scan) per day, by import; oldest first. */
   readonly trend: { day: string; opened: number; fixed: number }[];
   readonly intel: { source: string; date: string | null; rows: number; ageDays: number | null }[];
   readonly ai: {
@@ -91,21 +91,16 @@ export async function scorecard({
     }))
     .sort((a, b) => b.escalated - a.escalated || b.open - a.open || a.team.localeCompare(b.team));
 
-  const opened = await store.query<{ day: string; n: string }>(
-    `SELECT (first_seen AT TIME ZONE 'UTC')::date::text AS day, count(*) AS n FROM findings
-      WHERE first_seen >= $1 GROUP BY 1`,
+  // Each import counted what it created and closed: the trend reads those counts, not the findings.
+  const perDay = await store.query<{ day: string; opened: string; fixed: string }>(
+    `SELECT (started_at AT TIME ZONE 'UTC')::date::text AS day, sum(created) AS opened, sum(closed) AS fixed
+       FROM imports WHERE started_at >= $1 GROUP BY 1`,
     [since],
   );
-  const fixed = await store.query<{ day: string; n: string }>(
-    `SELECT (at AT TIME ZONE 'UTC')::date::text AS day, count(*) AS n FROM finding_events
-      WHERE kind = 'closed' AND at >= $1 GROUP BY 1`,
-    [since],
-  );
-  const trend = daysFrom(since, days).map((day) => ({
-    day,
-    opened: Number(opened.find((r) => r.day === day)?.n ?? 0),
-    fixed: Number(fixed.find((r) => r.day === day)?.n ?? 0),
-  }));
+  const trend = daysFrom(since, days).map((day) => {
+    const r = perDay.find((x) => x.day === day);
+    return { day, opened: Number(r?.opened ?? 0), fixed: Number(r?.fixed ?? 0) };
+  });
 
   const intel = (await intelStatus({ ctx: { store } })).map((s) => {
     const date = s.sourceDate && !Number.isNaN(Date.parse(s.sourceDate)) ? s.sourceDate : null;
