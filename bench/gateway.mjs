@@ -7,7 +7,10 @@
 //     fake upstream called directly, through detente and through Portkey;
 //   - streaming: time to first token through detente against calling the fake upstream directly.
 //
-//   node bench/gateway.mjs [--seconds 10] [--skip portkey] [--out bench/out]
+// Each target is first primed for `--prime` seconds at 50 connections (not counted), so that every process
+// is measured warm (JIT-compiled code, the embedded store's WebAssembly tiered up), not in its first seconds.
+//
+//   node bench/gateway.mjs [--seconds 10] [--prime 5] [--skip portkey] [--out bench/out]
 import { execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -20,6 +23,7 @@ import { promisify } from "node:util";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = parseArgs(process.argv.slice(2));
 const seconds = Number(args.seconds ?? 10);
+const prime = Number(args.prime ?? 5);
 const skip = new Set((args.skip ?? "").split(",").filter(Boolean));
 const outDir = args.out ?? join(root, "bench", "out");
 const UPSTREAM_KEY = "sk-bench-upstream-0123456789abcdef";
@@ -28,7 +32,7 @@ process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
 
 await mkdir(outDir, { recursive: true });
 const work = await mkdtemp(join(tmpdir(), "detente-gw-bench-"));
-const results = { machine: machine(), seconds, promptBytes: 0, runs: [], ttft: [] };
+const results = { machine: machine(), seconds, prime, promptBytes: 0, runs: [], ttft: [] };
 
 // 1. The fake upstream, with nothing recorded.
 const fake = await startChild(
@@ -152,6 +156,10 @@ if (portkey)
     pid: portkey.pid,
   });
 
+for (const t of prime > 0 ? targets : []) {
+  await load({ url: t.url, headers: t.headers, bodyFile, connections: 50, seconds: prime, warmup: 0 });
+}
+
 for (const connections of [1, 50]) {
   for (const t of targets) {
     const cpu0 = cpuMs(t.pid);
@@ -181,9 +189,24 @@ for (const t of targets.slice(0, 2)) {
 
 await writeFile(join(outDir, "gateway.json"), JSON.stringify(results, null, 2) + "\n");
 console.log(markdown(results));
-for (const c of children) c.kill("SIGTERM");
+// The gateway flushes its audit trail and closes its store on SIGTERM: let it finish before removing
+// its directory.
+await Promise.all(children.map((c) => stopped(c)));
 await rm(work, { recursive: true, force: true });
 process.exit(0);
+
+/** Send SIGTERM and wait (at most 10 s) for the process to exit. */
+function stopped(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 10_000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
 
 /** User and system CPU time a process has used so far, in ms (from /proc; clock ticks of 10 ms). */
 function cpuMs(pid) {
@@ -304,7 +327,7 @@ function markdown(res) {
   const [dt, gt] = res.ttft;
   return [
     `Machine: ${res.machine.cpu} x${res.machine.cores}, ${res.machine.memGb} GB RAM, Node ${res.machine.node}`,
-    `Prompt: ${res.promptBytes} bytes of code and prose; ${res.seconds} s per run after 2 s of warm-up`,
+    `Prompt: ${res.promptBytes} bytes of code and prose; ${res.seconds} s per run after 2 s of warm-up; each target primed for ${res.prime} s at 50 connections first`,
     "",
     "| target | connections | requests/s | p50 ms | p99 ms | CPU ms per request | errors |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",

@@ -44,11 +44,10 @@ export async function respondJson(args: ForwardArgs & { res: UpstreamResponse })
     let changed = false;
     const found: Detection[] = [];
     for (const slot of wire.responseTexts(body)) {
-      const si = createStreamInspector(deps.inspector, { mask: plan.mask });
-      const a = si.push(slot.text);
-      const b = si.end();
-      found.push(...a.detections, ...b.detections);
-      const emitted = a.emit + b.emit;
+      // The whole text is here: one final pass, nothing held back, each hit found once.
+      const whole = createStreamInspector(deps.inspector, { mask: plan.mask }).end(slot.text);
+      found.push(...whole.detections);
+      const emitted = whole.emit;
       const restored = vault.size > 0 ? vault.restore(emitted) : emitted;
       if (restored !== slot.text) {
         slot.replace(restored);

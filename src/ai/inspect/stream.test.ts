@@ -110,6 +110,17 @@ describe("createStreamInspector with masking", () => {
     expect(out).toBe("Call me at [REDACTED_PHONE] or write to jane[REDACTED_EMAIL] today.");
   });
 
+  it("masks a whole text given to end() as streaming it would, each hit reported once", () => {
+    const text = `Call me at 415-555-2671, and use ${GH} as the token.`;
+    const whole = createStreamInspector(inspector, { mask: ["secret", "pii"] }).end(text);
+    expect(whole.emit).toBe("Call me at [REDACTED_PHONE], and use [REDACTED_GITHUB_TOKEN] as the token.");
+    expect(whole.emit).toBe(run([text], { mask: ["secret", "pii"] }).out);
+    expect(whole.detections.map((d) => [d.type, text.slice(d.start, d.end)])).toEqual([
+      ["phone", "415-555-2671"],
+      ["github-token", GH],
+    ]);
+  });
+
   it("validates its options", () => {
     for (const options of [{ lookBack: 0 }, { lookBack: 1.5 }, { mask: ["secrets" as never] }]) {
       try {

@@ -14,7 +14,8 @@ export interface StreamInspection {
 /** Incremental inspection of a text stream; see `createStreamInspector`. */
 export interface StreamInspector {
   push(chunk: string): StreamInspection;
-  end(): StreamInspection;
+  /** End the stream, with its last chunk if any: `end(wholeText)` inspects a complete text in one pass. */
+  end(last?: string): StreamInspection;
 }
 
 /** Longest stretch held back while masking (a secret longer than this is masked from where it is found). */
@@ -141,7 +142,7 @@ export function createStreamInspector(
 
   return {
     push: (chunk) => step(chunk, false),
-    end: () => step("", true),
+    end: (last = "") => step(last, true),
   };
 }
 
