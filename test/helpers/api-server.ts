@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -48,6 +48,11 @@ export async function startApiServer(
 ): Promise<ApiServer> {
   const test = await backend.open();
   const home = await mkdtemp(join(tmpdir(), "detente-api-"));
+  // A stand-in for the built dashboard, so that its static routes are registered (and enumerated) too.
+  const webRoot = join(home, "web");
+  await mkdir(join(webRoot, "assets"), { recursive: true });
+  await writeFile(join(webRoot, "index.html"), '<!doctype html><div id="root"></div>');
+  await writeFile(join(webRoot, "assets", "app.js"), "export {};");
   const config = options.config ?? parseConfig("triage:\n  budget: 5%\n", "detente.yaml");
   const routes: RegisteredRoute[] = [];
   const { app } = await buildServer({
@@ -56,7 +61,7 @@ export async function startApiServer(
     home,
     env: {},
     now: options.now,
-    webRoot: join(home, "no-web"),
+    webRoot,
     onRoute: (r) => routes.push(r),
   });
   await app.listen({ host: "127.0.0.1", port: 0 });

@@ -12,11 +12,18 @@ import { STORE_BACKENDS } from "../helpers/stores.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 
-/** The routes that answer without sign-in, and nothing else. */
+/**
+ * The routes that answer without sign-in, and nothing else: the sign-in, the API's description, health
+ * and metrics, and the dashboard's static files (the test server's stand-in has index.html and one
+ * asset) with the fallback that serves index.html for the dashboard's own paths.
+ */
 const PUBLIC = [
-  "GET /api/auth/login",
+  "GET /",
+  "GET /*",
   "GET /api/openapi.json",
+  "GET /assets/app.js",
   "GET /healthz",
+  "GET /index.html",
   "GET /metrics",
   "GET /readyz",
   "POST /api/auth/login",
@@ -58,7 +65,7 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
     const publicRoutes = server.routes
       .filter((r) => r.public && !r.url.startsWith("/api/docs") && r.method !== "HEAD")
       .map((r) => `${r.method} ${r.url}`);
-    expect([...new Set(publicRoutes)].sort()).toEqual(PUBLIC.filter((r) => r !== "GET /api/auth/login"));
+    expect([...new Set(publicRoutes)].sort()).toEqual(PUBLIC);
     const checked: string[] = [];
     for (const route of server.routes) {
       if (route.public || route.method === "HEAD" || route.method === "OPTIONS") continue;
@@ -75,6 +82,11 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
     expect(checked).toContain("POST /api/imports");
     expect(checked).toContain("POST /v1/chat/completions");
     expect(checked).toContain("POST /v1/messages");
+    // The dashboard's fallback serves the app, never data, and leaves unknown API paths to the 404.
+    const app = await fetch(`${server.url}/queue`);
+    expect(app.status).toBe(200);
+    expect(await app.text()).toContain('<div id="root">');
+    expect((await fetch(`${server.url}/api/not-a-route`)).status).toBe(404);
   });
 
   it("answers errors in one shape without stack traces or SQL", async () => {
