@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/paths.js";
 import { startWebServer, uploadedReportPath, type WebServer, type WebUser } from "../helpers/web-server.js";
 
@@ -21,6 +21,8 @@ const n = (v: number): string => v.toLocaleString("en-US");
 
 let server: WebServer;
 let browser: Browser;
+/** Uncaught exceptions and console errors of every page; a page that throws is broken however it looks. */
+const pageErrors: string[] = [];
 
 async function signIn(
   user: WebUser,
@@ -29,6 +31,12 @@ async function signIn(
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport, baseURL: server.url });
   const page = await context.newPage();
+  page.on("pageerror", (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  page.on("console", (m) => {
+    // The browser logs every non-2xx answer; the first /api/auth/me is a 401 by design (not signed in).
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
+      pageErrors.push(`${page.url()}: ${m.text()}`);
+  });
   await page.goto("/");
   await page.getByRole("heading", { level: 1, name: /Sign in/ }).waitFor();
   if (screenshot) await shot(page, screenshot);
@@ -78,6 +86,10 @@ describe("dashboard", () => {
     server = await startWebServer();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   }, 180_000);
+
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
 
   afterAll(async () => {
     await browser?.close();

@@ -88,7 +88,7 @@ export function AiPage() {
               value={ms(s.latencyMs)}
               hint={s.latencyMs ? `95th percentile ${Math.round(s.latencyMs.p95)} ms` : undefined}
             />
-            <Stat label="Gateway overhead (median)" value={ms(s.overheadMs)} />
+            <Stat label="Overhead (median)" value={ms(s.overheadMs)} hint="time detente adds to a request" />
           </div>
           <div className="grid three">
             <Section title="By tool">
@@ -211,7 +211,15 @@ export function AiPage() {
                       {e.tool ?? "–"}
                       <div className="sub muted">{e.modelUsed ?? e.modelRequested ?? "–"}</div>
                     </td>
-                    <td>{e.detections.map((d) => `${d.count} × ${d.type}`).join(", ") || "–"}</td>
+                    <td>
+                      {e.detections.length
+                        ? e.detections.map((d) => (
+                            <div key={`${d.where}/${d.type}`} className="nowrap">
+                              {d.count} × {d.type}
+                            </div>
+                          ))
+                        : "–"}
+                    </td>
                     <td className="why">{e.reasons.join(" ") || "–"}</td>
                   </tr>
                 ))}
