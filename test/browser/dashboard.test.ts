@@ -238,6 +238,19 @@ describe("dashboard", () => {
     await context.close();
   }, 90_000);
 
+  it("refuses a wrong password and says so", async () => {
+    const context = await browser.newContext({ viewport: WIDE, baseURL: server.url });
+    const page = await context.newPage();
+    await page.goto("/queue");
+    await page.getByLabel("User name").fill(server.viewer.username);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").filter({ hasText: "That user name and password do not match." }).waitFor();
+    expect(await page.getByRole("navigation", { name: "Main" }).count()).toBe(0);
+    expect((await context.request.get("/api/overview")).status()).toBe(401);
+    await context.close();
+  });
+
   it("keeps admin actions from a viewer", async () => {
     const { context, page } = await signIn(server.viewer);
     const nav = page.getByRole("navigation", { name: "Main" });
