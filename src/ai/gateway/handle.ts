@@ -6,7 +6,7 @@ import { authorize, decideRequest, routeModel, toolFromUserAgent } from "../poli
 import type { Caller } from "../policy/index.js";
 import type { GatewayDeps } from "./deps.js";
 import { Exchange } from "./exchange.js";
-import { forward } from "./forward.js";
+import { forward, type ForwardArgs } from "./forward.js";
 import type { TextSlot, WireFormat } from "./wire/index.js";
 
 /** The key a client presented: `Authorization: Bearer`, Anthropic's `x-api-key`, or Azure's `api-key`. */
@@ -102,9 +102,41 @@ async function decideAndForward(
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
-  const wire = x.wire!;
   const who = await identify(deps, x, req, reply);
   if (!who) return;
+  // Deciding is synchronous and keeps the parsed body, its texts and detections to itself: none of it
+  // stays reachable while the upstream answers, so it dies young instead of being copied by every
+  // garbage collection that runs while requests are in flight.
+  const next = decide(deps, x, req, reply, who.caller);
+  if (next === null) return;
+  if ("noRoute" in next) {
+    const allowed = await deps.models.list(who.caller);
+    x.fail(
+      reply,
+      404,
+      `detente has no route for model "${next.noRoute}". Models you may use: ${allowed.join(", ") || "none"}.`,
+      "model_not_found",
+    );
+    return;
+  }
+  await forward({ deps, x, req, reply, ...next });
+}
+
+/** What `decide` leaves for forwarding: where to, and the body and vault of the request as decided. */
+type Decided = Pick<ForwardArgs, "upstream" | "route" | "body" | "vault">;
+
+/**
+ * Parse, route, authorize, inspect and decide; answers every refusal itself (null). A model without a
+ * route is left to the caller, which lists the caller's models (asynchronously) for the message.
+ */
+function decide(
+  deps: GatewayDeps,
+  x: Exchange,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  caller: Caller,
+): Decided | { noRoute: string } | null {
+  const wire = x.wire!;
   const t = performance.now();
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   x.hashRequest(raw);
@@ -120,11 +152,11 @@ async function decideAndForward(
       `The request body is not valid JSON${at === undefined ? "" : ` (at character ${at})`}.`,
       "invalid_json",
     );
-    return;
+    return null;
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     x.fail(reply, 400, "The request body must be a JSON object.", "invalid_request");
-    return;
+    return null;
   }
   const json = body as Record<string, unknown>;
   const model = wire.model(json);
@@ -132,24 +164,15 @@ async function decideAndForward(
   x.event.stream = wire.stream(json);
   if (model === undefined) {
     x.fail(reply, 400, "The request has no `model`.", "invalid_request");
-    return;
+    return null;
   }
 
   const route = routeModel(deps.policy, model);
-  if (!route) {
-    const allowed = await deps.models.list(who.caller);
-    x.fail(
-      reply,
-      404,
-      `detente has no route for model "${model}". Models you may use: ${allowed.join(", ") || "none"}.`,
-      "model_not_found",
-    );
-    return;
-  }
-  const access = authorize(deps.policy, who.caller, route);
+  if (!route) return { noRoute: model };
+  const access = authorize(deps.policy, caller, route);
   if (!access.ok) {
     x.fail(reply, 403, access.message, `not_allowed_${access.reason}`);
-    return;
+    return null;
   }
 
   // Inspect every text the model will read. A failure here is decided by policy: closed blocks.
@@ -167,14 +190,14 @@ async function decideAndForward(
         "detente could not inspect this request, so it was not sent (fail closed).",
         "inspection_failed",
       );
-      return;
+      return null;
     }
     found.length = 0;
     x.event.error = "inspection_failed";
   }
   const all = found.flat();
   x.tally.add("request", all);
-  const decision = decideRequest({ policy: deps.policy, caller: who.caller, route, detections: all });
+  const decision = decideRequest({ policy: deps.policy, caller, route, detections: all });
   x.event.action = decision.action;
   x.event.reasons = [...decision.reasons];
   const upstream = deps.upstreams.get(decision.route.upstream);
@@ -185,11 +208,11 @@ async function decideAndForward(
   });
   if (decision.action === "block") {
     x.fail(reply, 403, decision.message ?? "Blocked by the AI usage policy.", "blocked_by_policy");
-    return;
+    return null;
   }
   if (!upstream) {
     x.fail(reply, 500, `Upstream "${decision.route.upstream}" is not configured.`, "no_upstream");
-    return;
+    return null;
   }
   if (!upstream.formats.includes(wire.family)) {
     x.fail(
@@ -198,7 +221,7 @@ async function decideAndForward(
       `Model "${model}" is served by upstream "${upstream.name}", which does not speak the ${wire.family === "openai" ? "OpenAI" : "Anthropic"} API; use its own API instead.`,
       "wrong_api",
     );
-    return;
+    return null;
   }
 
   const vault = createVault();
@@ -208,7 +231,7 @@ async function decideAndForward(
   // Unchanged requests go upstream as the very bytes received.
   const outgoing = changed || decision.route.model !== model ? JSON.stringify(json) : raw;
   x.overheadMs += performance.now() - t;
-  await forward({ deps, x, req, reply, upstream, route: decision.route, body: outgoing, vault });
+  return { upstream, route: decision.route, body: outgoing, vault };
 }
 
 /** Replace the spans the decision redacts with placeholders; true when anything changed. */
