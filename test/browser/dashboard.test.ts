@@ -104,8 +104,15 @@ describe("dashboard", () => {
     expect(await statValue(page, "Open findings")).toBe(n(o.findings.open));
     expect(await statValue(page, "Escalated")).toBe(n(o.findings.escalated));
     expect(await statValue(page, "Overdue")).toBe(n(o.findings.sla.overdue));
-    expect(await statValue(page, "Due soon")).toBe(n(o.findings.sla.dueSoon));
-    expect(await statValue(page, "On time")).toBe(n(o.findings.sla.onTime));
+    expect(await statValue(page, "Act")).toBe(n(o.findings.byOutcome.act ?? 0));
+    const sla = page.getByRole("region", { name: "Escalations by due date" });
+    for (const [label, count] of [
+      ["Overdue", o.findings.sla.overdue],
+      ["Due soon", o.findings.sla.dueSoon],
+      ["On time", o.findings.sla.onTime],
+    ] as const) {
+      await sla.getByRole("link", { name: `${label}: ${n(count)} escalations`, exact: true }).waitFor();
+    }
     expect(await statValue(page, "AI requests")).toBe(n(o.ai.requests));
     expect(await statValue(page, "Blocked")).toBe(n(o.ai.blocked));
     expect(await statValue(page, "Redacted")).toBe(n(o.ai.redacted));

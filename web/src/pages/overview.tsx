@@ -40,13 +40,7 @@ function Scorecard({ o }: { o: Overview }) {
           tone={f.sla.overdue > 0 ? "danger" : "ok"}
           hint="escalations past their due date"
         />
-        <Stat
-          label="Due soon"
-          value={f.sla.dueSoon}
-          tone={f.sla.dueSoon > 0 ? "warning" : undefined}
-          hint="escalations due within days"
-        />
-        <Stat label="On time" value={f.sla.onTime} hint="escalations within their SLA" />
+        <Stat label="Act" value={f.byOutcome.act} hint="open findings to fix now, out of the normal cycle" />
       </div>
 
       <div className="grid two">
@@ -217,8 +211,22 @@ function SlaLink({
 
 const STALE_DAYS = 7;
 
-function IntelTable({ intel }: { intel: Overview["intel"] }) {
-  if (intel.length === 0)
+/** The sources decisions use; one that was never loaded is listed too, so its absence is seen. */
+const INTEL_SOURCES: Record<string, string> = {
+  kev: "CISA KEV",
+  epss: "FIRST EPSS",
+  nvd: "NVD (CVSS)",
+  vulnrichment: "CISA Vulnrichment (SSVC)",
+};
+
+function IntelTable({ intel: loaded }: { intel: Overview["intel"] }) {
+  const intel = [
+    ...loaded,
+    ...Object.keys(INTEL_SOURCES)
+      .filter((k) => !loaded.some((i) => i.source === k))
+      .map((source) => ({ source, date: null, rows: 0, ageDays: null })),
+  ];
+  if (loaded.length === 0)
     return <Empty>No threat intel loaded. Decisions fall back to CVSS and the policy's defaults.</Empty>;
   return (
     <div className="table-wrap">
@@ -236,12 +244,14 @@ function IntelTable({ intel }: { intel: Overview["intel"] }) {
         <tbody>
           {intel.map((i) => (
             <tr key={i.source}>
-              <th scope="row">{i.source}</th>
+              <th scope="row">{INTEL_SOURCES[i.source] ?? i.source}</th>
               <td className="nowrap">{day(i.date)}</td>
-              <td className="num">{num(i.rows)}</td>
+              <td className="num">{i.ageDays === null && i.rows === 0 ? "–" : num(i.rows)}</td>
               <td>
                 {i.ageDays === null ? (
-                  <span className="badge sla-overdue">never loaded</span>
+                  <span className="badge" title="Load it with detente intel sync or detente intel load">
+                    not loaded
+                  </span>
                 ) : i.ageDays > STALE_DAYS ? (
                   <span
                     className="badge sla-due-soon"
@@ -257,6 +267,9 @@ function IntelTable({ intel }: { intel: Overview["intel"] }) {
           ))}
         </tbody>
       </table>
+      <p className="muted small">
+        Decisions use what is loaded. Refresh with <code>detente intel sync</code>.
+      </p>
     </div>
   );
 }
