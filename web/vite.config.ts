@@ -6,8 +6,8 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 
 /**
  * The dashboard's build: web/ is the root, the bundle goes to dist/web where the server serves it.
- * `npm run dev:web` is not wired: run the server and `vite --config web/vite.config.ts`, which proxies
- * /api to it.
+ * For development, run `detente serve` and `npx vite --config web/vite.config.ts`: the dev server
+ * proxies /api to 127.0.0.1:8080 (or DETENTE_API).
  */
 export default defineConfig({
   root,
@@ -20,6 +20,6 @@ export default defineConfig({
     chunkSizeWarningLimit: 600,
   },
   server: {
-    proxy: { "/api": process.env.DETENTE_API ?? "http://127.0.0.1:3000" },
+    proxy: { "/api": process.env.DETENTE_API ?? "http://127.0.0.1:8080" },
   },
 });
