@@ -12,7 +12,7 @@ import { openReport } from "../vuln/formats/read.js";
 import { startFakeUpstream } from "../ai/fake-upstream/index.js";
 import type { Config } from "../config/load.js";
 import { generatePassword } from "../services/auth/password.js";
-import { countUsers, createUser } from "../services/auth/users.js";
+import { countUsers, createUser, findUser } from "../services/auth/users.js";
 import { cliContext, withContext, type CliContext } from "./context.js";
 import { demoConfig, sendDemoTraffic, waitForEvents } from "./demo-ai.js";
 import { serve } from "./serve.js";
@@ -134,6 +134,16 @@ async function demoUsers(ctx: CliContext): Promise<string[]> {
       saved[u.username] = password;
     }
     await writeFile(file, JSON.stringify(saved, null, 2) + "\n", { mode: 0o600 });
+  } else {
+    // A kept file and a new store (another DATABASE_URL, a deleted database): put the users back.
+    for (const u of DEMO_USERS) {
+      const password = saved[u.username];
+      if (password && !(await findUser(store, u.username)))
+        await createUser({
+          ctx: { store, now: new Date(), actor: "detente demo" },
+          input: { ...u, password },
+        });
+    }
   }
   return [
     `  Demo users (passwords kept in ${file}; delete it and the users with your own data):`,

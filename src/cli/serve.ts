@@ -54,36 +54,63 @@ export async function serve(
     throw new DetenteError("INVALID_INPUT", `--port: expected a port number, got "${opts.port}"`);
   const config = hooks.config ?? (await ctx.config());
   const store = await ctx.store();
-  let signIn = hooks.signIn;
-  if (!signIn) {
-    if ((await countUsers(store)) === 0) {
-      const password = generatePassword();
-      await createUser({
-        ctx: { store, now: new Date(), actor: "detente serve" },
-        input: { username: "admin", role: "admin", password, displayName: "Administrator" },
-      });
-      signIn = [
-        `  Sign in as ${color.bold("admin")} with the one-time password ${color.bold(password)}`,
-        `  (shown only now; change it with: DETENTE_PASSWORD=... detente users set-password admin)`,
-      ];
-    } else
-      signIn = [`  Sign in with your detente user (an admin adds one: detente users add NAME --role viewer)`];
-  }
   const { app } = await buildServer({ store, config, home: ctx.env.home, env: process.env, logger: true });
+  // Everything this command opened, closed once, in order, whatever fails on the way.
+  let closing: Promise<void> | undefined;
+  const closeAll = () =>
+    (closing ??= (async () => {
+      // Requests in flight get DRAIN_MS to finish (a streamed AI answer can be long); then connections are cut.
+      const deadline = setTimeout(() => {
+        app.server.closeAllConnections();
+      }, DRAIN_MS);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(deadline);
+        try {
+          await ctx.close();
+        } finally {
+          await hooks.closed?.();
+        }
+      }
+    })());
   try {
     await app.listen({ host: opts.host, port });
   } catch (e) {
-    await app.close();
-    await ctx.close();
-    await hooks.closed?.();
+    await closeAll();
     throw new DetenteError(
       "UPSTREAM",
       `cannot listen on ${opts.host}:${port} (${(e as NodeJS.ErrnoException).code ?? "error"})`,
     );
   }
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      process.stderr.write("detente: draining requests and flushing the audit trail...\n");
+      void closeAll()
+        .catch((e: unknown) => {
+          process.stderr.write(`detente: while stopping: ${e instanceof Error ? e.name : "error"}\n`);
+          process.exitCode = 3;
+        })
+        .finally(resolve);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
   const addr = app.server.address();
-  const url = `http://${opts.host}:${typeof addr === "object" && addr ? addr.port : port}`;
-  await hooks.ready?.(url, store);
+  const bound = typeof addr === "object" && addr ? addr.port : port;
+  const url = `http://${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${bound}`;
+  let signIn = hooks.signIn;
+  try {
+    if (!signIn) signIn = await firstSignIn(store);
+    // Listening on every address, the demo talks to the gateway over loopback.
+    const own = opts.host === "0.0.0.0" || opts.host === "::" ? `http://127.0.0.1:${bound}` : url;
+    await hooks.ready?.(own, store);
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
   process.stderr.write(
     [
       "",
@@ -93,18 +120,23 @@ export async function serve(
       "",
     ].join("\n"),
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      process.stderr.write("detente: draining requests and flushing the audit trail...\n");
-      void app
-        .close()
-        .then(() => ctx.close())
-        .then(() => hooks.closed?.())
-        .finally(resolve);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+  await stopped;
+}
+
+/** How long requests in flight may take to finish after Ctrl-C or SIGTERM. */
+const DRAIN_MS = 30_000;
+
+/** On a store without users, an admin with a one-time password (created once the server listens). */
+async function firstSignIn(store: Store): Promise<string[]> {
+  if ((await countUsers(store)) > 0)
+    return [`  Sign in with your detente user (an admin adds one: detente users add NAME --role viewer)`];
+  const password = generatePassword();
+  await createUser({
+    ctx: { store, now: new Date(), actor: "detente serve" },
+    input: { username: "admin", role: "admin", password, displayName: "Administrator" },
   });
+  return [
+    `  Sign in as ${color.bold("admin")} with the one-time password ${color.bold(password)}`,
+    `  (shown only now; change it with: DETENTE_PASSWORD=... detente users set-password admin)`,
+  ];
 }

@@ -62,10 +62,11 @@ export async function buildServer(
     logger: typeof logger === "object" ? { level: "info", stream: logger.stream } : (logger ?? false),
     // No line per request: request content (prompts, passwords) must never reach a log.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: Math.max(options.config.ai.gateway.maxBodyBytes, 1 << 20),
+    // 1 MiB for the API (uploads are multipart, streamed); the gateway's routes take their own limit.
+    bodyLimit: 1 << 20,
     return503OnClosing: true,
     forceCloseConnections: "idle",
-    trustProxy: options.env.DETENTE_TRUST_PROXY === "1",
+    trustProxy: trustProxy(options.env.DETENTE_TRUST_PROXY),
     genReqId: () => `req_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`,
   });
   const onRoute = options.onRoute;
@@ -173,16 +174,14 @@ export async function buildServer(
   await app.register((scope, _opts, done) => {
     scope.addHook("onRoute", (route) => {
       route.config = { ...(route.config as object), gateway: true };
+      route.bodyLimit = options.config.ai.gateway.maxBodyBytes;
     });
     registerGatewayRoutes(scope, gateway.deps);
     done();
   });
-  await app.register(
-    publicScope((scope) => {
-      scope.get("/metrics", { schema: { hide: true } }, async (_req, reply) =>
-        reply.type(metrics.contentType).send(await metrics.text()),
-      );
-    }),
+  // Metrics name teams, tools and upstreams: Prometheus scrapes them with an API token (bearer_token).
+  app.get("/metrics", { config: { scope: "read" }, schema: { hide: true } }, async (_req, reply) =>
+    reply.type(metrics.contentType).send(await metrics.text()),
   );
 
   const webRoot = options.webRoot ?? join(packageRoot(), "dist", "web");
@@ -222,4 +221,18 @@ function publicScope(register: (scope: FastifyInstance) => Promise<void> | void)
     });
     await register(scope);
   };
+}
+
+/**
+ * DETENTE_TRUST_PROXY: how many proxies in front of the server to believe in X-Forwarded-For (a number),
+ * or which addresses are proxies (a comma-separated list of IPs or CIDRs). Believing every hop would let
+ * a client choose its own address for the sign-in limit and the audit log.
+ */
+function trustProxy(value: string | undefined): string | false | ((address: string, hop: number) => boolean) {
+  if (!value) return false;
+  if (/^\d{1,2}$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value;
 }

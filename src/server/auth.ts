@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { DetenteError } from "../errors.js";
 import type { Scope } from "../services/auth/roles.js";
@@ -79,9 +80,14 @@ async function authenticate(
   return principal;
 }
 
-function checkCsrf(request: FastifyRequest, sessionToken: string): void {
+export function checkCsrf(request: FastifyRequest, sessionToken: string): void {
   const sent = request.headers["x-csrf-token"];
-  if (typeof sent !== "string" || sent !== csrfTokenFor(sessionToken)) {
+  const expected = Buffer.from(csrfTokenFor(sessionToken));
+  if (
+    typeof sent !== "string" ||
+    sent.length !== expected.length ||
+    !timingSafeEqual(Buffer.from(sent), expected)
+  ) {
     throw new DetenteError(
       "FORBIDDEN",
       "missing or wrong x-csrf-token header (cookie-authenticated writes need it)",
@@ -89,13 +95,15 @@ function checkCsrf(request: FastifyRequest, sessionToken: string): void {
   }
   const origin = request.headers.origin;
   if (origin !== undefined && origin !== "null") {
-    let host: string;
+    let from: URL;
     try {
-      host = new URL(origin).host;
+      from = new URL(origin);
     } catch {
       throw new DetenteError("FORBIDDEN", "cross-site request refused");
     }
-    if (host !== request.headers.host) throw new DetenteError("FORBIDDEN", "cross-site request refused");
+    // request.host and request.protocol follow X-Forwarded-* from trusted proxies only.
+    if (from.host !== request.host || from.protocol !== `${request.protocol}:`)
+      throw new DetenteError("FORBIDDEN", "cross-site request refused");
   }
 }
 

@@ -24,9 +24,9 @@ const PUBLIC = [
   "GET /assets/app.js",
   "GET /healthz",
   "GET /index.html",
-  "GET /metrics",
   "GET /readyz",
   "POST /api/auth/login",
+  "POST /api/auth/logout",
 ].sort();
 
 describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
@@ -82,6 +82,7 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
     expect(checked).toContain("POST /api/imports");
     expect(checked).toContain("POST /v1/chat/completions");
     expect(checked).toContain("POST /v1/messages");
+    expect(checked).toContain("GET /metrics");
     // The dashboard's fallback serves the app, never data, and leaves unknown API paths to the 404.
     const app = await fetch(`${server.url}/queue`);
     expect(app.status).toBe(200);
@@ -99,9 +100,20 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
     const b = (await bad.json()) as { code: string; message: string };
     expect(b.code).toBe("INVALID_INPUT");
     expect(b.message).toMatch(/limit/);
-    const cursor = await admin.request("GET", "/api/findings?cursor=not-a-cursor");
-    expect(cursor.status).toBe(400);
-    expect(((await cursor.json()) as { message: string }).message).toMatch(/^cursor:/);
+    const forged = (sort: string, ...key: unknown[]) =>
+      Buffer.from(JSON.stringify([sort, ...key])).toString("base64url");
+    for (const [sort, cursorText] of [
+      ["queue", "not-a-cursor"],
+      ["queue", forged("queue", 99999, 10, 1)],
+      ["queue", forged("queue", 1, 10, 1e300)],
+      ["due", forged("due", "2024-13-45", 1)],
+      ["newest", forged("newest", "1", 1)],
+      ["due", forged("queue", 1, 10, 1)],
+    ]) {
+      const res = await admin.request("GET", `/api/findings?sort=${sort}&cursor=${cursorText}`);
+      expect(res.status, `${sort} ${cursorText}`).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toMatch(/^cursor:/);
+    }
     const missing = await admin.request("GET", "/api/findings/ffffffffffff");
     expect(missing.status).toBe(404);
     const text = await missing.text();
@@ -137,13 +149,17 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
     expect(((await wrong.json()) as { message: string }).message).toBe(
       ((await nobody.json()) as { message: string }).message,
     );
-    const audit = await admin.json<{ entries: { action: string; target: string }[] }>(
-      "GET",
-      "/api/audit?action=login.failed",
+    const audit = await admin.json<{
+      entries: { action: string; target: string | null; details: { reason: string } }[];
+    }>("GET", "/api/audit?action=login.failed");
+    expect(audit.entries.map((e) => [e.target, e.details.reason])).toEqual(
+      expect.arrayContaining([
+        [viewerLogin.username, "wrong password"],
+        // A name that is no user's is not kept: people type passwords into that field.
+        [null, "unknown user"],
+      ]),
     );
-    expect(audit.entries.map((e) => e.target)).toEqual(
-      expect.arrayContaining([viewerLogin.username, "nobody-here"]),
-    );
+    expect(JSON.stringify(audit)).not.toContain("nobody-here");
     // The password itself is nowhere in the audit log.
     const all = await admin.json<{ entries: unknown[] }>("GET", "/api/audit?limit=500");
     expect(JSON.stringify(all)).not.toContain("not the password at all");
@@ -157,7 +173,11 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ username: target.username, password }),
       });
-    for (let i = 0; i < 5; i++) expect((await attempt(`wrong password number ${i}`)).status).toBe(401);
+    // Guesses sent all at once are counted one by one: five are checked, the rest refused unchecked.
+    const burst = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => attempt(`wrong password number ${i}`)),
+    );
+    expect(burst.map((r) => r.status).sort()).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
     const limited = await attempt(target.password);
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("900");
@@ -206,6 +226,17 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
     expect(token).toMatch(/^dtt_/);
     const bearer = { authorization: `Bearer ${token}` };
     expect((await fetch(`${server.url}/api/findings`, { headers: bearer })).status).toBe(200);
+    // Prometheus scrapes with a token.
+    const metrics = await fetch(`${server.url}/metrics`, { headers: bearer });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain("# TYPE");
+    // A token cannot mint a successor that would outlive its revocation.
+    const minted = await fetch(`${server.url}/api/tokens`, {
+      method: "POST",
+      headers: { ...bearer, "content-type": "application/json" },
+      body: JSON.stringify({ name: "successor", scopes: ["read"], expiresInDays: 366 }),
+    });
+    expect(minted.status).toBe(403);
     // The admin's token has only "read": no admin routes, no uploads, even though its owner could.
     expect((await fetch(`${server.url}/api/users`, { headers: bearer })).status).toBe(403);
     // Only the hash is stored.

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { csrfTokenFor, login, logout } from "../../services/auth/sessions.js";
-import { principalOf, CSRF_COOKIE, SESSION_COOKIE } from "../auth.js";
+import { csrfTokenFor, login, logout, sessionPrincipal } from "../../services/auth/sessions.js";
+import { checkCsrf, principalOf, CSRF_COOKIE, SESSION_COOKIE } from "../auth.js";
 import type { ServerDeps } from "../deps.js";
 
 export function authRoutes(app: FastifyInstance, deps: ServerDeps): void {
@@ -38,12 +38,20 @@ export function authRoutes(app: FastifyInstance, deps: ServerDeps): void {
       };
     },
   );
-  r.post("/api/auth/logout", { schema: { tags: ["auth"], summary: "Sign out" } }, async (request, reply) => {
-    const token = request.cookies[SESSION_COOKIE];
-    if (token) await logout(deps.store, token);
-    void reply.clearCookie(SESSION_COOKIE, { path: "/" }).clearCookie(CSRF_COOKIE, { path: "/" });
-    return reply.code(204).send();
-  });
+  // Public, so that an expired session can still clear its cookies; a live one needs its CSRF token.
+  r.post(
+    "/api/auth/logout",
+    { config: { public: true }, schema: { tags: ["auth"], summary: "Sign out" } },
+    async (request, reply) => {
+      const token = request.cookies[SESSION_COOKIE];
+      if (token && (await sessionPrincipal(deps.store, token, deps.now()))) {
+        checkCsrf(request, token);
+        await logout(deps.store, token);
+      }
+      void reply.clearCookie(SESSION_COOKIE, { path: "/" }).clearCookie(CSRF_COOKIE, { path: "/" });
+      return reply.code(204).send();
+    },
+  );
   r.get("/api/auth/me", { schema: { tags: ["auth"], summary: "Who is signed in" } }, async (request) => {
     const p = principalOf(request);
     const [user] = await deps.store.query<{ display_name: string }>(

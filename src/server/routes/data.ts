@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import type { AiPolicy } from "../../ai/policy/index.js";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { listEvents, summarizeEvents, AI_ACTIONS } from "../../services/ai/events.js";
@@ -150,8 +151,31 @@ export function dataRoutes(app: FastifyInstance, deps: ServerDeps): void {
     () => ({
       source: deps.config.source,
       triage: deps.config.triage,
-      // Upstream credentials are references ({ env } or { file }), never values.
-      ai: deps.config.ai,
+      ai: readablePolicy(deps.config.ai),
     }),
   );
+}
+
+/**
+ * The AI policy as anyone who may read it sees it: credentials are references ({ env } or { file }) and
+ * stay so; extra upstream headers show their names only (their values may be credentials of any
+ * vendor's naming), and a base URL loses any user and password.
+ */
+function readablePolicy(ai: AiPolicy): AiPolicy {
+  const upstreams = Object.fromEntries(
+    Object.entries(ai.upstreams).map(([name, u]) => {
+      let baseUrl = u.baseUrl;
+      try {
+        const url = new URL(u.baseUrl);
+        url.username = "";
+        url.password = "";
+        baseUrl = url.toString();
+      } catch {
+        // Validated at load; keep as is.
+      }
+      const headers = Object.fromEntries(Object.keys(u.headers).map((h) => [h, "(set)"]));
+      return [name, { ...u, baseUrl, headers }];
+    }),
+  );
+  return { ...ai, upstreams };
 }

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { DetenteError } from "../../errors.js";
 
 /**
  * Password hashing with scrypt (Node's own, no native addon), in OWASP's recommended parameters
@@ -10,7 +11,43 @@ const R = 8;
 const P = 1;
 const KEY_BYTES = 32;
 
-function derive(password: string, salt: Buffer, logN: number, r: number, p: number): Promise<Buffer> {
+/**
+ * Hashes run at most this many at a time, and at most `QUEUED` more wait: each takes 128 MiB and a
+ * thread of libuv's pool (shared with file I/O and DNS), so a burst of sign-ins must not take the
+ * whole pool or the memory. Past that, callers are told to retry.
+ */
+const RUNNING = 2;
+const QUEUED = 32;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function slot(): Promise<() => void> {
+  if (running < RUNNING) running++;
+  else {
+    if (waiting.length >= QUEUED)
+      throw new DetenteError("RATE_LIMITED", "too many sign-ins at once: retry in a few seconds", {
+        retryAfterSeconds: 5,
+      });
+    // A finishing hash hands its slot straight to the first in line.
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  }
+  return () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+}
+
+async function derive(password: string, salt: Buffer, logN: number, r: number, p: number): Promise<Buffer> {
+  const release = await slot();
+  try {
+    return await scryptAsync(password, salt, logN, r, p);
+  } finally {
+    release();
+  }
+}
+
+function scryptAsync(password: string, salt: Buffer, logN: number, r: number, p: number): Promise<Buffer> {
   const options: ScryptOptions = { N: 2 ** logN, r, p, maxmem: 256 * 2 ** logN * r };
   return new Promise((resolve, reject) => {
     scrypt(password.normalize("NFC"), salt, KEY_BYTES, options, (err, key) => {

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { DetenteError } from "../../errors.js";
 import type { Queryable, Store } from "../../store/open.js";
-import { audit } from "./audit.js";
 import { decoyHash, verifyPassword } from "./password.js";
 import { scopesOf, type Role, type Scope } from "./roles.js";
 
@@ -45,9 +44,9 @@ export interface LoginResult {
 
 /**
  * Sign in with a user name and password. Unknown names, wrong passwords and disabled users get the same
- * answer and take as long; every failure is audited, and more than `LOGIN_LIMIT` failures in the window
- * for a name or from an address refuse further attempts until the window passes (counted in the audit log,
- * so the limit holds across server instances).
+ * answer and take as long; every attempt is audited, and after `LOGIN_LIMIT` failures in the window for
+ * a user or from an address, attempts are refused (not checked, not recorded) until the window passes.
+ * Failures are counted in the audit log, so the limit holds across server instances.
  */
 export async function login({
   ctx,
@@ -57,24 +56,6 @@ export async function login({
   input: { username: string; password: string };
 }): Promise<LoginResult> {
   const name = input.username.trim().slice(0, 64);
-  const since = new Date(ctx.now.getTime() - LOGIN_LIMIT.windowMinutes * 60_000);
-  const [counts] = await ctx.store.query<{ by_user: string; by_ip: string }>(
-    `SELECT count(*) FILTER (WHERE lower(target) = lower($2)) AS by_user,
-            count(*) FILTER (WHERE ip = $3) AS by_ip
-       FROM audit_log WHERE action = 'login.failed' AND at > $1`,
-    [since, name, ctx.ip],
-  );
-  if (
-    Number(counts?.by_user ?? 0) >= LOGIN_LIMIT.perUser ||
-    Number(counts?.by_ip ?? 0) >= LOGIN_LIMIT.perIp
-  ) {
-    await audit(ctx.store, ctx.now, { action: "login.limited", actor: null, target: name, ip: ctx.ip });
-    throw new DetenteError(
-      "RATE_LIMITED",
-      `too many failed sign-ins: try again in ${LOGIN_LIMIT.windowMinutes} minutes`,
-      { retryAfterSeconds: LOGIN_LIMIT.windowMinutes * 60 },
-    );
-  }
   const [row] = await ctx.store.query<{
     id: string;
     username: string;
@@ -84,29 +65,60 @@ export async function login({
   }>(`SELECT id, username, role, password_hash, disabled_at FROM users WHERE lower(username) = lower($1)`, [
     name,
   ]);
+  // The audit log names the user only when the name is one: people type passwords into the name field.
+  const target = row?.username ?? null;
+  const since = new Date(ctx.now.getTime() - LOGIN_LIMIT.windowMinutes * 60_000);
+  // Count and record the attempt in one step per name (or address), before the password is checked, so
+  // that a burst of parallel guesses is counted guess by guess, on every instance. An attempt stays a
+  // failure until it succeeds.
+  const attempt = await ctx.store.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+      target ? `detente-login:${target.toLowerCase()}` : `detente-login-ip:${ctx.ip ?? ""}`,
+    ]);
+    const [counts] = await tx.query<{ by_user: string; by_ip: string }>(
+      `SELECT count(*) FILTER (WHERE $2::text IS NOT NULL AND lower(target) = lower($2)) AS by_user,
+              count(*) FILTER (WHERE ip = $3) AS by_ip
+         FROM audit_log WHERE action = 'login.failed' AND at > $1`,
+      [since, target, ctx.ip],
+    );
+    if (
+      Number(counts?.by_user ?? 0) >= LOGIN_LIMIT.perUser ||
+      Number(counts?.by_ip ?? 0) >= LOGIN_LIMIT.perIp
+    )
+      return null;
+    const [a] = await tx.query<{ id: string }>(
+      `INSERT INTO audit_log (at, action, actor, target, ip, details)
+       VALUES ($1, 'login.failed', NULL, $2, $3, '{"reason":"checking"}'::jsonb) RETURNING id`,
+      [ctx.now, target, ctx.ip],
+    );
+    return a!.id;
+  });
+  if (attempt === null) {
+    throw new DetenteError(
+      "RATE_LIMITED",
+      `too many failed sign-ins: try again in ${LOGIN_LIMIT.windowMinutes} minutes`,
+      { retryAfterSeconds: LOGIN_LIMIT.windowMinutes * 60 },
+    );
+  }
   const ok = await verifyPassword(input.password, row?.password_hash ?? (await decoyHash()));
   if (!row || !ok || row.disabled_at !== null) {
-    await audit(ctx.store, ctx.now, {
-      action: "login.failed",
-      actor: null,
-      target: name,
-      ip: ctx.ip,
-      details: { reason: !row ? "unknown user" : !ok ? "wrong password" : "disabled" },
-    });
+    const reason = !row ? "unknown user" : !ok ? "wrong password" : "disabled";
+    await ctx.store.query(`UPDATE audit_log SET details = $2::jsonb WHERE id = $1`, [
+      attempt,
+      JSON.stringify({ reason }),
+    ]);
     throw new DetenteError("UNAUTHENTICATED", "wrong user name or password");
   }
+  await ctx.store.query(
+    `UPDATE audit_log SET action = 'login.succeeded', actor = $2, details = '{}'::jsonb WHERE id = $1`,
+    [attempt, row.username],
+  );
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(ctx.now.getTime() + SESSION_HOURS * 3_600_000);
   await ctx.store.query(
     `INSERT INTO sessions (hash, user_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)`,
     [sha256(token), row.id, ctx.now, expiresAt],
   );
-  await audit(ctx.store, ctx.now, {
-    action: "login.succeeded",
-    actor: row.username,
-    target: row.username,
-    ip: ctx.ip,
-  });
   return {
     token,
     csrfToken: csrfTokenFor(token),

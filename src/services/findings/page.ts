@@ -247,14 +247,32 @@ function decodeCursor(cursor: string, sort: string): (number | string)[] {
     new DetenteError("INVALID_INPUT", "cursor: not a cursor from this listing (start again without it)");
   if (!Array.isArray(value) || value[0] !== sort) throw bad();
   const key = value.slice(1) as unknown[];
-  const ok =
-    sort === "queue"
-      ? key.length === 3 && key.every((k) => typeof k === "number" && Number.isFinite(k))
-      : key.length === 2 &&
-        typeof key[0] === "string" &&
-        (sort === "due" ? /^\d{4}-\d{2}-\d{2}$/.test(key[0]) : !Number.isNaN(Date.parse(key[0]))) &&
-        typeof key[1] === "number" &&
-        Number.isInteger(key[1]);
+  const id = key[key.length - 1];
+  const idOk = typeof id === "number" && Number.isSafeInteger(id) && id >= 0;
+  let ok: boolean;
+  if (sort === "queue") {
+    const [rank, score] = key;
+    ok =
+      key.length === 3 &&
+      idOk &&
+      typeof rank === "number" &&
+      Number.isInteger(rank) &&
+      rank >= 0 &&
+      rank <= 100 &&
+      typeof score === "number" &&
+      Number.isFinite(score) &&
+      Math.abs(score) <= 1e6;
+  } else {
+    const at = key[0];
+    // Only what this listing wrote: a date or an instant that reads back exactly as it was written.
+    ok =
+      key.length === 2 &&
+      idOk &&
+      typeof at === "string" &&
+      (sort === "due"
+        ? /^\d{4}-\d{2}-\d{2}$/.test(at) && isoRoundTrips(`${at}T00:00:00.000Z`)
+        : isoRoundTrips(at));
+  }
   if (!ok) throw bad();
   return key as (number | string)[];
 }
@@ -263,4 +281,9 @@ function decodeCursor(cursor: string, sort: string): (number | string)[] {
 function day(value: unknown): string {
   if (value instanceof Date) return value.toISOString().slice(0, 10);
   return String(value).slice(0, 10);
+}
+
+function isoRoundTrips(text: string): boolean {
+  const t = Date.parse(text);
+  return !Number.isNaN(t) && new Date(t).toISOString() === text;
 }
