@@ -116,6 +116,7 @@ export function QueuePage() {
           <>
             <QueueTable
               rows={current.rows}
+              markEscalated={!filters.escalated}
               sort={filters.sort}
               onSort={(sort) => {
                 apply({ ...filters, sort });
@@ -169,10 +170,13 @@ function SortHeader({
 
 function QueueTable({
   rows,
+  markEscalated,
   sort,
   onSort,
 }: {
   rows: FindingRow[];
+  /** Mark escalated rows (when the list is not escalations only). */
+  markEscalated: boolean;
   sort: QueueSort;
   onSort: (s: QueueSort) => void;
 }) {
@@ -191,7 +195,7 @@ function QueueTable({
         </thead>
         <tbody>
           {rows.map((r) => (
-            <QueueRow key={r.id} r={r} />
+            <QueueRow key={r.id} r={r} markEscalated={markEscalated} />
           ))}
         </tbody>
       </table>
@@ -199,7 +203,7 @@ function QueueTable({
   );
 }
 
-function QueueRow({ r }: { r: FindingRow }) {
+function QueueRow({ r, markEscalated }: { r: FindingRow; markEscalated: boolean }) {
   const to = `/findings/${shortId(r.fingerprint)}`;
   const left = daysUntil(r.dueDate);
   return (
@@ -216,6 +220,11 @@ function QueueRow({ r }: { r: FindingRow }) {
         <span className="score" title="Risk score, 0 to 100: orders findings within an outcome">
           score {r.score}
         </span>
+        {markEscalated && r.escalated ? (
+          <div className="sub">
+            <span className="badge escalated">escalated</span>
+          </div>
+        ) : null}
       </td>
       <td data-label="Finding">
         <Link to={to} className="strong">
