@@ -321,6 +321,19 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
     expect(detail.decision.reasons.length).toBeGreaterThan(0);
     expect(detail.explanation.length).toBeGreaterThan(20);
     expect(detail.sources.length).toBeGreaterThan(0);
+    // A finding's page says what the listing says about it: escalated or not, and its SLA state.
+    const page = await admin.json<{
+      rows: { fingerprint: string; escalated: boolean; sla: string | null }[];
+    }>("GET", "/api/findings?limit=500");
+    for (const row of [page.rows[0]!, page.rows[page.rows.length - 1]!]) {
+      const d = await admin.json<{ escalated: boolean; sla: string | null }>(
+        "GET",
+        `/api/findings/${row.fingerprint.slice(0, 12)}`,
+      );
+      expect([d.escalated, d.sla]).toEqual([row.escalated, row.sla]);
+    }
+    expect(page.rows[0]!.escalated).toBe(true);
+    expect(page.rows[page.rows.length - 1]!.escalated).toBe(false);
   });
 
   it("imports an uploaded report through the CLI's path, and a broken one leaves nothing", async () => {

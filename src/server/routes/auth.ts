@@ -23,7 +23,12 @@ export function authRoutes(app: FastifyInstance, deps: ServerDeps): void {
         input: request.body,
       });
       const secure = request.protocol === "https";
-      const cookie = { path: "/", secure, expires: result.expiresAt };
+      // A lifetime, not a date: a browser whose clock differs from the server's keeps it as long.
+      const cookie = {
+        path: "/",
+        secure,
+        maxAge: Math.round((result.expiresAt.getTime() - deps.now().getTime()) / 1000),
+      };
       void reply.setCookie(SESSION_COOKIE, result.token, { ...cookie, httpOnly: true, sameSite: "lax" });
       void reply.setCookie(CSRF_COOKIE, result.csrfToken, { ...cookie, httpOnly: false, sameSite: "strict" });
       const u = result.principal;

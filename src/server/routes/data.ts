@@ -124,7 +124,7 @@ export function dataRoutes(app: FastifyInstance, deps: ServerDeps): void {
       );
       const reasons = await deps.store.query<{ reason: string; n: string }>(
         `SELECT reason, count(*) AS n FROM ai_events, unnest(reasons) AS reason
-          WHERE at >= $1 AND at < $2 AND action IN ('block', 'deny') GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+          WHERE at >= $1 AND at < $2 AND action = 'block' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
         [since, now],
       );
       const named = (rows: { k: string | null; n: string }[]) =>

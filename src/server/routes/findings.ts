@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { policyAssetDefaults, storedAssetMatcher } from "../../services/assets/store-assets.js";
 import { getFinding } from "../../services/findings/get.js";
-import { pageFindings, SLA_STATES } from "../../services/findings/page.js";
+import { DUE_SOON_DAYS, pageFindings, SLA_STATES } from "../../services/findings/page.js";
 import { storeIntel } from "../../services/intel/store-lookup.js";
 import { decide } from "../../vuln/triage/decide.js";
 import { explain } from "../../vuln/triage/explain.js";
@@ -93,8 +93,26 @@ export function findingRoutes(app: FastifyInstance, deps: ServerDeps): void {
         now,
         firstSeen: stored.firstSeen,
       });
+      // Where it stands in the queue and against its due date, as the listing says it.
+      const head = await deps.queue.get();
+      const [row] = await store.query<{ r: number; s: number; due: string; status: string }>(
+        `SELECT outcome_rank AS r, score AS s, due_date::text AS due, status FROM findings WHERE id = $1`,
+        [stored.id],
+      );
+      const open = row !== undefined && (row.status === "open" || row.status === "under_investigation");
+      const last = head.last;
+      const escalated =
+        open &&
+        last !== undefined &&
+        (row.r > last.r ||
+          (row.r === last.r && (row.s > last.s || (row.s === last.s && stored.id <= Number(last.id)))));
+      const today = now.toISOString().slice(0, 10);
+      const soon = new Date(now.getTime() + DUE_SOON_DAYS * 86_400_000).toISOString().slice(0, 10);
+      const sla = !open ? null : row.due < today ? "overdue" : row.due <= soon ? "due-soon" : "on-time";
       return {
         ...stored,
+        escalated,
+        sla,
         displayId: stored.fingerprint.slice(0, 12),
         asset,
         intel: record ?? null,
