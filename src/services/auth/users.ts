@@ -58,11 +58,19 @@ export async function createUser({
   ]);
   if (taken) throw new DetenteError("CONFLICT", `a user named "${q.username}" already exists`);
   const id = randomUUID();
-  await ctx.store.query(
-    `INSERT INTO users (id, username, display_name, role, password_hash, created_at, password_changed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $6)`,
-    [id, q.username, q.displayName, q.role, await hashPassword(q.password), ctx.now],
-  );
+  const passwordHash = await hashPassword(q.password);
+  try {
+    await ctx.store.query(
+      `INSERT INTO users (id, username, display_name, role, password_hash, created_at, password_changed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6)`,
+      [id, q.username, q.displayName, q.role, passwordHash, ctx.now],
+    );
+  } catch (e) {
+    // Two creations of the same name (in any case) at once: the unique index decides.
+    if ((e as { code?: string }).code === "23505")
+      throw new DetenteError("CONFLICT", `a user named "${q.username}" already exists`);
+    throw e;
+  }
   await audit(ctx.store, ctx.now, {
     action: "user.created",
     actor: ctx.actor,

@@ -171,6 +171,10 @@ export async function importReport({
 
     await mergeStaged(tx, { importId, now, reopened, duplicates: counts.duplicates > 0 });
     const closed = input.fullScan ? await closeMissing(tx, importId, now) : 0;
+    // After a large load the planner's row estimates are stale until autovacuum gets to the table (and
+    // the embedded database has no autovacuum): refresh them, so the first queries after the import
+    // (the queue's pages, the scorecard) use the queue's indexes.
+    if (counts.created >= ANALYZE_AFTER) await tx.query(`ANALYZE findings, finding_sources`);
     await tx.query(
       `UPDATE imports SET finished_at = $2, findings = $3, created = $4, updated = $5, closed = $6, reopened = $7, unmatched = $8 WHERE id = $1`,
       [importId, now, counts.read, counts.created, counts.updated, closed, counts.reopened, counts.unmatched],
@@ -188,6 +192,9 @@ export async function importReport({
     };
   });
 }
+
+/** New findings in one import past which the tables' statistics are refreshed at its end. */
+const ANALYZE_AFTER = 10_000;
 
 /** Findings per write to the database: large enough that per-statement costs stop mattering. */
 const DB_BATCH = 5000;

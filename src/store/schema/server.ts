@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -8,16 +8,21 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" 
  * `scrypt$N$r$p$salt$hash` (see `services/auth/password.ts`), never the password. Users are disabled, not
  * deleted, so the audit log keeps naming them.
  */
-export const users = pgTable("users", {
-  id: text("id").primaryKey(),
-  username: text("username").notNull().unique(),
-  displayName: text("display_name").notNull().default(""),
-  role: text("role").notNull(),
-  passwordHash: text("password_hash").notNull(),
-  createdAt: ts("created_at").notNull(),
-  passwordChangedAt: ts("password_changed_at").notNull(),
-  disabledAt: ts("disabled_at"),
-});
+export const users = pgTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull().unique(),
+    displayName: text("display_name").notNull().default(""),
+    role: text("role").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    createdAt: ts("created_at").notNull(),
+    passwordChangedAt: ts("password_changed_at").notNull(),
+    disabledAt: ts("disabled_at"),
+  },
+  // Names are unique whatever their case: sign-in looks them up by lower(username).
+  (t) => [uniqueIndex("users_username_lower_idx").on(sql`lower(${t.username})`)],
+);
 
 /**
  * Signed-in browser sessions, shared by every server instance. Only the SHA-256 of the session token is

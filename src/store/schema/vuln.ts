@@ -74,6 +74,10 @@ export const findings = pgTable(
     index("findings_asset_idx").on(t.assetKey),
     index("findings_vuln_idx").on(t.vulnId),
     index("findings_owner_idx").on(t.owner),
+    // The queue sorted by due date (the API's sort=due), open findings only.
+    index("findings_due_idx")
+      .on(t.dueDate, t.id)
+      .where(sql`${t.status} IN ('open', 'under_investigation')`),
   ],
 );
 

@@ -1,0 +1,2 @@
+CREATE INDEX "findings_due_idx" ON "findings" USING btree ("due_date","id") WHERE "findings"."status" IN ('open', 'under_investigation');--> statement-breakpoint
+CREATE UNIQUE INDEX "users_username_lower_idx" ON "users" USING btree (lower("username"));
