@@ -16,6 +16,7 @@ import type { Store } from "../store/open.js";
 import { VERSION } from "../cli/version.js";
 import { installAuth } from "./auth.js";
 import type { ServerDeps } from "./deps.js";
+import { createAssetKeys } from "./asset-keys.js";
 import { installErrorHandling } from "./errors.js";
 import { createQueueCache } from "./queue-cache.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -104,6 +105,7 @@ export async function buildServer(
     uploadDir: join(options.home, "uploads"),
     maxUploadBytes: options.maxUploadBytes ?? 2 * 2 ** 30,
     queue: createQueueCache(options.store, options.config.triage),
+    assetKeys: createAssetKeys(options.store, options.config.triage),
   };
 
   await app.register(fastifyCookie);

@@ -1,5 +1,6 @@
 import type { Config } from "../config/load.js";
 import type { Store } from "../store/open.js";
+import type { AssetKeys } from "./asset-keys.js";
 import type { QueueCache } from "./queue-cache.js";
 
 /** What the API's routes use. */
@@ -14,4 +15,6 @@ export interface ServerDeps {
   readonly maxUploadBytes: number;
   /** The head of the escalation queue, shared by pages and the scorecard for a few seconds. */
   readonly queue: QueueCache;
+  /** Which scanner-written asset keys belong to each inventory asset. */
+  readonly assetKeys: AssetKeys;
 }

@@ -1,7 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { policyAssetDefaults, storedAssetMatcher } from "../../src/services/assets/store-assets.js";
+import {
+  policyAssetDefaults,
+  replaceAssets,
+  storedAssetMatcher,
+} from "../../src/services/assets/store-assets.js";
+import { loadAssets } from "../../src/vuln/assets/load.js";
 import { createDecider } from "../../src/services/findings/create-decider.js";
 import { importReport } from "../../src/services/findings/import-report.js";
 import { storeIntel } from "../../src/services/intel/store-lookup.js";
@@ -39,8 +44,12 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
     const a = await server.addUser("ana", "admin");
     viewerLogin = await server.addUser("vic", "viewer");
     admin = await server.signIn(a.username, a.password);
-    // Findings from two scanners' sample reports.
+    // The company's inventory, and findings from two scanners' sample reports.
     const triage = parseTriagePolicy({ budget: "5%" }, "detente.yaml");
+    const inventory = await loadAssets(join(FIXTURES, "assets", "company.yaml"), {
+      defaults: policyAssetDefaults(triage),
+    });
+    await replaceAssets({ ctx: { store: server.store, now: new Date() }, input: inventory });
     const decider = createDecider({
       intel: storeIntel(server.store),
       assets: await storedAssetMatcher(server.store, policyAssetDefaults(triage)),
@@ -334,6 +343,22 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
     }
     expect(page.rows[0]!.escalated).toBe(true);
     expect(page.rows[page.rows.length - 1]!.escalated).toBe(false);
+  });
+
+  it("counts and filters an inventory asset's findings under every name its matchers give it", async () => {
+    const assets = await admin.json<{ assets: { key: string; openFindings: number }[] }>(
+      "GET",
+      "/api/assets",
+    );
+    const payments = assets.assets.find((a) => a.key === "payments-api")!;
+    expect(payments.openFindings).toBeGreaterThan(0);
+    const page = await admin.json<{ rows: { assetKey: string }[] }>(
+      "GET",
+      "/api/findings?asset=payments-api&limit=500",
+    );
+    expect(page.rows.length).toBe(payments.openFindings);
+    // The scanner named the image, not the inventory key.
+    expect(page.rows.some((r) => r.assetKey.startsWith("registry.example.com/shop/payments-api"))).toBe(true);
   });
 
   it("imports an uploaded report through the CLI's path, and a broken one leaves nothing", async () => {

@@ -47,10 +47,8 @@ export function dataRoutes(app: FastifyInstance, deps: ServerDeps): void {
     },
     async () => {
       const inv = await storedInventory(deps.store, policyAssetDefaults(deps.config.triage));
-      const counts = await deps.store.query<{ asset_key: string; n: string }>(
-        `SELECT asset_key, count(*) AS n FROM findings WHERE status IN ('open', 'under_investigation') GROUP BY asset_key`,
-      );
-      const open = new Map(counts.map((c) => [c.asset_key, Number(c.n)]));
+      // Counted through the inventory's matchers: an image tag or host name is its asset's.
+      const open = await deps.assetKeys.openByAsset();
       return {
         defaults: inv.defaults,
         assets: inv.assets.map((a) => ({ ...a, openFindings: open.get(a.key) ?? 0 })),

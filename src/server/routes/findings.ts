@@ -62,7 +62,11 @@ export function findingRoutes(app: FastifyInstance, deps: ServerDeps): void {
           now: deps.now(),
           queue: await deps.queue.get(),
         },
-        input: request.query,
+        // An inventory asset's findings are those on every name its matchers give it.
+        input: {
+          ...request.query,
+          assetKeys: request.query.asset ? await deps.assetKeys.keysOf(request.query.asset) : undefined,
+        },
       });
     },
   );

@@ -126,6 +126,7 @@ export function importRoutes(app: FastifyInstance, deps: ServerDeps): void {
           throw e;
         }
         deps.queue.invalidate();
+        deps.assetKeys.invalidate();
         await audit(store, now, {
           action: "report.uploaded",
           actor: principalOf(request).username,

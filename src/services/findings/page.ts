@@ -16,6 +16,8 @@ export const pageFindingsInput = z.object({
   outcome: z.array(z.enum(["act", "attend", "track*", "track"])).optional(),
   owner: z.string().min(1).max(200).optional(),
   asset: z.string().min(1).max(2000).optional(),
+  /** Findings on any of these asset keys (as scanners named them); with `asset`, replaces it. */
+  assetKeys: z.array(z.string().max(2000)).max(100_000).optional(),
   vuln: z.string().min(1).max(200).optional(),
   kev: z.boolean().optional(),
   escalated: z.boolean().optional(),
@@ -98,7 +100,8 @@ export async function pageFindings({
   if (q.status !== "any") where.push(`f.status = ${p(q.status)}`);
   if (q.outcome) where.push(`f.outcome = ANY(${p(q.outcome)}::text[])`);
   if (q.owner) where.push(`f.owner = ${p(q.owner)}`);
-  if (q.asset) where.push(`f.asset_key = ${p(q.asset)}`);
+  if (q.assetKeys) where.push(`f.asset_key = ANY(${p(q.assetKeys)}::text[])`);
+  else if (q.asset) where.push(`f.asset_key = ${p(q.asset)}`);
   if (q.vuln) {
     const v = p(q.vuln);
     where.push(

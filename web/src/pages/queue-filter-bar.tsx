@@ -137,7 +137,7 @@ export function QueueFilterBar({
         <input
           type="search"
           title="The asset key exactly as the scanner reported it"
-          placeholder="exact key, e.g. payments-api"
+          placeholder="asset, e.g. payments-api"
           value={asset}
           onChange={(e) => {
             setAsset(e.target.value);
