@@ -72,7 +72,7 @@ export async function buildServer(
   });
   const onRoute = options.onRoute;
   if (onRoute) {
-    // Registered last among onRoute hooks, so it sees the access a scope's own hook set.
+    // Told a tick later, so that it sees the access a scope's own onRoute hook sets after this one runs.
     app.addHook("onRoute", (route) => {
       setImmediate(() => {
         const methods = Array.isArray(route.method) ? route.method : [route.method];
