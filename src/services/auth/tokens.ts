@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { z } from "zod";
 import { DetenteError } from "../../errors.js";
+import { parseInput } from "../ai/input.js";
 import type { Queryable } from "../../store/open.js";
 import { audit } from "./audit.js";
 import { scopesOf, SCOPES, type Role, type Scope } from "./roles.js";
@@ -45,15 +46,7 @@ export async function createToken({
   };
   input: CreateTokenInput;
 }): Promise<{ token: string; info: ApiToken }> {
-  const r = createTokenInput.safeParse(input);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new DetenteError(
-      "INVALID_INPUT",
-      `${issue?.path.join(".") || "input"}: ${issue?.message ?? "invalid"}`,
-    );
-  }
-  const q = r.data;
+  const q = parseInput(createTokenInput, input);
   const allowed = scopesOf(ctx.owner.role);
   const extra = q.scopes.filter((s) => !allowed.includes(s));
   if (extra.length > 0)

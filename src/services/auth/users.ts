@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { DetenteError } from "../../errors.js";
+import { parseInput } from "../ai/input.js";
 import type { Queryable, Store } from "../../store/open.js";
 import { audit } from "./audit.js";
 import { hashPassword, passwordProblem } from "./password.js";
@@ -28,16 +29,6 @@ export const createUserInput = z.object({
 });
 export type CreateUserInput = z.input<typeof createUserInput>;
 
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new DetenteError(
-    "INVALID_INPUT",
-    `${issue?.path.join(".") || "input"}: ${issue?.message ?? "invalid"}`,
-  );
-}
-
 /**
  * Create a user with a password (hashed with scrypt; the password itself is never stored or logged).
  *
@@ -50,7 +41,7 @@ export async function createUser({
   ctx: { store: Queryable; now: Date; actor: string | null; ip?: string | null };
   input: CreateUserInput;
 }): Promise<User> {
-  const q = parse(createUserInput, input);
+  const q = parseInput(createUserInput, input);
   const problem = passwordProblem(q.password);
   if (problem) throw new DetenteError("INVALID_INPUT", `password: ${problem}`);
   const [taken] = await ctx.store.query(`SELECT 1 FROM users WHERE lower(username) = lower($1)`, [
@@ -139,7 +130,7 @@ export async function updateUser({
   ctx: { store: Store; now: Date; actor: string | null; ip?: string | null };
   input: { username: string; changes: UpdateUserInput };
 }): Promise<User> {
-  const changes = parse(updateUserInput, input.changes);
+  const changes = parseInput(updateUserInput, input.changes);
   if (changes.password !== undefined) {
     const problem = passwordProblem(changes.password);
     if (problem) throw new DetenteError("INVALID_INPUT", `password: ${problem}`);

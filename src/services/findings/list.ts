@@ -157,7 +157,8 @@ export async function listFindings({
   };
 }
 
-function toRow(r: Record<string, unknown>): FindingRow {
+/** A row of the findings queries (list and page) as the API and the CLI show it. */
+export function toRow(r: Record<string, unknown>): FindingRow {
   return {
     id: Number(r.id),
     fingerprint: String(r.fingerprint),

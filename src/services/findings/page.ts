@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { DetenteError } from "../../errors.js";
+import { parseInput } from "../ai/input.js";
 import type { Store } from "../../store/open.js";
 import type { CisaOutcome, EscalationBudget } from "../../vuln/triage/types.js";
-import { escalationCutoff, type FindingRow } from "./list.js";
+import { escalationCutoff, toRow, type FindingRow } from "./list.js";
 
 export const SLA_STATES = ["overdue", "due-soon", "on-time"] as const;
 export type SlaState = (typeof SLA_STATES)[number];
@@ -70,15 +71,7 @@ export async function pageFindings({
   };
   input: PageFindingsInput;
 }): Promise<FindingsPage> {
-  const parsed = pageFindingsInput.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new DetenteError(
-      "INVALID_INPUT",
-      `${issue?.path.join(".") || "input"}: ${issue?.message ?? "invalid"}`,
-    );
-  }
-  const q = parsed.data;
+  const q = parseInput(pageFindingsInput, input);
   const { open, cutoff, last } = ctx.queue ?? (await queueHead(ctx.store, ctx.budget, ctx.escalateFrom));
 
   const params: unknown[] = [];
@@ -175,35 +168,12 @@ export async function pageFindings({
       q.sort === "queue"
         ? [Number(tail.outcome_rank), Number(tail.score), Number(tail.id)]
         : q.sort === "due"
-          ? [day(tail.due_date), Number(tail.id)]
+          ? [String(tail.due_date), Number(tail.id)]
           : [new Date(tail.first_seen as string).toISOString(), Number(tail.id)];
     nextCursor = Buffer.from(JSON.stringify([q.sort, ...key])).toString("base64url");
   }
   return {
-    rows: page.map((r) => ({
-      id: Number(r.id),
-      fingerprint: String(r.fingerprint),
-      vulnId: String(r.vuln_id),
-      component: String(r.component),
-      version: String(r.version),
-      fixedVersions: (r.fixed_versions as string[] | null) ?? [],
-      location: String(r.location),
-      assetKey: String(r.asset_key),
-      owner: String(r.owner),
-      severity: String(r.severity),
-      status: String(r.status),
-      outcome: String(r.outcome),
-      deployer: String(r.deployer),
-      score: Number(r.score),
-      dueDate: day(r.due_date),
-      escalated: r.escalated === true,
-      kev: r.kev === true,
-      scanners: (r.scanners as string[] | null) ?? [],
-      firstSeen: new Date(r.first_seen as string).toISOString(),
-      lastSeen: new Date(r.last_seen as string).toISOString(),
-      topReason: typeof r.top_reason === "string" ? r.top_reason : "",
-      sla: (r.sla as SlaState | null) ?? null,
-    })),
+    rows: page.map((r) => ({ ...toRow(r), sla: (r.sla as SlaState | null) ?? null })),
     nextCursor,
     open,
     escalatedCount: cutoff,
@@ -278,12 +248,6 @@ function decodeCursor(cursor: string, sort: string): (number | string)[] {
   }
   if (!ok) throw bad();
   return key as (number | string)[];
-}
-
-/** A `date` column as YYYY-MM-DD (node-postgres and PGlite both read dates as text or Date). */
-function day(value: unknown): string {
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  return String(value).slice(0, 10);
 }
 
 function isoRoundTrips(text: string): boolean {
