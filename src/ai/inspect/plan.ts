@@ -54,7 +54,8 @@ export class Plan {
   private readonly runs: RunHandler[] = [];
   private readonly lineFactories: (() => LineConsumer)[] = [];
   readonly passes: TextPass[] = [];
-  private classes: Uint8Array = CLASSES;
+  /** Per code unit: its folded code unit (bits 8-23) and its class bits with SPECIAL (bits 0-7). */
+  private table: Int32Array = EMPTY_TABLE;
   /** Index into `prefixFns` for each two-character key (0: none); one composed function per key. */
   private prefixIndex = new Uint16Array(16384);
   private prefixFns: PrefixHandler[] = [];
@@ -135,15 +136,15 @@ export class Plan {
       this.prefixFns.push(compose(handlers));
       this.prefixThird.set(this.thirds.get(key)!, index * 128);
     }
-    this.classes = classes;
+    this.table = combinedTable(classes);
     return this;
   }
 
   /** Walk `text` once, calling every registered handler; hits land in `scan`. */
   run(text: string, scan: Scan): void {
     const n = text.length;
-    const K = this.classes;
-    const F = FOLD;
+    // One table read per character gives both its class and its folded code unit.
+    const T = this.table;
     const prefixIndex = this.prefixIndex;
     const prefixFns = this.prefixFns;
     const prefixThird = this.prefixThird;
@@ -160,26 +161,25 @@ export class Plan {
     let punct = 0;
     let i = 0;
     while (i < n) {
-      let c = text.charCodeAt(i);
-      const k = K[c]!;
+      const c = text.charCodeAt(i);
+      const k = T[c]!;
       if ((k & WORD) !== 0) {
         const s = i;
-        let h = F[c]!;
-        let high = k & LETTER_X;
+        let h = k >>> 8;
+        let high = k;
         i++;
         while (i < n) {
-          c = text.charCodeAt(i);
-          const kc = K[c]!;
-          if ((kc & WORD) === 0) break;
-          h = (Math.imul(h, 31) + F[c]!) | 0;
-          high |= kc & LETTER_X;
+          const t = T[text.charCodeAt(i)]!;
+          if ((t & WORD) === 0) break;
+          h = (Math.imul(h, 31) + (t >>> 8)) | 0;
+          high |= t;
           i++;
         }
-        if (high !== 0)
+        if ((high & LETTER_X) !== 0)
           runStart = i; // letters outside ASCII end a base64 run
-        else if (s === 0 || (K[text.charCodeAt(s - 1)]! & IDENT) === 0) {
+        else if (s === 0 || (T[text.charCodeAt(s - 1)]! & IDENT) === 0) {
           const c1 = s + 1 < n ? text.charCodeAt(s + 1) & 127 : 0;
-          const p = prefixIndex[(text.charCodeAt(s) << 7) | c1]!;
+          const p = prefixIndex[(c << 7) | c1]!;
           if (p !== 0 && prefixThird[(p << 7) | (text.charCodeAt(s + 2) & 127)] === 1)
             prefixFns[p]!(text, s, scan);
         }
@@ -216,6 +216,27 @@ export class Plan {
     }
     for (const p of this.passes) p(text, scan);
   }
+}
+
+const EMPTY_TABLE = new Int32Array(0);
+
+/**
+ * Combined tables by the class table they were built from: plans of different roles mostly register the
+ * same special characters, so they share one 256 KB table. Bounded: the key depends on the options, not
+ * on the text.
+ */
+const tables = new Map<string, Int32Array>();
+
+function combinedTable(classes: Uint8Array): Int32Array {
+  let key = "";
+  for (let c = 0; c < 65536; c++) if ((classes[c]! & SPECIAL) !== 0) key += `${c},`;
+  let table = tables.get(key);
+  if (table === undefined) {
+    table = new Int32Array(65536);
+    for (let c = 0; c < 65536; c++) table[c] = (FOLD[c]! << 8) | classes[c]!;
+    if (tables.size < 64) tables.set(key, table);
+  }
+  return table;
 }
 
 /** One function calling several handlers in turn (no rest arguments: this runs per word start). */

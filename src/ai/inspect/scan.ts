@@ -57,6 +57,8 @@ export class Scan {
   decodedBudget = 256 * 1024;
   /** Command-line flags: the text before this was read for command names (read once, left to right). */
   commandReadTo = 0;
+  /** Assignments: position of the last `:` read (a type annotation before `=` needs one nearby). */
+  lastColon = -100;
   /** Command-line flags: bits of the commands named in the current shell command so far. */
   commandBits = 0;
 

@@ -74,27 +74,44 @@ export function isQuote(c: number): boolean {
 }
 
 /** Last three letters (folded) of the key names that matter: password, secret, token, api_key, auth... */
-const SUFFIXES = new Set(
-  [
-    "ord",
-    "swd",
-    "pwd",
-    "ass",
-    "ase",
-    "ret",
-    "ets",
-    "ken",
-    "key",
-    "uth",
-    "ion",
-    "ial",
-    "als",
-    "eds",
-    "ure",
-    "sig",
-    "lue", // value: its sibling name or key attribute says what it holds
-  ].map((s) => (s.charCodeAt(0) << 16) | (s.charCodeAt(1) << 8) | s.charCodeAt(2)),
+const SUFFIXES = [
+  "ord",
+  "swd",
+  "pwd",
+  "ass",
+  "ase",
+  "ret",
+  "ets",
+  "ken",
+  "key",
+  "uth",
+  "ion",
+  "ial",
+  "als",
+  "eds",
+  "ure",
+  "sig",
+  "lue", // value: its sibling name or key attribute says what it holds
+];
+
+/** Three code units folded with `| 32`, packed in 24 bits. */
+function suffixCode(a: number, b: number, c: number): number {
+  return ((a | 32) << 16) | ((b | 32) << 8) | (c | 32);
+}
+
+const SUFFIX_CODES = new Set(
+  SUFFIXES.map((x) => suffixCode(x.charCodeAt(0), x.charCodeAt(1), x.charCodeAt(2))),
 );
+
+/**
+ * The suffixes by their low five bits a character: one array read rejects most names without hashing
+ * (`=` and `:` are everywhere in code and logs). Digits and punctuation alias letters, so a hit is
+ * confirmed against SUFFIX_CODES.
+ */
+const SUFFIX_TABLE = new Uint8Array(1 << 15);
+for (const x of SUFFIXES) {
+  SUFFIX_TABLE[((x.charCodeAt(0) & 31) << 10) | ((x.charCodeAt(1) & 31) << 5) | (x.charCodeAt(2) & 31)] = 1;
+}
 
 /** Cheap filter before reading the key: does the name before `pos` end like a credential key? */
 function credentialSuffixBefore(text: string, pos: number): boolean {
@@ -103,11 +120,11 @@ function credentialSuffixBefore(text: string, pos: number): boolean {
   if (i > 1 && text.charCodeAt(i - 1) === 93 && isQuote(text.charCodeAt(i - 2))) i--;
   if (i > 0 && isQuote(text.charCodeAt(i - 1))) i--;
   if (i < 3) return false;
-  const code =
-    ((text.charCodeAt(i - 3) | 32) << 16) |
-    ((text.charCodeAt(i - 2) | 32) << 8) |
-    (text.charCodeAt(i - 1) | 32);
-  return SUFFIXES.has(code);
+  const a = text.charCodeAt(i - 3);
+  const b = text.charCodeAt(i - 2);
+  const c = text.charCodeAt(i - 1);
+  if (SUFFIX_TABLE[((a & 31) << 10) | ((b & 31) << 5) | (c & 31)] === 0) return false;
+  return SUFFIX_CODES.has(suffixCode(a, b, c));
 }
 
 /** Characters of a type annotation: `str`, `Optional[str]`, `string | null`, `Map<K, V>`. */
@@ -125,8 +142,13 @@ function isTypeCode(c: number): boolean {
   );
 }
 
-/** `password: str = "..."`, `apiKey: string = "..."`: the name before the type annotation. */
-function annotatedCredential(text: string, pos: number): boolean {
+/**
+ * `password: str = "..."`, `apiKey: string = "..."`: the name before the type annotation. Only when a
+ * `:` was seen within the 31 characters before `pos` (`scan.lastColon`): the walk back over type
+ * characters would otherwise run over most `x = y` lines of code for nothing.
+ */
+function annotatedCredential(text: string, pos: number, lastColon: number): boolean {
+  if (lastColon < pos - 31) return false;
   let i = pos;
   while (i > 0 && pos - i < 30 && isTypeCode(text.charCodeAt(i - 1))) i--;
   if (i === pos || i === 0 || text.charCodeAt(i - 1) !== 58) return false;
@@ -167,6 +189,7 @@ function startsLine(text: string, keyStart: number): boolean {
 /** `key = value`, `key: value`, `"key": "value"`, `key => value`, `key := value` at `=` or `:`. */
 function assignment(text: string, pos: number, scan: Scan): void {
   const c = text.charCodeAt(pos);
+  if (c === 58) scan.lastColon = pos;
   const next = text.charCodeAt(pos + 1);
   const prev = pos > 0 ? text.charCodeAt(pos - 1) : 0;
   let valueFrom = pos + 1;
@@ -180,7 +203,8 @@ function assignment(text: string, pos: number, scan: Scan): void {
     if (next === 47 && text.charCodeAt(pos + 2) === 47) return; // URL
     if (next === 61) valueFrom = pos + 2; // :=
   }
-  if (!credentialSuffixBefore(text, pos) && !(c === 61 && annotatedCredential(text, pos))) return;
+  if (!credentialSuffixBefore(text, pos) && !(c === 61 && annotatedCredential(text, pos, scan.lastColon)))
+    return;
   const k = keyBefore(text, pos);
   if (k === undefined) return;
   const key = k.key;
