@@ -20,13 +20,16 @@ const LATER = daysAfterNow(2);
 /** Enough findings for several database writes (5,000 findings each) and several read chunks. */
 const EXTRA = 12_000;
 
-/** The indexes, keys and constraints of the finding tables, as the catalog defines them. */
+/** The indexes, keys, constraints and column defaults of the finding tables, as the catalog defines them. */
 async function schemaOf(store: Store): Promise<string[]> {
   const rows = await store.query<{ def: string }>(
     `SELECT indexdef AS def FROM pg_indexes WHERE tablename IN ('findings', 'finding_sources', 'finding_events')
      UNION ALL
      SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
-      WHERE conrelid IN ('findings'::regclass, 'finding_sources'::regclass, 'finding_events'::regclass)`,
+      WHERE conrelid IN ('findings'::regclass, 'finding_sources'::regclass, 'finding_events'::regclass)
+     UNION ALL
+     SELECT table_name || '.' || column_name || ' default ' || coalesce(column_default, 'none')
+       FROM information_schema.columns WHERE table_name IN ('findings', 'finding_sources', 'finding_events')`,
   );
   return rows.map((r) => r.def).sort();
 }

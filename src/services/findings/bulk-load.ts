@@ -1,4 +1,5 @@
 import type { RawTx } from "../../store/open.js";
+import type { SharedDefaults } from "./staging.js";
 
 /**
  * Loading into an empty `findings` table the way PostgreSQL's documentation advises for a first load:
@@ -9,16 +10,21 @@ import type { RawTx } from "../../store/open.js";
  *
  * Only an empty table qualifies: rebuilding indexes over rows that were already there would cost more
  * than it saves, and the exclusive lock that dropping an index takes then only keeps readers from an
- * empty table until the import commits. Everything happens inside the import's transaction, so a failed
+ * empty table until the import commits. Under that lock the columns every new row of the import shares
+ * (its time and id: `shared`) also become the columns' defaults, so the rows can leave them out; the
+ * defaults the schema gives are put back at the end. Everything happens inside the import's transaction, so a failed
  * import rolls the indexes back with the rows. Definitions are read from the catalog, so indexes and
  * keys that later migrations add are handled alike.
  *
  * @example
- * const bulk = await beginBulkLoad(tx); // null when findings already has rows
+ * const bulk = await beginBulkLoad(tx, sharedDefaults(importId, now)); // null when findings has rows
  * // ... COPY the new findings and their sources ...
  * await bulk?.finish();
  */
-export async function beginBulkLoad(tx: RawTx): Promise<{ finish(): Promise<void> } | null> {
+export async function beginBulkLoad(
+  tx: RawTx,
+  shared: SharedDefaults,
+): Promise<{ finish(): Promise<void> } | null> {
   if (!(await isEmpty(tx))) return null;
   // Wait for imports that are writing now, then look again: what they commit is not ours to re-index.
   await tx.query(`LOCK TABLE findings, finding_sources, finding_events IN ACCESS EXCLUSIVE MODE`);
@@ -44,8 +50,27 @@ export async function beginBulkLoad(tx: RawTx): Promise<{ finish(): Promise<void
      ) d ORDER BY step, name`,
   );
   for (const r of rows) await tx.query(r.drop);
+  const restoreDefaults: string[] = [];
+  for (const [table, columns] of Object.entries(shared)) {
+    const names = Object.keys(columns);
+    const before = await tx.query<{ name: string; def: string | null }>(
+      `SELECT a.attname AS name, pg_get_expr(d.adbin, d.adrelid) AS def
+         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attrelid = $1::regclass AND a.attname = ANY($2)`,
+      [table, names],
+    );
+    const set = names.map((c) => `ALTER COLUMN ${quote(c)} SET DEFAULT ${columns[c]!}`);
+    await tx.query(`ALTER TABLE ${quote(table)} ${set.join(", ")}`);
+    const back = before.map((b) =>
+      b.def === null
+        ? `ALTER COLUMN ${quote(b.name)} DROP DEFAULT`
+        : `ALTER COLUMN ${quote(b.name)} SET DEFAULT ${b.def}`,
+    );
+    restoreDefaults.push(`ALTER TABLE ${quote(table)} ${back.join(", ")}`);
+  }
   return {
     async finish() {
+      for (const q of restoreDefaults) await tx.query(q);
       // Memory enough to sort a million fingerprints at once and, on PostgreSQL, to let parallel workers
       // share the sort (each needs 32 MB of it); for this transaction only.
       await tx.query(`SET LOCAL maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
@@ -56,6 +81,10 @@ export async function beginBulkLoad(tx: RawTx): Promise<{ finish(): Promise<void
 
 /** `maintenance_work_mem` while the indexes are rebuilt (PostgreSQL's default is 64 MB). */
 const INDEX_BUILD_MEMORY = "256MB";
+
+function quote(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
 
 async function isEmpty(tx: RawTx): Promise<boolean> {
   const [row] = await tx.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM findings) AS empty`);

@@ -1,7 +1,7 @@
 import { CopyBuffer } from "../../store/copy-text.js";
 import type { Queryable, RawTx } from "../../store/open.js";
 import { mergeKnown } from "./merge.js";
-import { NEW_FINDING_COLUMNS, SOURCE_COLUMNS, STAGED_COLUMNS } from "./staging.js";
+import { STAGED_COLUMNS, type NewRowShape } from "./staging.js";
 
 /**
  * The COPY rows an import gathers between two writes, by table, and their write: new findings and their
@@ -9,11 +9,14 @@ import { NEW_FINDING_COLUMNS, SOURCE_COLUMNS, STAGED_COLUMNS } from "./staging.j
  * (`mergeKnown`); findings reported twice in the report wait in `staged_twice` for the end.
  *
  * @example
- * rows.findings.push(newFindingRow(id, decided, importId, stamp));
+ * const rows = new PendingRows(newRowShape(importId, stamp, bulk !== null));
+ * rows.findings.push(newFindingRow(id, decided, rows.shape));
  * rows.count++;
  * if (rows.count >= 5000) await rows.write(tx, { importId, now });
  */
 export class PendingRows {
+  constructor(readonly shape: NewRowShape) {}
+
   readonly findings = new CopyBuffer();
   readonly sources = new CopyBuffer();
   readonly staged = new CopyBuffer();
@@ -33,8 +36,8 @@ export class PendingRows {
     this.stagedIds = [];
     this.count = 0;
     return (async () => {
-      if (findings.length > 0) await tx.copyFrom("findings", NEW_FINDING_COLUMNS, findings);
-      if (sources.length > 0) await tx.copyFrom("finding_sources", SOURCE_COLUMNS, sources);
+      if (findings.length > 0) await tx.copyFrom("findings", this.shape.findingColumns, findings);
+      if (sources.length > 0) await tx.copyFrom("finding_sources", this.shape.sourceColumns, sources);
       if (staged.length > 0) {
         await tx.copyFrom("staged", STAGED_COLUMNS, staged);
         await mergeKnown(tx, { ...merge, ids });
