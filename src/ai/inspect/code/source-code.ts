@@ -22,20 +22,29 @@ const COLON_OPENERS = new Set([
   "async",
 ]);
 
-interface Block {
-  start: number;
-  end: number;
-  code: number;
-  other: number;
-  gap: number;
-  blanks: number;
-  /** Start and end of each voting line (the first code lines), read only if the block is reported. */
-  voters: number[];
+/**
+ * Statement keywords in an open-addressing table by case-sensitive hash (slot: the low bits, probed
+ * linearly), so a line's first word is looked up with array reads, without a slice or a Map.
+ */
+const KEYWORD_SLOTS = 512;
+const KEYWORD_HASHES = new Int32Array(KEYWORD_SLOTS);
+const KEYWORD_WORDS: string[] = new Array<string>(KEYWORD_SLOTS).fill("");
+for (const w of FIRST_WORDS.keys()) {
+  const h = caseHash(w, 0, w.length);
+  let slot = h & (KEYWORD_SLOTS - 1);
+  while (KEYWORD_WORDS[slot] !== "") slot = (slot + 1) & (KEYWORD_SLOTS - 1);
+  KEYWORD_HASHES[slot] = h;
+  KEYWORD_WORDS[slot] = w;
 }
 
-/** Statement keywords by case-sensitive hash, so a line's first word is looked up without a slice. */
-const KEYWORDS = new Map<number, string>();
-for (const w of FIRST_WORDS.keys()) KEYWORDS.set(caseHash(w, 0, w.length), w);
+/** The keyword whose hash is `h` and whose text is `text[s, e)`, or "". */
+function keywordAt(text: string, s: number, e: number, h: number): string {
+  for (let slot = h & (KEYWORD_SLOTS - 1); ; slot = (slot + 1) & (KEYWORD_SLOTS - 1)) {
+    const w = KEYWORD_WORDS[slot]!;
+    if (w === "") return "";
+    if (KEYWORD_HASHES[slot] === h && w.length === e - s && text.startsWith(w, s)) return w;
+  }
+}
 
 function caseHash(s: string, from: number, to: number): number {
   let h = 0;
@@ -63,8 +72,7 @@ function firstKeyword(text: string, s: number, e: number): string {
   let end = j;
   if (text.charCodeAt(end - 1) === 46) end--;
   if (text.startsWith("console.", s)) return "console.log";
-  const w = KEYWORDS.get(caseHash(text, s, end));
-  return w?.length === end - s && text.startsWith(w, s) ? w : "";
+  return keywordAt(text, s, end, caseHash(text, s, end));
 }
 
 /** True when the line opens like running prose: four lower-case words in a row. */
@@ -148,10 +156,10 @@ function spaces(text: string, s: number, e: number): number {
 const MAX_VOTING_LINES = 4;
 
 /** The language the voting lines of a block point to (see `vote`), if any. */
-function guess(text: string, voters: readonly number[]): string | undefined {
-  if (voters.length === 0) return undefined;
+function guess(text: string, voters: Int32Array, count: number): string | undefined {
+  if (count === 0) return undefined;
   const votes = new Map<string, number>();
-  for (let i = 0; i < voters.length; i += 2) {
+  for (let i = 0; i < count; i += 2) {
     const s = voters[i]!;
     const e = voters[i + 1]!;
     vote(text.slice(s, Math.min(e, s + 400)), firstKeyword(text, s, e), votes);
@@ -163,116 +171,134 @@ function guess(text: string, voters: readonly number[]): string | undefined {
  * Source code in a prompt: runs of lines that look like code (see `isCodeLine`), or fenced blocks, one
  * detection per block with the language guessed when easy. Blank lines (up to two in a row) and single
  * non-code lines do not break a block; two non-code lines in a row do.
+ *
+ * This runs for every line of every prompt, so the block under construction is a few numbers in the
+ * consumer (one block at a time: an open fence is the block) rather than an object per block.
  */
-function createConsumer(): LineConsumer {
-  let block: Block | undefined;
-  let fence: { info: string | undefined; tagged: boolean; block: Block } | undefined;
-  let previousCode = false;
+class SourceCodeLines implements LineConsumer {
+  /** A block is open (always, inside a fence). */
+  private open = false;
+  private start = 0;
+  private end = 0;
+  private code = 0;
+  private other = 0;
+  private gap = 0;
+  private blanks = 0;
+  /** Start and end of each voting line (the first code lines), read only if the block is reported. */
+  private readonly voters = new Int32Array(2 * MAX_VOTING_LINES);
+  private voterCount = 0;
+  /** Inside a fence; its language tag, and whether that tag names a programming language. */
+  private fenced = false;
+  private info: string | undefined = undefined;
+  private tagged = false;
+  private previousCode = false;
 
-  const fresh = (start: number): Block => ({
-    start,
-    end: start,
-    code: 0,
-    other: 0,
-    gap: 0,
-    blanks: 0,
-    voters: [],
-  });
+  private begin(start: number): void {
+    this.open = true;
+    this.start = start;
+    this.end = start;
+    this.code = 0;
+    this.other = 0;
+    this.gap = 0;
+    this.blanks = 0;
+    this.voterCount = 0;
+  }
 
-  const close = (b: Block | undefined, text: string, scan: Scan, fenced: string | undefined | null) => {
-    if (b === undefined || b.code === 0) return;
-    const density = b.code / (b.code + b.other);
+  /** Report the open block if it is code enough; `fenced` is the fence's tag, null outside a fence. */
+  private close(text: string, scan: Scan, fenced: string | undefined | null): void {
+    this.open = false;
+    const code = this.code;
+    if (code === 0) return;
+    const density = code / (code + this.other);
     const isFence = fenced !== null;
     const known = isFence && fenced !== undefined && !NON_CODE_FENCES.has(fenced);
     const enough = isFence
-      ? b.code >= 2 || (b.code >= 1 && known)
-      : b.code >= MIN_BLOCK_LINES && density >= MIN_DENSITY;
+      ? code >= 2 || (code >= 1 && known)
+      : code >= MIN_BLOCK_LINES && density >= MIN_DENSITY;
     if (!enough) return;
-    const language = known ? fenced : guess(text, b.voters);
+    const language = known ? fenced : guess(text, this.voters, this.voterCount);
     const confidence = isFence
       ? known
         ? 0.95
         : 0.85
-      : Math.min(0.9, 0.5 + 0.05 * b.code) * Math.min(1, density + 0.2);
+      : Math.min(0.9, 0.5 + 0.05 * code) * Math.min(1, density + 0.2);
     const extra = language === undefined ? undefined : { language };
-    scan.emit("source-code", "source-code", b.start, b.end, confidence, RANK.block, extra);
-  };
+    scan.emit("source-code", "source-code", this.start, this.end, confidence, RANK.block, extra);
+  }
 
-  return {
-    line(text, start, end, punct, scan) {
-      let s = start;
-      let indent = 0;
-      while (s < end && (text.charCodeAt(s) === 32 || text.charCodeAt(s) === 9)) {
-        indent += text.charCodeAt(s) === 9 ? 4 : 1;
-        s++;
+  line(text: string, start: number, end: number, punct: number, scan: Scan): void {
+    let s = start;
+    let indent = 0;
+    let f0 = text.charCodeAt(s);
+    while (s < end && (f0 === 32 || f0 === 9)) {
+      indent += f0 === 9 ? 4 : 1;
+      f0 = text.charCodeAt(++s);
+    }
+    let e = end;
+    while (e > s) {
+      const c = text.charCodeAt(e - 1);
+      if (c !== 32 && c !== 13 && c !== 9) break;
+      e--;
+    }
+    if (e === s) {
+      // A blank line: outside a fence, the third in a row ends a block.
+      if (!this.fenced && this.open && ++this.blanks > 2) this.close(text, scan, null);
+      return;
+    }
+    if ((f0 === 96 || f0 === 126) && text.charCodeAt(s + 1) === f0 && text.charCodeAt(s + 2) === f0) {
+      if (!this.fenced) {
+        if (this.open) this.close(text, scan, null);
+        const info = fenceLanguage(text.slice(s + 3, e));
+        this.fenced = true;
+        this.info = info;
+        this.tagged = info !== undefined && !NON_CODE_FENCES.has(info);
+        this.begin(end + 1);
+      } else {
+        if (start - 1 > this.start) this.end = start - 1; // the whole fenced content
+        this.fenced = false;
+        this.close(text, scan, this.info);
       }
-      let e = end;
-      while (
-        e > s &&
-        (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 13 || text.charCodeAt(e - 1) === 9)
-      )
-        e--;
-      const f0 = text.charCodeAt(s);
-      if ((f0 === 96 || f0 === 126) && text.charCodeAt(s + 1) === f0 && text.charCodeAt(s + 2) === f0) {
-        if (fence === undefined) {
-          close(block, text, scan, null);
-          block = undefined;
-          const info = fenceLanguage(text.slice(s + 3, e));
-          const tagged = info !== undefined && !NON_CODE_FENCES.has(info);
-          fence = { info, tagged, block: fresh(end + 1) };
-        } else {
-          if (start - 1 > fence.block.start) fence.block.end = start - 1; // the whole fenced content
-          close(fence.block, text, scan, fence.info);
-          fence = undefined;
-        }
-        previousCode = false;
-        return;
+      this.previousCode = false;
+      return;
+    }
+    if (this.tagged && this.fenced) {
+      this.code++; // a fence tagged with a language is code, line by line
+      return;
+    }
+    const minified = e - s >= 300 && punct / (e - s) >= 0.15;
+    const code = minified || isCodeLine(text, s, e, indent, punct, this.previousCode);
+    this.previousCode = code;
+    if (code) {
+      if (!this.open) this.begin(s);
+      this.code += minified ? MIN_BLOCK_LINES : 1;
+      this.gap = 0;
+      this.blanks = 0;
+      this.end = e;
+      if (this.code <= MAX_VOTING_LINES) {
+        this.voters[this.voterCount++] = s;
+        this.voters[this.voterCount++] = e;
       }
-      const target = fence?.block;
-      if (e === s) {
-        if (target === undefined && block !== undefined && ++block.blanks > 2) {
-          close(block, text, scan, null);
-          block = undefined;
-        }
-        return;
+    } else if (this.open) {
+      this.other++;
+      // Two prose lines in a row end a block, and so does one after a blank line.
+      if (!this.fenced && (++this.gap >= 2 || (this.blanks > 0 && spaces(text, s, e) >= 3))) {
+        this.close(text, scan, null);
       }
-      if (fence?.tagged === true) {
-        fence.block.code++; // a fence tagged with a language is code, line by line
-        return;
+    }
+  }
+
+  finish(text: string, scan: Scan): void {
+    if (this.fenced) {
+      if (this.tagged) {
+        // A tagged fence left open (a paste cut short): its content runs to the end of the text.
+        let end = text.length;
+        while (end > this.start && /\s/.test(text.charAt(end - 1))) end--;
+        if (end <= this.start) return;
+        this.end = end;
       }
-      const minified = e - s >= 300 && punct / (e - s) >= 0.15;
-      const code = minified || isCodeLine(text, s, e, indent, punct, previousCode);
-      previousCode = code;
-      const b = target ?? block;
-      if (code) {
-        const current = b ?? (block = fresh(s));
-        current.code += minified ? MIN_BLOCK_LINES : 1;
-        current.gap = 0;
-        current.blanks = 0;
-        current.end = e;
-        if (current.code <= MAX_VOTING_LINES) current.voters.push(s, e);
-      } else if (b !== undefined) {
-        b.other++;
-        // Two prose lines in a row end a block, and so does one after a blank line.
-        if (target === undefined && (++b.gap >= 2 || (b.blanks > 0 && spaces(text, s, e) >= 3))) {
-          close(block, text, scan, null);
-          block = undefined;
-        }
-      }
-    },
-    finish(text, scan) {
-      if (fence !== undefined) {
-        if (fence.tagged) {
-          // A tagged fence left open (a paste cut short): its content runs to the end of the text.
-          let end = text.length;
-          while (end > fence.block.start && /\s/.test(text.charAt(end - 1))) end--;
-          if (end <= fence.block.start) return;
-          fence.block.end = end;
-        }
-        close(fence.block, text, scan, fence.info);
-      } else close(block, text, scan, null);
-    },
-  };
+      this.close(text, scan, this.info);
+    } else if (this.open) this.close(text, scan, null);
+  }
 }
 
 /**
@@ -281,5 +307,5 @@ function createConsumer(): LineConsumer {
  * @example registerSourceCode(plan); // before plan.seal()
  */
 export function registerSourceCode(plan: Plan): void {
-  plan.lines(createConsumer);
+  plan.lines(() => new SourceCodeLines());
 }
