@@ -152,6 +152,18 @@ function spaces(text: string, s: number, e: number): number {
   return n;
 }
 
+/** `{ language }` objects, shared per language (a hit's `extra` is read-only); bounded, as tags are input. */
+const LANGUAGE_FIELDS = new Map<string, Readonly<Record<string, string>>>();
+
+function languageField(language: string): Readonly<Record<string, string>> {
+  let field = LANGUAGE_FIELDS.get(language);
+  if (field === undefined) {
+    field = Object.freeze({ language });
+    if (LANGUAGE_FIELDS.size < 256) LANGUAGE_FIELDS.set(language, field);
+  }
+  return field;
+}
+
 /** Votes are taken on the first lines of a block only: enough to guess, cheap on long blocks. */
 const MAX_VOTING_LINES = 4;
 
@@ -222,7 +234,7 @@ class SourceCodeLines implements LineConsumer {
         ? 0.95
         : 0.85
       : Math.min(0.9, 0.5 + 0.05 * code) * Math.min(1, density + 0.2);
-    const extra = language === undefined ? undefined : { language };
+    const extra = language === undefined ? undefined : languageField(language);
     scan.emit("source-code", "source-code", this.start, this.end, confidence, RANK.block, extra);
   }
 
