@@ -52,23 +52,20 @@ function caseHash(s: string, from: number, to: number): number {
   return h;
 }
 
-function isWordStartCode(c: number): boolean {
-  return (
-    (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 35 || c === 60 || c === 64 || c === 36
-  );
-}
-
-function isWordCode(c: number): boolean {
-  return (
-    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 63
-  );
+/** Code units that can start a first word (letters, `_ # < @ $`) and continue one (letters, digits, `_ . ?`). */
+const WORD_START = new Uint8Array(65536);
+const WORD_PART = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) {
+  const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  WORD_START[c] = letter || c === 35 || c === 60 || c === 64 || c === 36 ? 1 : 0;
+  WORD_PART[c] = letter || (c >= 48 && c <= 57) || c === 46 || c === 63 ? 1 : 0;
 }
 
 /** The statement keyword a line starts with (`def`, `#include`, `console.log`...), or "". */
 function firstKeyword(text: string, s: number, e: number): string {
-  if (s >= e || !isWordStartCode(text.charCodeAt(s))) return "";
+  if (s >= e || WORD_START[text.charCodeAt(s)] === 0) return "";
   let j = s + 1;
-  while (j < e && j - s < 20 && isWordCode(text.charCodeAt(j))) j++;
+  while (j < e && j - s < 20 && WORD_PART[text.charCodeAt(j)] === 1) j++;
   let end = j;
   if (text.charCodeAt(end - 1) === 46) end--;
   if (text.startsWith("console.", s)) return "console.log";
@@ -174,7 +171,7 @@ function guess(text: string, voters: Int32Array, count: number): string | undefi
   for (let i = 0; i < count; i += 2) {
     const s = voters[i]!;
     const e = voters[i + 1]!;
-    vote(text.slice(s, Math.min(e, s + 400)), firstKeyword(text, s, e), votes);
+    vote(text, s, Math.min(e, s + 400), firstKeyword(text, s, e), votes);
   }
   return winner(votes);
 }
