@@ -1,6 +1,6 @@
 // Benchmark of detente's AI inspection engine (`npm run build` first):
 //
-//   node bench/inspect.mjs [--mb 4] [--runs 7] [--skip secretlint]
+//   node bench/inspect.mjs [--mb 4] [--runs 7] [--warmup 5] [--skip secretlint]
 //
 // 1. Precision and recall per detector on the labelled corpus in test/fixtures/inspect/, and the same
 //    for secretlint with its recommended preset (`@secretlint/core` lintSource) for the secret class.
@@ -9,7 +9,8 @@
 //    detection of data class "secret" (role "user", default options), by secretlint when its recommended
 //    preset reports any message. Lists detente's misses and false positives by id.
 // 3. Throughput in MB/s on one core over a generated mixed code-and-prose text, with every detector on
-//    (confidential labels, domains, dictionaries and patterns configured as in the corpus options).
+//    (confidential labels, domains, dictionaries and patterns configured as in the corpus options):
+//    every role warmed up `--warmup` times, then `--runs` rounds of one run per role, median per role.
 //
 // Prints Markdown tables, with the machine (CPU model, cores, load) so figures can be compared honestly.
 import { readFileSync } from "node:fs";
@@ -23,6 +24,7 @@ const args = Object.fromEntries(
 );
 const MB = Number(args.mb ?? 4);
 const RUNS = Number(args.runs ?? 7);
+const WARMUP = Number(args.warmup ?? 5);
 const skip = new Set(String(args.skip ?? "").split(","));
 
 const { createInspector } = await import("../dist/ai/inspect/index.js");
@@ -183,7 +185,7 @@ console.log(
 // ---- 3. Throughput --------------------------------------------------------------------------------------
 const text = mixedText(MB * 1_000_000);
 console.log(
-  `## Throughput (one core, ${(text.length / 1e6).toFixed(1)} MB of mixed code and prose, median of ${RUNS} runs)\n`,
+  `## Throughput (one core, ${(text.length / 1e6).toFixed(1)} MB of mixed code and prose, ${WARMUP} warm-up runs per role, then median of ${RUNS} runs in rounds)\n`,
 );
 console.log(
   "| role | detectors | detections | wall ms | wall MB/s | CPU ms | CPU MB/s |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -193,25 +195,31 @@ const ROLES = [
   ["assistant", "secrets, PII, confidential, unsafe code, source code"],
   ["response", "secrets, PII, confidential, unsafe code"],
 ];
-for (const [role, what] of ROLES) {
-  for (let i = 0; i < 2; i++) inspector.inspect(text, role);
-  const wall = [];
-  const cpu = [];
-  let detections = 0;
-  for (let i = 0; i < RUNS; i++) {
+// Warm every role up before measuring any (the first calls on a 4 MB text pay for V8's compilation on
+// background threads, which process.cpuUsage counts), then measure in rounds, one run of each role per
+// round, so that a change in the machine's load or a late recompilation lands on all roles alike instead
+// of on whichever role would be measured first.
+for (let i = 0; i < WARMUP; i++) for (const [role] of ROLES) inspector.inspect(text, role);
+const samples = new Map(ROLES.map(([role]) => [role, { wall: [], cpu: [], detections: 0 }]));
+for (let i = 0; i < RUNS; i++) {
+  for (const [role] of ROLES) {
+    const s = samples.get(role);
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    detections = inspector.inspect(text, role).length;
-    wall.push(performance.now() - t0);
+    s.detections = inspector.inspect(text, role).length;
+    s.wall.push(performance.now() - t0);
     const u = process.cpuUsage(c0);
-    cpu.push((u.user + u.system) / 1000);
+    s.cpu.push((u.user + u.system) / 1000);
   }
-  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const w = median(wall);
-  const c = median(cpu);
-  const mbps = (ms) => (text.length / 1e6 / (ms / 1000)).toFixed(0);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mbps = (ms) => (text.length / 1e6 / (ms / 1000)).toFixed(0);
+for (const [role, what] of ROLES) {
+  const s = samples.get(role);
+  const w = median(s.wall);
+  const c = median(s.cpu);
   console.log(
-    `| ${role} | ${what} | ${detections} | ${w.toFixed(1)} | ${mbps(w)} | ${c.toFixed(1)} | ${mbps(c)} |`,
+    `| ${role} | ${what} | ${s.detections} | ${w.toFixed(1)} | ${mbps(w)} | ${c.toFixed(1)} | ${mbps(c)} |`,
   );
 }
 console.log(
