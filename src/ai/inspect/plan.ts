@@ -4,7 +4,6 @@ import {
   CODE_PUNCT,
   FOLD,
   fold,
-  IDENT,
   LETTER_X,
   SPECIAL,
   WORD,
@@ -180,7 +179,9 @@ export class Plan {
         }
         if ((high & LETTER_X) !== 0)
           runStart = i; // letters outside ASCII end a base64 run
-        else if (s === 0 || (T[text.charCodeAt(s - 1)]! & IDENT) === 0) {
+        // At an identifier boundary: the character before is not a word character (it would be part of
+        // this word), so only `_` can continue an identifier.
+        else if (s === 0 || text.charCodeAt(s - 1) !== 95) {
           const c1 = s + 1 < n ? text.charCodeAt(s + 1) & 127 : 0;
           const p = prefixIndex[(c << 7) | c1]!;
           if (p !== 0 && prefixThird[(p << 7) | (text.charCodeAt(s + 2) & 127)] === 1)

@@ -107,10 +107,11 @@ export function fenceLanguage(info: string): string | undefined {
   return lang;
 }
 
-/** For each ASCII code unit, the FRAGMENTS (by index) that start with it. */
-const FRAGMENTS_BY_FIRST: readonly (readonly number[])[] = Array.from({ length: 128 }, (_, c) =>
-  FRAGMENTS.flatMap(([fragment], k) => (fragment.charCodeAt(0) === c ? [k] : [])),
-);
+/** For each pair of ASCII code units (7 bits each), the bits of the FRAGMENTS that start with it. */
+const FRAGMENT_PAIRS = new Uint32Array(1 << 14);
+FRAGMENTS.forEach(([fragment], k) => {
+  FRAGMENT_PAIRS[(fragment.charCodeAt(0) << 7) | fragment.charCodeAt(1)]! |= 1 << k;
+});
 
 function add(votes: Map<string, number>, lang: string): void {
   votes.set(lang, (votes.get(lang) ?? 0) + 1);
@@ -118,7 +119,7 @@ function add(votes: Map<string, number>, lang: string): void {
 
 /**
  * Votes of one code line `text[s, e)`: its first word, then telling fragments. The line is read once
- * (each character looks up the fragments that start with it) instead of once per fragment.
+ * (each pair of characters looks up the fragments that start with it) instead of once per fragment.
  *
  * @example vote("def load(path):", 0, 15, "def", votes); winner(votes) // "python"
  */
@@ -132,10 +133,13 @@ export function vote(
   const fromWord = FIRST_WORDS.get(firstWord);
   if (fromWord !== undefined) add(votes, fromWord);
   let found = 0; // bit k: FRAGMENTS[k] occurs in the line
-  for (let i = s; i < e; i++) {
+  for (let i = s; i + 1 < e; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 128) continue;
-    for (const k of FRAGMENTS_BY_FIRST[c]!) {
+    const d = text.charCodeAt(i + 1);
+    if ((c | d) >= 128) continue;
+    let candidates = FRAGMENT_PAIRS[(c << 7) | d]! & ~found;
+    for (let k = 0; candidates !== 0; k++, candidates >>>= 1) {
+      if ((candidates & 1) === 0) continue;
       const fragment = FRAGMENTS[k]![0];
       if (i + fragment.length <= e && text.startsWith(fragment, i)) found |= 1 << k;
     }

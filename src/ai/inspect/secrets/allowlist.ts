@@ -97,10 +97,13 @@ const MY_NAME =
 const REFERENCE =
   /^(?:%[A-Za-z_][A-Za-z0-9_]*%$|\$\{|\{\{|\$\(|%\(|%[sd]$|\$[A-Z_][A-Z0-9_]*$|\$env:|env\(|ENV\[|process\.env|os\.environ|os\.getenv|getenv\(|System\.getenv|secrets\.|vault:|ref\+|arn:aws:|projects\/[^/]+\/secrets\/|sm:\/\/|op:\/\/|keyvault:|@Microsoft\.KeyVault|<%=|\{%)/;
 
+/** Scratch counts for isMonotone, reused: it runs for every candidate value (not reentrant). */
+const COUNTS = new Uint16Array(128);
+
 /** True when `value` is all one character, or mostly (60%) one character. */
 function isMonotone(value: string): boolean {
   if (value.length === 0) return true;
-  const counts = new Uint16Array(128);
+  const counts = COUNTS.fill(0);
   let max = 0;
   let other = 0;
   for (let i = 0; i < value.length; i++) {
