@@ -7,6 +7,7 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { gatewayFront } from "../ai/gateway/front.js";
 import { createGateway, type Gateway } from "../ai/gateway/server.js";
 import { createGatewayMetrics } from "../ai/gateway/metrics.js";
 import { registerGatewayRoutes } from "../ai/gateway/routes.js";
@@ -59,7 +60,11 @@ export async function buildServer(
   options: ServerOptions,
 ): Promise<{ app: FastifyInstance; gateway: Gateway }> {
   const logger = options.logger;
+  // The gateway's /v1 routes are answered in front of Fastify (a proxied request skips its routing and
+  // hooks); they are also registered below, for route listings, HEAD and inject().
+  const front = gatewayFront();
   const app = Fastify({
+    serverFactory: front.serverFactory,
     logger: typeof logger === "object" ? { level: "info", stream: logger.stream } : (logger ?? false),
     // No line per request: request content (prompts, passwords) must never reach a log.
     logController: new LogController({ disableRequestLogging: true }),
@@ -91,9 +96,7 @@ export async function buildServer(
   installErrorHandling(app);
   void app.addHook("onSend", async (_request, reply, payload) => {
     // Nothing the server returns is for another site to frame or sniff.
-    void reply.header("x-content-type-options", "nosniff");
-    void reply.header("x-frame-options", "DENY");
-    void reply.header("referrer-policy", "same-origin");
+    void reply.headers(SECURITY_HEADERS);
     return payload;
   });
 
@@ -172,15 +175,17 @@ export async function buildServer(
     metrics,
     log: app.log,
     keyCacheMs: options.keyCacheMs,
+    answerHeaders: SECURITY_HEADERS,
   });
   await app.register((scope, _opts, done) => {
     scope.addHook("onRoute", (route) => {
       route.config = { ...(route.config as object), gateway: true };
       route.bodyLimit = options.config.ai.gateway.maxBodyBytes;
     });
-    registerGatewayRoutes(scope, gateway.deps);
+    registerGatewayRoutes(scope, gateway.deps, gateway.dispatch);
     done();
   });
+  front.mount(gateway.dispatch);
   // Metrics name teams, tools and upstreams: Prometheus scrapes them with an API token (bearer_token).
   app.get("/metrics", { config: { scope: "read" }, schema: { hide: true } }, async (_req, reply) =>
     reply.type(metrics.contentType).send(await metrics.text()),
@@ -209,11 +214,22 @@ export async function buildServer(
     );
   }
 
+  // Closing, Fastify answers every request: new ones get its 503 while those in flight finish.
+  app.addHook("preClose", (done) => {
+    front.unmount();
+    done();
+  });
   app.addHook("onClose", async () => {
     await gateway.close();
   });
   return { app, gateway };
 }
+
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "same-origin",
+};
 
 /** A plugin scope whose routes are public: whatever they serve needs no sign-in. */
 function publicScope(register: (scope: FastifyInstance) => Promise<void> | void) {

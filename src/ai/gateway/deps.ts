@@ -30,6 +30,10 @@ export interface GatewayDeps {
   readonly hashKey: string;
   /** Largest upstream response body read whole (non-streaming responses). */
   readonly maxResponseBytes: number;
+  /** Static headers on every answer (the full server's own: nosniff, no framing). */
+  readonly answerHeaders?: Readonly<Record<string, string>>;
+  /** Largest request body accepted, in bytes (`ai.gateway.maxBodyBytes`). */
+  readonly maxBodyBytes: number;
   /** Where failures the client cannot see are reported: never with request content. */
   readonly log: { warn(obj: Record<string, unknown>, msg: string): void };
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
-import type { FastifyReply } from "fastify";
+import type { ServerResponse } from "node:http";
 import type { AiEvent } from "../../services/ai/events.js";
+import { sendAnswer } from "./answer.js";
 import { DetectionTally } from "./audit.js";
 import type { GatewayDeps } from "./deps.js";
 import { errorBody, type WireFamily, type WireFormat } from "./wire/index.js";
@@ -68,12 +69,15 @@ export class Exchange {
     this.event.requestHash = createHmac("sha256", this.deps.hashKey).update(raw).digest("hex").slice(0, 32);
   }
 
-  /** The headers that tell the client what was decided. */
-  decisionHeaders(): Record<string, string> {
-    const h: Record<string, string> = {
-      "x-detente-decision": this.event.action,
-      "x-detente-request-id": this.id,
-    };
+  /**
+   * The headers of an answer: `passed` (an upstream's rate limits and request ids), the server's own
+   * static headers, and those that tell the client what was decided. A new object, the caller's to add to.
+   */
+  decisionHeaders(passed?: Readonly<Record<string, string>>): Record<string, string> {
+    const h: Record<string, string> = passed ? { ...passed } : {};
+    if (this.deps.answerHeaders) Object.assign(h, this.deps.answerHeaders);
+    h["x-detente-decision"] = this.event.action;
+    h["x-detente-request-id"] = this.id;
     const found = this.tally.summary("request");
     if (found) h["x-detente-detections"] = found;
     if (this.event.action === "reroute" && this.event.upstream && this.event.modelUsed)
@@ -82,16 +86,14 @@ export class Exchange {
   }
 
   /** Answer with the provider's own error shape, so the official SDKs raise their typed errors. */
-  fail(reply: FastifyReply, status: number, message: string, code?: string): void {
+  fail(res: ServerResponse, status: number, message: string, code?: string): void {
     this.event.status = status;
     if (this.event.action === "allow")
       this.event.action = status === 401 || status === 403 ? "deny" : "error";
     this.event.error ??= code ?? `http_${status}`;
-    void reply
-      .code(status)
-      .headers(this.decisionHeaders())
-      .header("content-type", "application/json")
-      .send(errorBody(this.family, status, message, code));
+    const headers = this.decisionHeaders();
+    headers["content-type"] = "application/json";
+    sendAnswer(res, status, headers, JSON.stringify(errorBody(this.family, status, message, code)));
     this.finish(status);
   }
 

@@ -1,7 +1,8 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RedactionVault } from "../inspect/index.js";
 import type { Route } from "../policy/index.js";
 import type { GatewayDeps } from "./deps.js";
+import { sendAnswer } from "./answer.js";
 import type { Exchange } from "./exchange.js";
 import { readBounded, respondJson } from "./respond-json.js";
 import { respondStream } from "./respond-stream.js";
@@ -17,8 +18,8 @@ import {
 export interface ForwardArgs {
   readonly deps: GatewayDeps;
   readonly x: Exchange;
-  readonly req: FastifyRequest;
-  readonly reply: FastifyReply;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
   readonly upstream: Upstream;
   readonly route: Route;
   readonly body: string | Buffer;
@@ -30,20 +31,21 @@ export interface ForwardArgs {
  * them, streams are inspected event by event, other answers whole. A client that goes away cancels the
  * upstream request.
  *
- * @example await forward({ deps, x, req, reply, upstream, route, body, vault });
+ * @example await forward({ deps, x, req, res, upstream, route, body, vault });
  */
 export async function forward(args: ForwardArgs): Promise<void> {
-  const { deps, x, req, reply, upstream, route } = args;
+  const { deps, x, req, upstream, route } = args;
+  const out = args.res;
   const wire = x.wire!;
   const controller = new AbortController();
   const onClose = () => {
-    if (!reply.raw.writableFinished) controller.abort();
+    if (!out.writableFinished) controller.abort();
   };
-  reply.raw.on("close", onClose);
-  let res: UpstreamResponse;
+  out.on("close", onClose);
+  let up: UpstreamResponse;
   try {
-    res = await deps.client.send(upstream, {
-      url: upstreamUrl(upstream, wire.id, route.model, queryOf(req.url)),
+    up = await deps.client.send(upstream, {
+      url: upstreamUrl(upstream, wire.id, route.model, queryOf(req.url ?? "")),
       headers: upstreamHeaders(upstream, req.headers),
       body: args.body,
       signal: controller.signal,
@@ -56,14 +58,14 @@ export async function forward(args: ForwardArgs): Promise<void> {
     }
     if (!(e instanceof UpstreamFailure)) throw e;
     x.event.action = x.event.action === "allow" ? "error" : x.event.action;
-    x.fail(reply, e.status, e.message, e.status === 504 ? "upstream_timeout" : "upstream_unreachable");
+    x.fail(out, e.status, e.message, e.status === 504 ? "upstream_timeout" : "upstream_unreachable");
     return;
   }
   try {
-    if (res.status >= 400) await passError(args, res);
-    else if (x.event.stream && res.contentType.startsWith("text/event-stream"))
-      await respondStream({ ...args, res, controller });
-    else await respondJson({ ...args, res });
+    if (up.status >= 400) await passError(args, up);
+    else if (x.event.stream && up.contentType.startsWith("text/event-stream"))
+      await respondStream({ ...args, up, controller });
+    else await respondJson({ ...args, up });
   } catch (e) {
     if (controller.signal.aborted || isAbort(e)) {
       x.event.error = "client_closed";
@@ -72,25 +74,22 @@ export async function forward(args: ForwardArgs): Promise<void> {
     }
     throw e;
   } finally {
-    reply.raw.off("close", onClose);
+    out.off("close", onClose);
   }
 }
 
 /** An upstream error goes to the client as the provider sent it, minus our own credential if it echoes it. */
-async function passError(args: ForwardArgs, res: UpstreamResponse): Promise<void> {
-  const { x, reply, upstream, deps } = args;
-  let text = await readBounded(res.body, deps.maxResponseBytes);
+async function passError(args: ForwardArgs, up: UpstreamResponse): Promise<void> {
+  const { x, upstream, deps } = args;
+  let text = await readBounded(up.body, deps.maxResponseBytes);
   const key = upstream.apiKey;
   if (key && key.length >= 8 && text.includes(key)) text = text.split(key).join("[upstream key]");
-  x.event.error = `upstream_${res.status}`;
-  x.event.status = res.status;
-  void reply
-    .code(res.status)
-    .headers(res.headers)
-    .headers(x.decisionHeaders())
-    .header("content-type", res.contentType)
-    .send(text);
-  x.finish(res.status);
+  x.event.error = `upstream_${up.status}`;
+  x.event.status = up.status;
+  const headers = x.decisionHeaders(up.headers);
+  headers["content-type"] = up.contentType;
+  sendAnswer(args.res, up.status, headers, text);
+  x.finish(up.status);
 }
 
 function queryOf(url: string): string {

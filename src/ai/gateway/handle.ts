@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Principal } from "../../services/ai/keys.js";
 import type { Detection } from "../inspect/types.js";
 import { createVault, type RedactionVault } from "../inspect/index.js";
@@ -10,16 +10,18 @@ import { forward, type ForwardArgs } from "./forward.js";
 import type { TextSlot, WireFormat } from "./wire/index.js";
 
 /** The key a client presented: `Authorization: Bearer`, Anthropic's `x-api-key`, or Azure's `api-key`. */
-export function presentedKey(req: FastifyRequest): string | undefined {
-  const auth = req.headers.authorization;
+export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
+  const auth = headers.authorization;
   if (typeof auth === "string" && auth.length > 7 && auth.slice(0, 7).toLowerCase() === "bearer ")
     return auth.slice(7).trim();
-  for (const name of ["x-api-key", "api-key"]) {
-    const v = req.headers[name];
+  for (const name of KEY_HEADERS) {
+    const v = headers[name];
     if (typeof v === "string" && v.length > 0) return v.trim();
   }
   return undefined;
 }
+
+const KEY_HEADERS = ["x-api-key", "api-key"];
 
 /** Tools whose User-Agent is specific enough that a key bound to another tool should not be used by it. */
 const GENERIC_TOOLS = new Set(["unknown", "openai-sdk", "anthropic-sdk", "curl"]);
@@ -31,14 +33,14 @@ const GENERIC_TOOLS = new Set(["unknown", "openai-sdk", "anthropic-sdk", "curl"]
 export async function identify(
   deps: GatewayDeps,
   x: Exchange,
-  req: FastifyRequest,
-  reply: FastifyReply,
+  req: IncomingMessage,
+  res: ServerResponse,
 ): Promise<{ principal: Principal; caller: Caller } | null> {
-  const key = presentedKey(req);
+  const key = presentedKey(req.headers);
   const principal = key === undefined ? null : await deps.keys.verify(key);
   if (!principal) {
     x.fail(
-      reply,
+      res,
       401,
       key === undefined
         ? "No detente key: set your assistant's API key to a key from `detente keys create`."
@@ -49,10 +51,13 @@ export async function identify(
   }
   const detected = toolFromUserAgent(req.headers["user-agent"], req.headers);
   const tool = principal.tool ?? detected;
-  Object.assign(x.event, { keyId: principal.keyId, user: principal.user, team: principal.team, tool });
+  x.event.keyId = principal.keyId;
+  x.event.user = principal.user;
+  x.event.team = principal.team;
+  x.event.tool = tool;
   if (principal.tool !== null && !GENERIC_TOOLS.has(detected) && detected !== principal.tool) {
     x.fail(
-      reply,
+      res,
       403,
       `This detente key is for ${principal.tool}, but the request comes from ${detected}: ask for a key for ${detected}.`,
       "key_tool_mismatch",
@@ -68,18 +73,18 @@ export async function identify(
  * Every outcome, blocks included, is answered in the provider's own format and written to the audit
  * trail.
  *
- * @example app.post("/v1/messages", (req, reply) => handleModelRequest(deps, wireFormat("anthropic-messages"), "messages", req, reply));
+ * @example await handleModelRequest(deps, wireFormat("anthropic-messages"), "messages", { req, res, body });
  */
 export async function handleModelRequest(
   deps: GatewayDeps,
   wire: WireFormat,
   endpoint: string,
-  req: FastifyRequest,
-  reply: FastifyReply,
+  http: { req: IncomingMessage; res: ServerResponse; body: Buffer },
 ): Promise<void> {
+  const { res } = http;
   const x = new Exchange(deps, wire, endpoint, wire.family);
   try {
-    await decideAndForward(deps, x, req, reply);
+    await decideAndForward(deps, x, http);
   } catch (e) {
     // A bug: the client gets a plain 500 in its provider's format, the log gets the error's name only.
     deps.log.warn(
@@ -87,10 +92,10 @@ export async function handleModelRequest(
       "gateway request failed",
     );
     x.event.action = "error";
-    if (!reply.sent && !reply.raw.headersSent)
-      x.fail(reply, 500, `detente could not handle this request (request id ${x.id}).`, "internal_error");
+    if (!res.headersSent)
+      x.fail(res, 500, `detente could not handle this request (request id ${x.id}).`, "internal_error");
     else {
-      reply.raw.destroy();
+      res.destroy();
       x.finish(500);
     }
   }
@@ -99,27 +104,27 @@ export async function handleModelRequest(
 async function decideAndForward(
   deps: GatewayDeps,
   x: Exchange,
-  req: FastifyRequest,
-  reply: FastifyReply,
+  http: { req: IncomingMessage; res: ServerResponse; body: Buffer },
 ): Promise<void> {
-  const who = await identify(deps, x, req, reply);
+  const { req, res } = http;
+  const who = await identify(deps, x, req, res);
   if (!who) return;
   // Deciding is synchronous and keeps the parsed body, its texts and detections to itself: none of it
   // stays reachable while the upstream answers, so it dies young instead of being copied by every
   // garbage collection that runs while requests are in flight.
-  const next = decide(deps, x, req, reply, who.caller);
+  const next = decide(deps, x, http.body, res, who.caller);
   if (next === null) return;
   if ("noRoute" in next) {
     const allowed = await deps.models.list(who.caller);
     x.fail(
-      reply,
+      res,
       404,
       `detente has no route for model "${next.noRoute}". Models you may use: ${allowed.join(", ") || "none"}.`,
       "model_not_found",
     );
     return;
   }
-  await forward({ deps, x, req, reply, ...next });
+  await forward({ deps, x, req, res, ...next });
 }
 
 /** What `decide` leaves for forwarding: where to, and the body and vault of the request as decided. */
@@ -132,13 +137,12 @@ type Decided = Pick<ForwardArgs, "upstream" | "route" | "body" | "vault">;
 function decide(
   deps: GatewayDeps,
   x: Exchange,
-  req: FastifyRequest,
-  reply: FastifyReply,
+  raw: Buffer,
+  res: ServerResponse,
   caller: Caller,
 ): Decided | { noRoute: string } | null {
   const wire = x.wire!;
   const t = performance.now();
-  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   x.hashRequest(raw);
   let body: unknown;
   try {
@@ -147,7 +151,7 @@ function decide(
     // Only the position: V8's message can quote the body, and errors never repeat content.
     const at = /position (\d+)/.exec((e as Error).message)?.[1];
     x.fail(
-      reply,
+      res,
       400,
       `The request body is not valid JSON${at === undefined ? "" : ` (at character ${at})`}.`,
       "invalid_json",
@@ -155,7 +159,7 @@ function decide(
     return null;
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    x.fail(reply, 400, "The request body must be a JSON object.", "invalid_request");
+    x.fail(res, 400, "The request body must be a JSON object.", "invalid_request");
     return null;
   }
   const json = body as Record<string, unknown>;
@@ -163,7 +167,7 @@ function decide(
   x.event.modelRequested = model ?? null;
   x.event.stream = wire.stream(json);
   if (model === undefined) {
-    x.fail(reply, 400, "The request has no `model`.", "invalid_request");
+    x.fail(res, 400, "The request has no `model`.", "invalid_request");
     return null;
   }
 
@@ -171,7 +175,7 @@ function decide(
   if (!route) return { noRoute: model };
   const access = authorize(deps.policy, caller, route);
   if (!access.ok) {
-    x.fail(reply, 403, access.message, `not_allowed_${access.reason}`);
+    x.fail(res, 403, access.message, `not_allowed_${access.reason}`);
     return null;
   }
 
@@ -185,7 +189,7 @@ function decide(
     if (deps.policy.failMode === "closed") {
       x.event.action = "block";
       x.fail(
-        reply,
+        res,
         503,
         "detente could not inspect this request, so it was not sent (fail closed).",
         "inspection_failed",
@@ -201,22 +205,20 @@ function decide(
   x.event.action = decision.action;
   x.event.reasons = [...decision.reasons];
   const upstream = deps.upstreams.get(decision.route.upstream);
-  Object.assign(x.event, {
-    upstream: decision.route.upstream,
-    provider: upstream?.type ?? null,
-    modelUsed: decision.route.model,
-  });
+  x.event.upstream = decision.route.upstream;
+  x.event.provider = upstream?.type ?? null;
+  x.event.modelUsed = decision.route.model;
   if (decision.action === "block") {
-    x.fail(reply, 403, decision.message ?? "Blocked by the AI usage policy.", "blocked_by_policy");
+    x.fail(res, 403, decision.message ?? "Blocked by the AI usage policy.", "blocked_by_policy");
     return null;
   }
   if (!upstream) {
-    x.fail(reply, 500, `Upstream "${decision.route.upstream}" is not configured.`, "no_upstream");
+    x.fail(res, 500, `Upstream "${decision.route.upstream}" is not configured.`, "no_upstream");
     return null;
   }
   if (!upstream.formats.includes(wire.family)) {
     x.fail(
-      reply,
+      res,
       400,
       `Model "${model}" is served by upstream "${upstream.name}", which does not speak the ${wire.family === "openai" ? "OpenAI" : "Anthropic"} API; use its own API instead.`,
       "wrong_api",

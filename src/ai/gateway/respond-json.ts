@@ -1,5 +1,6 @@
 import type { Detection } from "../inspect/types.js";
 import { createStreamInspector } from "../inspect/index.js";
+import { sendAnswer } from "./answer.js";
 import type { ForwardArgs } from "./forward.js";
 import type { UpstreamResponse } from "./upstream.js";
 
@@ -24,12 +25,12 @@ export async function readBounded(body: AsyncIterable<Uint8Array>, max: number):
  * Inspect a whole (non-streaming) answer: mask what the policy masks in model output, restore the
  * request's redaction placeholders, and withhold the answer when the policy blocks what it contains.
  *
- * @example await respondJson({ ...forwardArgs, res });
+ * @example await respondJson({ ...forwardArgs, up });
  */
-export async function respondJson(args: ForwardArgs & { res: UpstreamResponse }): Promise<void> {
-  const { deps, x, reply, res, vault } = args;
+export async function respondJson(args: ForwardArgs & { up: UpstreamResponse }): Promise<void> {
+  const { deps, x, up, vault } = args;
   const wire = x.wire!;
-  const text = await readBounded(res.body, deps.maxResponseBytes);
+  const text = await readBounded(up.body, deps.maxResponseBytes);
   const t = performance.now();
   let json: unknown;
   try {
@@ -64,7 +65,7 @@ export async function respondJson(args: ForwardArgs & { res: UpstreamResponse })
       x.event.reasons = [...x.event.reasons, responseReason(blocked)];
       x.overheadMs += performance.now() - t;
       x.fail(
-        reply,
+        args.res,
         403,
         `detente withheld the model's answer: ${responseReason(blocked)}.`,
         "response_blocked",
@@ -76,13 +77,10 @@ export async function respondJson(args: ForwardArgs & { res: UpstreamResponse })
   }
   x.overheadMs += performance.now() - t;
   x.event.ttftMs = null;
-  void reply
-    .code(res.status)
-    .headers(res.headers)
-    .headers(x.decisionHeaders())
-    .header("content-type", res.contentType)
-    .send(out);
-  x.finish(res.status);
+  const headers = x.decisionHeaders(up.headers);
+  headers["content-type"] = up.contentType;
+  sendAnswer(args.res, up.status, headers, out);
+  x.finish(up.status);
 }
 
 /** "the answer contained 1 secret (aws-access-key-id)": classes and types, never values. */

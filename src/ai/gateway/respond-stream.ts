@@ -27,23 +27,20 @@ interface OutputStream {
  * restored even when split across events, and everything else is forwarded untouched. Nothing is
  * buffered beyond a possible partial placeholder or secret, so time to first token is kept.
  *
- * @example await respondStream({ ...forwardArgs, res, controller });
+ * @example await respondStream({ ...forwardArgs, up, controller });
  */
 export async function respondStream(
-  args: ForwardArgs & { res: UpstreamResponse; controller: AbortController },
+  args: ForwardArgs & { up: UpstreamResponse; controller: AbortController },
 ): Promise<void> {
-  const { deps, x, reply, res, vault, controller } = args;
+  const { deps, x, up, vault, controller } = args;
   const wire = x.wire!;
   const plan = deps.responsePlan;
-  reply.hijack();
-  const out = reply.raw;
-  out.writeHead(res.status, {
-    ...res.headers,
-    ...x.decisionHeaders(),
-    "content-type": res.contentType,
-    "cache-control": "no-cache",
-    "x-accel-buffering": "no",
-  });
+  const out = args.res;
+  const headers = x.decisionHeaders(up.headers);
+  headers["content-type"] = up.contentType;
+  headers["cache-control"] = "no-cache";
+  headers["x-accel-buffering"] = "no";
+  out.writeHead(up.status, headers);
   // Headers go now, not with the first token: clients wait for them before they read the stream.
   out.flushHeaders();
   const streams = new Map<string, OutputStream>();
@@ -128,7 +125,7 @@ export async function respondStream(
   };
 
   try {
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of up.body as AsyncIterable<Uint8Array>) {
       const t = performance.now();
       let text = "";
       for (const ev of parser.push(chunk)) text += onEvent(ev);
@@ -160,11 +157,11 @@ export async function respondStream(
   finishWith(args, found);
 }
 
-function finishWith(args: ForwardArgs & { res: UpstreamResponse }, found: Detection[]): void {
-  const { x, res } = args;
+function finishWith(args: ForwardArgs & { up: UpstreamResponse }, found: Detection[]): void {
+  const { x, up } = args;
   x.tally.add("response", found);
   if (found.length > 0) x.event.reasons = [...x.event.reasons, responseReason(found)];
-  x.finish(res.status);
+  x.finish(up.status);
 }
 
 function parseObject(data: string): Record<string, unknown> | null {

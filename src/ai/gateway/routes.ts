@@ -1,9 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FastifyInstance } from "fastify";
 import { routeModel } from "../policy/index.js";
+import { readRequestBody, sendAnswer } from "./answer.js";
 import type { GatewayDeps } from "./deps.js";
 import { Exchange } from "./exchange.js";
 import { handleModelRequest, identify } from "./handle.js";
-import { errorBody, wireFormat, type WireFamily, type WireId } from "./wire/index.js";
+import { errorBody, wireFormat, type WireFamily, type WireFormat, type WireId } from "./wire/index.js";
 
 /** Every model endpoint the gateway serves: path, wire format and the endpoint name in the audit trail. */
 export const MODEL_ROUTES: readonly { path: string; wire: WireId; endpoint: string }[] = [
@@ -16,21 +18,138 @@ export const MODEL_ROUTES: readonly { path: string; wire: WireId; endpoint: stri
   { path: "/v1/messages/count_tokens", wire: "anthropic-count-tokens", endpoint: "messages.count_tokens" },
 ];
 
+const MODELS_PATH = "/v1/models";
+
 /** Anthropic clients send `anthropic-version`; everything else gets OpenAI's shapes. */
-function familyOf(req: FastifyRequest): WireFamily {
-  return req.url.startsWith("/v1/messages") || req.headers["anthropic-version"] !== undefined
+function familyOf(req: IncomingMessage): WireFamily {
+  return req.url?.startsWith("/v1/messages") === true || req.headers["anthropic-version"] !== undefined
     ? "anthropic"
     : "openai";
 }
 
 /**
- * Mount the gateway's routes under `/v1` on a Fastify instance (the standalone `detente gateway` and the
- * full server both do this). Bodies are taken as raw bytes so that the gateway can hash the request as
- * received and answer a malformed body in the provider's own error format.
+ * The gateway's routes on plain `node:http`. `handle` answers a request when it is one of them (exact
+ * path and method) and returns false, having done nothing, when it is not, so that a server can put the
+ * gateway in front of its framework: a proxied request then costs no routing, hooks or reply machinery.
  *
- * @example await app.register((scope) => registerGatewayRoutes(scope, deps));
+ * @example
+ * const dispatch = createGatewayDispatch(deps);
+ * createServer((req, res) => { if (!dispatch.handle(req, res)) fastifyHandler(req, res); });
  */
-export function registerGatewayRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+export interface GatewayDispatch {
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** A model endpoint's request whose body was already read (the framework's routes use this). */
+  model(
+    route: { wire: WireFormat; endpoint: string },
+    http: { req: IncomingMessage; res: ServerResponse; body: Buffer },
+  ): Promise<void>;
+  /** `GET /v1/models`, or one model with `id`. */
+  models(req: IncomingMessage, res: ServerResponse, id?: string): Promise<void>;
+}
+
+/** See `GatewayDispatch`. */
+export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
+  const byPath = new Map(
+    MODEL_ROUTES.map((r) => [r.path, { wire: wireFormat(r.wire), endpoint: r.endpoint }] as const),
+  );
+  const model: GatewayDispatch["model"] = (route, http) =>
+    handleModelRequest(deps, route.wire, route.endpoint, http);
+  const models: GatewayDispatch["models"] = async (req, res, id) => {
+    try {
+      await listModels(deps, req, res, id);
+    } catch (e) {
+      failed(deps, req, res, e);
+    }
+  };
+  const readThenHandle = async (
+    route: { wire: WireFormat; endpoint: string },
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> => {
+    let body: Buffer | null;
+    try {
+      body = await readRequestBody(req, deps.maxBodyBytes);
+    } catch {
+      return; // the client went away while sending: nobody to answer
+    }
+    if (body === null) {
+      tooLarge(deps, req, res);
+      return;
+    }
+    await model(route, { req, res, body });
+  };
+  return {
+    handle(req, res) {
+      const url = req.url ?? "";
+      const q = url.indexOf("?");
+      const path = q < 0 ? url : url.slice(0, q);
+      if (req.method === "POST") {
+        const route = byPath.get(path);
+        if (route === undefined) return false;
+        void readThenHandle(route, req, res);
+        return true;
+      }
+      if (req.method !== "GET" || !path.startsWith(MODELS_PATH)) return false;
+      if (path.length === MODELS_PATH.length) {
+        void models(req, res);
+        return true;
+      }
+      const rest = path.slice(MODELS_PATH.length + 1);
+      if (path[MODELS_PATH.length] !== "/" || rest.length === 0 || rest.includes("/")) return false;
+      let id: string;
+      try {
+        id = decodeURIComponent(rest);
+      } catch {
+        return false; // the framework answers what it cannot route
+      }
+      void models(req, res, id);
+      return true;
+    },
+    model,
+    models,
+  };
+}
+
+/** A request body over `ai.gateway.maxBodyBytes`: 413 in the provider's format, and the connection closed. */
+function tooLarge(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse): void {
+  const body = errorBody(
+    familyOf(req),
+    413,
+    `The request is larger than the gateway's limit (${deps.maxBodyBytes} bytes).`,
+    "request_too_large",
+  );
+  sendAnswer(
+    res,
+    413,
+    { ...deps.answerHeaders, "content-type": "application/json", connection: "close" },
+    JSON.stringify(body),
+  );
+}
+
+/** A bug outside a model request: a plain 500 in the provider's format; the log gets the error's name only. */
+function failed(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, e: unknown): void {
+  deps.log.warn({ error: e instanceof Error ? e.name : "unknown" }, "gateway error");
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = errorBody(familyOf(req), 500, "detente could not handle this request.");
+  sendAnswer(res, 500, { ...deps.answerHeaders, "content-type": "application/json" }, JSON.stringify(body));
+}
+
+/**
+ * Mount the gateway's routes under `/v1` on a Fastify instance (the standalone `detente gateway` and the
+ * full server both do this), for what does not reach the gateway's dispatch in front of the framework:
+ * `inject()`, HEAD, and route listings. Bodies are taken as raw bytes so that the gateway can hash the
+ * request as received and answer a malformed body in the provider's own error format.
+ *
+ * @example await app.register((scope) => registerGatewayRoutes(scope, deps, dispatch));
+ */
+export function registerGatewayRoutes(
+  app: FastifyInstance,
+  deps: GatewayDeps,
+  dispatch: GatewayDispatch,
+): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => {
     done(null, body);
@@ -40,34 +159,43 @@ export function registerGatewayRoutes(app: FastifyInstance, deps: GatewayDeps): 
       err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     const message =
       status === 413
-        ? `The request is larger than the gateway's limit (${app.initialConfig.bodyLimit ?? 0} bytes).`
+        ? `The request is larger than the gateway's limit (${deps.maxBodyBytes} bytes).`
         : status < 500
           ? err.message
           : "detente could not handle this request.";
     if (status >= 500) deps.log.warn({ code: err.code ?? "unknown" }, "gateway error");
-    void reply.code(status).send(errorBody(familyOf(req), status, message, err.code));
+    const code = status === 413 ? "request_too_large" : err.code;
+    void reply.code(status).send(errorBody(familyOf(req.raw), status, message, code));
   });
 
   for (const r of MODEL_ROUTES) {
-    const wire = wireFormat(r.wire);
-    app.post(r.path, (req, reply) => handleModelRequest(deps, wire, r.endpoint, req, reply));
+    const route = { wire: wireFormat(r.wire), endpoint: r.endpoint };
+    app.post(r.path, (req, reply) => {
+      reply.hijack();
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      return dispatch.model(route, { req: req.raw, res: reply.raw, body });
+    });
   }
-  app.get("/v1/models", (req, reply) => listModels(deps, req, reply));
-  app.get<{ Params: { id: string } }>("/v1/models/:id", (req, reply) =>
-    listModels(deps, req, reply, req.params.id),
-  );
+  app.get(MODELS_PATH, (req, reply) => {
+    reply.hijack();
+    return dispatch.models(req.raw, reply.raw);
+  });
+  app.get<{ Params: { id: string } }>(`${MODELS_PATH}/:id`, (req, reply) => {
+    reply.hijack();
+    return dispatch.models(req.raw, reply.raw, req.params.id);
+  });
 }
 
 /** `GET /v1/models`: only the models the caller's policy allows, in the shape the caller's SDK expects. */
 async function listModels(
   deps: GatewayDeps,
-  req: FastifyRequest,
-  reply: FastifyReply,
+  req: IncomingMessage,
+  res: ServerResponse,
   one?: string,
 ): Promise<void> {
   const family = familyOf(req);
   const x = new Exchange(deps, null, "models", family);
-  const who = await identify(deps, x, req, reply);
+  const who = await identify(deps, x, req, res);
   if (!who) return;
   const names = await deps.models.list(who.caller);
   const created = 1_700_000_000;
@@ -80,22 +208,23 @@ async function listModels(
           created,
           owned_by: routeModel(deps.policy, id)?.upstream ?? "detente",
         };
-  if (one !== undefined) {
-    if (!names.includes(one)) {
-      x.fail(reply, 404, `Model "${one}" is not available to you through detente.`, "model_not_found");
-      return;
-    }
-    void reply.headers(x.decisionHeaders()).send(entry(one));
-    x.finish(200);
+  if (one !== undefined && !names.includes(one)) {
+    x.fail(res, 404, `Model "${one}" is not available to you through detente.`, "model_not_found");
     return;
   }
-  const data = names.map(entry);
-  void reply
-    .headers(x.decisionHeaders())
-    .send(
-      family === "anthropic"
-        ? { data, has_more: false, first_id: names[0] ?? null, last_id: names.at(-1) ?? null }
-        : { object: "list", data },
-    );
+  const body =
+    one !== undefined
+      ? entry(one)
+      : family === "anthropic"
+        ? {
+            data: names.map(entry),
+            has_more: false,
+            first_id: names[0] ?? null,
+            last_id: names.at(-1) ?? null,
+          }
+        : { object: "list", data: names.map(entry) };
+  const headers = x.decisionHeaders();
+  headers["content-type"] = "application/json; charset=utf-8";
+  sendAnswer(res, 200, headers, JSON.stringify(body));
   x.finish(200);
 }

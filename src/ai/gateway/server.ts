@@ -11,8 +11,9 @@ import { resolveCredential, responsePlan, type AiPolicy } from "../policy/index.
 import type { EventSink } from "./audit.js";
 import type { GatewayDeps } from "./deps.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
+import { gatewayFront } from "./front.js";
 import { createModelCatalog } from "./model-catalog.js";
-import { registerGatewayRoutes } from "./routes.js";
+import { createGatewayDispatch, registerGatewayRoutes, type GatewayDispatch } from "./routes.js";
 import { createUpstreamClient, type Upstream } from "./upstream.js";
 
 /** What the process around the gateway provides. */
@@ -29,11 +30,15 @@ export interface GatewayEnvironment {
   readonly events?: EventSink & { close(): Promise<void> };
   /** Seconds a key verification is cached (default 5): how long a revoke takes to reach every instance. */
   readonly keyCacheMs?: number;
+  /** Static headers on every answer (the full server's security headers). */
+  readonly answerHeaders?: Readonly<Record<string, string>>;
 }
 
 /** A running gateway's parts, to mount and to close. */
 export interface Gateway {
   readonly deps: GatewayDeps;
+  /** The gateway's routes on plain `node:http` (see `gatewayFront` to put them in front of Fastify). */
+  readonly dispatch: GatewayDispatch;
   /** Flush the audit trail and close upstream connections. */
   close(): Promise<void>;
 }
@@ -45,7 +50,7 @@ export interface Gateway {
  *
  * @example
  * const gw = createGateway({ policy: config.ai, store, home, env: process.env, log: app.log });
- * await app.register((scope) => registerGatewayRoutes(scope, gw.deps));
+ * await app.register((scope) => registerGatewayRoutes(scope, gw.deps, gw.dispatch));
  */
 export function createGateway(options: GatewayEnvironment): Gateway {
   const { policy } = options;
@@ -96,10 +101,13 @@ export function createGateway(options: GatewayEnvironment): Gateway {
     metrics: options.metrics ?? createGatewayMetrics(),
     hashKey,
     maxResponseBytes: 64 * 1024 * 1024,
+    maxBodyBytes: policy.gateway.maxBodyBytes,
+    answerHeaders: options.answerHeaders,
     log: options.log,
   };
   return {
     deps,
+    dispatch: createGatewayDispatch(deps),
     async close() {
       await events.close();
       await keys.close();
@@ -149,7 +157,9 @@ export async function buildGatewayServer(
   },
 ): Promise<{ app: FastifyInstance; gateway: Gateway }> {
   const logger = options.logger;
+  const front = gatewayFront();
   const app = Fastify({
+    serverFactory: front.serverFactory,
     logger: typeof logger === "object" ? { level: "info", stream: logger.stream } : (logger ?? false),
     // No line per request: the audit trail records requests, and logs must never carry their content.
     logController: new LogController({ disableRequestLogging: true }),
@@ -160,7 +170,13 @@ export async function buildGatewayServer(
   const metrics = options.metrics ?? createGatewayMetrics({ defaults: true });
   const gateway = createGateway({ ...options, metrics, log: app.log });
   await app.register((scope, _opts, done) => {
-    registerGatewayRoutes(scope, gateway.deps);
+    registerGatewayRoutes(scope, gateway.deps, gateway.dispatch);
+    done();
+  });
+  front.mount(gateway.dispatch);
+  // Closing, Fastify answers every request: new ones get its 503 while those in flight finish.
+  app.addHook("preClose", (done) => {
+    front.unmount();
     done();
   });
   app.get("/metrics", async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
