@@ -81,11 +81,6 @@ export class Plan {
     this.thirds.set(key, allowed);
   }
 
-  /** Call `handler` at word starts beginning with `first`, whatever follows. */
-  prefixAny(first: string, handler: PrefixHandler): void {
-    for (let c = 0; c < 128; c++) this.prefix(first + String.fromCharCode(c), handler);
-  }
-
   /** Call `handler` for every word equal to `word`, case-insensitively (one word: letters and digits). */
   word(word: string, handler: WordHandler): void {
     const lower = fold(word);

@@ -11,6 +11,9 @@ interface Group {
 }
 
 const MAX_GROUPS = 8;
+const DIGITS = "0123456789";
+/** The characters of isSepCode. */
+const SEPARATOR_CHARS = " -./()";
 /** Separators allowed between digit groups. */
 const SEPARATORS = new Set([" ", "-", ".", "/", ")", ") ", " - ", " (", "("]);
 
@@ -213,5 +216,11 @@ export function registerNumbers(plan: Plan, types: ReadonlySet<string>): void {
       scan.numberSkipUntil = end;
     }
   };
-  for (const d of "0123456789") plan.prefixAny(d, handler);
+  // A number this reports goes on with a digit or a separator after its first digit, and after its first
+  // two digits when both are digits: `0;`, `1"`, `3rd`, `12T10`, `23:` never reach the handler (code
+  // and log lines are full of them).
+  for (const d of DIGITS) {
+    for (const second of DIGITS) plan.prefix(d + second, handler, DIGITS + SEPARATOR_CHARS);
+    for (const second of SEPARATOR_CHARS) plan.prefix(d + second, handler);
+  }
 }

@@ -68,6 +68,8 @@ function awsSecretNear(text: string, start: number, end: number, scan: Scan): vo
   }
 }
 
+const DIGITS = "0123456789";
+
 function sticky(source: string): RegExp {
   return new RegExp(source, "y");
 }
@@ -180,18 +182,18 @@ export function registerVendorSecrets(plan: Plan): void {
       emitToken(scan, "discord-bot-token", start, end, 0.85, 0);
     });
   }
-  for (const d of "123456789") {
-    plan.prefixAny(d, (text, start, scan) => {
-      const c = text.charCodeAt(start + 8);
-      if (c !== 58 && !isDigitCode(c)) return;
-      TELEGRAM.lastIndex = start;
-      const m = TELEGRAM.exec(text);
-      if (m === null) return;
-      const end = start + m[0].length;
-      if (end < text.length && isIdentCode(text.charCodeAt(end))) return;
-      emitToken(scan, "telegram-bot-token", start, end, 0.95, 0);
-    });
-  }
+  // Telegram bot tokens start with 8 to 10 digits: only words starting with two digits and a third.
+  const telegram = (text: string, start: number, scan: Scan): void => {
+    const c = text.charCodeAt(start + 8);
+    if (c !== 58 && !isDigitCode(c)) return;
+    TELEGRAM.lastIndex = start;
+    const m = TELEGRAM.exec(text);
+    if (m === null) return;
+    const end = start + m[0].length;
+    if (end < text.length && isIdentCode(text.charCodeAt(end))) return;
+    emitToken(scan, "telegram-bot-token", start, end, 0.95, 0);
+  };
+  for (const d of "123456789") for (const e of DIGITS) plan.prefix(d + e, telegram, DIGITS);
   plan.word("hooks", anchored(SLACK_HOOK, "slack-webhook-url", 0.97));
   plan.word("discord", anchored(DISCORD_HOOK, "discord-webhook-url", 0.97));
   plan.word("discordapp", anchored(DISCORD_HOOK, "discord-webhook-url", 0.97));
