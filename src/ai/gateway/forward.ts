@@ -4,7 +4,7 @@ import type { Route } from "../policy/index.js";
 import type { GatewayDeps } from "./deps.js";
 import { sendAnswer } from "./answer.js";
 import type { Exchange } from "./exchange.js";
-import { readBounded, respondJson } from "./respond-json.js";
+import { respondJson } from "./respond-json.js";
 import { respondStream } from "./respond-stream.js";
 import {
   UpstreamFailure,
@@ -37,25 +37,26 @@ export async function forward(args: ForwardArgs): Promise<void> {
   const { deps, x, req, upstream, route } = args;
   const out = args.res;
   const wire = x.wire!;
-  const controller = new AbortController();
+  const call = deps.client.send(upstream, {
+    url: upstreamUrl(upstream, wire.id, route.model, queryOf(req.url ?? "")),
+    headers: upstreamHeaders(upstream, req.headers),
+    body: args.body,
+  });
   const onClose = () => {
-    if (!out.writableFinished) controller.abort();
+    if (!out.writableFinished) call.cancel();
   };
   out.on("close", onClose);
   let up: UpstreamResponse;
   try {
-    up = await deps.client.send(upstream, {
-      url: upstreamUrl(upstream, wire.id, route.model, queryOf(req.url ?? "")),
-      headers: upstreamHeaders(upstream, req.headers),
-      body: args.body,
-      signal: controller.signal,
-    });
+    up = await call.response;
   } catch (e) {
-    if (controller.signal.aborted) {
+    if (call.cancelled) {
+      out.off("close", onClose);
       x.event.error = "client_closed";
       x.finish(499);
       return;
     }
+    out.off("close", onClose);
     if (!(e instanceof UpstreamFailure)) throw e;
     x.event.action = x.event.action === "allow" ? "error" : x.event.action;
     x.fail(out, e.status, e.message, e.status === 504 ? "upstream_timeout" : "upstream_unreachable");
@@ -64,10 +65,10 @@ export async function forward(args: ForwardArgs): Promise<void> {
   try {
     if (up.status >= 400) await passError(args, up);
     else if (x.event.stream && up.contentType.startsWith("text/event-stream"))
-      await respondStream({ ...args, up, controller });
+      await respondStream({ ...args, up, call });
     else await respondJson({ ...args, up });
   } catch (e) {
-    if (controller.signal.aborted || isAbort(e)) {
+    if (call.cancelled || isAbort(e)) {
       x.event.error = "client_closed";
       x.finish(499);
       return;
@@ -81,7 +82,7 @@ export async function forward(args: ForwardArgs): Promise<void> {
 /** An upstream error goes to the client as the provider sent it, minus our own credential if it echoes it. */
 async function passError(args: ForwardArgs, up: UpstreamResponse): Promise<void> {
   const { x, upstream, deps } = args;
-  let text = await readBounded(up.body, deps.maxResponseBytes);
+  let text = await up.body.text(deps.maxResponseBytes);
   const key = upstream.apiKey;
   if (key && key.length >= 8 && text.includes(key)) text = text.split(key).join("[upstream key]");
   x.event.error = `upstream_${up.status}`;

@@ -5,23 +5,6 @@ import type { ForwardArgs } from "./forward.js";
 import type { UpstreamResponse } from "./upstream.js";
 
 /**
- * Read a response body whole, up to `max` bytes (a larger one is an upstream failure, not an
- * out-of-memory crash).
- *
- * @example const text = await readBounded(res.body, 64 << 20);
- */
-export async function readBounded(body: AsyncIterable<Uint8Array>, max: number): Promise<string> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > max) throw new Error(`upstream response larger than ${max} bytes`);
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts).toString("utf8");
-}
-
-/**
  * Inspect a whole (non-streaming) answer: mask what the policy masks in model output, restore the
  * request's redaction placeholders, and withhold the answer when the policy blocks what it contains.
  *
@@ -30,7 +13,7 @@ export async function readBounded(body: AsyncIterable<Uint8Array>, max: number):
 export async function respondJson(args: ForwardArgs & { up: UpstreamResponse }): Promise<void> {
   const { deps, x, up, vault } = args;
   const wire = x.wire!;
-  const text = await readBounded(up.body, deps.maxResponseBytes);
+  const text = await up.body.text(deps.maxResponseBytes);
   const t = performance.now();
   let json: unknown;
   try {

@@ -1,11 +1,11 @@
-import { once } from "node:events";
+import type { ServerResponse } from "node:http";
 import type { Detection } from "../inspect/types.js";
 import { createRestoreStream, createStreamInspector, jsonStringContent } from "../inspect/index.js";
 import type { RestoreStream, StreamInspector } from "../inspect/index.js";
 import type { ForwardArgs } from "./forward.js";
 import { responseReason } from "./respond-json.js";
 import { createSseParser, formatSseEvent, type SseEvent } from "./sse.js";
-import type { UpstreamResponse } from "./upstream.js";
+import type { UpstreamCall, UpstreamResponse } from "./upstream.js";
 import { endsStream, streamErrorEvent, type WireEvent } from "./wire/index.js";
 
 /**
@@ -27,12 +27,12 @@ interface OutputStream {
  * restored even when split across events, and everything else is forwarded untouched. Nothing is
  * buffered beyond a possible partial placeholder or secret, so time to first token is kept.
  *
- * @example await respondStream({ ...forwardArgs, up, controller });
+ * @example await respondStream({ ...forwardArgs, up, call });
  */
 export async function respondStream(
-  args: ForwardArgs & { up: UpstreamResponse; controller: AbortController },
+  args: ForwardArgs & { up: UpstreamResponse; call: UpstreamCall },
 ): Promise<void> {
-  const { deps, x, up, vault, controller } = args;
+  const { deps, x, up, vault, call } = args;
   const wire = x.wire!;
   const plan = deps.responsePlan;
   const out = args.res;
@@ -125,13 +125,13 @@ export async function respondStream(
   };
 
   try {
-    for await (const chunk of up.body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of up.body) {
       const t = performance.now();
       let text = "";
       for (const ev of parser.push(chunk)) text += onEvent(ev);
       x.overheadMs += performance.now() - t;
       if (blocked.length > 0) break;
-      if (text && !out.write(text)) await once(out, "drain", { signal: controller.signal });
+      if (text && !out.write(text)) await drained(out, call);
     }
     if (blocked.length === 0) {
       let tail = "";
@@ -140,7 +140,7 @@ export async function respondStream(
       if (tail) out.write(tail);
     }
   } catch (e) {
-    if (controller.signal.aborted) throw e;
+    if (call.cancelled) throw e;
     // The upstream broke off mid-stream: tell the client in the provider's own stream error format.
     x.event.error = "upstream_stream_error";
     out.end(formatSseEvent(streamErrorEvent(wire.family, 502, "The upstream stream was interrupted.")));
@@ -148,7 +148,7 @@ export async function respondStream(
     return;
   }
   if (blocked.length > 0) {
-    controller.abort();
+    call.cancel();
     x.event.action = "block";
     x.event.error = "response_blocked";
     const why = `detente stopped the model's answer: ${responseReason(blocked)}.`;
@@ -162,6 +162,24 @@ function finishWith(args: ForwardArgs & { up: UpstreamResponse }, found: Detecti
   x.tally.add("response", found);
   if (found.length > 0) x.event.reasons = [...x.event.reasons, responseReason(found)];
   x.finish(up.status);
+}
+
+/** Wait until the client reads what was written, or goes away (which cancels `call`: then throw). */
+async function drained(out: ServerResponse, call: UpstreamCall): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      out.off("drain", done);
+      out.off("close", done);
+      resolve();
+    };
+    out.on("drain", done);
+    out.on("close", done);
+  });
+  if (call.cancelled || out.destroyed) {
+    const e = new Error("the client went away");
+    e.name = "AbortError";
+    throw e;
+  }
 }
 
 function parseObject(data: string): Record<string, unknown> | null {
