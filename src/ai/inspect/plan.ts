@@ -172,31 +172,44 @@ export class Plan {
           high |= t;
           i++;
         }
-        if ((high & LETTER_X) !== 0)
-          runStart = i; // letters outside ASCII end a base64 run
-        // At an identifier boundary: the character before is not a word character (it would be part of
-        // this word), so only `_` can continue an identifier.
-        else if (s === 0 || text.charCodeAt(s - 1) !== 95) {
-          const c1 = s + 1 < n ? text.charCodeAt(s + 1) & 127 : 0;
-          const p = prefixIndex[(c << 7) | c1]!;
-          if (p !== 0 && prefixThird[(p << 7) | (text.charCodeAt(s + 2) & 127)] === 1)
+        // One branch for the rare cases (a letter outside ASCII, a two-character prefix key, a word in
+        // the bloom filter) instead of one each: most words are none of them. A missing second
+        // character reads as NaN & 127 = 0, as the key of a one-character word.
+        const p = prefixIndex[((c & 127) << 7) | (text.charCodeAt(s + 1) & 127)]!;
+        const anchored = bloom[h & (BLOOM_SIZE - 1)]!;
+        if (((high & LETTER_X) | p | anchored) !== 0) {
+          if ((high & LETTER_X) !== 0)
+            runStart = i; // letters outside ASCII end a base64 run
+          // At an identifier boundary: the character before is not a word character (it would be part
+          // of this word), so only `_` can continue an identifier.
+          else if (
+            p !== 0 &&
+            (s === 0 || text.charCodeAt(s - 1) !== 95) &&
+            prefixThird[(p << 7) | (text.charCodeAt(s + 2) & 127)] === 1
+          )
             prefixFns[p]!(text, s, scan);
-        }
-        if (bloom[h & (BLOOM_SIZE - 1)] === 1) {
-          const list = anchors.get(h);
-          if (list !== undefined) {
-            for (const anchor of list) {
-              if (sameFolded(text, s, i, anchor.word)) anchor.handler(text, s, i, scan);
+          if (anchored === 1) {
+            const list = anchors.get(h);
+            if (list !== undefined) {
+              for (const anchor of list) {
+                if (sameFolded(text, s, i, anchor.word)) anchor.handler(text, s, i, scan);
+              }
             }
           }
         }
+        continue;
+      }
+      punct += (k >>> PUNCT_SHIFT) & 1; // no branch: punctuation comes and goes at random
+      if ((k & (B64_X | SPECIAL)) === 0) {
+        // Spaces and most punctuation: they end a base64 run and call nothing.
+        if (hasRuns && i - runStart >= MIN_RUN) for (const r of runs) r(text, runStart, i, scan);
+        runStart = ++i;
         continue;
       }
       if (hasRuns && (k & B64_X) === 0) {
         if (i - runStart >= MIN_RUN) for (const r of runs) r(text, runStart, i, scan);
         runStart = i + 1;
       }
-      punct += (k >>> PUNCT_SHIFT) & 1; // no branch: punctuation comes and goes at random
       if ((k & SPECIAL) !== 0) {
         if (c === 10 && consumer !== undefined) {
           consumer.line(text, lineStart, i, punct, scan);
