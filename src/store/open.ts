@@ -43,9 +43,19 @@ export interface RawTx extends Queryable {
   /**
    * `COPY table (columns) FROM` with rows in PostgreSQL's text format (see `store/copy-text.ts`): the
    * fastest way into either engine, several times faster than INSERT with parameters. Give a long run of
-   * rows as pieces (a `CopyBuffer`'s), each ending at the end of a row.
+   * rows as pieces (a `CopyBuffer`'s), each ending at the end of a row. `freeze` writes the rows frozen
+   * and visible to all (COPY FREEZE): only into a table created or truncated in this transaction.
    */
-  copyFrom(table: string, columns: readonly string[], text: string | readonly string[]): Promise<void>;
+  copyFrom(
+    table: string,
+    columns: readonly string[],
+    text: string | readonly string[],
+    options?: CopyOptions,
+  ): Promise<void>;
+}
+
+export interface CopyOptions {
+  readonly freeze?: boolean;
 }
 
 export interface OpenStoreOptions {
@@ -106,8 +116,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           const result = await fn({
             query: async <R>(text: string, params?: unknown[]) =>
               (await client.query(text, params)).rows as R[],
-            copyFrom: async (table, columns, text) => {
-              const stream = client.query(copyFrom(`COPY ${table} (${quoteColumns(columns)}) FROM STDIN`));
+            copyFrom: async (table, columns, text, options) => {
+              const stream = client.query(
+                copyFrom(`COPY ${table} (${quoteColumns(columns)}) FROM STDIN${copyWith(options)}`),
+              );
               await pipeline(Readable.from(typeof text === "string" ? [text] : text), stream);
             },
           });
@@ -151,10 +163,14 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       client.transaction(async (tx) =>
         fn({
           query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows,
-          copyFrom: async (table, columns, text) => {
-            await tx.query(`COPY ${table} (${quoteColumns(columns)}) FROM '/dev/blob'`, [], {
-              blob: new Blob(typeof text === "string" ? [text] : [...text]),
-            });
+          copyFrom: async (table, columns, text, options) => {
+            await tx.query(
+              `COPY ${table} (${quoteColumns(columns)}) FROM '/dev/blob'${copyWith(options)}`,
+              [],
+              {
+                blob: new Blob(typeof text === "string" ? [text] : [...text]),
+              },
+            );
           },
         }),
       ),
@@ -219,6 +235,10 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+function copyWith(options: CopyOptions | undefined): string {
+  return options?.freeze === true ? " WITH (FREEZE)" : "";
 }
 
 function quoteColumns(columns: readonly string[]): string {

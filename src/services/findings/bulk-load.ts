@@ -8,7 +8,7 @@ import type { SharedDefaults } from "./staging.js";
  * fingerprint is random) and checking a foreign key per source row cost more than the rows themselves;
  * building each index from sorted data costs a fraction of that.
  *
- * Only an empty table qualifies: rebuilding indexes over rows that were already there would cost more
+ * The rows are written frozen (see `TRUNCATE` below). Only an empty table qualifies: rebuilding indexes over rows that were already there would cost more
  * than it saves, and the exclusive lock that dropping an index takes then only keeps readers from an
  * empty table until the import commits. Under that lock the columns every new row of the import shares
  * (its time and id: `shared`) also become the columns' defaults, so the rows can leave them out; the
@@ -50,6 +50,11 @@ export async function beginBulkLoad(
      ) d ORDER BY step, name`,
   );
   for (const r of rows) await tx.query(r.drop);
+  // Empty already; truncated so that the rows can be written frozen (COPY FREEZE needs a table created
+  // or truncated in the same transaction): no reader after the import has to set hint bits on every page
+  // (with data checksums, as in the embedded database, that rewrote the whole table on the first query),
+  // and the pages are marked all-visible for index-only scans. The lock above keeps everyone out.
+  await tx.query(`TRUNCATE findings, finding_sources`);
   const restoreDefaults: string[] = [];
   for (const [table, columns] of Object.entries(shared)) {
     const names = Object.keys(columns);

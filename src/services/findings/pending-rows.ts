@@ -36,8 +36,10 @@ export class PendingRows {
     this.stagedIds = [];
     this.count = 0;
     return (async () => {
-      if (findings.length > 0) await tx.copyFrom("findings", this.shape.findingColumns, findings);
-      if (sources.length > 0) await tx.copyFrom("finding_sources", this.shape.sourceColumns, sources);
+      if (findings.length > 0)
+        await tx.copyFrom("findings", this.shape.findingColumns, findings, this.shape.copy);
+      if (sources.length > 0)
+        await tx.copyFrom("finding_sources", this.shape.sourceColumns, sources, this.shape.copy);
       if (staged.length > 0) {
         await tx.copyFrom("staged", STAGED_COLUMNS, staged);
         await mergeKnown(tx, { ...merge, ids });

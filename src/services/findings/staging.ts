@@ -1,5 +1,5 @@
 import { CopyBuffer, copyRow, copyValue } from "../../store/copy-text.js";
-import type { RawTx } from "../../store/open.js";
+import type { CopyOptions, RawTx } from "../../store/open.js";
 import type { Finding } from "../../vuln/finding.js";
 import { CISA_OUTCOMES } from "../../vuln/triage/types.js";
 import type { DecidedFinding } from "./decider.js";
@@ -95,10 +95,12 @@ export function sharedDefaults(importId: number, now: Date): SharedDefaults {
 }
 
 /**
- * How new findings and their sources are written in one import: the columns of their COPY rows, and the
- * end of each row (the shared columns' values, or nothing when the columns' defaults give them).
+ * How new findings and their sources are written in one import: the columns of their COPY rows, the
+ * end of each row (the shared columns' values, or nothing when the columns' defaults give them), and
+ * whether the rows are copied frozen (a bulk load into tables truncated in the import's transaction).
  */
 export interface NewRowShape {
+  readonly copy: CopyOptions;
   readonly findingColumns: readonly string[];
   readonly sourceColumns: readonly string[];
   /** Appended to each new finding's row, newline included. */
@@ -107,10 +109,14 @@ export interface NewRowShape {
   readonly sourceTail: string;
 }
 
-/** The row shape of an import: with the shared columns, or without them when their defaults are set. */
-export function newRowShape(importId: number, stamp: string, byDefault: boolean): NewRowShape {
-  if (byDefault)
+/**
+ * The row shape of an import: with the shared columns, or, in a bulk load (`beginBulkLoad`), without them
+ * (their defaults are set) and frozen.
+ */
+export function newRowShape(importId: number, stamp: string, bulk: boolean): NewRowShape {
+  if (bulk)
     return {
+      copy: { freeze: true },
       findingColumns: ["id", "fingerprint", ...FINDING_COLUMNS],
       sourceColumns: ["finding_id", "scanner", "rule"],
       findingTail: "\n",
@@ -119,6 +125,7 @@ export function newRowShape(importId: number, stamp: string, byDefault: boolean)
   const at = copyValue(stamp);
   const id = copyValue(importId);
   return {
+    copy: {},
     findingColumns: ["id", "fingerprint", ...FINDING_COLUMNS, ...FINDING_SHARED],
     sourceColumns: ["finding_id", "scanner", "rule", ...SOURCE_SHARED],
     findingTail: `\t${at}\t${at}\t${id}\t${at}\n`,
