@@ -56,7 +56,11 @@ export async function beginBulkLoad(
   // and the pages are marked all-visible for index-only scans. The lock above keeps everyone out.
   await tx.query(`TRUNCATE findings, finding_sources`);
   const restoreDefaults: string[] = [];
-  for (const [table, columns] of Object.entries(shared)) {
+  const tables = [
+    ["findings", shared.findings],
+    ["finding_sources", shared.finding_sources],
+  ] as const;
+  for (const [table, columns] of tables) {
     const names = Object.keys(columns);
     const before = await tx.query<{ name: string; def: string | null }>(
       `SELECT a.attname AS name, pg_get_expr(d.adbin, d.adrelid) AS def
