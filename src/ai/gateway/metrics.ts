@@ -59,24 +59,41 @@ export function createGatewayMetrics(options?: { defaults?: boolean }): GatewayM
     labelNames: ["data_class", "type", "where"] as const,
     registers: [registry],
   });
+  // Each label set's series, looked up by its values joined: prom-client would sort and hash a labels
+  // object on every observation.
+  const latencyOf = seriesCache((endpoint: string, action: string) => latency.labels(endpoint, action));
+  const overheadOf = seriesCache((endpoint: string) => overhead.labels(endpoint));
+  const ttftOf = seriesCache((upstream: string) => ttft.labels(upstream));
+  const decisionsOf = seriesCache((...values: string[]) => decisions.labels(...values));
+  const detectionsOf = seriesCache((...values: string[]) => detections.labels(...values));
   return {
     registry,
     contentType: registry.contentType,
     text: () => registry.metrics(),
     observe(e) {
-      latency.observe({ endpoint: e.endpoint, action: e.action }, e.latencyMs / 1000);
-      overhead.observe({ endpoint: e.endpoint }, e.overheadMs / 1000);
-      if (e.ttftMs !== null) ttft.observe({ upstream: e.upstream ?? "" }, e.ttftMs / 1000);
-      decisions.inc({
-        action: e.action,
-        endpoint: e.endpoint,
-        upstream: e.upstream ?? "",
-        tool: e.tool ?? "",
-        team: e.team ?? "",
-        status: String(e.status),
-      });
-      for (const d of e.detections)
-        detections.inc({ data_class: d.dataClass, type: d.type, where: d.where }, d.count);
+      latencyOf(e.endpoint, e.action).observe(e.latencyMs / 1000);
+      overheadOf(e.endpoint).observe(e.overheadMs / 1000);
+      if (e.ttftMs !== null) ttftOf(e.upstream ?? "").observe(e.ttftMs / 1000);
+      decisionsOf(e.action, e.endpoint, e.upstream ?? "", e.tool ?? "", e.team ?? "", String(e.status)).inc();
+      for (const d of e.detections) detectionsOf(d.dataClass, d.type, d.where).inc(d.count);
     },
+  };
+}
+
+/** Labels' values (names, never content) from requests: bounded, as a noisy client cannot grow it forever. */
+const MAX_SERIES = 10_000;
+
+/** `labels(...values)` remembered by the values joined, forgotten all at once past MAX_SERIES. */
+function seriesCache<A extends string[], T>(make: (...values: A) => T): (...values: A) => T {
+  const cache = new Map<string, T>();
+  return (...values) => {
+    const key = values.join("\u0000");
+    let series = cache.get(key);
+    if (series === undefined) {
+      if (cache.size >= MAX_SERIES) cache.clear();
+      series = make(...values);
+      cache.set(key, series);
+    }
+    return series;
   };
 }
