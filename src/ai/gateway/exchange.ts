@@ -30,6 +30,7 @@ export class Exchange {
   /** Milliseconds the gateway itself spent (not waiting for the upstream or the client). */
   overheadMs = 0;
   private finished = false;
+  private received: Buffer | null = null;
 
   constructor(
     private readonly deps: GatewayDeps,
@@ -64,9 +65,12 @@ export class Exchange {
     };
   }
 
-  /** Keyed hash of the request as received: correlates repeats without keeping the content. */
+  /**
+   * Keyed hash of the request as received: correlates repeats without keeping the content. Computed when
+   * the event is written, after the answer went out, so that it adds nothing to the client's latency.
+   */
   hashRequest(raw: Buffer): void {
-    this.event.requestHash = createHmac("sha256", this.deps.hashKey).update(raw).digest("hex").slice(0, 32);
+    this.received = raw;
   }
 
   /**
@@ -106,6 +110,13 @@ export class Exchange {
     e.latencyMs = round(performance.now() - this.t0);
     e.overheadMs = round(this.overheadMs);
     e.detections = this.tally.list();
+    if (this.received !== null) {
+      e.requestHash = createHmac("sha256", this.deps.hashKey)
+        .update(this.received)
+        .digest("hex")
+        .slice(0, 32);
+      this.received = null;
+    }
     this.deps.metrics.observe(e);
     this.deps.events.write({ ...e });
   }
