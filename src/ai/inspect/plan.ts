@@ -234,8 +234,8 @@ const EMPTY_TABLE = new Int32Array(0);
 
 /**
  * Combined tables by the class table they were built from: plans of different roles mostly register the
- * same special characters, so they share one 256 KB table. Bounded: the key depends on the options, not
- * on the text.
+ * same special characters, so they share one 256 KB table. Bounded (eight kept, 2 MB): the key depends
+ * on the options, not on the text; further configurations build their own.
  */
 const tables = new Map<string, Int32Array>();
 
@@ -246,7 +246,7 @@ function combinedTable(classes: Uint8Array): Int32Array {
   if (table === undefined) {
     table = new Int32Array(65536);
     for (let c = 0; c < 65536; c++) table[c] = (FOLD[c]! << 8) | classes[c]!;
-    if (tables.size < 64) tables.set(key, table);
+    if (tables.size < 8) tables.set(key, table);
   }
   return table;
 }
