@@ -164,18 +164,25 @@ export class Plan {
         const s = i;
         let h = k >>> 8;
         let high = k;
-        i++;
-        while (i < n) {
-          const t = T[text.charCodeAt(i)]!;
-          if ((t & WORD) === 0) break;
-          h = (Math.imul(h, 31) + (t >>> 8)) | 0;
-          high |= t;
+        // The second code unit is read once, for both the word and the prefix key (NaN & 127 = 0 past
+        // the end, the key of a one-character word).
+        const second = text.charCodeAt(++i);
+        const t2 = T[second & 0xffff]!;
+        if (i < n && (t2 & WORD) !== 0) {
+          h = (Math.imul(h, 31) + (t2 >>> 8)) | 0;
+          high |= t2;
           i++;
+          while (i < n) {
+            const t = T[text.charCodeAt(i)]!;
+            if ((t & WORD) === 0) break;
+            h = (Math.imul(h, 31) + (t >>> 8)) | 0;
+            high |= t;
+            i++;
+          }
         }
         // One branch for the rare cases (a letter outside ASCII, a two-character prefix key, a word in
-        // the bloom filter) instead of one each: most words are none of them. A missing second
-        // character reads as NaN & 127 = 0, as the key of a one-character word.
-        const p = prefixIndex[((c & 127) << 7) | (text.charCodeAt(s + 1) & 127)]!;
+        // the bloom filter) instead of one each: most words are none of them.
+        const p = prefixIndex[((c & 127) << 7) | (second & 127)]!;
         const anchored = bloom[h & (BLOOM_SIZE - 1)]!;
         if (((high & LETTER_X) | p | anchored) !== 0) {
           if ((high & LETTER_X) !== 0)
