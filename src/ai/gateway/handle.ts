@@ -226,8 +226,9 @@ function decide(
     return null;
   }
 
-  const vault = createVault();
-  const changed = redact(slots, found, new Set(decision.redact), vault);
+  // Most requests redact nothing: they share one vault that stays empty, and allocate none.
+  const vault = decision.redact.length > 0 ? createVault() : NOTHING_REDACTED;
+  const changed = decision.redact.length > 0 && redact(slots, found, new Set(decision.redact), vault);
   if (decision.route.model !== model && upstream.type !== "azure-openai")
     wire.setModel(json, decision.route.model);
   // Unchanged requests go upstream as the very bytes received.
@@ -235,6 +236,9 @@ function decide(
   x.overheadMs += performance.now() - t;
   return { upstream, route: decision.route, body: outgoing, vault };
 }
+
+/** The vault of every request that redacts nothing: never written to, so always empty. */
+const NOTHING_REDACTED: RedactionVault = createVault();
 
 /** Replace the spans the decision redacts with placeholders; true when anything changed. */
 function redact(

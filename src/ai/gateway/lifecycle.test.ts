@@ -67,6 +67,45 @@ describe("cancellation, timeouts and failures", () => {
     expect(noModel.status).toBe(400);
   });
 
+  it("refuses a body over ai.gateway.maxBodyBytes with a 413 in the provider's format, declared or streamed", async () => {
+    const small = await startTestGateway({ extraYaml: "  gateway: { maxBodyBytes: 4096 }\n" });
+    try {
+      const sdk = new OpenAI({ baseURL: `${small.url}/v1`, apiKey: small.key, maxRetries: 0 });
+      const big = "word ".repeat(2000);
+      const err = await sdk.chat.completions
+        .create({ model: "gpt-4o", messages: [{ role: "user", content: big }] })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.APIError);
+      expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
+      expect((err as Error).message).toContain("larger than the gateway's limit (4096 bytes)");
+      // Without a Content-Length (chunked), the limit is counted as the body arrives.
+      const bytes = new TextEncoder().encode(JSON.stringify({ model: "claude-sonnet-4-5", big }));
+      const streamed = await fetch(`${small.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": small.key, "content-type": "application/json" },
+        body: new ReadableStream({
+          start(c) {
+            for (let i = 0; i < bytes.length; i += 1000) c.enqueue(bytes.subarray(i, i + 1000));
+            c.close();
+          },
+        }),
+        duplex: "half",
+      });
+      expect(streamed.status).toBe(413);
+      const body = (await streamed.json()) as { type: string; error: { type: string } };
+      expect(body).toMatchObject({ type: "error", error: { type: "request_too_large" } });
+      // A request within the limit still goes through.
+      const ok = await sdk.chat.completions.create({
+        model: "gpt-4o",
+        messages: [{ role: "user", content: "hello" }],
+      });
+      expect(ok.choices[0]?.message.content).toBeTruthy();
+      expect(small.fake.requests.length).toBe(1);
+    } finally {
+      await small.close();
+    }
+  });
+
   it("exposes Prometheus metrics with decisions and latency histograms", async () => {
     await client.chat.completions.create({
       model: "gpt-4o",
