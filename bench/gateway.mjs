@@ -10,7 +10,11 @@
 // Each target is first primed for `--prime` seconds at 50 connections (not counted), so that every process
 // is measured warm (JIT-compiled code, the embedded store's WebAssembly tiered up), not in its first seconds.
 //
-//   node bench/gateway.mjs [--seconds 10] [--prime 5] [--skip portkey] [--out bench/out]
+// With `--repeat N`, every measurement is taken N times, the targets taking turns, and the table shows
+// each target's median run (by CPU per request; every run is in gateway.json): on a machine busy with other
+// work one run can be off by a factor of two. CPU is split into user and system (kernel) time.
+//
+//   node bench/gateway.mjs [--seconds 10] [--prime 5] [--repeat 1] [--skip portkey] [--out bench/out]
 import { execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -24,6 +28,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const args = parseArgs(process.argv.slice(2));
 const seconds = Number(args.seconds ?? 10);
 const prime = Number(args.prime ?? 5);
+const repeat = Math.max(1, Number(args.repeat ?? 1));
 const skip = new Set((args.skip ?? "").split(",").filter(Boolean));
 const outDir = args.out ?? join(root, "bench", "out");
 const UPSTREAM_KEY = "sk-bench-upstream-0123456789abcdef";
@@ -32,7 +37,7 @@ process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
 
 await mkdir(outDir, { recursive: true });
 const work = await mkdtemp(join(tmpdir(), "detente-gw-bench-"));
-const results = { machine: machine(), seconds, prime, promptBytes: 0, runs: [], ttft: [] };
+const results = { machine: machine(), seconds, prime, repeat, promptBytes: 0, runs: [], all: [], ttft: [] };
 
 // 1. The fake upstream, with nothing recorded.
 const fake = await startChild(
@@ -161,15 +166,32 @@ for (const t of prime > 0 ? targets : []) {
 }
 
 for (const connections of [1, 50]) {
+  const byTarget = new Map(targets.map((t) => [t.name, []]));
+  for (let round = 0; round < repeat; round++) {
+    for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
+      const cpu0 = cpuMs(t.pid);
+      const r = await load({ url: t.url, headers: t.headers, bodyFile, connections, seconds, warmup: 2 });
+      // CPU the target process spent per request (warm-up included in both), robust to a busy machine.
+      const cpu = cpuMs(t.pid);
+      const perRequest = (ms) => Number((ms / (r.requests * (1 + 2 / seconds))).toFixed(3));
+      const run = {
+        target: t.name,
+        connections,
+        ...r,
+        cpuPerRequestMs: perRequest(cpu.total - cpu0.total),
+        systemCpuPerRequestMs: perRequest(cpu.system - cpu0.system),
+        loadAverage: Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]),
+      };
+      byTarget.get(t.name).push(run);
+      results.all.push(run);
+      console.error(
+        `${t.name}, ${connections} connection(s): ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, CPU ${run.cpuPerRequestMs} ms/request (system ${run.systemCpuPerRequestMs}), errors ${r.errors}, statuses ${JSON.stringify(r.statuses)}, load average ${run.loadAverage}`,
+      );
+    }
+  }
   for (const t of targets) {
-    const cpu0 = cpuMs(t.pid);
-    const r = await load({ url: t.url, headers: t.headers, bodyFile, connections, seconds, warmup: 2 });
-    // CPU the target process spent per request (warm-up included in both), robust to a busy machine.
-    const cpuPerRequestMs = Number(((cpuMs(t.pid) - cpu0) / (r.requests * (1 + 2 / seconds))).toFixed(3));
-    results.runs.push({ target: t.name, connections, ...r, cpuPerRequestMs });
-    console.error(
-      `${t.name}, ${connections} connection(s): ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, CPU ${cpuPerRequestMs} ms/request, errors ${r.errors}, statuses ${JSON.stringify(r.statuses)}`,
-    );
+    const runs = byTarget.get(t.name).sort((a, b) => a.cpuPerRequestMs - b.cpuPerRequestMs);
+    results.runs.push(runs[Math.floor((runs.length - 1) / 2)]);
   }
 }
 
@@ -211,7 +233,8 @@ function stopped(child) {
 /** User and system CPU time a process has used so far, in ms (from /proc; clock ticks of 10 ms). */
 function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const system = Number(fields[12]) * 10;
+  return { total: Number(fields[11]) * 10 + system, system };
 }
 
 /** Time from sending a streamed request to the first content delta, in ms. */
@@ -318,7 +341,7 @@ function sixteenKb() {
 function markdown(res) {
   const rows = res.runs.map(
     (r) =>
-      `| ${r.target} | ${r.connections} | ${r.rps.toLocaleString("en-US")} | ${r.p50Ms} | ${r.p99Ms} | ${r.cpuPerRequestMs} | ${r.errors} |`,
+      `| ${r.target} | ${r.connections} | ${r.rps.toLocaleString("en-US")} | ${r.p50Ms} | ${r.p99Ms} | ${r.cpuPerRequestMs} | ${r.systemCpuPerRequestMs} | ${r.errors} |`,
   );
   const direct1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("fake"));
   const det1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("detente"));
@@ -327,10 +350,10 @@ function markdown(res) {
   const [dt, gt] = res.ttft;
   return [
     `Machine: ${res.machine.cpu} x${res.machine.cores}, ${res.machine.memGb} GB RAM, Node ${res.machine.node}`,
-    `Prompt: ${res.promptBytes} bytes of code and prose; ${res.seconds} s per run after 2 s of warm-up; each target primed for ${res.prime} s at 50 connections first`,
+    `Prompt: ${res.promptBytes} bytes of code and prose; ${res.seconds} s per run after 2 s of warm-up; each target primed for ${res.prime} s at 50 connections first${res.repeat > 1 ? `; each row the median of ${res.repeat} runs (by CPU per request)` : ""}`,
     "",
-    "| target | connections | requests/s | p50 ms | p99 ms | CPU ms per request | errors |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| target | connections | requests/s | p50 ms | p99 ms | CPU ms per request | of which system | errors |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows,
     "",
     direct1 && det1
