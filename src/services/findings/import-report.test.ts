@@ -1,6 +1,6 @@
 import { stat, truncate } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeTrivyReport } from "../../../test/helpers/reports.js";
+import { writeEditedJson, writeTrivyReport } from "../../../test/helpers/reports.js";
 import {
   COMPANY_ASSETS,
   countRows,
@@ -216,6 +216,77 @@ describe.each(STORE_BACKENDS)("importReport on $name", (backend) => {
           row.exploit_available,
         ]);
       }
+    });
+  });
+
+  describe("importing the same report again the same day, then an edited one", () => {
+    // Same day: the age part of the score does not move, so the decisions are what they were.
+    const SAME_DAY = new Date(NOW.getTime() + 60_000);
+    const EDITED_AT = new Date(NOW.getTime() + 120_000);
+    const BOOKKEEPING = new Set(["last_seen", "last_import_id", "decided_at", "content_hash"]);
+    let first: Map<string, Row>;
+    let second: Map<string, Row>;
+    let secondSources: Row[];
+    let edited: Map<string, Row>;
+    let changed: string;
+    let dir: Awaited<ReturnType<typeof tempDir>>;
+    const withoutBookkeeping = (row: Row): Row =>
+      Object.fromEntries(Object.entries(row).filter(([k]) => !BOOKKEEPING.has(k)));
+    beforeAll(async () => {
+      dir = await tempDir();
+      await resetStore(t.store);
+      await prepareStore(t.store, { assets: true });
+      await importFile(t.store, TRIVY, { now: NOW });
+      first = await findingsByPrint(t);
+      await importFile(t.store, TRIVY, { now: SAME_DAY });
+      second = await findingsByPrint(t);
+      secondSources = await t.store.query(`SELECT * FROM finding_sources`);
+      // The first vulnerability becomes critical and gets another fixed version.
+      const path = await writeEditedJson("trivy/payments-api-image.json", dir.path, "edited.json", (doc) => {
+        const results = doc.Results as { Vulnerabilities: Record<string, unknown>[] }[];
+        const v = results[0]!.Vulnerabilities[0]!;
+        v.Severity = "CRITICAL";
+        v.FixedVersion = "9.9.9";
+      });
+      changed = fingerprint((await readFindings(path))[0]!);
+      await importFile(t.store, path, { now: EDITED_AT });
+      edited = await findingsByPrint(t);
+    });
+    afterAll(async () => {
+      await dir?.remove();
+    });
+
+    it("marks every finding and source seen and leaves every other column as it was", () => {
+      expect(second.size).toBe(first.size);
+      for (const [print, row] of second) {
+        expect(withoutBookkeeping(row)).toEqual(withoutBookkeeping(first.get(print)!));
+        expect(time(row.last_seen)).toBe(SAME_DAY.getTime());
+        expect(time(row.decided_at)).toBe(SAME_DAY.getTime());
+      }
+      expect(secondSources.length).toBe(second.size);
+      for (const src of secondSources) expect(time(src.last_seen)).toBe(SAME_DAY.getTime());
+    });
+
+    it("writes what an edited report changed, and marks the rest seen", async () => {
+      for (const [print, row] of edited) {
+        expect(time(row.last_seen)).toBe(EDITED_AT.getTime());
+        for (const s of await sourcesOf(t, print)) expect(time(s.last_seen)).toBe(EDITED_AT.getTime());
+        if (print === changed) continue;
+        expect(withoutBookkeeping(row)).toEqual(withoutBookkeeping(first.get(print)!));
+      }
+      const row = edited.get(changed)!;
+      expect(row.severity).toBe("critical");
+      expect(row.fixed_versions).toEqual(["9.9.9"]);
+      expect(row.severity).not.toBe(first.get(changed)!.severity);
+    });
+
+    it("keeps a finding accepted by exception accepted when the report brings it unchanged", async () => {
+      const one = [...edited.keys()].find((p) => p !== changed)!;
+      await t.store.query(`UPDATE findings SET status = 'accepted' WHERE fingerprint = $1`, [one]);
+      await importFile(t.store, TRIVY, { now: new Date(NOW.getTime() + 180_000) });
+      const after = await findingsByPrint(t);
+      expect(after.get(one)!.status).toBe("accepted");
+      expect(time(after.get(one)!.last_seen)).toBe(NOW.getTime() + 180_000);
     });
   });
 

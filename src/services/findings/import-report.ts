@@ -13,6 +13,7 @@ import {
   newRowShape,
   sharedDefaults,
   sourceRow,
+  staged,
   stagedRow,
   VULNERABILITY_COLUMNS,
   VulnerabilityNotes,
@@ -130,8 +131,16 @@ export async function importReport({
               ...decider.decide(mergeEvidence(f, old), new Date(old.first_seen)),
               fingerprint: fp,
             };
-            rows.staged.push(stagedRow(id, d));
-            rows.stagedIds.push(id);
+            const s = staged(d);
+            if (s.hash === old.content_hash && (old.status === f.status || old.status === "accepted")) {
+              // What the last import staged, and the status stands: nothing to write but "seen".
+              rows.seen.ids.push(id);
+              rows.seen.scanners.push(f.scanner);
+              rows.seen.rules.push(f.rule);
+            } else {
+              rows.staged.push(stagedRow(id, d, s));
+              rows.stagedIds.push(id);
+            }
             if (!d.assetMatched) counts.unmatched++;
             if (old.status === "fixed" && f.status === "open") {
               counts.reopened++;

@@ -16,6 +16,8 @@ export interface KnownFinding {
   readonly cvss3_score: number | null;
   readonly cvss4_vector: string | null;
   readonly cvss4_score: number | null;
+  /** What the last import staged for it, hashed (`staging.ts`); null when the row changed since. */
+  readonly content_hash: number | null;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface KnownFinding {
  * `mergeEvidence`), and most reports carry both.
  *
  * What every lookup needs comes back as one text column per finding, fields separated by spaces (none of
- * them can hold one: numbers, `t`/`f`, a hex fingerprint, then the status, last). A re-import looks up
+ * them can hold one: numbers, `t`/`f`, a hash, a hex fingerprint, then the status, last). A re-import looks up
  * every finding it holds, and decoding a row costs per column: on the embedded database, whose rows are
  * decoded in JavaScript, a lookup of 5,000 findings took about 75 ms of CPU with a column per field and
  * takes about 50 ms this way.
@@ -43,7 +45,7 @@ export async function lookUpKnown(
               coalesce(scanner_epss::text, ''), coalesce(scanner_epss_percentile::text, ''),
               CASE WHEN scanner_kev THEN 't' WHEN NOT scanner_kev THEN 'f' ELSE '' END,
               CASE WHEN exploit_available THEN 't' WHEN NOT exploit_available THEN 'f' ELSE '' END,
-              fingerprint, status) AS known
+              coalesce(content_hash::text, ''), fingerprint, status) AS known
             ${need.severity ? ", severity" : ""}
             ${need.cvss3 ? ", cvss3_vector, cvss3_score" : ""}
             ${need.cvss4 ? ", cvss4_vector, cvss4_score" : ""}
@@ -67,8 +69,8 @@ interface PackedRow {
 }
 
 function unpack(r: PackedRow): KnownFinding {
-  // Seven fields, then the status. NULLs were written as empty fields (concat_ws would skip a NULL).
-  const p = r.known.split(" ", 7);
+  // Eight fields, then the status. NULLs were written as empty fields (concat_ws would skip a NULL).
+  const p = r.known.split(" ", 8);
   const status = r.known.slice(p.join(" ").length + 1);
   const num = (s: string | undefined): number | null => (s ? Number(s) : null);
   const bool = (s: string | undefined): boolean | null => (s === "t" ? true : s === "f" ? false : null);
@@ -79,7 +81,8 @@ function unpack(r: PackedRow): KnownFinding {
     scanner_epss_percentile: num(p[3]),
     scanner_kev: bool(p[4]),
     exploit_available: bool(p[5]),
-    fingerprint: p[6]!,
+    content_hash: num(p[6]),
+    fingerprint: p[7]!,
     status,
     severity: r.severity ?? "",
     cvss3_vector: r.cvss3_vector ?? null,

@@ -46,14 +46,43 @@ export async function mergeKnown(
 ): Promise<void> {
   const { importId, now } = input;
   await tx.query(
-    `UPDATE findings f SET ${assignments()},
+    `UPDATE findings f SET ${assignments()}, content_hash = s.content_hash,
             closed_at = CASE WHEN s.status = 'open' THEN NULL ELSE f.closed_at END,
             last_seen = $2, last_import_id = $1, decided_at = $2
        FROM staged s WHERE f.id = s.id AND f.id = ANY($3::bigint[])`,
     [importId, now, input.ids],
   );
-  await upsertSources(tx, "staged", importId, now);
+  await upsertSources(tx, "staged s", importId, now);
   await tx.query(`TRUNCATE staged`);
+}
+
+/**
+ * Findings a re-import brings unchanged (what it would stage hashes as what the last import staged, and
+ * their status stands): only marked seen, and their sources too. Much less for the database to do than
+ * staging and merging every column: a daily import of the same scan is mostly this.
+ */
+export async function markSeen(
+  tx: RawTx,
+  input: {
+    importId: number;
+    now: Date;
+    ids: readonly number[];
+    scanners: readonly string[];
+    rules: readonly string[];
+  },
+): Promise<void> {
+  const { importId, now } = input;
+  await tx.query(
+    `UPDATE findings SET last_seen = $2, last_import_id = $1, decided_at = $2 WHERE id = ANY($3::bigint[])`,
+    [importId, now, input.ids],
+  );
+  await upsertSources(
+    tx,
+    "unnest($3::bigint[], $4::text[], $5::text[]) AS s(id, scanner, rule)",
+    importId,
+    now,
+    [input.ids, input.scanners, input.rules],
+  );
 }
 
 /**
@@ -69,22 +98,25 @@ export async function mergeStaged(
   if (input.duplicates) {
     const descriptive = FINDING_COLUMNS.filter((c) => !DECISION.includes(c) && c !== "status");
     await tx.query(
-      `UPDATE findings f SET ${assignments(descriptive)},
+      `UPDATE findings f SET ${assignments(descriptive)}, content_hash = NULL,
               ${DECISION.map((c) => `"${c}" = CASE WHEN (s.outcome_rank, s.score) > (f.outcome_rank, f.score) THEN s."${c}" ELSE f."${c}" END`).join(", ")}
          FROM (SELECT DISTINCT ON (id) * FROM staged_twice ORDER BY id, outcome_rank DESC, score DESC) s
         WHERE f.id = s.id`,
     );
-    await upsertSources(tx, "(SELECT DISTINCT ON (id, scanner) * FROM staged_twice)", importId, now);
+    await upsertSources(tx, "(SELECT DISTINCT ON (id, scanner) * FROM staged_twice) s", importId, now);
   }
   // What reports say of each vulnerability: aliases accumulate, a title or references are never erased.
+  // A vulnerability whose description this changes nothing of is not written again (updated_at is when
+  // it last changed): a re-import of the same scan rewrote tens of thousands of rows for nothing.
+  const aliases = `ARRAY(SELECT DISTINCT a FROM unnest(v.aliases || EXCLUDED.aliases) AS a ORDER BY a)`;
+  const title = `COALESCE(NULLIF(EXCLUDED.title, ''), v.title)`;
+  const references = `CASE WHEN cardinality(EXCLUDED."references") > 0 THEN EXCLUDED."references" ELSE v."references" END`;
   await tx.query(
     `INSERT INTO vulnerabilities AS v (vuln_id, aliases, title, "references", updated_at)
      SELECT vuln_id, aliases, title, "references", $1 FROM staged_vulnerabilities
      ON CONFLICT (vuln_id) DO UPDATE SET
-       aliases = ARRAY(SELECT DISTINCT a FROM unnest(v.aliases || EXCLUDED.aliases) AS a ORDER BY a),
-       title = COALESCE(NULLIF(EXCLUDED.title, ''), v.title),
-       "references" = CASE WHEN cardinality(EXCLUDED."references") > 0 THEN EXCLUDED."references" ELSE v."references" END,
-       updated_at = EXCLUDED.updated_at`,
+       aliases = ${aliases}, title = ${title}, "references" = ${references}, updated_at = EXCLUDED.updated_at
+     WHERE (v.aliases, v.title, v."references") IS DISTINCT FROM (${aliases}, ${title}, ${references})`,
     [now],
   );
   if (input.reopened.length > 0) {
@@ -96,13 +128,20 @@ export async function mergeStaged(
   }
 }
 
-async function upsertSources(tx: RawTx, from: string, importId: number, now: Date): Promise<void> {
+/** Mark the sources of `from` (a FROM item with columns id, scanner and rule, aliased `s`) seen in this import. */
+async function upsertSources(
+  tx: RawTx,
+  from: string,
+  importId: number,
+  now: Date,
+  more: readonly unknown[] = [],
+): Promise<void> {
   await tx.query(
     `INSERT INTO finding_sources (finding_id, scanner, rule, first_seen, last_seen, last_import_id, present)
-     SELECT s.id, s.scanner, s.rule, $2, $2, $1, true FROM ${from} s
+     SELECT s.id, s.scanner, s.rule, $2, $2, $1, true FROM ${from}
      ON CONFLICT (finding_id, scanner) DO UPDATE SET
        rule = EXCLUDED.rule, last_seen = EXCLUDED.last_seen, last_import_id = EXCLUDED.last_import_id, present = true`,
-    [importId, now],
+    [importId, now, ...more],
   );
 }
 

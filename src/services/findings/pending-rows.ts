@@ -1,12 +1,13 @@
 import { CopyBuffer } from "../../store/copy-text.js";
 import type { Queryable, RawTx } from "../../store/open.js";
-import { mergeKnown } from "./merge.js";
+import { markSeen, mergeKnown } from "./merge.js";
 import { STAGED_COLUMNS, type NewRowShape } from "./staging.js";
 
 /**
  * The COPY rows an import gathers between two writes, by table, and their write: new findings and their
  * sources go straight into their tables; updates to known findings are staged and merged right away
- * (`mergeKnown`); findings reported twice in the report wait in `staged_twice` for the end.
+ * (`mergeKnown`), or only marked seen when nothing changed (`markSeen`); findings reported twice in the
+ * report wait in `staged_twice` for the end.
  *
  * @example
  * const rows = new PendingRows(newRowShape(importId, stamp, bulk !== null));
@@ -23,6 +24,8 @@ export class PendingRows {
   readonly twice = new CopyBuffer();
   /** Ids of the findings in `staged`. */
   stagedIds: number[] = [];
+  /** Known findings the report brings unchanged: only marked seen (`markSeen`), with their sources. */
+  seen: { ids: number[]; scanners: string[]; rules: string[] } = { ids: [], scanners: [], rules: [] };
   /** Findings whose rows are gathered. */
   count = 0;
 
@@ -34,6 +37,8 @@ export class PendingRows {
     const twice = this.twice.take();
     const ids = this.stagedIds;
     this.stagedIds = [];
+    const seen = this.seen;
+    this.seen = { ids: [], scanners: [], rules: [] };
     this.count = 0;
     return (async () => {
       if (findings.length > 0)
@@ -44,6 +49,7 @@ export class PendingRows {
         await tx.copyFrom("staged", STAGED_COLUMNS, staged);
         await mergeKnown(tx, { ...merge, ids });
       }
+      if (seen.ids.length > 0) await markSeen(tx, { ...merge, ...seen });
       if (twice.length > 0) await tx.copyFrom("staged_twice", STAGED_COLUMNS, twice);
     })();
   }

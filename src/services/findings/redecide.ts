@@ -53,7 +53,11 @@ export async function redecideOpenFindings({
     });
     await store.query(
       `UPDATE findings f SET outcome = u.outcome, outcome_rank = u.outcome_rank, deployer = u.deployer, score = u.score,
-              due_date = u.due_date, top_reason = u.top_reason, owner = u.owner, asset_matched = u.asset_matched, decided_at = $2
+              due_date = u.due_date, top_reason = u.top_reason, owner = u.owner, asset_matched = u.asset_matched, decided_at = $2,
+              -- The hash of the last import's staging holds while the decision it staged does.
+              content_hash = CASE WHEN (f.outcome, f.outcome_rank, f.deployer, f.score, f.due_date, f.top_reason, f.owner, f.asset_matched)
+                IS NOT DISTINCT FROM (u.outcome, u.outcome_rank, u.deployer, u.score, u.due_date, u.top_reason, u.owner, u.asset_matched)
+                THEN f.content_hash END
          FROM json_to_recordset($1::json) AS u(id bigint, outcome text, outcome_rank smallint, deployer text, score real,
               due_date date, top_reason text, owner text, asset_matched boolean)
         WHERE f.id = u.id`,

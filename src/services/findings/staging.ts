@@ -117,7 +117,7 @@ export function newRowShape(importId: number, stamp: string, bulk: boolean): New
   if (bulk)
     return {
       copy: { freeze: true },
-      findingColumns: ["id", "fingerprint", ...FINDING_COLUMNS],
+      findingColumns: ["id", "fingerprint", ...FINDING_COLUMNS, "content_hash"],
       sourceColumns: ["finding_id", "scanner", "rule"],
       findingTail: "\n",
       sourceTail: "\n",
@@ -126,7 +126,7 @@ export function newRowShape(importId: number, stamp: string, bulk: boolean): New
   const id = copyValue(importId);
   return {
     copy: {},
-    findingColumns: ["id", "fingerprint", ...FINDING_COLUMNS, ...FINDING_SHARED],
+    findingColumns: ["id", "fingerprint", ...FINDING_COLUMNS, "content_hash", ...FINDING_SHARED],
     sourceColumns: ["finding_id", "scanner", "rule", ...SOURCE_SHARED],
     findingTail: `\t${at}\t${at}\t${id}\t${at}\n`,
     sourceTail: `\t${at}\t${at}\t${id}\tt\n`,
@@ -134,7 +134,7 @@ export function newRowShape(importId: number, stamp: string, bulk: boolean): New
 }
 
 /** Columns of a staged update to a known finding; `scanner` and `rule` feed its source row. */
-export const STAGED_COLUMNS = ["id", ...FINDING_COLUMNS, "scanner", "rule"] as const;
+export const STAGED_COLUMNS = ["id", ...FINDING_COLUMNS, "content_hash", "scanner", "rule"] as const;
 
 /**
  * Transaction-local tables, gone at commit or rollback: `staged` holds updates to findings the store has
@@ -145,6 +145,7 @@ export async function createStaging(tx: RawTx): Promise<void> {
   const columns = [
     `"id" bigint`,
     ...FINDING_COLUMNS.map((c) => `"${c}" ${TYPES[c]}`),
+    `"content_hash" bigint`,
     `"scanner" text`,
     `"rule" text`,
   ].join(", ");
@@ -252,23 +253,75 @@ function values(f: Finding, d: DecidedFinding): string {
   );
 }
 
-/** COPY row for a finding the store does not have yet, in the import's `shape`. */
-export function newFindingRow(id: number, d: DecidedFinding, shape: NewRowShape): string {
-  return copyValue(id) + "\t" + copyValue(d.fingerprint) + "\t" + values(d.finding, d) + shape.findingTail;
+/**
+ * What an import stages for one decided finding: the report's values and the decision, in
+ * FINDING_COLUMNS order, and a hash of them with the source (scanner and rule). The store keeps the hash
+ * (`content_hash`); a re-import whose staged values hash the same only marks the finding seen.
+ */
+export interface Staged {
+  readonly values: string;
+  readonly hash: number;
 }
 
-/** COPY rows for a finding the store has (or that this import already added): merged at the end. */
-export function stagedRow(id: number, d: DecidedFinding): string {
+export function staged(d: DecidedFinding): Staged {
+  const text = values(d.finding, d);
+  return { values: text, hash: contentHash(text, d.finding.scanner, d.finding.rule) };
+}
+
+/** COPY row for a finding the store does not have yet, in the import's `shape`. */
+export function newFindingRow(id: number, d: DecidedFinding, shape: NewRowShape): string {
+  const s = staged(d);
   return (
     copyValue(id) +
     "\t" +
-    values(d.finding, d) +
+    copyValue(d.fingerprint) +
+    "\t" +
+    s.values +
+    "\t" +
+    copyValue(s.hash) +
+    shape.findingTail
+  );
+}
+
+/** COPY row for a finding the store has (or that this import already added), staged to be merged. */
+export function stagedRow(id: number, d: DecidedFinding, s: Staged = staged(d)): string {
+  return (
+    copyValue(id) +
+    "\t" +
+    s.values +
+    "\t" +
+    copyValue(s.hash) +
     "\t" +
     copyValue(d.finding.scanner) +
     "\t" +
     copyValue(d.finding.rule) +
     "\n"
   );
+}
+
+/**
+ * A 53-bit hash (two 32-bit FNV-1a lanes over the UTF-16 code units, joined within Number's exact
+ * integers) of staged values and their source. Not cryptographic: it only tells the next import of the
+ * same finding whether anything it would write changed. Two different stagings of one finding collide
+ * once in about 2^53; the finding is then marked seen without its new values until it next changes.
+ */
+export function contentHash(values: string, scanner: string, rule: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  const feed = (text: string): void => {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
+    }
+    // A separator between the three texts, so that moving characters from one to the next changes it.
+    a = Math.imul(a ^ 0xffff, 0x01000193);
+    b = Math.imul(b ^ 0xffff, 0x01000193);
+  };
+  feed(values);
+  feed(scanner);
+  feed(rule);
+  return (a >>> 0) * 0x200000 + (b >>> 11);
 }
 
 /** COPY row for the source of a new finding, in the import's `shape`. */

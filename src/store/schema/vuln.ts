@@ -65,6 +65,12 @@ export const findings = pgTable(
     owner: text("owner").notNull(),
     assetMatched: boolean("asset_matched").notNull(),
     decidedAt: ts("decided_at").notNull(),
+    /**
+     * A hash of what the last import staged for the finding (the report's values and the decision made on
+     * them): a re-import that would stage the same again only marks the finding seen. NULL when something
+     * else changed the row since (a re-decision, a finding listed twice in one report).
+     */
+    contentHash: bigint("content_hash", { mode: "number" }),
   },
   (t) => [
     // The escalation queue: open findings in decision order (see services/findings/list.ts).
@@ -96,6 +102,7 @@ export const vulnerabilities = pgTable("vulnerabilities", {
     .array()
     .notNull()
     .default(sql`'{}'::text[]`),
+  /** When an import last changed what is known of it. */
   updatedAt: ts("updated_at").notNull(),
 });
 
