@@ -141,7 +141,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const unlock = await lockEmbedded(dir, options.lockWaitMs ?? 30_000);
   let client: PGlite;
   try {
-    client = await PGlite.create(dir);
+    client = await PGlite.create(dir, { startParams: EMBEDDED_START_PARAMS });
   } catch (e) {
     unlock();
     throw new DetenteError("UPSTREAM", `cannot open the embedded database in ${dir}: ${pgMessage(e)}`);
@@ -183,6 +183,20 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     },
   };
 }
+
+/**
+ * How the embedded database starts: PGlite's own parameters, and the least write-ahead log (`minimal`:
+ * one process, no replicas, no archive). With it, what a transaction writes into a table it created or
+ * truncated (an import into an empty store, see `beginBulkLoad`), and the indexes it builds, skip the
+ * log and are written once, to the table's files, before the commit.
+ */
+const EMBEDDED_START_PARAMS = [
+  ...PGlite.defaultStartParams,
+  "-c",
+  "wal_level=minimal",
+  "-c",
+  "max_wal_senders=0",
+];
 
 /**
  * The embedded database is one process's at a time (PGlite has no locking of its own; two processes writing
