@@ -54,6 +54,7 @@ export interface RawTx extends Queryable {
   ): Promise<void>;
 }
 
+/** How `copyFrom` copies: `freeze` as COPY FREEZE (see `RawTx.copyFrom`). */
 export interface CopyOptions {
   readonly freeze?: boolean;
 }

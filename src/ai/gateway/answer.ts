@@ -20,18 +20,24 @@ export function sendAnswer(
 
 /**
  * Read a request body whole, up to `limit` bytes; null when it is larger (told by its Content-Length
- * before anything is read, or counted as it arrives). One buffer when the length is declared, so a
- * large prompt is not copied twice. Rejects when the client goes away before the end.
+ * before anything is read, or counted as it arrives). One buffer when a length up to a megabyte is
+ * declared, so a prompt is not copied twice. Rejects when the client goes away before the end.
  *
  * @example const body = await readRequestBody(req, 32 << 20); if (body === null) ... // 413
  */
+/** Bytes set aside for a body before any of it arrived (larger bodies are gathered as they come). */
+const PREALLOCATE = 1 << 20;
+
 export function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   const declared = req.headers["content-length"];
   const length = declared === undefined ? -1 : Number(declared);
   if (length > limit) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
-    let parts: Buffer[] | null = length >= 0 ? null : [];
-    let whole = length >= 0 ? Buffer.allocUnsafe(length) : null;
+    // A declared length is only a claim: memory for it is set aside up front only up to PREALLOCATE, so a
+    // client that declares 32 MB and sends nothing holds no more than that.
+    const known = length >= 0 && length <= PREALLOCATE;
+    let parts: Buffer[] | null = known ? null : [];
+    let whole = known ? Buffer.allocUnsafe(length) : null;
     let size = 0;
     const onData = (chunk: Buffer) => {
       const end = size + chunk.byteLength;

@@ -67,7 +67,9 @@ export class Exchange {
 
   /**
    * Keyed hash of the request as received: correlates repeats without keeping the content. Computed when
-   * the event is written, after the answer went out, so that it adds nothing to the client's latency.
+   * the event is written, after the answer went out, so that it adds nothing to the client's latency;
+   * until then the exchange holds `raw` (in memory only, never logged or stored), which for a stream
+   * means until its end.
    */
   hashRequest(raw: Buffer): void {
     this.received = raw;

@@ -111,7 +111,8 @@ async function decideAndForward(
   if (!who) return;
   // Deciding is synchronous and keeps the parsed body, its texts and detections to itself: none of it
   // stays reachable while the upstream answers, so it dies young instead of being copied by every
-  // garbage collection that runs while requests are in flight.
+  // garbage collection that runs while requests are in flight. (The raw body stays, in memory only,
+  // until the exchange writes its event: see `Exchange.hashRequest`.)
   const next = decide(deps, x, http.body, res, who.caller);
   if (next === null) return;
   if ("noRoute" in next) {

@@ -106,6 +106,35 @@ describe("cancellation, timeouts and failures", () => {
     }
   });
 
+  it("takes a prompt of several megabytes whole, its length declared or not", async () => {
+    gw.fake.reset();
+    const big = 'fn main() { println!("hello"); } // a long pasted file\n'.repeat(60_000); // ~3.2 MB
+    const ok = await client.chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: big }],
+    });
+    expect(ok.choices[0]?.message.content).toBeTruthy();
+    const bytes = new TextEncoder().encode(
+      JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: big }] }),
+    );
+    const chunked = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: new ReadableStream({
+        start(c) {
+          for (let i = 0; i < bytes.length; i += 65_536) c.enqueue(bytes.subarray(i, i + 65_536));
+          c.close();
+        },
+      }),
+      duplex: "half",
+    });
+    expect(chunked.status).toBe(200);
+    const received = gw.fake.requests.map(
+      (r) => ((r.json as { messages: { content: string }[] }).messages[0]?.content ?? "").length,
+    );
+    expect(received).toEqual([big.length, big.length]);
+  });
+
   it("exposes Prometheus metrics with decisions and latency histograms", async () => {
     await client.chat.completions.create({
       model: "gpt-4o",

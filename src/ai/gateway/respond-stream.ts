@@ -166,15 +166,17 @@ function finishWith(args: ForwardArgs & { up: UpstreamResponse }, found: Detecti
 
 /** Wait until the client reads what was written, or goes away (which cancels `call`: then throw). */
 async function drained(out: ServerResponse, call: UpstreamCall): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      out.off("drain", done);
-      out.off("close", done);
-      resolve();
-    };
-    out.on("drain", done);
-    out.on("close", done);
-  });
+  // Gone already: no 'drain' or 'close' is coming any more.
+  if (!call.cancelled && !out.destroyed)
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        out.off("drain", done);
+        out.off("close", done);
+        resolve();
+      };
+      out.on("drain", done);
+      out.on("close", done);
+    });
   if (call.cancelled || out.destroyed) {
     const e = new Error("the client went away");
     e.name = "AbortError";

@@ -8,13 +8,14 @@ import type { SharedDefaults } from "./staging.js";
  * fingerprint is random) and checking a foreign key per source row cost more than the rows themselves;
  * building each index from sorted data costs a fraction of that.
  *
- * The rows are written frozen (see `TRUNCATE` below). Only an empty table qualifies: rebuilding indexes over rows that were already there would cost more
+ * Only an empty table qualifies: rebuilding indexes over rows that were already there would cost more
  * than it saves, and the exclusive lock that dropping an index takes then only keeps readers from an
- * empty table until the import commits. Under that lock the columns every new row of the import shares
- * (its time and id: `shared`) also become the columns' defaults, so the rows can leave them out; the
- * defaults the schema gives are put back at the end. Everything happens inside the import's transaction, so a failed
- * import rolls the indexes back with the rows. Definitions are read from the catalog, so indexes and
- * keys that later migrations add are handled alike.
+ * empty table until the import commits. Under that lock the rows are written frozen (see `TRUNCATE`
+ * below), and the columns every new row of the import shares (its time and id: `shared`) become the
+ * columns' defaults, so the rows can leave them out; the schema's defaults are put back at the end.
+ * Everything happens inside the import's transaction, so a failed import rolls the indexes back with
+ * the rows. Definitions are read from the catalog, so indexes and keys that later migrations add are
+ * handled alike.
  *
  * @example
  * const bulk = await beginBulkLoad(tx, sharedDefaults(importId, now)); // null when findings has rows

@@ -212,6 +212,7 @@ const ANALYZE_AFTER = 10_000;
 /** The columns of findings that the API, the CLI and the scorecard filter or sort by. */
 const FILTERED_COLUMNS = [
   "status",
+  "first_seen",
   "outcome",
   "outcome_rank",
   "score",

@@ -59,7 +59,9 @@ export async function mergeKnown(
 /**
  * Findings a re-import brings unchanged (what it would stage hashes as what the last import staged, and
  * their status stands): only marked seen, and their sources too. Much less for the database to do than
- * staging and merging every column: a daily import of the same scan is mostly this.
+ * staging and merging every column. The staged decision includes the score, whose age part grows until
+ * the policy's `ageFullDays`: the same scan imported again the same day, or findings older than that,
+ * come this way; younger ones whose rounded score moved since are merged in full.
  */
 export async function markSeen(
   tx: RawTx,

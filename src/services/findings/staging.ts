@@ -263,6 +263,7 @@ export interface Staged {
   readonly hash: number;
 }
 
+/** Stage one decided finding: its values as COPY text and their hash (see `Staged`). */
 export function staged(d: DecidedFinding): Staged {
   const text = values(d.finding, d);
   return { values: text, hash: contentHash(text, d.finding.scanner, d.finding.rule) };
