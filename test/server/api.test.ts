@@ -85,6 +85,9 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
         body: route.method === "GET" ? undefined : "{}",
       });
       expect(res.status, `${route.method} ${route.url}`).toBe(401);
+      // The gateway's answers (served on plain node:http in front of Fastify) carry them too.
+      expect(res.headers.get("x-content-type-options"), `${route.method} ${route.url}`).toBe("nosniff");
+      expect(res.headers.get("x-frame-options"), `${route.method} ${route.url}`).toBe("DENY");
       checked.push(`${route.method} ${route.url}`);
     }
     expect(checked).toContain("GET /api/findings");
