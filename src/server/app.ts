@@ -185,7 +185,7 @@ export async function buildServer(
     registerGatewayRoutes(scope, gateway.deps, gateway.dispatch);
     done();
   });
-  front.mount(gateway.dispatch);
+  front.mount(app, gateway.dispatch);
   // Metrics name teams, tools and upstreams: Prometheus scrapes them with an API token (bearer_token).
   app.get("/metrics", { config: { scope: "read" }, schema: { hide: true } }, async (_req, reply) =>
     reply.type(metrics.contentType).send(await metrics.text()),
@@ -214,11 +214,6 @@ export async function buildServer(
     );
   }
 
-  // Closing, Fastify answers every request: new ones get its 503 while those in flight finish.
-  app.addHook("preClose", (done) => {
-    front.unmount();
-    done();
-  });
   app.addHook("onClose", async () => {
     await gateway.close();
   });

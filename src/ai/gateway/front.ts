@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { FastifyInstance } from "fastify";
 import type { GatewayDispatch } from "./routes.js";
 
 /**
@@ -11,13 +12,12 @@ import type { GatewayDispatch } from "./routes.js";
  * @example
  * const front = gatewayFront();
  * const app = Fastify({ serverFactory: front.serverFactory });
- * front.mount(createGatewayDispatch(deps));
- * app.addHook("preClose", (done) => { front.unmount(); done(); });
+ * front.mount(app, createGatewayDispatch(deps));
  */
 export interface GatewayFront {
   readonly serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
-  mount(dispatch: GatewayDispatch): void;
-  unmount(): void;
+  /** Answer the gateway's routes in front of `app` until `app` starts closing. */
+  mount(app: FastifyInstance, dispatch: GatewayDispatch): void;
 }
 
 /** See `GatewayFront`. */
@@ -33,11 +33,13 @@ export function gatewayFront(): GatewayFront {
       server.requestTimeout = 0;
       return server;
     },
-    mount(d) {
+    mount(app, d) {
       dispatch = d;
-    },
-    unmount() {
-      dispatch = null;
+      // Closing, Fastify answers every request: new ones get its 503 while those in flight finish.
+      app.addHook("preClose", (done) => {
+        dispatch = null;
+        done();
+      });
     },
   };
 }

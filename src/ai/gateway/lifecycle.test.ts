@@ -17,6 +17,16 @@ beforeEach(() => {
   gw.fake.reset();
 });
 
+/** `bytes` as a request body without a Content-Length, sent in pieces of `size`. */
+function inPieces(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(c) {
+      for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.subarray(i, i + size));
+      c.close();
+    },
+  });
+}
+
 describe("cancellation, timeouts and failures", () => {
   it("cancels the upstream request when the client goes away mid-stream", async () => {
     gw.fake.respondWith({ kind: "hang" });
@@ -83,12 +93,7 @@ describe("cancellation, timeouts and failures", () => {
       const streamed = await fetch(`${small.url}/v1/messages`, {
         method: "POST",
         headers: { "x-api-key": small.key, "content-type": "application/json" },
-        body: new ReadableStream({
-          start(c) {
-            for (let i = 0; i < bytes.length; i += 1000) c.enqueue(bytes.subarray(i, i + 1000));
-            c.close();
-          },
-        }),
+        body: inPieces(bytes, 1000),
         duplex: "half",
       });
       expect(streamed.status).toBe(413);
@@ -120,12 +125,7 @@ describe("cancellation, timeouts and failures", () => {
     const chunked = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
-      body: new ReadableStream({
-        start(c) {
-          for (let i = 0; i < bytes.length; i += 65_536) c.enqueue(bytes.subarray(i, i + 65_536));
-          c.close();
-        },
-      }),
+      body: inPieces(bytes, 65_536),
       duplex: "half",
     });
     expect(chunked.status).toBe(200);

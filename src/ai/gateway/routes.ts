@@ -112,18 +112,17 @@ export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
 
 /** A request body over `ai.gateway.maxBodyBytes`: 413 in the provider's format, and the connection closed. */
 function tooLarge(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse): void {
-  const body = errorBody(
-    familyOf(req),
-    413,
-    `The request is larger than the gateway's limit (${deps.maxBodyBytes} bytes).`,
-    "request_too_large",
-  );
+  const body = errorBody(familyOf(req), 413, tooLargeMessage(deps), "request_too_large");
   sendAnswer(
     res,
     413,
     { ...deps.answerHeaders, "content-type": "application/json", connection: "close" },
     JSON.stringify(body),
   );
+}
+
+function tooLargeMessage(deps: GatewayDeps): string {
+  return `The request is larger than the gateway's limit (${deps.maxBodyBytes} bytes).`;
 }
 
 /** A bug outside a model request: a plain 500 in the provider's format; the log gets the error's name only. */
@@ -159,7 +158,7 @@ export function registerGatewayRoutes(
       err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     const message =
       status === 413
-        ? `The request is larger than the gateway's limit (${deps.maxBodyBytes} bytes).`
+        ? tooLargeMessage(deps)
         : status < 500
           ? err.message
           : "detente could not handle this request.";

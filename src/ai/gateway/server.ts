@@ -173,12 +173,7 @@ export async function buildGatewayServer(
     registerGatewayRoutes(scope, gateway.deps, gateway.dispatch);
     done();
   });
-  front.mount(gateway.dispatch);
-  // Closing, Fastify answers every request: new ones get its 503 while those in flight finish.
-  app.addHook("preClose", (done) => {
-    front.unmount();
-    done();
-  });
+  front.mount(app, gateway.dispatch);
   app.get("/metrics", async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
   app.get("/healthz", () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
