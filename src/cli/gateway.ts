@@ -1,12 +1,26 @@
+import cluster from "node:cluster";
 import type { Command } from "commander";
+import type { FastifyInstance } from "fastify";
 import { DetenteError } from "../errors.js";
-import { buildGatewayServer } from "../ai/gateway/server.js";
-import { cliContext } from "./context.js";
+import { startGatewayWorkers, workerCount, workerLink } from "../ai/gateway/cluster.js";
+import { createGatewayMetrics } from "../ai/gateway/metrics.js";
+import { buildGatewayServer, loadHashKey } from "../ai/gateway/server.js";
+import type { Config } from "../config/load.js";
+import { createEventWriter } from "../services/ai/events.js";
+import type { Store } from "../store/open.js";
+import { cliContext, type CliContext } from "./context.js";
 import { color } from "./render.js";
+
+interface GatewayOptions {
+  host?: string;
+  port?: string;
+  workers?: string;
+}
 
 /**
  * `detente gateway`: the AI gateway alone, until Ctrl-C or SIGTERM, which drain requests in flight and
- * flush the audit trail before exiting.
+ * flush the audit trail before exiting. With `--workers N`, N processes serve requests on one port and
+ * this one keeps the store (see `ai/gateway/cluster.ts`).
  */
 export function registerGateway(program: Command): void {
   program
@@ -14,59 +28,135 @@ export function registerGateway(program: Command): void {
     .description("Run the AI gateway (LLM firewall) that coding assistants point their base URL at")
     .option("--host <host>", "address to listen on (default ai.gateway.host, 127.0.0.1)")
     .option("--port <port>", "port to listen on (default ai.gateway.port, 8787)")
+    .option(
+      "--workers <n>",
+      'processes serving requests, or "auto" for one per CPU (default ai.gateway.workers, 1)',
+    )
     .option("--config <file>", "detente.yaml with the AI policy")
-    .action(async (opts: { host?: string; port?: string }, cmd: Command) => {
+    .action(async (opts: GatewayOptions, cmd: Command) => {
       const ctx = cliContext(cmd);
       const config = await ctx.config();
-      const store = await ctx.store();
       const port = opts.port === undefined ? config.ai.gateway.port : Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new DetenteError("INVALID_INPUT", `--port: expected a port number, got "${opts.port ?? ""}"`);
       const host = opts.host ?? config.ai.gateway.host;
-      const { app } = await buildGatewayServer({
-        policy: config.ai,
-        store,
-        home: ctx.env.home,
-        env: process.env,
-        logger: true,
-      });
-      try {
-        await app.listen({ host, port });
-      } catch (e) {
-        await app.close();
-        await ctx.close();
-        const code = (e as NodeJS.ErrnoException).code ?? "error";
-        throw new DetenteError("UPSTREAM", `cannot listen on ${host}:${port} (${code})`);
+      if (cluster.isWorker) return serveAsWorker(ctx, config, host, port);
+      const workers = workerCount(opts.workers ?? config.ai.gateway.workers);
+      const store = await ctx.store();
+      let stop: () => Promise<void>;
+      let listening: number;
+      if (workers === 1) {
+        const { app } = await buildGatewayServer({
+          policy: config.ai,
+          store,
+          home: ctx.env.home,
+          env: process.env,
+          logger: true,
+        });
+        listening = await listen(app, host, port, ctx);
+        stop = () => app.close();
+      } else {
+        loadHashKey(config.ai, ctx.env.home, process.env); // made here once, read by every worker
+        const writer = createEventWriter({
+          store,
+          onError: () => process.stderr.write("detente gateway: some AI events could not be written\n"),
+        });
+        const warn = (msg: string) => process.stderr.write(`detente gateway: ${msg}\n`);
+        const running = await startGatewayWorkers({ workers, store, events: writer, warn }).catch(
+          async (e: unknown) => {
+            await writer.close();
+            await ctx.close();
+            throw e;
+          },
+        );
+        listening = running.port;
+        stop = () => running.stop().then(() => writer.close());
       }
-      const addr = app.server.address();
-      const url = `http://${host}:${typeof addr === "object" && addr ? addr.port : port}`;
-      const missing = Object.entries(config.ai.upstreams)
-        .filter(([, u]) => u.apiKey && "env" in u.apiKey && !process.env[u.apiKey.env])
-        .map(([name, u]) => `${name} (${u.apiKey && "env" in u.apiKey ? u.apiKey.env : ""})`);
-      process.stderr.write(
-        [
-          `detente gateway listening on ${url} (policy: ${config.source}, store: ${store.kind})`,
-          `  Claude Code:  ANTHROPIC_BASE_URL=${url} ANTHROPIC_AUTH_TOKEN=<detente key> claude`,
-          `  Codex, Cursor, Continue, OpenAI SDKs: base URL ${url}/v1 with a detente key as the API key`,
-          `  Create a key: detente keys create --user you@example.com --team platform`,
-          ...(missing.length > 0
-            ? [color.dim(`  upstreams without a credential in the environment: ${missing.join(", ")}`)]
-            : []),
-          "",
-        ].join("\n"),
-      );
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          process.stderr.write("detente gateway: draining requests and flushing the audit trail...\n");
-          void app
-            .close()
-            .then(() => ctx.close())
-            .finally(resolve);
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
+      printBanner(config, store, `http://${host}:${listening}`, workers);
+      await untilSignal(async () => {
+        process.stderr.write("detente gateway: draining requests and flushing the audit trail...\n");
+        await stop().finally(() => ctx.close());
       });
     });
+}
+
+/** A worker: the gateway's routes on the shared port, the store reached through the primary. */
+async function serveAsWorker(ctx: CliContext, config: Config, host: string, port: number): Promise<void> {
+  const metrics = createGatewayMetrics({ defaults: true });
+  let app: FastifyInstance | undefined = undefined;
+  let closing: Promise<void> | undefined;
+  // Drain, hand the last events to the primary, exit. Every signal after the first is ignored: Ctrl-C
+  // reaches the workers and the primary at once, and the primary's SIGTERM must not cut the drain short.
+  const close = () =>
+    (closing ??= (app?.close() ?? Promise.resolve()).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    ));
+  process.on("SIGINT", () => void close());
+  process.on("SIGTERM", () => void close());
+  const link = workerLink(metrics.registry, () => void close());
+  app = (
+    await buildGatewayServer({
+      policy: config.ai,
+      store: link.store,
+      events: link.events,
+      metrics,
+      metricsText: () => link.metricsText(),
+      home: ctx.env.home,
+      env: process.env,
+      logger: true,
+    })
+  ).app;
+  try {
+    await listen(app, host, port, ctx);
+  } catch (e) {
+    // Let this worker exit with the error's status: the channel to the primary would keep it alive.
+    process.channel?.unref();
+    throw e;
+  }
+}
+
+async function listen(app: FastifyInstance, host: string, port: number, ctx: CliContext): Promise<number> {
+  try {
+    await app.listen({ host, port });
+  } catch (e) {
+    await app.close();
+    await ctx.close();
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    throw new DetenteError("UPSTREAM", `cannot listen on ${host}:${port} (${code})`);
+  }
+  const addr = app.server.address();
+  return typeof addr === "object" && addr ? addr.port : port;
+}
+
+function printBanner(config: Config, store: Store, url: string, workers: number): void {
+  const missing = Object.entries(config.ai.upstreams)
+    .filter(([, u]) => u.apiKey && "env" in u.apiKey && !process.env[u.apiKey.env])
+    .map(([name, u]) => `${name} (${u.apiKey && "env" in u.apiKey ? u.apiKey.env : ""})`);
+  const processes = workers > 1 ? `, ${workers} workers` : "";
+  process.stderr.write(
+    [
+      `detente gateway listening on ${url} (policy: ${config.source}, store: ${store.kind}${processes})`,
+      `  Claude Code:  ANTHROPIC_BASE_URL=${url} ANTHROPIC_AUTH_TOKEN=<detente key> claude`,
+      `  Codex, Cursor, Continue, OpenAI SDKs: base URL ${url}/v1 with a detente key as the API key`,
+      `  Create a key: detente keys create --user you@example.com --team platform`,
+      ...(missing.length > 0
+        ? [color.dim(`  upstreams without a credential in the environment: ${missing.join(", ")}`)]
+        : []),
+      "",
+    ].join("\n"),
+  );
+}
+
+/** Run `stop` on the first Ctrl-C or SIGTERM, and resolve when it is done. */
+function untilSignal(stop: () => Promise<unknown>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onSignal = () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      void stop().finally(resolve);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
 }

@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { DetenteError } from "../../errors.js";
 import { createEventWriter } from "../../services/ai/events.js";
 import { createKeyVerifier } from "../../services/ai/keys.js";
-import type { Store } from "../../store/open.js";
+import type { Queryable, Store } from "../../store/open.js";
 import { createInspector } from "../inspect/index.js";
 import { resolveCredential, responsePlan, type AiPolicy } from "../policy/index.js";
 import type { EventSink } from "./audit.js";
@@ -16,23 +16,35 @@ import { createModelCatalog } from "./model-catalog.js";
 import { createGatewayDispatch, registerGatewayRoutes, type GatewayDispatch } from "./routes.js";
 import { createUpstreamClient, type Upstream } from "./upstream.js";
 
-/** What the process around the gateway provides. */
-export interface GatewayEnvironment {
+/**
+ * Where the gateway keeps its keys and audit trail: the store itself, whose batched writer takes the
+ * events, or (in a gateway worker) a link to the process that holds the store, with its own event sink.
+ */
+export type GatewayStoreAccess =
+  | { readonly store: Store; readonly events?: undefined }
+  | {
+      readonly store: Queryable;
+      /** Instead of the store's writer (tests count events this way). */
+      readonly events: EventSink & { close(): Promise<void> };
+    };
+
+/** What the process around the gateway provides, besides the store. */
+export interface GatewaySurroundings {
   readonly policy: AiPolicy;
-  readonly store: Store;
   /** detente's home (DETENTE_HOME), where a generated hash key is kept when none is configured. */
   readonly home: string;
   readonly env: NodeJS.ProcessEnv;
   /** Log warnings (pino-compatible); never given request content. */
   readonly log: GatewayDeps["log"];
   readonly metrics?: GatewayMetrics;
-  /** Replace the store's event writer (tests count events this way). */
-  readonly events?: EventSink & { close(): Promise<void> };
   /** Seconds a key verification is cached (default 5): how long a revoke takes to reach every instance. */
   readonly keyCacheMs?: number;
   /** Static headers on every answer (the full server's security headers). */
   readonly answerHeaders?: Readonly<Record<string, string>>;
 }
+
+/** Everything `createGateway` needs. */
+export type GatewayEnvironment = GatewayStoreAccess & GatewaySurroundings;
 
 /** A running gateway's parts, to mount and to close. */
 export interface Gateway {
@@ -68,7 +80,7 @@ export function createGateway(options: GatewayEnvironment): Gateway {
       headers: u.headers ?? {},
     });
   }
-  const hashKey = loadHashKey(policy, options.home, io);
+  const hashKey = loadHashKey(policy, options.home, options.env);
   const d = policy.detectors;
   const inspector = createInspector({
     hashKey,
@@ -81,13 +93,14 @@ export function createGateway(options: GatewayEnvironment): Gateway {
   });
   const keys = createKeyVerifier({ store: options.store, ttlMs: options.keyCacheMs ?? 5000 });
   const events =
-    options.events ??
-    createEventWriter({
-      store: options.store,
-      onError: () => {
-        options.log.warn({}, "some AI events could not be written to the store");
-      },
-    });
+    options.events === undefined
+      ? createEventWriter({
+          store: options.store,
+          onError: () => {
+            options.log.warn({}, "some AI events could not be written to the store");
+          },
+        })
+      : options.events;
   const client = createUpstreamClient();
   const deps: GatewayDeps = {
     policy,
@@ -119,12 +132,13 @@ export function createGateway(options: GatewayEnvironment): Gateway {
 /**
  * The key of the audit trail's hashes: `ai.gateway.hashKey` when configured (required to correlate hashes
  * across several instances), else one generated once and kept in `home/gateway-hash.key` (mode 0600).
+ * A gateway with workers reads it in the primary first, so that the workers find the file made.
+ *
+ * @example
+ * const key = loadHashKey(config.ai, ctx.env.home, process.env);
  */
-function loadHashKey(
-  policy: AiPolicy,
-  home: string,
-  io: { env: NodeJS.ProcessEnv; readFile(p: string): string },
-): string {
+export function loadHashKey(policy: AiPolicy, home: string, env: NodeJS.ProcessEnv): string {
+  const io = { env, readFile: (p: string) => readFileSync(p, "utf8") };
   const ref = policy.gateway.hashKey;
   if (ref) {
     const key = resolveCredential(ref, "gateway.hashKey", io);
@@ -151,10 +165,13 @@ function loadHashKey(
  * await app.listen({ host: "127.0.0.1", port: 8787 });
  */
 export async function buildGatewayServer(
-  options: Omit<GatewayEnvironment, "log"> & {
-    /** Log to stdout (true), to a stream (tests read what would be logged), or not at all. */
-    logger?: boolean | { stream: { write(line: string): void } };
-  },
+  options: GatewayStoreAccess &
+    Omit<GatewaySurroundings, "log"> & {
+      /** Log to stdout (true), to a stream (tests read what would be logged), or not at all. */
+      logger?: boolean | { stream: { write(line: string): void } };
+      /** What `/metrics` answers; a gateway worker asks its primary for every worker's figures. */
+      metricsText?: () => Promise<string>;
+    },
 ): Promise<{ app: FastifyInstance; gateway: Gateway }> {
   const logger = options.logger;
   const front = gatewayFront();
@@ -174,7 +191,8 @@ export async function buildGatewayServer(
     done();
   });
   front.mount(app, gateway.dispatch);
-  app.get("/metrics", async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  const metricsText = options.metricsText ?? (() => metrics.text());
+  app.get("/metrics", async (_req, reply) => reply.type(metrics.contentType).send(await metricsText()));
   app.get("/healthz", () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
     try {

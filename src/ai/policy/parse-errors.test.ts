@@ -163,11 +163,16 @@ describe("parseAiPolicy errors", () => {
       ["detente.yaml: ai.detectors.confidential.domains[0]: expected a domain name such as corp.example.com"],
     ],
     [
-      { gateway: { port: 70000, maxBodyBytes: 10 } },
+      { gateway: { port: 70000, maxBodyBytes: 10, workers: 0 } },
       [
         "detente.yaml: ai.gateway.port: expected a port number from 0 to 65535",
         "detente.yaml: ai.gateway.maxBodyBytes: expected at least 1024 bytes",
+        'detente.yaml: ai.gateway.workers: expected a number of processes from 1 to 64, or "auto"',
       ],
+    ],
+    [
+      { gateway: { workers: "many" } },
+      ['detente.yaml: ai.gateway.workers: expected a number of processes from 1 to 64, or "auto"'],
     ],
     [
       { responses: { secret: "reroute" } },

@@ -163,6 +163,19 @@ const gateway = strict({
     .max(1_073_741_824, { error: "expected at most 1073741824 bytes (1 GiB)" })
     .optional(),
   hashKey: credentialRef.optional(),
+  workers: z
+    .union(
+      [
+        z.literal("auto"),
+        z
+          .number({ error: 'expected a number of processes from 1 to 64, or "auto"' })
+          .int({ error: 'expected a number of processes from 1 to 64, or "auto"' })
+          .min(1, { error: 'expected a number of processes from 1 to 64, or "auto"' })
+          .max(64, { error: 'expected a number of processes from 1 to 64, or "auto"' }),
+      ],
+      { error: 'expected a number of processes from 1 to 64, or "auto"' },
+    )
+    .optional(),
 });
 
 /** The `ai:` section as written (all optional). */

@@ -114,6 +114,8 @@ export interface GatewaySettings {
   readonly host: string;
   readonly port: number;
   readonly maxBodyBytes: number;
+  /** Processes serving `detente gateway` (`auto`: one per CPU); the store stays with one more. */
+  readonly workers: number | "auto";
   /** Absent: the gateway generates a key and keeps it under DETENTE_HOME. */
   readonly hashKey?: CredentialRef;
 }

@@ -25,6 +25,8 @@ export interface EventWriterStats {
 
 export interface EventWriter {
   write(event: AiEvent): void;
+  /** Queue events already encoded by `eventCopyLine` (a gateway worker's, sent to the primary). */
+  writeLines(lines: readonly string[]): void;
   flush(): Promise<void>;
   close(): Promise<void>;
   readonly stats: EventWriterStats;
@@ -157,12 +159,24 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     if (e !== undefined) report(e);
   };
 
+  const queue = (line: string): void => {
+    if (closed || accepted - settled >= maxQueue) {
+      drop(1);
+      return;
+    }
+    // The line is built by concatenation, a tree of every field's string until something reads it:
+    // reading one character flattens it now, so a line waiting for its batch (long enough to be moved
+    // out of the young generation) is one string instead of dozens.
+    line.charCodeAt(0);
+    waiting.push(line);
+    accepted++;
+    if (running) return; // the running pump takes this event with the next batch
+    if (waiting.length >= batchSize) start();
+    else schedule();
+  };
+
   return {
     write(event) {
-      if (closed || accepted - settled >= maxQueue) {
-        drop(1);
-        return;
-      }
       let line: string;
       try {
         line = eventCopyLine(event);
@@ -170,15 +184,10 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         drop(1, e);
         return;
       }
-      // The line is built by concatenation, a tree of every field's string until something reads it:
-      // reading one character flattens it now, so a line waiting for its batch (long enough to be moved
-      // out of the young generation) is one string instead of dozens.
-      line.charCodeAt(0);
-      waiting.push(line);
-      accepted++;
-      if (running) return; // the running pump takes this event with the next batch
-      if (waiting.length >= batchSize) start();
-      else schedule();
+      queue(line);
+    },
+    writeLines(lines) {
+      for (const line of lines) queue(line);
     },
     flush,
     async close() {

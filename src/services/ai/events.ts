@@ -3,7 +3,14 @@ import type { Store } from "../../store/open.js";
 import { AI_ACTIONS, eventFromRow, type AiEvent } from "./event-row.js";
 import { parseInput } from "./input.js";
 
-export { AI_ACTIONS, AI_ENDPOINTS, type AiAction, type AiEvent, type AiEventDetection } from "./event-row.js";
+export {
+  AI_ACTIONS,
+  AI_ENDPOINTS,
+  eventCopyLine,
+  type AiAction,
+  type AiEvent,
+  type AiEventDetection,
+} from "./event-row.js";
 export { createEventWriter, type EventWriter, type EventWriterStats } from "./event-writer.js";
 
 const name = z.string().trim().min(1).max(200);

@@ -1,11 +1,12 @@
 import { DetenteError } from "../../errors.js";
-import type { Store } from "../../store/open.js";
+import type { Queryable } from "../../store/open.js";
 import { toDate } from "./input.js";
 import { hashKey, looksLikeKey } from "./key-material.js";
 import type { Principal } from "./keys.js";
 
 export interface KeyVerifierOptions {
-  readonly store: Store;
+  /** The store, or anything that runs its queries (a gateway worker's link to its primary). */
+  readonly store: Queryable;
   /** The clock (tests move it instead of sleeping). */
   readonly now?: () => Date;
   /** How long a lookup is trusted, known key or not; a revoke elsewhere takes effect within this. */
