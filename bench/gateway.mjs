@@ -2,9 +2,10 @@
 // a fake upstream that speaks OpenAI's wire format, the real `detente gateway` (every detector on,
 // auditing to its embedded store) and Portkey's open-source gateway (`@portkey-ai/gateway` from npm, no
 // guardrails) in front of it, each a process of its own, driven by a closed-loop load generator in
-// another process (bench/load.mjs), all on this machine:
+// another process (bench/load.mjs), all on this machine. CPU per request counts a process and its
+// children (detente's workers and the process that keeps their store).
 //   - overhead: p50 latency at 1 connection and throughput at 50 connections with a 16 KB prompt, for the
-//     fake upstream called directly, through detente and through Portkey;
+//     fake upstream called directly, through detente (one process, and `--workers 2`) and through Portkey;
 //   - streaming: time to first token through detente against calling the fake upstream directly.
 //
 // Each target is first primed for `--prime` seconds at 50 connections (not counted), so that every process
@@ -14,9 +15,9 @@
 // each target's median run (by CPU per request; every run is in gateway.json): on a machine busy with other
 // work one run can be off by a factor of two. CPU is split into user and system (kernel) time.
 //
-//   node bench/gateway.mjs [--seconds 10] [--prime 5] [--repeat 1] [--skip portkey] [--out bench/out]
+//   node bench/gateway.mjs [--seconds 10] [--prime 5] [--repeat 1] [--skip portkey,workers] [--out bench/out]
 import { execFile, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -75,37 +76,42 @@ await writeFile(
       patterns: [{ name: ticket, pattern: "FIN-####" }]
 `,
 );
-const env = {
-  DETENTE_HOME: join(work, "home"),
-  DATABASE_URL: "",
-  BENCH_UPSTREAM_KEY: UPSTREAM_KEY,
-  NO_COLOR: "1",
-};
-const key = JSON.parse(
-  (
-    await promisify(execFile)(
-      process.execPath,
-      [
-        join(root, "bin", "detente.js"),
-        "keys",
-        "create",
-        "--user",
-        "bench@example.com",
-        "--team",
-        "bench",
-        "--json",
-      ],
-      { env: { ...process.env, ...env } },
-    )
-  ).stdout,
-).key;
-const detente = await startChild(
-  "detente gateway",
-  join(root, "bin", "detente.js"),
-  ["gateway", "--port", "0", "--config", config],
-  env,
-  /listening on (http:\S+)/,
-);
+/** `detente gateway` in a home of its own (the embedded store is one process's), with a key made there. */
+async function startDetente(name, home, extraArgs) {
+  const env = {
+    DETENTE_HOME: join(work, home),
+    DATABASE_URL: "",
+    BENCH_UPSTREAM_KEY: UPSTREAM_KEY,
+    NO_COLOR: "1",
+  };
+  const created = await promisify(execFile)(
+    process.execPath,
+    [
+      join(root, "bin", "detente.js"),
+      "keys",
+      "create",
+      "--user",
+      "bench@example.com",
+      "--team",
+      "bench",
+      "--json",
+    ],
+    { env: { ...process.env, ...env } },
+  );
+  const started = await startChild(
+    name,
+    join(root, "bin", "detente.js"),
+    ["gateway", "--port", "0", "--config", config, ...extraArgs],
+    env,
+    /listening on (http:\S+)/,
+  );
+  return { ...started, key: JSON.parse(created.stdout).key };
+}
+const detente = await startDetente("detente gateway", "home", []);
+// The same with two worker processes (`--workers 2`): the first process keeps the store.
+const workers = skip.has("workers")
+  ? null
+  : await startDetente("detente gateway --workers 2", "home-workers", ["--workers", "2"]);
 
 // 3. Portkey's gateway, headless, pointed at the same fake upstream per request.
 let portkey = null;
@@ -145,10 +151,17 @@ const targets = [
   {
     name: "detente (every detector, audit on)",
     url: `${detente.url}/v1/chat/completions`,
-    headers: { authorization: `Bearer ${key}` },
+    headers: { authorization: `Bearer ${detente.key}` },
     pid: detente.child.pid,
   },
 ];
+if (workers)
+  targets.push({
+    name: "detente, 2 workers (every detector, audit on)",
+    url: `${workers.url}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${workers.key}` },
+    pid: workers.child.pid,
+  });
 if (portkey)
   targets.push({
     name: "Portkey gateway (no guardrails)",
@@ -230,11 +243,26 @@ function stopped(child) {
   });
 }
 
-/** User and system CPU time a process has used so far, in ms (from /proc; clock ticks of 10 ms). */
+/**
+ * User and system CPU time a process and its children (a gateway's workers) have used so far, in ms
+ * (from /proc; clock ticks of 10 ms).
+ */
 function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  const system = Number(fields[12]) * 10;
-  return { total: Number(fields[11]) * 10 + system, system };
+  let total = 0;
+  let system = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fields;
+    try {
+      fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ");
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (Number(entry) !== pid && Number(fields[1]) !== pid) continue;
+    system += Number(fields[12]) * 10;
+    total += (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+  return { total, system };
 }
 
 /** Time from sending a streamed request to the first content delta, in ms. */
@@ -344,8 +372,9 @@ function markdown(res) {
       `| ${r.target} | ${r.connections} | ${r.rps.toLocaleString("en-US")} | ${r.p50Ms} | ${r.p99Ms} | ${r.cpuPerRequestMs} | ${r.systemCpuPerRequestMs} | ${r.errors} |`,
   );
   const direct1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("fake"));
-  const det1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("detente"));
-  const det50 = res.runs.find((r) => r.connections === 50 && r.target.startsWith("detente"));
+  const det1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("detente ("));
+  const det50 = res.runs.find((r) => r.connections === 50 && r.target.startsWith("detente ("));
+  const workers50 = res.runs.find((r) => r.connections === 50 && r.target.startsWith("detente, 2 workers"));
   const pk50 = res.runs.find((r) => r.connections === 50 && r.target.startsWith("Portkey"));
   const [dt, gt] = res.ttft;
   return [
@@ -361,6 +390,9 @@ function markdown(res) {
       : "",
     det50 && pk50
       ? `detente's throughput at 50 connections against Portkey's: ${(det50.rps / pk50.rps).toFixed(2)}x`
+      : "",
+    workers50 && pk50
+      ? `detente with 2 workers at 50 connections against Portkey's: ${(workers50.rps / pk50.rps).toFixed(2)}x`
       : "",
     dt && gt
       ? `time to first token (p50): direct ${dt.p50Ms} ms, through detente ${gt.p50Ms} ms (+${(gt.p50Ms - dt.p50Ms).toFixed(3)} ms)`
