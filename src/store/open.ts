@@ -41,22 +41,27 @@ export interface Queryable {
 /** A transaction's raw query function, and bulk loading with COPY. */
 export interface RawTx extends Queryable {
   /**
-   * `COPY table (columns) FROM` with rows in PostgreSQL's text format (see `store/copy-text.ts`): the
+   * `COPY table (columns) FROM` with rows in PostgreSQL's text format (see `store/copy-text.ts`), or in
+   * its binary format with `binary` (bytes from a `BinaryCopyRows`, see `store/copy-binary.ts`): the
    * fastest way into either engine, several times faster than INSERT with parameters. Give a long run of
-   * rows as pieces (a `CopyBuffer`'s), each ending at the end of a row. `freeze` writes the rows frozen
-   * and visible to all (COPY FREEZE): only into a table created or truncated in this transaction.
+   * text rows as pieces (a `CopyBuffer`'s), each ending at the end of a row. `freeze` writes the rows
+   * frozen and visible to all (COPY FREEZE): only into a table created or truncated in this transaction.
    */
   copyFrom(
     table: string,
     columns: readonly string[],
-    text: string | readonly string[],
+    rows: string | readonly string[] | readonly Uint8Array[],
     options?: CopyOptions,
   ): Promise<void>;
 }
 
-/** How `copyFrom` copies: `freeze` as COPY FREEZE (see `RawTx.copyFrom`). */
+/**
+ * How `copyFrom` copies: `freeze` as COPY FREEZE (see `RawTx.copyFrom`), `binary` in the binary format
+ * (the rows are then bytes).
+ */
 export interface CopyOptions {
   readonly freeze?: boolean;
+  readonly binary?: boolean;
 }
 
 export interface OpenStoreOptions {
@@ -117,11 +122,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           const result = await fn({
             query: async <R>(text: string, params?: unknown[]) =>
               (await client.query(text, params)).rows as R[],
-            copyFrom: async (table, columns, text, options) => {
+            copyFrom: async (table, columns, rows, options) => {
               const stream = client.query(
                 copyFrom(`COPY ${table} (${quoteColumns(columns)}) FROM STDIN${copyWith(options)}`),
               );
-              await pipeline(Readable.from(typeof text === "string" ? [text] : text), stream);
+              await pipeline(Readable.from(typeof rows === "string" ? [rows] : rows), stream);
             },
           });
           await client.query("COMMIT");
@@ -164,12 +169,12 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       client.transaction(async (tx) =>
         fn({
           query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows,
-          copyFrom: async (table, columns, text, options) => {
+          copyFrom: async (table, columns, rows, options) => {
             await tx.query(
               `COPY ${table} (${quoteColumns(columns)}) FROM '/dev/blob'${copyWith(options)}`,
               [],
               {
-                blob: new Blob(typeof text === "string" ? [text] : [...text]),
+                blob: new Blob(typeof rows === "string" ? [rows] : [...rows]),
               },
             );
           },
@@ -253,7 +258,11 @@ function isAlive(pid: number): boolean {
 }
 
 function copyWith(options: CopyOptions | undefined): string {
-  return options?.freeze === true ? " WITH (FREEZE)" : "";
+  const list = [
+    ...(options?.freeze === true ? ["FREEZE"] : []),
+    ...(options?.binary === true ? ["FORMAT binary"] : []),
+  ];
+  return list.length > 0 ? ` WITH (${list.join(", ")})` : "";
 }
 
 function quoteColumns(columns: readonly string[]): string {

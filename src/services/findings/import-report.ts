@@ -9,14 +9,13 @@ import { closeMissing, mergeStaged } from "./merge.js";
 import { FindingIds, PendingRows } from "./pending-rows.js";
 import {
   createStaging,
-  newFindingRow,
   newRowShape,
   sharedDefaults,
-  sourceRow,
-  staged,
-  stagedRow,
   VULNERABILITY_COLUMNS,
   VulnerabilityNotes,
+  writeNewFinding,
+  writeSource,
+  writeStaged,
 } from "./staging.js";
 
 /** What one import did, as `detente import` prints it. */
@@ -80,7 +79,6 @@ export async function importReport({
     // Into an empty store, load without secondary indexes; nothing can be known yet, so skip the lookups.
     const bulk = await beginBulkLoad(tx, sharedDefaults(importId, now));
     const reader: Queryable = store.kind === "postgres" ? store : tx;
-    const stamp = now.toISOString();
     const findingIds = await FindingIds.open(tx, store.kind === "pglite");
 
     // Findings of this import so far: fingerprint -> index -> the id it has in the store.
@@ -93,7 +91,7 @@ export async function importReport({
     const idQueue = new IdQueue(findingIds, reader);
     const arrival = { inImport, reader, bulk: bulk !== null, ids: idQueue };
 
-    const rows = new PendingRows(newRowShape(importId, stamp, bulk !== null));
+    const rows = new PendingRows(newRowShape(importId, now, bulk !== null));
     // Each batch of the reader (about a megabyte of report) is fingerprinted and looked up as it arrives,
     // then decided while the next one is looked up, so its findings die young; only their COPY rows wait
     // for a round trip's worth to gather.
@@ -120,7 +118,7 @@ export async function importReport({
           if (!firstInImport[i]) {
             // Reported twice in one report (two scanners in one file, or two layers): merged at the end.
             counts.duplicates++;
-            rows.twice.push(stagedRow(ids[index]!, { ...decider.decide(f, now), fingerprint: fp }));
+            writeStaged(rows.twice, ids[index]!, { ...decider.decide(f, now), fingerprint: fp });
             continue;
           }
           const old = existing.get(fp);
@@ -131,16 +129,14 @@ export async function importReport({
               ...decider.decide(mergeEvidence(f, old), new Date(old.first_seen)),
               fingerprint: fp,
             };
-            const s = staged(d);
-            if (s.hash === old.content_hash && (old.status === f.status || old.status === "accepted")) {
+            const hash = writeStaged(rows.staged, id, d);
+            if (hash === old.content_hash && (old.status === f.status || old.status === "accepted")) {
               // What the last import staged, and the status stands: nothing to write but "seen".
+              rows.staged.dropRow();
               rows.seen.ids.push(id);
               rows.seen.scanners.push(f.scanner);
               rows.seen.rules.push(f.rule);
-            } else {
-              rows.staged.push(stagedRow(id, d, s));
-              rows.stagedIds.push(id);
-            }
+            } else rows.stagedIds.push(id);
             if (!d.assetMatched) counts.unmatched++;
             if (old.status === "fixed" && f.status === "open") {
               counts.reopened++;
@@ -150,8 +146,8 @@ export async function importReport({
             const id = freshIds.pop()!;
             ids[index] = id;
             const d: DecidedFinding = { ...decider.decide(f, now), fingerprint: fp };
-            rows.findings.push(newFindingRow(id, d, rows.shape));
-            rows.sources.push(sourceRow(id, f, rows.shape));
+            writeNewFinding(rows.findings, id, d, rows.shape);
+            writeSource(rows.sources, id, f, rows.shape);
             if (!d.assetMatched) counts.unmatched++;
             counts.created++;
           }

@@ -1,4 +1,4 @@
-import { CopyBuffer } from "../../store/copy-text.js";
+import { BinaryCopyRows } from "../../store/copy-binary.js";
 import type { Queryable, RawTx } from "../../store/open.js";
 import { markSeen, mergeKnown } from "./merge.js";
 import { STAGED_COLUMNS, type NewRowShape } from "./staging.js";
@@ -10,18 +10,18 @@ import { STAGED_COLUMNS, type NewRowShape } from "./staging.js";
  * report wait in `staged_twice` for the end.
  *
  * @example
- * const rows = new PendingRows(newRowShape(importId, stamp, bulk !== null));
- * rows.findings.push(newFindingRow(id, decided, rows.shape));
+ * const rows = new PendingRows(newRowShape(importId, now, bulk !== null));
+ * writeNewFinding(rows.findings, id, decided, rows.shape);
  * rows.count++;
  * if (rows.count >= 5000) await rows.write(tx, { importId, now });
  */
 export class PendingRows {
   constructor(readonly shape: NewRowShape) {}
 
-  readonly findings = new CopyBuffer();
-  readonly sources = new CopyBuffer();
-  readonly staged = new CopyBuffer();
-  readonly twice = new CopyBuffer();
+  readonly findings = new BinaryCopyRows();
+  readonly sources = new BinaryCopyRows();
+  readonly staged = new BinaryCopyRows();
+  readonly twice = new BinaryCopyRows();
   /** Ids of the findings in `staged`. */
   stagedIds: number[] = [];
   /** Known findings the report brings unchanged: only marked seen (`markSeen`), with their sources. */
@@ -46,14 +46,16 @@ export class PendingRows {
       if (sources.length > 0)
         await tx.copyFrom("finding_sources", this.shape.sourceColumns, sources, this.shape.copy);
       if (staged.length > 0) {
-        await tx.copyFrom("staged", STAGED_COLUMNS, staged);
+        await tx.copyFrom("staged", STAGED_COLUMNS, staged, BINARY);
         await mergeKnown(tx, { ...merge, ids });
       }
       if (seen.ids.length > 0) await markSeen(tx, { ...merge, ...seen });
-      if (twice.length > 0) await tx.copyFrom("staged_twice", STAGED_COLUMNS, twice);
+      if (twice.length > 0) await tx.copyFrom("staged_twice", STAGED_COLUMNS, twice, BINARY);
     })();
   }
 }
+
+const BINARY = { binary: true } as const;
 
 /**
  * Ids for new findings, from the sequence of findings.id (resolved once: resolving it per id costs more

@@ -1,4 +1,5 @@
-import { CopyBuffer, copyRow, copyValue } from "../../store/copy-text.js";
+import type { BinaryCopyRows } from "../../store/copy-binary.js";
+import { CopyBuffer, copyRow } from "../../store/copy-text.js";
 import type { CopyOptions, RawTx } from "../../store/open.js";
 import type { Finding } from "../../vuln/finding.js";
 import { CISA_OUTCOMES } from "../../vuln/triage/types.js";
@@ -96,40 +97,34 @@ export function sharedDefaults(importId: number, now: Date): SharedDefaults {
 
 /**
  * How new findings and their sources are written in one import: the columns of their COPY rows, the
- * end of each row (the shared columns' values, or nothing when the columns' defaults give them), and
+ * shared columns' values when the rows carry them (null when the columns' defaults give them), and
  * whether the rows are copied frozen (a bulk load into tables truncated in the import's transaction).
  */
 export interface NewRowShape {
   readonly copy: CopyOptions;
   readonly findingColumns: readonly string[];
   readonly sourceColumns: readonly string[];
-  /** Appended to each new finding's row, newline included. */
-  readonly findingTail: string;
-  /** Appended to each new source's row, newline included. */
-  readonly sourceTail: string;
+  /** The import's time (milliseconds) and id, written at the end of each row; null in a bulk load. */
+  readonly shared: { readonly at: number; readonly importId: number } | null;
 }
 
 /**
  * The row shape of an import: with the shared columns, or, in a bulk load (`beginBulkLoad`), without them
- * (their defaults are set) and frozen.
+ * (their defaults are set) and frozen. Rows are copied in PostgreSQL's binary format (`BinaryCopyRows`).
  */
-export function newRowShape(importId: number, stamp: string, bulk: boolean): NewRowShape {
+export function newRowShape(importId: number, now: Date, bulk: boolean): NewRowShape {
   if (bulk)
     return {
-      copy: { freeze: true },
+      copy: { freeze: true, binary: true },
       findingColumns: ["id", "fingerprint", ...FINDING_COLUMNS, "content_hash"],
       sourceColumns: ["finding_id", "scanner", "rule"],
-      findingTail: "\n",
-      sourceTail: "\n",
+      shared: null,
     };
-  const at = copyValue(stamp);
-  const id = copyValue(importId);
   return {
-    copy: {},
+    copy: { binary: true },
     findingColumns: ["id", "fingerprint", ...FINDING_COLUMNS, "content_hash", ...FINDING_SHARED],
     sourceColumns: ["finding_id", "scanner", "rule", ...SOURCE_SHARED],
-    findingTail: `\t${at}\t${at}\t${id}\t${at}\n`,
-    sourceTail: `\t${at}\t${at}\t${id}\tt\n`,
+    shared: { at: now.getTime(), importId },
   };
 }
 
@@ -190,142 +185,99 @@ export class VulnerabilityNotes {
   }
 }
 
-// Rows are built by concatenation, one `copyValue` per column: the same text as `copyRow` gives, without
-// an array of 30 values and a second pass over the text per finding (a million per import).
-
-/** The report's values of one decided finding, in FINDING_COLUMNS order, tab-separated. */
-function values(f: Finding, d: DecidedFinding): string {
+/**
+ * The report's values of one decided finding, in FINDING_COLUMNS order, each in its column's binary form
+ * (see `TYPES`).
+ */
+function writeValues(rows: BinaryCopyRows, d: DecidedFinding): void {
+  const f = d.finding;
   const decision = d.decision;
-  return (
-    copyValue(f.vulnId) +
-    "\t" +
-    copyValue(f.component) +
-    "\t" +
-    copyValue(f.version) +
-    "\t" +
-    copyValue(f.ecosystem) +
-    "\t" +
-    copyValue(f.purl) +
-    "\t" +
-    copyValue(f.fixedVersions) +
-    "\t" +
-    copyValue(f.location) +
-    "\t" +
-    copyValue(f.assetKey) +
-    "\t" +
-    copyValue(f.severity) +
-    "\t" +
-    copyValue(f.cvss3?.vector ?? null) +
-    "\t" +
-    copyValue(f.cvss3?.score ?? null) +
-    "\t" +
-    copyValue(f.cvss4?.vector ?? null) +
-    "\t" +
-    copyValue(f.cvss4?.score ?? null) +
-    "\t" +
-    copyValue(f.epss?.score ?? null) +
-    "\t" +
-    copyValue(f.epss?.percentile ?? null) +
-    "\t" +
-    copyValue(f.knownExploited) +
-    "\t" +
-    copyValue(f.exploitAvailable) +
-    "\t" +
-    copyValue(f.status) +
-    "\t" +
-    copyValue(f.statusDetail) +
-    "\t" +
-    copyValue(decision.outcome) +
-    "\t" +
-    copyValue(CISA_OUTCOMES.indexOf(decision.outcome)) +
-    "\t" +
-    copyValue(decision.deployer) +
-    "\t" +
-    copyValue(decision.score) +
-    "\t" +
-    copyValue(decision.dueDate) +
-    "\t" +
-    copyValue(decision.topReason.text) +
-    "\t" +
-    copyValue(d.owner) +
-    "\t" +
-    copyValue(d.assetMatched)
-  );
+  rows.text(f.vulnId);
+  rows.text(f.component);
+  rows.text(f.version);
+  rows.text(f.ecosystem);
+  rows.text(f.purl);
+  rows.textArray(f.fixedVersions);
+  rows.text(f.location);
+  rows.text(f.assetKey);
+  rows.text(f.severity);
+  rows.text(f.cvss3?.vector ?? null);
+  rows.float4(f.cvss3?.score ?? null);
+  rows.text(f.cvss4?.vector ?? null);
+  rows.float4(f.cvss4?.score ?? null);
+  rows.float4(f.epss?.score ?? null);
+  rows.float4(f.epss?.percentile ?? null);
+  rows.boolean(f.knownExploited);
+  rows.boolean(f.exploitAvailable);
+  rows.text(f.status);
+  rows.text(f.statusDetail);
+  rows.text(decision.outcome);
+  rows.int2(CISA_OUTCOMES.indexOf(decision.outcome));
+  rows.text(decision.deployer);
+  rows.float4(decision.score);
+  rows.date(decision.dueDate);
+  rows.text(decision.topReason.text);
+  rows.text(d.owner);
+  rows.boolean(d.assetMatched);
 }
 
 /**
- * What an import stages for one decided finding: the report's values and the decision, in
- * FINDING_COLUMNS order, and a hash of them with the source (scanner and rule). The store keeps the hash
- * (`content_hash`); a re-import whose staged values hash the same only marks the finding seen.
+ * Write the values of one decided finding (see `writeValues`) and give their hash with the source
+ * (scanner and rule): the store keeps it (`content_hash`), and a re-import whose staged values hash the
+ * same only marks the finding seen. A 53-bit FNV-1a hash of the values' bytes (`hashSince`), not
+ * cryptographic: two different stagings of one finding collide once in about 2^53, and the finding is
+ * then marked seen without its new values until it next changes.
  */
-export interface Staged {
-  readonly values: string;
-  readonly hash: number;
+function writeHashedValues(rows: BinaryCopyRows, d: DecidedFinding): number {
+  const mark = rows.rowOffset;
+  writeValues(rows, d);
+  return rows.hashSince(mark, d.finding.scanner, d.finding.rule);
 }
 
-/** Stage one decided finding: its values as COPY text and their hash (see `Staged`). */
-export function staged(d: DecidedFinding): Staged {
-  const text = values(d.finding, d);
-  return { values: text, hash: contentHash(text, d.finding.scanner, d.finding.rule) };
-}
-
-/** COPY row for a finding the store does not have yet, in the import's `shape`. */
-export function newFindingRow(id: number, d: DecidedFinding, shape: NewRowShape): string {
-  const s = staged(d);
-  return (
-    copyValue(id) +
-    "\t" +
-    copyValue(d.fingerprint) +
-    "\t" +
-    s.values +
-    "\t" +
-    copyValue(s.hash) +
-    shape.findingTail
-  );
-}
-
-/** COPY row for a finding the store has (or that this import already added), staged to be merged. */
-export function stagedRow(id: number, d: DecidedFinding, s: Staged = staged(d)): string {
-  return (
-    copyValue(id) +
-    "\t" +
-    s.values +
-    "\t" +
-    copyValue(s.hash) +
-    "\t" +
-    copyValue(d.finding.scanner) +
-    "\t" +
-    copyValue(d.finding.rule) +
-    "\n"
-  );
+/** Row of `findings` for a finding the store does not have yet, in the import's `shape`. */
+export function writeNewFinding(
+  rows: BinaryCopyRows,
+  id: number,
+  d: DecidedFinding,
+  shape: NewRowShape,
+): void {
+  rows.row(shape.findingColumns.length);
+  rows.int8(id);
+  rows.text(d.fingerprint);
+  rows.int8(writeHashedValues(rows, d));
+  if (shape.shared) {
+    rows.timestamptz(shape.shared.at);
+    rows.timestamptz(shape.shared.at);
+    rows.int8(shape.shared.importId);
+    rows.timestamptz(shape.shared.at);
+  }
 }
 
 /**
- * A 53-bit hash (two 32-bit FNV-1a lanes over the UTF-16 code units, joined within Number's exact
- * integers) of staged values and their source. Not cryptographic: it only tells the next import of the
- * same finding whether anything it would write changed. Two different stagings of one finding collide
- * once in about 2^53; the finding is then marked seen without its new values until it next changes.
+ * Row of `staged` (or `staged_twice`) for a finding the store has (or that this import already added), to
+ * be merged; gives the hash of its values (see `writeHashedValues`), so that a caller that finds it
+ * unchanged can drop the row (`dropRow`).
  */
-export function contentHash(values: string, scanner: string, rule: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x050c5d1f;
-  const feed = (text: string): void => {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
-    }
-    // A separator between the three texts, so that moving characters from one to the next changes it.
-    a = Math.imul(a ^ 0xffff, 0x01000193);
-    b = Math.imul(b ^ 0xffff, 0x01000193);
-  };
-  feed(values);
-  feed(scanner);
-  feed(rule);
-  return (a >>> 0) * 0x200000 + (b >>> 11);
+export function writeStaged(rows: BinaryCopyRows, id: number, d: DecidedFinding): number {
+  rows.row(STAGED_COLUMNS.length);
+  rows.int8(id);
+  const hash = writeHashedValues(rows, d);
+  rows.int8(hash);
+  rows.text(d.finding.scanner);
+  rows.text(d.finding.rule);
+  return hash;
 }
 
-/** COPY row for the source of a new finding, in the import's `shape`. */
-export function sourceRow(id: number, f: Finding, shape: NewRowShape): string {
-  return copyValue(id) + "\t" + copyValue(f.scanner) + "\t" + copyValue(f.rule) + shape.sourceTail;
+/** Row of `finding_sources` for the source of a new finding, in the import's `shape`. */
+export function writeSource(rows: BinaryCopyRows, id: number, f: Finding, shape: NewRowShape): void {
+  rows.row(shape.sourceColumns.length);
+  rows.int8(id);
+  rows.text(f.scanner);
+  rows.text(f.rule);
+  if (shape.shared) {
+    rows.timestamptz(shape.shared.at);
+    rows.timestamptz(shape.shared.at);
+    rows.int8(shape.shared.importId);
+    rows.boolean(true);
+  }
 }
