@@ -18,9 +18,11 @@ import type { EventSink } from "./audit.js";
 /** Messages over the IPC channel, all tagged so that other users of the channel (prom-client) pass by. */
 type Call =
   | { readonly t: "detente:query"; readonly sql: string; readonly params: unknown[] }
-  | { readonly t: "detente:events"; readonly lines: string[] }
+  /** Answered once every message sent before it has been handled (the channel keeps order). */
+  | { readonly t: "detente:flush" }
   | { readonly t: "detente:metrics" };
-type ToPrimary = Call & { readonly id: number };
+type ToPrimary =
+  (Call & { readonly id: number }) | { readonly t: "detente:events"; readonly lines: string[] };
 interface ToWorker {
   readonly t: "detente:reply";
   readonly id: number;
@@ -103,17 +105,12 @@ export function workerLink(registry: Registry, onOrphaned: () => void): WorkerLi
       process.send({ ...message, id });
     });
 
-  const sendEvents = async (): Promise<void> => {
+  const sendEvents = (): void => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (lines.length === 0) return;
-    const batch = lines;
+    if (lines.length === 0 || !process.connected || !process.send) return;
+    process.send({ t: "detente:events", lines } satisfies ToPrimary);
     lines = [];
-    try {
-      await call({ t: "detente:events", lines: batch });
-    } catch {
-      // The primary has gone, and the store with it: this worker is stopping (see onOrphaned).
-    }
   };
 
   return {
@@ -131,13 +128,17 @@ export function workerLink(registry: Registry, onOrphaned: () => void): WorkerLi
         } catch {
           return; // an event without a valid time: the primary's writer would drop it too
         }
-        if (lines.length >= EVENT_BATCH) void sendEvents();
-        else
-          timer ??= setTimeout(() => {
-            void sendEvents();
-          }, EVENT_DELAY_MS);
+        if (lines.length >= EVENT_BATCH) sendEvents();
+        else timer ??= setTimeout(sendEvents, EVENT_DELAY_MS);
       },
-      close: sendEvents,
+      async close() {
+        sendEvents();
+        try {
+          await call({ t: "detente:flush" });
+        } catch {
+          // The primary has gone, and the store with it: this worker is stopping (see onOrphaned).
+        }
+      },
     },
     async metricsText() {
       const reply = await call({ t: "detente:metrics" });
@@ -200,6 +201,8 @@ export function startGatewayWorkers(options: GatewayPrimaryOptions): Promise<Gat
         return;
       case "detente:events":
         events.writeLines(msg.lines);
+        return;
+      case "detente:flush":
         answer(worker, msg.id, {});
         return;
       case "detente:metrics":
