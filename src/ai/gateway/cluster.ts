@@ -108,8 +108,9 @@ export function workerLink(registry: Registry, onOrphaned: () => void): WorkerLi
   const sendEvents = (): void => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (lines.length === 0 || !process.connected || !process.send) return;
-    process.send({ t: "detente:events", lines } satisfies ToPrimary);
+    if (lines.length === 0) return;
+    // Without a primary (it has gone, and this worker is stopping) the events have nowhere to go.
+    if (process.connected && process.send) process.send({ t: "detente:events", lines } satisfies ToPrimary);
     lines = [];
   };
 
