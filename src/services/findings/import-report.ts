@@ -79,7 +79,8 @@ export async function importReport({
     // Into an empty store, load without secondary indexes; nothing can be known yet, so skip the lookups.
     const bulk = await beginBulkLoad(tx, sharedDefaults(importId, now));
     const reader: Queryable = store.kind === "postgres" ? store : tx;
-    const findingIds = await FindingIds.open(tx, store.kind === "pglite");
+    // Under the bulk load's exclusive lock nobody else can insert findings, so nobody takes their ids.
+    const findingIds = await FindingIds.open(tx, store.kind === "pglite" || bulk !== null);
 
     // Findings of this import so far: fingerprint -> index -> the id it has in the store.
     const inImport = new IdentityTable();

@@ -60,13 +60,14 @@ const BINARY = { binary: true } as const;
 /**
  * Ids for new findings, from the sequence of findings.id (resolved once: resolving it per id costs more
  * than taking the id). On PostgreSQL each id is taken with `nextval`, which other connections may call at
- * the same time. The embedded database has one process and one connection, so nobody else takes ids
- * there: ranges are reserved with one `setval` per many batches (a query costs about a millisecond
- * there), and what is left at the end is handed back, so the sequence ends where one `nextval` per id
- * would have left it.
+ * the same time. When nobody else can take ids (`alone`: the embedded database has one process and one
+ * connection; a bulk load holds findings under an exclusive lock, and every other taker inserts into it
+ * first), ranges are reserved with one `setval` per many batches (a query costs about a millisecond on
+ * the embedded database; on PostgreSQL a `nextval` per id cost more than its row's COPY), and what is
+ * left at the end is handed back, so the sequence ends where one `nextval` per id would have left it.
  *
  * @example
- * const ids = await FindingIds.open(tx, store.kind === "pglite");
+ * const ids = await FindingIds.open(tx, store.kind === "pglite" || bulk !== null);
  * const fresh = await ids.take(reader, 3); // ascending
  * await ids.close(tx);
  */
