@@ -19,8 +19,8 @@ interface GatewayOptions {
 
 /**
  * `detente gateway`: the AI gateway alone, until Ctrl-C or SIGTERM, which drain requests in flight and
- * flush the audit trail before exiting. With `--workers N`, N processes serve requests on one port and
- * this one keeps the store (see `ai/gateway/cluster.ts`).
+ * flush the audit trail before exiting. With `--workers N`, N worker processes serve requests on one port
+ * and this one keeps the store (see `ai/gateway/cluster.ts`).
  */
 export function registerGateway(program: Command): void {
   program
@@ -30,7 +30,7 @@ export function registerGateway(program: Command): void {
     .option("--port <port>", "port to listen on (default ai.gateway.port, 8787)")
     .option(
       "--workers <n>",
-      'processes serving requests, or "auto" for one per CPU (default ai.gateway.workers, 1)',
+      'worker processes serving requests, or "auto" for one per CPU (default ai.gateway.workers; none: one process does everything)',
     )
     .option("--config <file>", "detente.yaml with the AI policy")
     .action(async (opts: GatewayOptions, cmd: Command) => {
@@ -41,11 +41,12 @@ export function registerGateway(program: Command): void {
         throw new DetenteError("INVALID_INPUT", `--port: expected a port number, got "${opts.port ?? ""}"`);
       const host = opts.host ?? config.ai.gateway.host;
       if (cluster.isWorker) return serveAsWorker(ctx, config, host, port);
-      const workers = workerCount(opts.workers ?? config.ai.gateway.workers);
+      const asked = opts.workers ?? config.ai.gateway.workers;
+      const workers = asked === undefined ? 0 : workerCount(asked);
       const store = await ctx.store();
       let stop: () => Promise<void>;
       let listening: number;
-      if (workers === 1) {
+      if (workers === 0) {
         const { app } = await buildGatewayServer({
           policy: config.ai,
           store,
@@ -133,7 +134,7 @@ function printBanner(config: Config, store: Store, url: string, workers: number)
   const missing = Object.entries(config.ai.upstreams)
     .filter(([, u]) => u.apiKey && "env" in u.apiKey && !process.env[u.apiKey.env])
     .map(([name, u]) => `${name} (${u.apiKey && "env" in u.apiKey ? u.apiKey.env : ""})`);
-  const processes = workers > 1 ? `, ${workers} workers` : "";
+  const processes = workers > 0 ? `, ${workers} worker${workers > 1 ? "s" : ""}` : "";
   process.stderr.write(
     [
       `detente gateway listening on ${url} (policy: ${config.source}, store: ${store.kind}${processes})`,

@@ -83,5 +83,4 @@ export const DEFAULT_GATEWAY = {
   port: 8787,
   // Real assistants send whole files and long histories; 32 MiB leaves room without inviting abuse.
   maxBodyBytes: 32 * 1024 * 1024,
-  workers: 1,
 } as const;

@@ -114,8 +114,11 @@ export interface GatewaySettings {
   readonly host: string;
   readonly port: number;
   readonly maxBodyBytes: number;
-  /** Processes serving `detente gateway` (`auto`: one per CPU); the store stays with one more. */
-  readonly workers: number | "auto";
+  /**
+   * Worker processes serving `detente gateway` (`auto`: one per CPU), the store staying with the process
+   * started; absent, that one process does everything.
+   */
+  readonly workers?: number | "auto";
   /** Absent: the gateway generates a key and keeps it under DETENTE_HOME. */
   readonly hashKey?: CredentialRef;
 }
