@@ -5,7 +5,8 @@
 // another process (bench/load.mjs), all on this machine. CPU per request counts a process and its
 // children (detente's workers and the process that keeps their store).
 //   - overhead: p50 latency at 1 connection and throughput at 50 connections with a 16 KB prompt, for the
-//     fake upstream called directly, through detente (one process, and `--workers 2`) and through Portkey;
+//     fake upstream called directly, through detente (one process, and with `--workers N` for each N of
+//     `--workers`, 1,2 by default) and through Portkey;
 //   - streaming: time to first token through detente against calling the fake upstream directly.
 //
 // Each target is first primed for `--prime` seconds at 50 connections (not counted), so that every process
@@ -15,7 +16,7 @@
 // each target's median run (by CPU per request; every run is in gateway.json): on a machine busy with other
 // work one run can be off by a factor of two. CPU is split into user and system (kernel) time.
 //
-//   node bench/gateway.mjs [--seconds 10] [--prime 5] [--repeat 1] [--skip portkey,workers] [--out bench/out]
+//   node bench/gateway.mjs [--seconds 10] [--prime 5] [--repeat 1] [--workers 1,2] [--skip portkey] [--out bench/out]
 import { execFile, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -108,10 +109,13 @@ async function startDetente(name, home, extraArgs) {
   return { ...started, key: JSON.parse(created.stdout).key };
 }
 const detente = await startDetente("detente gateway", "home", []);
-// The same with two worker processes (`--workers 2`): the first process keeps the store.
-const workers = skip.has("workers")
-  ? null
-  : await startDetente("detente gateway --workers 2", "home-workers", ["--workers", "2"]);
+// The same with worker processes (`--workers N`): the process started keeps the store.
+const withWorkers = [];
+for (const n of (args.workers ?? "1,2").split(",").filter((w) => /^\d+$/.test(w)))
+  withWorkers.push({
+    n,
+    ...(await startDetente(`detente gateway --workers ${n}`, `home-workers-${n}`, ["--workers", n])),
+  });
 
 // 3. Portkey's gateway, headless, pointed at the same fake upstream per request.
 let portkey = null;
@@ -155,12 +159,12 @@ const targets = [
     pid: detente.child.pid,
   },
 ];
-if (workers)
+for (const w of withWorkers)
   targets.push({
-    name: "detente, 2 workers (every detector, audit on)",
-    url: `${workers.url}/v1/chat/completions`,
-    headers: { authorization: `Bearer ${workers.key}` },
-    pid: workers.child.pid,
+    name: `detente, ${w.n} worker${w.n === "1" ? "" : "s"} (every detector, audit on)`,
+    url: `${w.url}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${w.key}` },
+    pid: w.child.pid,
   });
 if (portkey)
   targets.push({
@@ -374,7 +378,7 @@ function markdown(res) {
   const direct1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("fake"));
   const det1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("detente ("));
   const det50 = res.runs.find((r) => r.connections === 50 && r.target.startsWith("detente ("));
-  const workers50 = res.runs.find((r) => r.connections === 50 && r.target.startsWith("detente, 2 workers"));
+  const workers50 = res.runs.filter((r) => r.connections === 50 && r.target.startsWith("detente, "));
   const pk50 = res.runs.find((r) => r.connections === 50 && r.target.startsWith("Portkey"));
   const [dt, gt] = res.ttft;
   return [
@@ -391,13 +395,17 @@ function markdown(res) {
     det50 && pk50
       ? `detente's throughput at 50 connections against Portkey's: ${(det50.rps / pk50.rps).toFixed(2)}x`
       : "",
-    workers50 && pk50
-      ? `detente with 2 workers at 50 connections against Portkey's: ${(workers50.rps / pk50.rps).toFixed(2)}x`
-      : "",
+    ...workers50.map((w) =>
+      pk50
+        ? `${w.target.split(" (")[0]} at 50 connections against Portkey's: ${(w.rps / pk50.rps).toFixed(2)}x`
+        : "",
+    ),
     dt && gt
       ? `time to first token (p50): direct ${dt.p50Ms} ms, through detente ${gt.p50Ms} ms (+${(gt.p50Ms - dt.p50Ms).toFixed(3)} ms)`
       : "",
-  ].join("\n");
+  ]
+    .filter((line, i, all) => line !== "" || all[i - 1] !== "")
+    .join("\n");
 }
 
 function machine() {
