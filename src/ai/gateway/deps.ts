@@ -4,7 +4,8 @@ import type { AiPolicy, ResponsePlan } from "../policy/index.js";
 import type { EventSink } from "./audit.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { ModelCatalog } from "./model-catalog.js";
-import type { Upstream, UpstreamClient } from "./upstream.js";
+import type { Upstream } from "./upstream.js";
+import type { UpstreamClient } from "./upstream-client.js";
 
 /**
  * Everything a gateway needs, built once at start-up: the policy, resolved upstreams, the inspector, key

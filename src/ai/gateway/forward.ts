@@ -6,13 +6,8 @@ import { sendAnswer } from "./answer.js";
 import type { Exchange } from "./exchange.js";
 import { respondJson } from "./respond-json.js";
 import { respondStream } from "./respond-stream.js";
-import {
-  UpstreamFailure,
-  upstreamHeaders,
-  upstreamUrl,
-  type Upstream,
-  type UpstreamResponse,
-} from "./upstream.js";
+import { upstreamHeaders, upstreamUrl, type Upstream } from "./upstream.js";
+import { UpstreamFailure, type UpstreamResponse } from "./upstream-client.js";
 
 /** What `forward` needs: the request as decided, ready to send. */
 export interface ForwardArgs {

@@ -1,5 +1,6 @@
 import { allowedModels, authorize, routeModel, type AiPolicy, type Caller } from "../policy/index.js";
-import type { Upstream, UpstreamClient } from "./upstream.js";
+import type { Upstream } from "./upstream.js";
+import type { UpstreamClient } from "./upstream-client.js";
 
 /**
  * The models a caller may use, for `GET /v1/models`: the literal names in the policy, plus, for every

@@ -2,7 +2,7 @@ import type { Detection } from "../inspect/types.js";
 import { createStreamInspector } from "../inspect/index.js";
 import { sendAnswer } from "./answer.js";
 import type { ForwardArgs } from "./forward.js";
-import type { UpstreamResponse } from "./upstream.js";
+import type { UpstreamResponse } from "./upstream-client.js";
 
 /**
  * Inspect a whole (non-streaming) answer: mask what the policy masks in model output, restore the

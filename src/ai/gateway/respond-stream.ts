@@ -5,7 +5,7 @@ import type { RestoreStream, StreamInspector } from "../inspect/index.js";
 import type { ForwardArgs } from "./forward.js";
 import { responseReason } from "./respond-json.js";
 import { createSseParser, formatSseEvent, type SseEvent } from "./sse.js";
-import type { UpstreamCall, UpstreamResponse } from "./upstream.js";
+import type { UpstreamCall, UpstreamResponse } from "./upstream-client.js";
 import { endsStream, streamErrorEvent, type WireEvent } from "./wire/index.js";
 
 /**

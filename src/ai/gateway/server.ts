@@ -14,7 +14,8 @@ import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
 import { gatewayFront } from "./front.js";
 import { createModelCatalog } from "./model-catalog.js";
 import { createGatewayDispatch, registerGatewayRoutes, type GatewayDispatch } from "./routes.js";
-import { createUpstreamClient, type Upstream } from "./upstream.js";
+import type { Upstream } from "./upstream.js";
+import { createUpstreamClient } from "./upstream-client.js";
 
 /**
  * Where the gateway keeps its keys and audit trail: the store itself, whose batched writer takes the
