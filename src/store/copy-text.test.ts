@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_BACKENDS, type TestStore } from "../../test/helpers/stores.js";
-import { CopyBuffer, copyRow, copyValue, type CopyValue } from "./copy-text.js";
+import {
+  arrayLiteral,
+  CopyBuffer,
+  copyRow,
+  copyValue,
+  integerArrayLiteral,
+  type CopyValue,
+} from "./copy-text.js";
 
 // Values a hostile or odd report can carry: every character COPY's text format treats specially, quotes
 // and backslashes inside arrays, non-ASCII, and a NUL (which PostgreSQL text cannot hold: dropped).
@@ -52,6 +59,15 @@ describe("copyValue", () => {
     for (const row of ROWS) {
       expect(row.map((v) => copyValue(v)).join("\t") + "\n").toBe(copyRow(row));
     }
+  });
+});
+
+describe("array literals for query parameters", () => {
+  it("quote and escape each element as PostgreSQL's array input reads it", () => {
+    expect(arrayLiteral(["a", 'b"c', "d\\e", "NULL", ""])).toBe('{"a","b\\"c","d\\\\e","NULL",""}');
+    expect(arrayLiteral([])).toBe("{}");
+    expect(integerArrayLiteral([1, 22, 333])).toBe("{1,22,333}");
+    expect(integerArrayLiteral([])).toBe("{}");
   });
 });
 

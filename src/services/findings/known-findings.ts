@@ -1,3 +1,4 @@
+import { arrayLiteral } from "../../store/copy-text.js";
 import type { Queryable } from "../../store/open.js";
 import type { Finding } from "../../vuln/finding.js";
 
@@ -50,7 +51,7 @@ export async function lookUpKnown(
             ${need.cvss3 ? ", cvss3_vector, cvss3_score" : ""}
             ${need.cvss4 ? ", cvss4_vector, cvss4_score" : ""}
        FROM findings WHERE fingerprint = ANY($1::text[])`,
-    [fingerprints],
+    [arrayLiteral(fingerprints)],
   );
   for (const r of rows) {
     const f = unpack(r);

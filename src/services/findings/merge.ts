@@ -1,3 +1,4 @@
+import { arrayLiteral, integerArrayLiteral } from "../../store/copy-text.js";
 import type { RawTx } from "../../store/open.js";
 import { FINDING_COLUMNS, type FindingColumn } from "./staging.js";
 
@@ -50,7 +51,7 @@ export async function mergeKnown(
             closed_at = CASE WHEN s.status = 'open' THEN NULL ELSE f.closed_at END,
             last_seen = $2, last_import_id = $1, decided_at = $2
        FROM staged s WHERE f.id = s.id AND f.id = ANY($3::bigint[])`,
-    [importId, now, input.ids],
+    [importId, now, integerArrayLiteral(input.ids)],
   );
   await upsertSources(tx, "staged s", importId, now);
   await tx.query(`TRUNCATE staged`);
@@ -74,16 +75,18 @@ export async function markSeen(
   },
 ): Promise<void> {
   const { importId, now } = input;
+  // Arrays passed as literals: the driver's own serialization costs more, element by element.
+  const ids = integerArrayLiteral(input.ids);
   await tx.query(
     `UPDATE findings SET last_seen = $2, last_import_id = $1, decided_at = $2 WHERE id = ANY($3::bigint[])`,
-    [importId, now, input.ids],
+    [importId, now, ids],
   );
   await upsertSources(
     tx,
     "unnest($3::bigint[], $4::text[], $5::text[]) AS s(id, scanner, rule)",
     importId,
     now,
-    [input.ids, input.scanners, input.rules],
+    [ids, arrayLiteral(input.scanners), arrayLiteral(input.rules)],
   );
 }
 
