@@ -204,6 +204,17 @@ export class BinaryCopyRows {
     this.int8((ms - PG_EPOCH_MS) * 1000);
   }
 
+  /**
+   * Take back the buffers of rows from `take` once their COPY is over, for the rows written next: a
+   * fresh buffer costs the system a page fault per 4 KiB, as much as writing the rows into it. Give each
+   * `take`'s rows at most once, and only when nothing reads them any more.
+   */
+  static recycle(chunks: readonly Uint8Array[]): void {
+    for (const c of chunks)
+      if (c.buffer.byteLength === CHUNK_BYTES && spare.length < SPARE_BUFFERS)
+        spare.push(new Uint8Array(c.buffer));
+  }
+
   /** Every row written so far as one COPY's data (header and trailer included), and start over. */
   take(): Uint8Array[] {
     if (this.rowCount === 0) {
@@ -235,7 +246,8 @@ export class BinaryCopyRows {
   private grow(n: number, newRow: boolean): void {
     const keepFrom = newRow ? this.pos : this.rowStart;
     const partial = this.pos - keepFrom;
-    const next = new Uint8Array(Math.max(CHUNK_BYTES, 2 * (partial + n)));
+    const size = Math.max(CHUNK_BYTES, 2 * (partial + n));
+    const next = size === CHUNK_BYTES ? (spare.pop() ?? new Uint8Array(size)) : new Uint8Array(size);
     next.set(this.buf.subarray(keepFrom, this.pos));
     if (keepFrom > 0) this.full.push(this.buf.subarray(0, keepFrom));
     this.buf = next;
@@ -254,6 +266,9 @@ export class BinaryCopyRows {
 
 /** Bytes per buffer: large enough that a round trip's rows take a few dozen. */
 const CHUNK_BYTES = 256 * 1024;
+/** Buffers kept for reuse (see `recycle`): a few writes' worth. */
+const SPARE_BUFFERS = 64;
+const spare: Uint8Array[] = [];
 const TEXT_OID = 25;
 const ENCODER = new TextEncoder();
 /** 2000-01-01, PostgreSQL's epoch for dates and timestamps. */

@@ -51,6 +51,7 @@ export class PendingRows {
       }
       if (seen.ids.length > 0) await markSeen(tx, { ...merge, ...seen });
       if (twice.length > 0) await tx.copyFrom("staged_twice", STAGED_COLUMNS, twice, BINARY);
+      for (const copied of [findings, sources, staged, twice]) BinaryCopyRows.recycle(copied);
     })();
   }
 }
