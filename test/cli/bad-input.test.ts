@@ -149,6 +149,23 @@ describe("detente command line usage", { timeout: 120_000 }, () => {
       expect(r.stdout.split("\n")[0], command).toMatch(new RegExp(`^Usage: ${command} \\[options\\]`));
     });
     expect(existsSync(cli.home)).toBe(false);
+    // Commands are loaded only when asked for; the overall help still lists every one of them.
+    const listed = [...(runs[0]?.stdout ?? "").matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+    expect(listed).toEqual([
+      "triage",
+      "import",
+      "findings",
+      "explain",
+      "intel",
+      "assets",
+      "demo",
+      "gateway",
+      "keys",
+      "ai",
+      "serve",
+      "users",
+      "help",
+    ]);
   });
 
   it("--version prints the version", async () => {
