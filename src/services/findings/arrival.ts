@@ -15,16 +15,19 @@ export interface Arrival {
   readonly firstInImport: readonly boolean[];
   /** The stored findings among the first ones, and ids for the others, in ascending order. */
   readonly known: Promise<{ existing: ReadonlyMap<string, KnownFinding>; freshIds: number[] }>;
+  /** What deciding the batch needs, fetched (`FindingDecider.prepare`). */
+  readonly prepared: Promise<void>;
 }
 
 /**
  * Fingerprint a batch as it arrives and place it in the import (`inImport`), then start looking its new
- * identities up in the store and taking ids for those the store lacks, without waiting: the import
- * decides the batch before while the database answers for this one. Ids are taken one batch after the
+ * identities up in the store, taking ids for those the store lacks and fetching what deciding it needs
+ * (`prepare`), without waiting: the import decides the batch before while the database answers for this
+ * one. Ids are taken one batch after the
  * other (`ids.after`), so new findings are numbered in report order whatever order the answers come in.
  *
- * A lookup that fails rejects `known`; it is marked handled here so that it fails the import when
- * awaited, not the process before then.
+ * A lookup that fails rejects `known` (or `prepared`); it is marked handled here so that it fails the
+ * import when awaited, not the process before then.
  *
  * @example
  * const next = arrive(batch, { inImport, reader, bulk: false, ids });
@@ -39,6 +42,8 @@ export function arrive(
     /** Loading an empty store: nothing can be known, so nothing is looked up. */
     readonly bulk: boolean;
     readonly ids: IdQueue;
+    /** Fetch what deciding a batch needs (`FindingDecider.prepare`). */
+    readonly prepare?: ((batch: readonly Finding[]) => Promise<void>) | undefined;
   },
 ): Arrival {
   const prints = batch.map((f) => fingerprint(f));
@@ -63,7 +68,9 @@ export function arrive(
     : lookUpKnown(ctx.reader, toLookUp, needed(batch, firstInImport));
   const known = ctx.ids.after(existing, (found) => toLookUp.length - found.size);
   known.catch(() => undefined);
-  return { batch, prints, indices, firstInImport, known };
+  const prepared = ctx.prepare ? ctx.prepare(batch) : Promise.resolve();
+  prepared.catch(() => undefined);
+  return { batch, prints, indices, firstInImport, known, prepared };
 }
 
 /**

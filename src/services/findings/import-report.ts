@@ -1,4 +1,5 @@
 import type { Queryable, Store } from "../../store/open.js";
+import type { Finding } from "../../vuln/finding.js";
 import type { OpenedReport } from "../../vuln/formats/read.js";
 import { IdentityTable } from "../../vuln/identity-table.js";
 import { arrive, IdQueue, type Arrival } from "./arrival.js";
@@ -90,16 +91,31 @@ export async function importReport({
     const counts = { read: 0, created: 0, updated: 0, reopened: 0, unmatched: 0, duplicates: 0 };
     let pending: Promise<void> = Promise.resolve();
     const idQueue = new IdQueue(findingIds, reader);
-    const arrival = { inImport, reader, bulk: bulk !== null, ids: idQueue };
+    // Intel for a batch is fetched as it arrives, while the batch before is decided; `prepare` is called
+    // again right before deciding it, and then finds all of it at hand (or fetches what the cache dropped
+    // since).
+    const prepare = decider.prepare?.bind(decider);
+    const arrival = {
+      inImport,
+      reader,
+      bulk: bulk !== null,
+      ids: idQueue,
+      prepare: prepare && ((b: readonly Finding[]) => prepare(b, reader)),
+    };
 
     const rows = new PendingRows(newRowShape(importId, now, bulk !== null));
     // Each batch of the reader (about a megabyte of report) is fingerprinted and looked up as it arrives,
     // then decided while the next one is looked up, so its findings die young; only their COPY rows wait
     // for a round trip's worth to gather.
     const batches = report.findings[Symbol.asyncIterator]();
+    // The intel fetch of the batch read last, which may still be running when the import fails.
+    let fetching: Promise<void> = Promise.resolve();
     const pull = async (): Promise<Arrival | null> => {
       const next = await batches.next();
-      return next.done ? null : arrive(next.value, arrival);
+      if (next.done) return null;
+      const arrived = arrive(next.value, arrival);
+      fetching = arrived.prepared;
+      return arrived;
     };
     try {
       for (let ahead = await pull(); ahead;) {
@@ -107,6 +123,7 @@ export async function importReport({
         // Read the next batch now: its lookups run while this one is decided.
         ahead = await pull();
         const { batch, prints, indices, firstInImport } = current;
+        await current.prepared;
         await decider.prepare?.(batch, reader);
         const { existing, freshIds } = await current.known;
 
@@ -163,10 +180,11 @@ export async function importReport({
         input.onProgress?.(report.bytesRead(), counts.read);
       }
     } catch (e) {
-      // A bad report fails the import; a write or lookup still in flight must finish (or fail) before the
-      // rollback.
+      // A bad report fails the import; a write, lookup or intel fetch still in flight must finish (or
+      // fail) before the rollback.
       await pending.catch(() => undefined);
       await idQueue.settle();
+      await fetching.catch(() => undefined);
       throw e;
     }
     await pending;
