@@ -1,10 +1,12 @@
 import cluster from "node:cluster";
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { FastifyInstance } from "fastify";
 import { DetenteError } from "../errors.js";
 import { startGatewayWorkers, workerCount, workerLink } from "../ai/gateway/cluster.js";
 import { createGatewayMetrics } from "../ai/gateway/metrics.js";
 import { buildGatewayServer, loadHashKey } from "../ai/gateway/server.js";
+import { resolveCredential } from "../ai/policy/index.js";
 import type { Config } from "../config/load.js";
 import { createEventWriter } from "../services/ai/events.js";
 import type { Store } from "../store/open.js";
@@ -44,41 +46,76 @@ export function registerGateway(program: Command): void {
       const asked = opts.workers ?? config.ai.gateway.workers;
       const workers = asked === undefined ? 0 : workerCount(asked);
       const store = await ctx.store();
-      let stop: () => Promise<void>;
-      let listening: number;
-      if (workers === 0) {
-        const { app } = await buildGatewayServer({
-          policy: config.ai,
-          store,
-          home: ctx.env.home,
-          env: process.env,
-          logger: true,
-        });
-        listening = await listen(app, host, port, ctx);
-        stop = () => app.close();
-      } else {
-        loadHashKey(config.ai, ctx.env.home, process.env); // made here once, read by every worker
-        const writer = createEventWriter({
-          store,
-          onError: () => process.stderr.write("detente gateway: some AI events could not be written\n"),
-        });
-        const warn = (msg: string) => process.stderr.write(`detente gateway: ${msg}\n`);
-        const running = await startGatewayWorkers({ workers, store, events: writer, warn }).catch(
-          async (e: unknown) => {
-            await writer.close();
-            await ctx.close();
-            throw e;
-          },
-        );
-        listening = running.port;
-        stop = () => running.stop().then(() => writer.close());
+      let giveUp: (why: "workers") => void = () => undefined;
+      const gaveUp = new Promise<"workers">((resolve) => (giveUp = resolve));
+      let running: { port: number; stop: () => Promise<void> };
+      try {
+        running =
+          workers === 0
+            ? await startOneProcess(config, store, ctx, host, port)
+            : await startWithWorkers(config, store, ctx, workers, () => {
+                giveUp("workers");
+              });
+      } catch (e) {
+        await ctx.close(); // an open store would keep this process from exiting
+        throw e;
       }
-      printBanner(config, store, `http://${host}:${listening}`, workers);
-      await untilSignal(async () => {
-        process.stderr.write("detente gateway: draining requests and flushing the audit trail...\n");
-        await stop().finally(() => ctx.close());
-      });
+      printBanner(config, store, `http://${host}:${running.port}`, workers);
+      const why = await Promise.race([signalled(), gaveUp]);
+      process.stderr.write("detente gateway: draining requests and flushing the audit trail...\n");
+      await running.stop().finally(() => ctx.close());
+      if (why === "workers")
+        throw new DetenteError(
+          "UPSTREAM",
+          "the gateway stopped: its workers kept dying (their errors are above)",
+        );
     });
+}
+
+/** The whole gateway in this process. */
+async function startOneProcess(
+  config: Config,
+  store: Store,
+  ctx: CliContext,
+  host: string,
+  port: number,
+): Promise<{ port: number; stop: () => Promise<void> }> {
+  const { app } = await buildGatewayServer({
+    policy: config.ai,
+    store,
+    home: ctx.env.home,
+    env: process.env,
+    logger: true,
+  });
+  return { port: await listen(app, host, port), stop: () => app.close() };
+}
+
+/** Worker processes on the port; this one keeps the store and writes their audit events. */
+async function startWithWorkers(
+  config: Config,
+  store: Store,
+  ctx: CliContext,
+  workers: number,
+  onGiveUp: () => void,
+): Promise<{ port: number; stop: () => Promise<void> }> {
+  // What would stop every worker, found once here: the hash key (made here, read by every worker) and the
+  // upstreams' credentials.
+  loadHashKey(config.ai, ctx.env.home, process.env);
+  const io = { env: process.env, readFile: (f: string) => readFileSync(f, "utf8") };
+  for (const [name, u] of Object.entries(config.ai.upstreams))
+    if (u.apiKey) resolveCredential(u.apiKey, name, io);
+  const writer = createEventWriter({
+    store,
+    onError: () => process.stderr.write("detente gateway: some AI events could not be written\n"),
+  });
+  const warn = (msg: string) => process.stderr.write(`detente gateway: ${msg}\n`);
+  try {
+    const running = await startGatewayWorkers({ workers, store, events: writer, warn, onGiveUp });
+    return { port: running.port, stop: () => running.stop().then(() => writer.close()) };
+  } catch (e) {
+    await writer.close();
+    throw e;
+  }
 }
 
 /** A worker: the gateway's routes on the shared port, the store reached through the primary. */
@@ -96,20 +133,20 @@ async function serveAsWorker(ctx: CliContext, config: Config, host: string, port
   process.on("SIGINT", () => void close());
   process.on("SIGTERM", () => void close());
   const link = workerLink(metrics.registry, () => void close());
-  app = (
-    await buildGatewayServer({
-      policy: config.ai,
-      store: link.store,
-      events: link.events,
-      metrics,
-      metricsText: () => link.metricsText(),
-      home: ctx.env.home,
-      env: process.env,
-      logger: true,
-    })
-  ).app;
   try {
-    await listen(app, host, port, ctx);
+    app = (
+      await buildGatewayServer({
+        policy: config.ai,
+        store: link.store,
+        events: link.events,
+        metrics,
+        metricsText: () => link.metricsText(),
+        home: ctx.env.home,
+        env: process.env,
+        logger: true,
+      })
+    ).app;
+    await listen(app, host, port);
   } catch (e) {
     // Let this worker exit with the error's status: the channel to the primary would keep it alive.
     process.channel?.unref();
@@ -117,12 +154,11 @@ async function serveAsWorker(ctx: CliContext, config: Config, host: string, port
   }
 }
 
-async function listen(app: FastifyInstance, host: string, port: number, ctx: CliContext): Promise<number> {
+async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
   try {
     await app.listen({ host, port });
   } catch (e) {
     await app.close();
-    await ctx.close();
     const code = (e as NodeJS.ErrnoException).code ?? "error";
     throw new DetenteError("UPSTREAM", `cannot listen on ${host}:${port} (${code})`);
   }
@@ -149,13 +185,17 @@ function printBanner(config: Config, store: Store, url: string, workers: number)
   );
 }
 
-/** Run `stop` on the first Ctrl-C or SIGTERM, and resolve when it is done. */
-function untilSignal(stop: () => Promise<unknown>): Promise<void> {
-  return new Promise<void>((resolve) => {
+/**
+ * Resolves on the first Ctrl-C or SIGTERM. Later ones only say that the gateway is still draining: a
+ * second Ctrl-C must not cut the drain short and lose the audit trail's last events.
+ */
+function signalled(): Promise<"signal"> {
+  return new Promise((resolve) => {
+    let first = true;
     const onSignal = () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      void stop().finally(resolve);
+      if (first) resolve("signal");
+      else process.stderr.write("detente gateway: still draining requests and flushing the audit trail\n");
+      first = false;
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);

@@ -153,6 +153,24 @@ describe("detente gateway", { timeout: 180_000 }, () => {
     expect(list.filter((e) => e.action === "block")).toHaveLength(1);
   });
 
+  it("stops with the error, one process or with workers, when an upstream's key file cannot be read", async () => {
+    await cli.write(
+      "missing-key.yaml",
+      `ai:
+  upstreams:
+    openai: { type: openai, apiKey: { file: /nonexistent/detente-key } }
+  models:
+    - { name: "gpt-*", upstream: openai }
+`,
+    );
+    for (const extra of [[], ["--workers", "2"]]) {
+      const r = await cli.run(["gateway", "--config", "missing-key.yaml", "--port", "0", ...extra]);
+      expect(r.timedOut, extra.join(" ")).toBe(false);
+      expect(r.code, extra.join(" ")).toBe(2);
+      expect(r.stderr).toContain('upstream "openai": cannot read the key file /nonexistent/detente-key');
+    }
+  });
+
   it("refuses --workers that is not 1 to 64 or auto, naming the option", async () => {
     const r = await cli.run(["gateway", "--port", "0", "--workers", "0"]);
     expect(r.code).toBe(2);

@@ -57,7 +57,10 @@ export function workerCount(value: number | string): number {
 export interface WorkerLink {
   /** Queries run by the primary on its store. */
   readonly store: Queryable;
-  /** Audit events, encoded here, written by the primary's batched writer. */
+  /**
+   * Audit events, encoded here, written by the primary's batched writer. Those still gathered here (at
+   * most 256, or 20 ms' worth) are lost if this worker crashes; a worker that stops hands them all over.
+   */
   readonly events: EventSink & { close(): Promise<void> };
   /** Every worker's metrics, summed by the primary. */
   metricsText(): Promise<string>;
@@ -102,7 +105,11 @@ export function workerLink(registry: Registry, onOrphaned: () => void): WorkerLi
       }
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      process.send({ ...message, id });
+      process.send({ ...message, id }, (e: Error | null) => {
+        if (!e) return;
+        pending.delete(id);
+        reject(new DetenteError("UPSTREAM", "the gateway's primary process has gone"));
+      });
     });
 
   const sendEvents = (): void => {
@@ -110,7 +117,11 @@ export function workerLink(registry: Registry, onOrphaned: () => void): WorkerLi
     timer = undefined;
     if (lines.length === 0) return;
     // Without a primary (it has gone, and this worker is stopping) the events have nowhere to go.
-    if (process.connected && process.send) process.send({ t: "detente:events", lines } satisfies ToPrimary);
+    if (process.connected && process.send)
+      process.send({ t: "detente:events", lines } satisfies ToPrimary, () => {
+        // Called with an error only when the primary has just gone: this worker is stopping, and these
+        // events with it.
+      });
     lines = [];
   };
 
@@ -156,6 +167,8 @@ export interface GatewayPrimaryOptions {
   readonly events: Pick<EventWriter, "writeLines">;
   /** Told when a worker dies unexpectedly and is replaced (never with request content). */
   readonly warn: (msg: string) => void;
+  /** Called once when workers keep dying and are no longer replaced: the gateway has to stop. */
+  readonly onGiveUp: () => void;
 }
 
 /** Running workers, listening. */
@@ -184,7 +197,12 @@ export function startGatewayWorkers(options: GatewayPrimaryOptions): Promise<Gat
   const restarts: number[] = [];
 
   const answer = (worker: Worker, id: number, body: Omit<ToWorker, "t" | "id">): void => {
-    if (worker.isConnected()) worker.send({ t: "detente:reply", id, ...body } satisfies ToWorker);
+    // A worker that died meanwhile has nobody left to answer: the callback keeps the failed write from
+    // becoming an 'error' event that would end this process.
+    if (worker.isConnected())
+      worker.send({ t: "detente:reply", id, ...body } satisfies ToWorker, () => {
+        // Nothing to do on failure: see above.
+      });
   };
   const onMessage = (worker: Worker, m: unknown): void => {
     const msg = m as ToPrimary;
@@ -244,7 +262,9 @@ export function startGatewayWorkers(options: GatewayPrimaryOptions): Promise<Gat
       restarts.push(now);
       while (restarts.length > 0 && restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
       if (restarts.length > MAX_RESTARTS) {
-        warn(`gateway workers keep dying (${restarts.length} in a minute): not restarting them any more`);
+        warn(`gateway workers keep dying (${restarts.length} in a minute): stopping the gateway`);
+        stopping = true;
+        options.onGiveUp();
         return;
       }
       warn(`a gateway worker exited (code ${code}); starting another`);
