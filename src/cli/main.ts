@@ -40,7 +40,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 
   // The command is the first argument; anything else (--help, a typo, an option first) needs them all.
-  const asked = argv[2] === undefined ? undefined : COMMANDS[argv[2]];
+  const name = argv[2];
+  const asked = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   const registers = asked
     ? [await asked()]
     : await Promise.all(Object.values(COMMANDS).map((load) => load()));
