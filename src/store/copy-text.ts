@@ -110,7 +110,8 @@ export function arrayLiteral(items: readonly string[]): string {
   let out = "{";
   for (let i = 0; i < items.length; i++) {
     if (i > 0) out += ",";
-    const item = items[i]!;
+    // NUL cannot be stored in PostgreSQL text at all: dropped, as COPY drops it.
+    const item = items[i]!.replaceAll("\0", "");
     out += '"' + (QUOTE_OR_BACKSLASH.test(item) ? item.replace(/[\\"]/g, (c) => "\\" + c) : item) + '"';
   }
   return out + "}";

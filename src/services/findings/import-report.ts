@@ -176,6 +176,9 @@ export async function importReport({
           // Let the database write these rows while the next findings are read and decided.
           await pending;
           pending = rows.write(tx, { importId, now });
+          // Handled here so that a failure while the next findings are read is not an unhandled
+          // rejection (which would end the process); the next `await pending` still throws it.
+          pending.catch(() => undefined);
         }
         input.onProgress?.(report.bytesRead(), counts.read);
       }
