@@ -1,7 +1,8 @@
 // A closed-loop HTTP/1.1 load generator, run as its own process so that its CPU is not the measured
 // server's: `connections` keep-alive connections each send the same POST again as soon as the previous
 // answer has been read, for `seconds` (after `warmup` seconds that are not counted). Prints one JSON line:
-// { requests, errors, statuses, rps, p50Ms, p90Ms, p99Ms, loadCpuPerRequestMs }.
+// { requests, errors, statuses, rps, p50Ms, p90Ms, p99Ms, loadCpuPerRequestMs }; `requests` and the
+// latencies count 2xx answers only, any other status is also an error.
 //
 // It writes each request as one prepared buffer on a plain socket and reads only the status line, the
 // framing headers and the body's length (Content-Length or chunked), in the way wrk and autocannon do:
@@ -95,8 +96,10 @@ function client() {
         }
         if (!f) return;
         if (counting) {
-          latencies.push(performance.now() - t0);
           statuses[f.status] = (statuses[f.status] ?? 0) + 1;
+          // Only successes count as served: a target that answers 401 or 502 fast is not fast.
+          if (f.status >= 200 && f.status < 300) latencies.push(performance.now() - t0);
+          else errors++;
         }
         pending = null;
         send();
@@ -123,7 +126,8 @@ counting = false;
 const elapsed = (performance.now() - start) / 1000;
 const cpu = process.cpuUsage(cpu0);
 running = false;
-await Promise.all(clients);
+// Connections finish their last request; one that never gets an answer does not hold the result back.
+await Promise.race([Promise.all(clients), new Promise((r) => setTimeout(r, 5000).unref())]);
 
 latencies.sort((a, b) => a - b);
 const q = (p) =>
@@ -142,3 +146,4 @@ console.log(
       : null,
   }),
 );
+process.exit(0);
