@@ -182,10 +182,10 @@ export interface GatewayWorkers {
 /**
  * Fork the workers (the same command line, run again: `cluster.isWorker` tells the command to serve) and
  * answer their calls until `stop`. Resolves when every worker listens; rejects if one cannot start. A
- * worker that dies later is replaced, up to 5 times a minute.
+ * worker that dies later is replaced, up to 5 times a minute; past that `onGiveUp` is called.
  *
  * @example
- * const workers = await startGatewayWorkers({ workers: 2, store, events: writer, warn: console.error });
+ * const workers = await startGatewayWorkers({ workers: 2, store, events: writer, warn, onGiveUp });
  * // ... on SIGTERM:
  * await workers.stop(); await writer.close(); await store.close();
  */
