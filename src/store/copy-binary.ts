@@ -15,6 +15,7 @@
  * rows.float4(9.8);
  * await tx.copyFrom("t", ["id", "vuln_id", "score"], rows.take(), { binary: true });
  */
+import { daysFromCivil } from "../vuln/triage/dates.js";
 export class BinaryCopyRows {
   private buf: Uint8Array = new Uint8Array(0);
   private view: DataView = new DataView(this.buf.buffer);
@@ -279,16 +280,6 @@ const HEADER = new Uint8Array([
 const TRAILER = new Uint8Array([0xff, 0xff]);
 
 const days = new Map<string, number>();
-
-/** Days from 1970-01-01 to a day of the proleptic Gregorian calendar. */
-function daysFromCivil(y0: number, m: number, d: number): number {
-  const y = m <= 2 ? y0 - 1 : y0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
 
 const PG_EPOCH_DAY = 10_957;
 

@@ -56,8 +56,13 @@ function daysInMonth(y: number, m: number): number {
   return m === 2 ? (isLeap(y) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
-// Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar, integer-only.
-function daysFromCivil(y0: number, m: number, d: number): number {
+/**
+ * Days from 1970-01-01 to a day of the proleptic Gregorian calendar (Howard Hinnant's days_from_civil:
+ * exact, integer-only).
+ *
+ * @example daysFromCivil(2000, 1, 1) // 10957
+ */
+export function daysFromCivil(y0: number, m: number, d: number): number {
   const y = m <= 2 ? y0 - 1 : y0;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;
