@@ -7,6 +7,7 @@ import { DetenteError } from "../errors.js";
 import { packageRoot } from "../paths.js";
 import { STORE_BACKENDS, TEST_DATABASE_URL } from "../../test/helpers/stores.js";
 import { tempDir } from "../../test/helpers/store-data.js";
+import { seedFromTemplate } from "./embedded-template.js";
 import { openStore, type Store } from "./open.js";
 
 /** A place a store can live that does not exist yet, and a way to open it (again and again). */
@@ -174,6 +175,59 @@ describe("openStore on PostgreSQL", () => {
       }
     } finally {
       await db.drop();
+    }
+  });
+});
+
+describe("openStore on PGlite (the database on a thread of its own)", () => {
+  it("passes PostgreSQL's errors through with their fields, rolls a failed transaction back, and makes other queries wait for an open one", async () => {
+    const home = await tempDir();
+    try {
+      const store = await openStore({ home: home.path });
+      try {
+        const at = new Date("2026-12-02T01:00:00Z");
+        await store.query(`INSERT INTO settings (key, value, updated_at) VALUES ('a', '1', $1)`, [at]);
+        const failed: unknown = await store
+          .transaction(async (tx) => {
+            await tx.query(`INSERT INTO settings (key, value, updated_at) VALUES ('b', '2', $1)`, [at]);
+            await tx.query(`INSERT INTO settings (key, value, updated_at) VALUES ('a', '3', $1)`, [at]);
+          })
+          .catch((e: unknown) => e);
+        expect(failed).toBeInstanceOf(Error);
+        expect(failed).toMatchObject({ code: "23505", constraint: "settings_pkey" });
+        expect((failed as Error).message).toMatch(/duplicate key value/);
+
+        // Inside a transaction, its own writes; outside, a query waits until it commits.
+        let outside: Promise<unknown[]> | undefined;
+        await store.transaction(async (tx) => {
+          await tx.query(`INSERT INTO settings (key, value, updated_at) VALUES ('c', '4', $1)`, [at]);
+          outside = store.query(`SELECT key FROM settings ORDER BY key`);
+          expect(await tx.query(`SELECT key FROM settings ORDER BY key`)).toEqual([
+            { key: "a" },
+            { key: "c" },
+          ]);
+        });
+        expect(await outside).toEqual([{ key: "a" }, { key: "c" }]);
+        expect(
+          await store.query<{ updated_at: Date }>(`SELECT updated_at FROM settings WHERE key = 'a'`),
+        ).toEqual([{ updated_at: at }]);
+      } finally {
+        await store.close();
+      }
+      await expect(store.query(`SELECT 1`)).rejects.toThrow(/embedded database is closed/);
+    } finally {
+      await home.remove();
+    }
+  });
+
+  it("starts a new database from the build's template, and leaves one that exists as it is", async () => {
+    const dir = await tempDir();
+    try {
+      expect(await seedFromTemplate(dir.path)).toBe(true);
+      expect(await readFile(join(dir.path, "PG_VERSION"), "utf8")).toMatch(/^\d+/);
+      expect(await seedFromTemplate(dir.path)).toBe(false);
+    } finally {
+      await dir.remove();
     }
   });
 });

@@ -1,10 +1,5 @@
-import { unlinkSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
@@ -13,19 +8,17 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DetenteError } from "../errors.js";
 import { packageRoot } from "../paths.js";
+import { openEmbedded } from "./embedded.js";
 import * as schema from "./schema/index.js";
 
-/** The database as the rest of detente sees it: one pg-core Drizzle database, whichever engine is behind. */
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
-
+/** The database as the rest of detente sees it, whichever engine is behind. */
 export interface Store {
-  readonly db: Db;
   readonly kind: "pglite" | "postgres";
   /** Where the data lives, for messages (a directory, or the URL without its password). */
   readonly location: string;
   /**
-   * Raw parameterized SQL on the underlying driver, for bulk statements Drizzle's builder cannot express
-   * (array parameters to `unnest`, COPY). Inside `transaction`, use the `query` it hands you instead.
+   * Parameterized SQL on the underlying driver (the schema is Drizzle's, in `schema/`; queries are SQL).
+   * Inside `transaction`, use the `query` it hands you instead.
    */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Run `fn` in one transaction on one connection: all of it lands, or none. */
@@ -80,7 +73,7 @@ const MIGRATION_LOCK = 0x6465_7465;
 
 /**
  * Open the store and bring its schema up to date. PGlite by default (zero set-up, data under
- * `home/db`), PostgreSQL when a URL is given; migrations run on open, serialized across processes.
+ * `home/db`, on a thread of its own: see `embedded.ts`), PostgreSQL when a URL is given; migrations run on open, serialized across processes.
  *
  * @example
  * const store = await openStore({ home: ".detente" });
@@ -93,7 +86,6 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     pool.on("error", () => {
       // An idle client lost its connection; the pool replaces it. Nothing to log that could hold secrets.
     });
-    const db = drizzlePg(pool, { schema }) as unknown as Db;
     try {
       const client = await pool.connect();
       try {
@@ -111,7 +103,6 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       );
     }
     return {
-      db,
       kind: "postgres",
       location: redactUrl(options.databaseUrl),
       query: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
@@ -123,9 +114,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
             query: async <R>(text: string, params?: unknown[]) =>
               (await client.query(text, params)).rows as R[],
             copyFrom: async (table, columns, rows, options) => {
-              const stream = client.query(
-                copyFrom(`COPY ${table} (${quoteColumns(columns)}) FROM STDIN${copyWith(options)}`),
-              );
+              const stream = client.query(copyFrom(copyStatement(table, columns, "STDIN", options)));
               await pipeline(Readable.from(typeof rows === "string" ? [rows] : rows), stream);
             },
           });
@@ -144,117 +133,17 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 
   const dir = join(options.home, "db");
   await mkdir(dir, { recursive: true });
-  const unlock = await lockEmbedded(dir, options.lockWaitMs ?? 30_000);
-  let client: PGlite;
-  try {
-    client = await PGlite.create(dir, { startParams: EMBEDDED_START_PARAMS });
-  } catch (e) {
-    unlock();
-    throw new DetenteError("UPSTREAM", `cannot open the embedded database in ${dir}: ${pgMessage(e)}`);
-  }
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
-  try {
-    await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
-  } catch (e) {
-    await client.close().catch(() => undefined);
-    unlock();
-    throw e;
-  }
-  return {
-    db,
-    kind: "pglite",
-    location: dir,
-    query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
-    transaction: <T>(fn: (tx: RawTx) => Promise<T>) =>
-      client.transaction(async (tx) =>
-        fn({
-          query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows,
-          copyFrom: async (table, columns, rows, options) => {
-            await tx.query(
-              `COPY ${table} (${quoteColumns(columns)}) FROM '/dev/blob'${copyWith(options)}`,
-              [],
-              {
-                blob: new Blob(typeof rows === "string" ? [rows] : [...rows]),
-              },
-            );
-          },
-        }),
-      ),
-    close: async () => {
-      try {
-        await client.close();
-      } finally {
-        unlock();
-      }
-    },
-  };
+  return openEmbedded(dir, { lockWaitMs: options.lockWaitMs ?? 30_000 });
 }
 
-/**
- * How the embedded database starts: PGlite's own parameters, and the least write-ahead log (`minimal`:
- * one process, no replicas, no archive). With it, what a transaction writes into a table it created or
- * truncated (an import into an empty store, see `beginBulkLoad`), and the indexes it builds, skip the
- * log and are written once, to the table's files, before the commit.
- */
-const EMBEDDED_START_PARAMS = [
-  ...PGlite.defaultStartParams,
-  "-c",
-  "wal_level=minimal",
-  "-c",
-  "max_wal_senders=0",
-];
-
-/**
- * The embedded database is one process's at a time (PGlite has no locking of its own; two processes writing
- * one directory lose data). Take `detente.lock` beside it, waiting for a live holder and taking over from a
- * dead one; release on close and at exit.
- */
-async function lockEmbedded(dir: string, waitMs: number): Promise<() => void> {
-  const lockPath = join(dir, "detente.lock");
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      await writeFile(lockPath, String(process.pid), { flag: "wx" });
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const holder = Number((await readFile(lockPath, "utf8").catch(() => "")).trim());
-      if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
-        await rm(lockPath, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new DetenteError(
-          "STORE_BUSY",
-          `the embedded database in ${dir} is in use by another detente process (pid ${holder}); ` +
-            `wait for it to finish, or use PostgreSQL (DATABASE_URL) to run several at once`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  let released = false;
-  const release = (): void => {
-    if (released) return;
-    released = true;
-    process.removeListener("exit", release);
-    try {
-      unlinkSync(lockPath);
-    } catch {
-      // Already gone: nothing to release.
-    }
-  };
-  process.on("exit", release);
-  return release;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
+/** `COPY table (columns) FROM source WITH (...)` for `RawTx.copyFrom`. */
+export function copyStatement(
+  table: string,
+  columns: readonly string[],
+  source: string,
+  options: CopyOptions | undefined,
+): string {
+  return `COPY ${table} (${quoteColumns(columns)}) FROM ${source}${copyWith(options)}`;
 }
 
 function copyWith(options: CopyOptions | undefined): string {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEventWriter, type AiEvent } from "../../src/services/ai/events.js";
 import { anEvent, eventMix } from "../../src/services/ai/testing.js";
 import { openStore } from "../../src/store/open.js";
-import { pgliteHomeFromTemplate } from "../helpers/pglite-template.js";
+import { newHome } from "../helpers/stores.js";
 import { NOW, cliSandbox, parseJson, type CliResult, type CliSandbox } from "./helpers.js";
 
 // The gateway writes the audit trail; here the test writes it straight into the store the CLI reads
@@ -42,7 +42,7 @@ const ids = (list: readonly { requestId: string }[]): string[] => list.map((e) =
 
 beforeAll(async () => {
   cli = await cliSandbox();
-  home = await pgliteHomeFromTemplate();
+  home = await newHome();
   const store = await openStore({ home });
   try {
     const writer = createEventWriter({ store });

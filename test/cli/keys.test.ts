@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKeyVerifier } from "../../src/services/ai/keys.js";
 import type { Principal } from "../../src/services/ai/keys.js";
 import { openStore } from "../../src/store/open.js";
-import { pgliteHomeFromTemplate } from "../helpers/pglite-template.js";
+import { newHome } from "../helpers/stores.js";
 import { cliSandbox, nowPlusDays, parseJson, type CliResult, type CliSandbox } from "./helpers.js";
 
 // One store for the file (a copy of the migrated template); commands run one at a time, as the embedded
@@ -46,7 +46,7 @@ async function verify(key: string): Promise<Principal | null> {
 
 beforeAll(async () => {
   cli = await cliSandbox();
-  home = await pgliteHomeFromTemplate();
+  home = await newHome();
 });
 afterAll(async () => {
   await cli.dispose();

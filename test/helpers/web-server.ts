@@ -16,9 +16,9 @@ import { importReport } from "../../src/services/findings/import-report.js";
 import { seedBundledIntel } from "../../src/services/intel/seed.js";
 import { storeIntel } from "../../src/services/intel/store-lookup.js";
 import type { Store } from "../../src/store/open.js";
+import { openPgliteStore } from "./stores.js";
 import { loadAssets } from "../../src/vuln/assets/load.js";
 import { openReport } from "../../src/vuln/formats/read.js";
-import { openPgliteStoreFromTemplate } from "./pglite-template.js";
 
 /** The policy the dashboard tests run with: the AI policy documentation's example, so every part shows. */
 const POLICY = `
@@ -87,7 +87,7 @@ function reasonFor(action: string): string[] {
  * await server.close();
  */
 export async function startWebServer(): Promise<WebServer> {
-  const testStore = await openPgliteStoreFromTemplate();
+  const testStore = await openPgliteStore();
   const { store, where: home } = testStore;
   const dispose = (): Promise<void> => testStore.dispose();
   try {
