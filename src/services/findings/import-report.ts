@@ -55,8 +55,9 @@ export interface ImportContext {
  * New findings are copied straight into their tables with ids taken from the sequence; findings the store
  * already has are staged and merged by id a batch at a time (`mergeKnown`), so the database merges one
  * batch while the next is read and decided. A batch is looked up while the one before it is decided
- * (`arrive`); on PostgreSQL lookups use a second connection so they do not wait for the writes. Into an empty store the secondary indexes are built once at the end instead of
- * row by row (`beginBulkLoad`).
+ * (`arrive`); on PostgreSQL lookups use a second connection so they do not wait for the writes. Into an
+ * empty store the fingerprint's unique index is built and the foreign keys are checked once at the end
+ * instead of row by row (`beginBulkLoad`).
  *
  * @example
  * const result = await importReport({ ctx: { store, now: new Date() }, input: { report, fullScan: false, decider } });
@@ -77,7 +78,8 @@ export async function importReport({
     );
     const importId = Number(row!.id);
     await createStaging(tx);
-    // Into an empty store, load without secondary indexes; nothing can be known yet, so skip the lookups.
+    // Into an empty store, load without the unique index and foreign keys; nothing can be known yet, so
+    // skip the lookups.
     const bulk = await beginBulkLoad(tx, sharedDefaults(importId, now));
     const reader: Queryable = store.kind === "postgres" ? store : tx;
     // Under the bulk load's exclusive lock nobody else can insert findings, so nobody takes their ids.
