@@ -92,6 +92,7 @@ export async function importReport({
     const vulnerabilities = new VulnerabilityNotes();
     const counts = { read: 0, created: 0, updated: 0, reopened: 0, unmatched: 0, duplicates: 0 };
     let pending: Promise<void> = Promise.resolve();
+    let writing = false;
     const idQueue = new IdQueue(findingIds, reader);
     // Intel for a batch is fetched as it arrives, while the batch before is decided; `prepare` is called
     // again right before deciding it, and then finds all of it at hand (or fetches what the cache dropped
@@ -174,10 +175,15 @@ export async function importReport({
         }
         counts.read += batch.length;
         rows.count += batch.length;
-        if (rows.count >= DB_BATCH) {
-          // Let the database write these rows while the next findings are read and decided.
+        // Let the database write these rows while the next findings are read and decided. While it is
+        // still writing the last ones, go on reading and deciding (up to DB_BATCH_MAX findings' rows)
+        // rather than wait: both sides keep busy, and the next write is larger.
+        if (rows.count >= (writing ? DB_BATCH_MAX : DB_BATCH)) {
           await pending;
-          pending = rows.write(tx, { importId, now });
+          writing = true;
+          pending = rows.write(tx, { importId, now }).finally(() => {
+            writing = false;
+          });
           // Handled here so that a failure while the next findings are read is not an unhandled
           // rejection (which would end the process); the next `await pending` still throws it.
           pending.catch(() => undefined);
@@ -250,6 +256,9 @@ const FILTERED_COLUMNS = [
 
 /** Findings per write to the database: large enough that per-statement costs stop mattering. */
 const DB_BATCH = 5000;
+
+/** Findings whose rows may wait while the database is still writing the last ones. */
+const DB_BATCH_MAX = 8 * DB_BATCH;
 
 function grow(a: Float64Array): Float64Array<ArrayBuffer> {
   const b = new Float64Array(a.length * 2);
