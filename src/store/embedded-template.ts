@@ -53,7 +53,7 @@ export async function seedFromTemplate(dir: string): Promise<boolean> {
   if (existsSync(join(dir, "PG_VERSION"))) return false;
   const stamp = await readFile(join(TEMPLATE_DIR, "stamp"), "utf8").catch(() => null);
   if (stamp === null || stamp !== (await templateStamp())) return false;
-  await cp(join(TEMPLATE_DIR, "data"), dir, { recursive: true, errorOnExist: false, force: false });
+  await cp(join(TEMPLATE_DIR, "data"), dir, { recursive: true, force: true });
   return true;
 }
 
