@@ -52,7 +52,8 @@ export async function templateStamp(): Promise<string> {
 export async function seedFromTemplate(dir: string): Promise<boolean> {
   if (existsSync(join(dir, "PG_VERSION"))) return false;
   const stamp = await readFile(join(TEMPLATE_DIR, "stamp"), "utf8").catch(() => null);
-  if (stamp === null || stamp !== (await templateStamp())) return false;
+  // No template, or one this checkout cannot vouch for (its PGlite not where a checkout keeps it): initdb.
+  if (stamp === null || stamp !== (await templateStamp().catch(() => null))) return false;
   await cp(join(TEMPLATE_DIR, "data"), dir, { recursive: true, force: true });
   return true;
 }
