@@ -82,6 +82,11 @@ describe("dashboard", () => {
     if (!existsSync(join(packageRoot(), "dist", "web", "index.html"))) {
       throw new Error("dist/web is missing: run npm run build:web before the browser tests");
     }
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `no Chromium at ${CHROMIUM}: install Debian's chromium (.ci/run does) or set DETENTE_CHROMIUM to one`,
+      );
+    }
     await mkdir(SHOTS, { recursive: true });
     server = await startWebServer();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
