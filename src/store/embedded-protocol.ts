@@ -1,4 +1,4 @@
-/** Messages between the store (`store/embedded.ts`) and the embedded database's thread (`embedded-worker.ts`). */
+/** Messages between the store (`embedded.ts`) and the embedded database's thread (`embedded-worker.ts`). */
 
 /** What the thread needs to open the database. */
 export interface EmbeddedStart {

@@ -109,7 +109,7 @@ function txOf(id: number): Transaction {
   return t.tx;
 }
 
-/** How each open transaction ended: resolves after COMMIT or ROLLBACK, rejects with a failed COMMIT's error. */
+/** How each open transaction ended: resolves after COMMIT or ROLLBACK, rejects if COMMIT failed. */
 const ended = new Map<number, Promise<null>>();
 
 /** Rolls a transaction back: thrown inside PGlite's `transaction` callback, caught around it. */

@@ -147,7 +147,7 @@ function workerFile(): URL {
   return pathToFileURL(built);
 }
 
-/** A database error from the thread, with PostgreSQL's fields (`code` and the rest) as the driver gives them. */
+/** A database error from the thread, with PostgreSQL's fields (`code` and the rest) as PGlite gives them. */
 function toError(w: WireError): Error {
   const { message, name, stage, ...fields } = w;
   const e = Object.assign(new Error(message), fields, stage === undefined ? {} : { stage });

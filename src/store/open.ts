@@ -73,7 +73,8 @@ const MIGRATION_LOCK = 0x6465_7465;
 
 /**
  * Open the store and bring its schema up to date. PGlite by default (zero set-up, data under
- * `home/db`, on a thread of its own: see `embedded.ts`), PostgreSQL when a URL is given; migrations run on open, serialized across processes.
+ * `home/db`, on a thread of its own: see `embedded.ts`), PostgreSQL when a URL is given; migrations run
+ * on open, serialized across processes.
  *
  * @example
  * const store = await openStore({ home: ".detente" });
