@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { cp, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
@@ -15,6 +16,9 @@ import { packageRoot } from "../paths.js";
  * template whose stamp does not match this checkout is not used (the database is then made from scratch).
  */
 export const TEMPLATE_DIR = join(packageRoot(), "dist", "embedded-template");
+
+/** The file that marks a directory as holding a PostgreSQL database. */
+const PG_VERSION = "PG_VERSION";
 
 /**
  * How the embedded database starts: PGlite's own parameters, and the least write-ahead log (`minimal`:
@@ -39,9 +43,11 @@ export async function templateStamp(): Promise<string> {
     hash.update(f).update(await readFile(join(drizzleDir, f)));
   }
   hash.update(await readFile(join(drizzleDir, "meta", "_journal.json")));
-  const pglite = JSON.parse(
-    await readFile(join(root, "node_modules", "@electric-sql", "pglite", "package.json"), "utf8"),
-  ) as { version: string };
+  // Wherever npm put PGlite (beside this package, or hoisted above it): its entry is in `dist/`.
+  const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
+  const pglite = JSON.parse(await readFile(join(dirname(dirname(entry)), "package.json"), "utf8")) as {
+    version: string;
+  };
   return hash.update(pglite.version).digest("hex");
 }
 
@@ -50,17 +56,21 @@ export async function templateStamp(): Promise<string> {
  * whether it did; a directory that already holds a database is left alone.
  */
 export async function seedFromTemplate(dir: string): Promise<boolean> {
-  if (existsSync(join(dir, "PG_VERSION"))) return false;
+  if (existsSync(join(dir, PG_VERSION))) return false;
   const stamp = await readFile(join(TEMPLATE_DIR, "stamp"), "utf8").catch(() => null);
-  // No template, or one this checkout cannot vouch for (its PGlite not where a checkout keeps it): initdb.
+  // No template, or one made with other migrations or another PGlite: initdb.
   if (stamp === null || stamp !== (await templateStamp().catch(() => null))) return false;
-  await cp(join(TEMPLATE_DIR, "data"), dir, { recursive: true, force: true });
+  // PG_VERSION, which marks a directory as holding a database, is copied last: a copy cut short is
+  // copied again at the next open instead of being opened half-made.
+  const data = join(TEMPLATE_DIR, "data");
+  await cp(data, dir, { recursive: true, force: true, filter: (from) => from !== join(data, PG_VERSION) });
+  await cp(join(data, PG_VERSION), join(dir, PG_VERSION));
   return true;
 }
 
 /**
  * Make the template (what `npm run build` runs), unless the one there is current. Built beside it and
- * renamed into place, so a process opening a database meanwhile sees the old one or the new one whole.
+ * renamed into place.
  */
 export async function buildTemplate(): Promise<"built" | "current"> {
   const stamp = await templateStamp();
@@ -74,8 +84,15 @@ export async function buildTemplate(): Promise<"built" | "current"> {
       await client.close();
     }
     await writeFile(join(building, "stamp"), stamp);
-    await rm(TEMPLATE_DIR, { recursive: true, force: true });
+    // The old one is moved aside, not removed, before the new one takes its name: the name always
+    // holds a whole template (a database copied at that very moment could still mix the two; a build
+    // and a first open do not run at once here, and `npm test` builds before it tests).
+    const old = `${building}.old`;
+    await rename(TEMPLATE_DIR, old).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    });
     await rename(building, TEMPLATE_DIR);
+    await rm(old, { recursive: true, force: true });
   } catch (e) {
     await rm(building, { recursive: true, force: true });
     throw e;

@@ -7,7 +7,7 @@ import { DetenteError } from "../errors.js";
 import { packageRoot } from "../paths.js";
 import type { EmbeddedRequest, EmbeddedResponse, EmbeddedStart, WireError } from "./embedded-protocol.js";
 import type { CopyOptions, RawTx, Store } from "./open.js";
-import { copyStatement } from "./open.js";
+import { copyStatement, firstLine } from "./sql.js";
 
 /** A request as the caller writes it; the thread pairs it with an id. */
 type Request = EmbeddedRequest extends infer R ? (R extends EmbeddedRequest ? Omit<R, "id"> : never) : never;
@@ -77,6 +77,7 @@ class EmbeddedThread {
   private nextId = 1;
   /** Why the thread can no longer answer, once it cannot. */
   private gone: Error | null = null;
+  private closing: Promise<void> | undefined;
 
   private constructor(private readonly worker: Worker) {
     worker.on("message", (m: EmbeddedResponse) => {
@@ -114,15 +115,36 @@ class EmbeddedThread {
     if (this.waiting.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ ...m, id }, transfer);
+      try {
+        this.worker.postMessage({ ...m, id }, transfer);
+      } catch (e) {
+        // A parameter that cannot cross to another thread (a function, a class with its own methods).
+        this.waiting.delete(id);
+        if (this.waiting.size === 0) this.worker.unref();
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
     });
   }
 
-  async close(): Promise<void> {
+  /** Close the database and end the thread; called again, or at once twice, it waits for the same end. */
+  close(): Promise<void> {
+    this.closing ??= this.end();
+    return this.closing;
+  }
+
+  private async end(): Promise<void> {
     if (this.gone) return;
     const exited = new Promise((resolve) => this.worker.once("exit", resolve));
-    await this.request({ op: "close" });
-    this.gone = new DetenteError("UPSTREAM", "the embedded database is closed");
+    try {
+      await this.request({ op: "close" });
+    } catch (e) {
+      // PGlite could not close cleanly: end the thread all the same, so that nothing holds the files
+      // once the lock beside them is released.
+      await this.worker.terminate();
+      throw e;
+    } finally {
+      this.gone ??= new DetenteError("UPSTREAM", "the embedded database is closed");
+    }
     // Held until the thread has exited, so that the process waits for it.
     this.worker.ref();
     await exited;
@@ -168,11 +190,6 @@ function concat(rows: readonly string[] | readonly Uint8Array[]): ArrayBuffer {
     at += p.byteLength;
   }
   return out.buffer;
-}
-
-function firstLine(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return m.split("\n")[0] ?? m;
 }
 
 /**

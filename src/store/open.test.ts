@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -220,11 +220,14 @@ describe("openStore on PGlite (the database on a thread of its own)", () => {
     }
   });
 
-  it("starts a new database from the build's template, and leaves one that exists as it is", async () => {
+  it("starts a new database from the build's template, copies over what a cut-short copy left, and leaves a database that exists as it is", async () => {
     const dir = await tempDir();
     try {
+      // What a copy cut short leaves (no PG_VERSION yet) is copied over at the next open.
+      await writeFile(join(dir.path, "postgresql.conf"), "half a file");
       expect(await seedFromTemplate(dir.path)).toBe(true);
       expect(await readFile(join(dir.path, "PG_VERSION"), "utf8")).toMatch(/^\d+/);
+      expect(await readFile(join(dir.path, "postgresql.conf"), "utf8")).not.toBe("half a file");
       expect(await seedFromTemplate(dir.path)).toBe(false);
     } finally {
       await dir.remove();

@@ -9,6 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { DetenteError } from "../errors.js";
 import { packageRoot } from "../paths.js";
 import { openEmbedded } from "./embedded.js";
+import { copyStatement, firstLine } from "./sql.js";
 import * as schema from "./schema/index.js";
 
 /** The database as the rest of detente sees it, whichever engine is behind. */
@@ -100,7 +101,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       await pool.end().catch(() => undefined);
       throw new DetenteError(
         "UPSTREAM",
-        `cannot open PostgreSQL at ${redactUrl(options.databaseUrl)}: ${pgMessage(e)}`,
+        `cannot open PostgreSQL at ${redactUrl(options.databaseUrl)}: ${firstLine(e)}`,
       );
     }
     return {
@@ -137,28 +138,6 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   return openEmbedded(dir, { lockWaitMs: options.lockWaitMs ?? 30_000 });
 }
 
-/** `COPY table (columns) FROM source WITH (...)` for `RawTx.copyFrom`. */
-export function copyStatement(
-  table: string,
-  columns: readonly string[],
-  source: string,
-  options: CopyOptions | undefined,
-): string {
-  return `COPY ${table} (${quoteColumns(columns)}) FROM ${source}${copyWith(options)}`;
-}
-
-function copyWith(options: CopyOptions | undefined): string {
-  const list = [
-    ...(options?.freeze === true ? ["FREEZE"] : []),
-    ...(options?.binary === true ? ["FORMAT binary"] : []),
-  ];
-  return list.length > 0 ? ` WITH (${list.join(", ")})` : "";
-}
-
-function quoteColumns(columns: readonly string[]): string {
-  return columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(", ");
-}
-
 /** A connection string without its password, for messages. */
 export function redactUrl(url: string): string {
   try {
@@ -168,10 +147,4 @@ export function redactUrl(url: string): string {
   } catch {
     return "(unparseable DATABASE_URL)";
   }
-}
-
-function pgMessage(e: unknown): string {
-  // Driver messages name hosts and errors, never passwords; still keep only the first line.
-  const m = e instanceof Error ? e.message : String(e);
-  return m.split("\n")[0] ?? m;
 }
