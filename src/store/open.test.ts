@@ -197,17 +197,22 @@ describe("openStore on PGlite (the database on a thread of its own)", () => {
         expect(failed).toMatchObject({ code: "23505", constraint: "settings_pkey" });
         expect((failed as Error).message).toMatch(/duplicate key value/);
 
-        // Inside a transaction, its own writes; outside, a query waits until it commits.
+        // Inside a transaction, its own writes; a query outside it waits until it ends (here rolled back),
+        // rather than running inside it on the one connection.
         let outside: Promise<unknown[]> | undefined;
-        await store.transaction(async (tx) => {
-          await tx.query(`INSERT INTO settings (key, value, updated_at) VALUES ('c', '4', $1)`, [at]);
-          outside = store.query(`SELECT key FROM settings ORDER BY key`);
-          expect(await tx.query(`SELECT key FROM settings ORDER BY key`)).toEqual([
-            { key: "a" },
-            { key: "c" },
-          ]);
-        });
-        expect(await outside).toEqual([{ key: "a" }, { key: "c" }]);
+        const rolledBack = await store
+          .transaction(async (tx) => {
+            await tx.query(`INSERT INTO settings (key, value, updated_at) VALUES ('c', '4', $1)`, [at]);
+            outside = store.query(`SELECT key FROM settings ORDER BY key`);
+            expect(await tx.query(`SELECT key FROM settings ORDER BY key`)).toEqual([
+              { key: "a" },
+              { key: "c" },
+            ]);
+            throw new Error("changed my mind");
+          })
+          .catch((e: unknown) => e);
+        expect(rolledBack).toMatchObject({ message: "changed my mind" });
+        expect(await outside).toEqual([{ key: "a" }]);
         expect(
           await store.query<{ updated_at: Date }>(`SELECT updated_at FROM settings WHERE key = 'a'`),
         ).toEqual([{ updated_at: at }]);
