@@ -1,3 +1,5 @@
+import { daysFromCivil } from "../vuln/triage/dates.js";
+
 /**
  * Rows in PostgreSQL's binary COPY format, written straight into byte buffers: each row is a field count,
  * then each field as its length and its value in the type's binary form (NULL as length -1). The
@@ -15,7 +17,6 @@
  * rows.float4(9.8);
  * await tx.copyFrom("t", ["id", "vuln_id", "score"], rows.take(), { binary: true });
  */
-import { daysFromCivil } from "../vuln/triage/dates.js";
 export class BinaryCopyRows {
   private buf: Uint8Array = new Uint8Array(0);
   private view: DataView = new DataView(this.buf.buffer);

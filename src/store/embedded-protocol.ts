@@ -19,16 +19,13 @@ export type EmbeddedResponse =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly error: WireError };
 
-/** A database error as it crosses threads: its message and PostgreSQL's fields (SQLSTATE `code`, ...). */
-export interface WireError {
-  message: string;
-  name?: string;
-  code?: string;
-  detail?: string;
-  hint?: string;
-  constraint?: string;
-  table?: string;
-  column?: string;
-  /** Where opening failed: "migrate" when the schema could not be brought up to date. */
-  stage?: string;
-}
+/** PostgreSQL's fields of an error that cross threads with it (`code` is the SQLSTATE). */
+export const ERROR_FIELDS = ["code", "detail", "hint", "constraint", "table", "column"] as const;
+
+/** A database error as it crosses threads: its message and PostgreSQL's fields. */
+export type WireError = { message: string; name?: string } & Partial<
+  Record<(typeof ERROR_FIELDS)[number], string>
+> & {
+    /** Where opening failed: "migrate" when the schema could not be brought up to date. */
+    stage?: string;
+  };

@@ -10,7 +10,13 @@ import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import { seedFromTemplate, START_PARAMS } from "./embedded-template.js";
-import type { EmbeddedRequest, EmbeddedResponse, EmbeddedStart, WireError } from "./embedded-protocol.js";
+import {
+  ERROR_FIELDS,
+  type EmbeddedRequest,
+  type EmbeddedResponse,
+  type EmbeddedStart,
+  type WireError,
+} from "./embedded-protocol.js";
 
 const port = parentPort!;
 const start = workerData as EmbeddedStart;
@@ -25,10 +31,11 @@ function reply(m: EmbeddedResponse): void {
 
 function wireError(e: unknown): WireError {
   if (!(e instanceof Error)) return { message: String(e) };
-  const { code, detail, hint, constraint, table, column } = e as Error & Partial<Record<string, unknown>>;
+  const fields = e as Error & Partial<Record<string, unknown>>;
   const out: WireError = { message: e.message, name: e.name };
-  for (const [k, v] of Object.entries({ code, detail, hint, constraint, table, column })) {
-    if (typeof v === "string") out[k as keyof WireError] = v;
+  for (const k of ERROR_FIELDS) {
+    const v = fields[k];
+    if (typeof v === "string") out[k] = v;
   }
   return out;
 }
