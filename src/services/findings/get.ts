@@ -79,7 +79,13 @@ export async function getFinding({
       sources.map((s) => String(s.scanner)),
     ),
     firstSeen: new Date(r.first_seen as string),
-    lastSeen: new Date(r.last_seen as string),
+    // Its sources' latest sighting: an import that brings it unchanged marks only those seen.
+    lastSeen: new Date(
+      Math.max(
+        new Date(r.last_seen as string).getTime(),
+        ...sources.map((s) => new Date(s.last_seen as string).getTime()),
+      ),
+    ),
     sources: sources.map((s) => ({
       scanner: String(s.scanner),
       rule: String(s.rule),

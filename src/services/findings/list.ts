@@ -60,6 +60,13 @@ export const ESCALATABLE_STATUSES = ["open", "under_investigation"] as const;
 const ESCALATABLE_SQL = `status IN ('open', 'under_investigation')`;
 
 /**
+ * When a finding (`f`) was last reported: its sources' latest sighting. An import that brings a finding
+ * unchanged marks only its source rows seen (see `markSeen` in merge.ts); `findings.last_seen` is when
+ * the finding's row was last written (by an import that changed it).
+ */
+export const LAST_SEEN_SQL = `greatest(f.last_seen, (SELECT max(s.last_seen) FROM finding_sources s WHERE s.finding_id = f.id))`;
+
+/**
  * How many findings are escalated: every Act, and the top of the queue at or above `from` up to the
  * budget (a percentage is of the escalatable findings, rounded up), exactly as the triage core's
  * `escalate` decides. Escalation is the first `cutoff` findings of the queue order, computed when asked
@@ -138,7 +145,7 @@ export async function listFindings({
     `WITH esc AS (${ranked})
      SELECT f.id, f.fingerprint, f.vuln_id, f.component, f.version, f.fixed_versions, f.location, f.asset_key,
             f.owner, f.severity, f.status, f.outcome, f.deployer, f.score, f.due_date::text AS due_date,
-            f.first_seen, f.last_seen, f.top_reason,
+            f.first_seen, ${LAST_SEEN_SQL} AS last_seen, f.top_reason,
             (f.id IN (SELECT id FROM esc)) AS escalated,
             (coalesce(f.scanner_kev, false) OR EXISTS (SELECT 1 FROM intel_kev k WHERE k.cve = f.vuln_id)) AS kev,
             ARRAY(SELECT s.scanner FROM finding_sources s WHERE s.finding_id = f.id AND s.present ORDER BY s.scanner) AS scanners

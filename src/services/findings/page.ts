@@ -3,7 +3,7 @@ import { DetenteError } from "../../errors.js";
 import { parseInput } from "../ai/input.js";
 import type { Store } from "../../store/open.js";
 import type { CisaOutcome, EscalationBudget } from "../../vuln/triage/types.js";
-import { escalationCutoff, toRow, type FindingRow } from "./list.js";
+import { escalationCutoff, LAST_SEEN_SQL, toRow, type FindingRow } from "./list.js";
 
 export const SLA_STATES = ["overdue", "due-soon", "on-time"] as const;
 export type SlaState = (typeof SLA_STATES)[number];
@@ -146,7 +146,7 @@ export async function pageFindings({
   const select = (branch: string) =>
     `SELECT f.id, f.fingerprint, f.vuln_id, f.component, f.version, f.fixed_versions, f.location, f.asset_key,
             f.owner, f.severity, f.status, f.outcome, f.outcome_rank, f.deployer, f.score,
-            f.due_date::text AS due_date, f.first_seen, f.last_seen, f.top_reason,
+            f.due_date::text AS due_date, f.first_seen, ${LAST_SEEN_SQL} AS last_seen, f.top_reason,
             ${escalatedSql} AS escalated, ${slaSql} AS sla,
             (coalesce(f.scanner_kev, false) OR EXISTS (SELECT 1 FROM intel_kev k WHERE k.cve = f.vuln_id)) AS kev,
             ARRAY(SELECT s.scanner FROM finding_sources s WHERE s.finding_id = f.id AND s.present ORDER BY s.scanner) AS scanners
