@@ -15,7 +15,13 @@ import type {
  * (the embedded database has one connection; a second would wait for the first forever).
  */
 export interface PrefetchingIntel extends IntelLookup {
-  prefetch(cves: Iterable<string>, db?: Queryable): Promise<void>;
+  /**
+   * Have every CVE of `cves` at hand for `get`. Resolves to the cache's generation (see `generation`)
+   * the moment they all were: until it changes, they still are.
+   */
+  prefetch(cves: Iterable<string>, db?: Queryable): Promise<number>;
+  /** How many times the cache has been emptied (it is, past `maxCached` entries). */
+  generation(): number;
 }
 
 interface Row {
@@ -44,13 +50,18 @@ const EMPTY: IntelRecord = {};
  */
 export function storeIntel(store: Queryable, maxCached = 500_000): PrefetchingIntel {
   const cache = new Map<string, IntelRecord>();
+  let generation = 0;
   return {
     get: (cve) => cache.get(cve),
+    generation: () => generation,
     async prefetch(cves, db = store) {
       const missing = new Set<string>();
       for (const c of cves) if (c.startsWith("CVE-") && !cache.has(c)) missing.add(c);
-      if (missing.size === 0) return;
-      if (cache.size + missing.size > maxCached) cache.clear();
+      if (missing.size === 0) return generation;
+      if (cache.size + missing.size > maxCached) {
+        cache.clear();
+        generation++;
+      }
       const list = [...missing];
       const rows = await db.query<Row>(
         `SELECT cve, 'kev' AS kind, vendor_project AS a, product AS b, name AS c, date_added::text AS d, due_date::text AS e, required_action AS f, ransomware AS g
@@ -104,7 +115,9 @@ export function storeIntel(store: Queryable, maxCached = 500_000): PrefetchingIn
         }
       }
       const index = buildIntelIndex({ kev, epss, cvss, ssvc });
+      // Another batch's prefetch may have emptied the cache meanwhile: these go in after it did.
       for (const c of list) cache.set(c, index.get(c) ?? EMPTY);
+      return generation;
     },
   };
 }

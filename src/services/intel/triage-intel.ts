@@ -5,7 +5,7 @@ import type { IntelLookup, IntelRecord } from "../../vuln/intel/types.js";
 import { storeIntel } from "./store-lookup.js";
 
 /** An intel lookup that may need the CVEs of a run before `get` (the store-backed one does). */
-export type TriageIntel = IntelLookup & { prefetch?: (cves: Iterable<string>) => Promise<void> };
+export type TriageIntel = IntelLookup & { prefetch?: (cves: Iterable<string>) => Promise<unknown> };
 
 /**
  * The intel a stateless triage decides with: the store's intel when a store exists (it holds the bundled

@@ -60,7 +60,7 @@ export interface TriageInput {
 }
 
 export interface TriageContext {
-  readonly intel: IntelLookup & { prefetch?: (cves: Iterable<string>) => Promise<void> };
+  readonly intel: IntelLookup & { prefetch?: (cves: Iterable<string>) => Promise<unknown> };
   readonly assets: AssetMatcherService;
   readonly policy: TriagePolicy;
   readonly now: Date;
