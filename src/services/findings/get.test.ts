@@ -191,4 +191,23 @@ describe.each(STORE_BACKENDS)("getFinding on $name", (backend) => {
     expect(id).toMatch(/^\d{12}$/);
     expect((await get(id)).fingerprint).toBe(fingerprint(digits));
   });
+
+  it("shows a finding a later import brought unchanged as seen then, in its view and in the list", async () => {
+    // Run last: Trivy reports the same again a minute later; only its source rows are marked seen.
+    const later = new Date(NOW.getTime() + 60_000);
+    const result = await importFile(t.store, TRIVY, { now: later });
+    expect(result.created).toBe(0);
+    const found = await get(fingerprint(log4j));
+    expect(found.firstSeen.getTime()).toBe(NOW.getTime());
+    expect(found.lastSeen.getTime()).toBe(later.getTime());
+    expect(found.sources.map((s) => [s.scanner, s.lastSeen.getTime()])).toEqual([
+      ["grype", NOW.getTime()],
+      ["trivy", later.getTime()],
+    ]);
+    const { rows } = await listFindings({
+      ctx: { store: t.store, budget: { percent: 5 }, escalateFrom: "attend" },
+      input: { vuln: log4j.vulnId, asset: log4j.assetKey },
+    });
+    expect(rows.map((r) => [r.firstSeen, r.lastSeen])).toEqual([[NOW.toISOString(), later.toISOString()]]);
+  });
 });

@@ -212,8 +212,13 @@ export async function importReport({
     // the embedded database has no autovacuum): refresh them, so the first queries after the import
     // (the queue's pages, the scorecard) use the queue's indexes. Only the columns queries filter and sort
     // findings by: statistics on every column of findings cost twice as much.
-    if (counts.created >= ANALYZE_AFTER)
+    // Half the default sample (15,000 rows instead of 30,000) is plenty for these estimates and takes
+    // about half the time (0.4 against 0.7-1.0 s at 1,000,000 findings on PostgreSQL); on PostgreSQL
+    // autovacuum analyzes again later with the default.
+    if (counts.created >= ANALYZE_AFTER) {
+      await tx.query(`SET LOCAL default_statistics_target = ${ANALYZE_TARGET}`);
       await tx.query(`ANALYZE findings (${FILTERED_COLUMNS.join(", ")}), finding_sources`);
+    }
     await tx.query(
       `UPDATE imports SET finished_at = $2, findings = $3, created = $4, updated = $5, closed = $6, reopened = $7, unmatched = $8 WHERE id = $1`,
       [importId, now, counts.read, counts.created, counts.updated, closed, counts.reopened, counts.unmatched],
@@ -235,6 +240,9 @@ export async function importReport({
 /** New findings in one import past which the tables' statistics are refreshed at its end. */
 const ANALYZE_AFTER = 10_000;
 
+/** The statistics target of that refresh (PostgreSQL's default is 100). */
+const ANALYZE_TARGET = 50;
+
 /** The columns of findings that the API, the CLI and the scorecard filter or sort by. */
 const FILTERED_COLUMNS = [
   "status",
@@ -250,7 +258,6 @@ const FILTERED_COLUMNS = [
   "severity",
   "scanner_kev",
   "asset_matched",
-  "last_import_id",
   "closed_at",
 ];
 
