@@ -89,6 +89,9 @@ export async function importReport({
     const inImport = new IdentityTable();
     let ids: Float64Array<ArrayBuffer> = new Float64Array(4096);
     const reopened: number[] = [];
+    // A full scan's truth is about the assets and scanners it reports on: which those are, kept here
+    // rather than worked out again from a million rows at the end.
+    const scanned = input.fullScan ? new Map<string, Set<string>>() : null;
     const vulnerabilities = new VulnerabilityNotes();
     const counts = { read: 0, created: 0, updated: 0, reopened: 0, unmatched: 0, duplicates: 0 };
     let pending: Promise<void> = Promise.resolve();
@@ -135,6 +138,7 @@ export async function importReport({
           const fp = prints[i]!;
           const index = indices[i]!;
           vulnerabilities.add(f);
+          if (scanned) addPair(scanned, f);
           if (index >= ids.length) ids = grow(ids);
           if (!firstInImport[i]) {
             // Reported twice in one report (two scanners in one file, or two layers): merged at the end.
@@ -207,7 +211,7 @@ export async function importReport({
       await tx.copyFrom("staged_vulnerabilities", VULNERABILITY_COLUMNS, vulnerabilityRows);
 
     await mergeStaged(tx, { importId, now, reopened, duplicates: counts.duplicates > 0 });
-    const closed = input.fullScan ? await closeMissing(tx, importId, now) : 0;
+    const closed = scanned ? await closeMissing(tx, { importId, now, scanned }) : 0;
     // After a large load the planner's row estimates are stale until autovacuum gets to the table (and
     // the embedded database has no autovacuum): refresh them, so the first queries after the import
     // (the queue's pages, the scorecard) use the queue's indexes. Only the columns queries filter and sort
@@ -266,6 +270,13 @@ const DB_BATCH = 5000;
 
 /** Findings whose rows may wait while the database is still writing the last ones. */
 const DB_BATCH_MAX = 8 * DB_BATCH;
+
+/** Note that `f`'s scanner reported on `f`'s asset. */
+function addPair(scanned: Map<string, Set<string>>, f: Finding): void {
+  const scanners = scanned.get(f.assetKey);
+  if (scanners === undefined) scanned.set(f.assetKey, new Set([f.scanner]));
+  else scanners.add(f.scanner);
+}
 
 function grow(a: Float64Array): Float64Array<ArrayBuffer> {
   const b = new Float64Array(a.length * 2);

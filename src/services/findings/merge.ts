@@ -151,28 +151,35 @@ async function upsertSources(
 /**
  * A full scan by a scanner of an asset is the truth about that pair: whatever that scanner reported
  * before on that asset and not now is gone. A finding closes when no scanner still reports it.
+ * `scanned` holds the pairs the import reported on (asset -> scanners); a source seen in this import
+ * carries its id, a finding brought unchanged has only its sources written.
  */
-export async function closeMissing(tx: RawTx, importId: number, now: Date): Promise<number> {
+export async function closeMissing(
+  tx: RawTx,
+  input: { importId: number; now: Date; scanned: ReadonlyMap<string, ReadonlySet<string>> },
+): Promise<number> {
+  const { importId, now } = input;
+  const assets: string[] = [];
+  const scanners: string[] = [];
+  for (const [asset, names] of input.scanned)
+    for (const name of names) {
+      assets.push(asset);
+      scanners.push(name);
+    }
+  const pairs = [arrayLiteral(assets), arrayLiteral(scanners)];
   await tx.query(
-    `WITH scanned AS (
-       SELECT DISTINCT f.asset_key, s.scanner FROM finding_sources s JOIN findings f ON f.id = s.finding_id
-        WHERE s.last_import_id = $1)
-     UPDATE finding_sources fs SET present = false
+    `UPDATE finding_sources fs SET present = false
        FROM findings f
       WHERE fs.finding_id = f.id AND fs.present AND fs.last_import_id <> $1
-        AND (f.asset_key, fs.scanner) IN (SELECT asset_key, scanner FROM scanned)`,
-    [importId],
+        AND (f.asset_key, fs.scanner) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+    [importId, ...pairs],
   );
-  // Seen in this import means a source row marked with it (a finding brought unchanged has only those
-  // written): what is still open on an asset this import reported on, with no source still reporting it.
   const closed = await tx.query<{ id: string }>(
-    `UPDATE findings f SET status = 'fixed', closed_at = $2
-      WHERE f.status = 'open'
-        AND f.asset_key IN (SELECT DISTINCT f2.asset_key FROM finding_sources s2 JOIN findings f2 ON f2.id = s2.finding_id
-                             WHERE s2.last_import_id = $1)
+    `UPDATE findings f SET status = 'fixed', closed_at = $1
+      WHERE f.status = 'open' AND f.asset_key = ANY($2::text[])
         AND NOT EXISTS (SELECT 1 FROM finding_sources s WHERE s.finding_id = f.id AND s.present)
       RETURNING f.id`,
-    [importId, now],
+    [now, pairs[0]],
   );
   if (closed.length > 0) {
     await tx.query(
