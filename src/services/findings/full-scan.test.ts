@@ -184,4 +184,39 @@ describe.each(STORE_BACKENDS)("importReport --full-scan on $name", (backend) => 
       expect(imp).toEqual({ reopened: 1 });
     });
   });
+
+  describe("a full scan the same day, of findings brought unchanged but one", () => {
+    // Same day: the decisions do not move, so what is still reported takes the path that writes only
+    // its sources; the full scan has to tell those from the one it no longer reports.
+    const LATER = new Date(NOW.getTime() + 60_000);
+    let full: ImportResult;
+    beforeAll(async () => {
+      await resetStore(t.store);
+      await prepareStore(t.store, { assets: true });
+      await importFile(t.store, GRYPE, { now: NOW });
+      full = await importFile(t.store, await grypeWithout(dir.path, ["zlib1g"]), {
+        now: LATER,
+        fullScan: true,
+      });
+    });
+
+    it("closes the finding it no longer reports and keeps the rest open, seen now", async () => {
+      expect(full).toMatchObject({ created: 0, closed: 1 });
+      expect((await get(byComponent(grype, "zlib1g"))).finding.status).toBe("fixed");
+      for (const f of grype.filter((g) => g.component !== "zlib1g")) {
+        const stored = await get(f);
+        expect(stored.finding.status, f.component).toBe("open");
+        expect(stored.sources.map((s) => [s.scanner, s.present, s.lastSeen.getTime()])).toEqual([
+          ["grype", true, LATER.getTime()],
+        ]);
+        expect(stored.lastSeen.getTime()).toBe(LATER.getTime());
+      }
+      // Their own rows were not written: only their sources were marked seen.
+      const rows = await t.store.query<{ n: string }>(
+        `SELECT count(*) AS n FROM findings WHERE status = 'open' AND last_seen = $1`,
+        [NOW],
+      );
+      expect(Number(rows[0]!.n)).toBe(new Set(grype.map(fingerprint)).size - 1);
+    });
+  });
 });

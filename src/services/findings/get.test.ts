@@ -14,6 +14,7 @@ import type { Finding } from "../../vuln/finding.js";
 import { fingerprint, type FindingIdentity } from "../../vuln/fingerprint.js";
 import { getFinding } from "./get.js";
 import { listFindings } from "./list.js";
+import { pageFindings } from "./page.js";
 
 const TRIVY = fixture("trivy/payments-api-image.json");
 const GRYPE = fixture("grype/payments-api-image.json");
@@ -192,22 +193,31 @@ describe.each(STORE_BACKENDS)("getFinding on $name", (backend) => {
     expect((await get(id)).fingerprint).toBe(fingerprint(digits));
   });
 
-  it("shows a finding a later import brought unchanged as seen then, in its view and in the list", async () => {
-    // Run last: Trivy reports the same again a minute later; only its source rows are marked seen.
+  it("shows a finding a later import brought unchanged as seen then, in its view, the list and the queue", async () => {
+    // Run last. Grype, which staged log4j last, reports the same again a minute later: the finding's own
+    // row is not written (its last_seen stays), only its Grype source is marked seen.
     const later = new Date(NOW.getTime() + 60_000);
-    const result = await importFile(t.store, TRIVY, { now: later });
+    const result = await importFile(t.store, GRYPE, { now: later });
     expect(result.created).toBe(0);
-    const found = await get(fingerprint(log4j));
+    const print = fingerprint(log4j);
+    const [row] = await t.store.query<{ last_seen: string }>(
+      `SELECT last_seen FROM findings WHERE fingerprint = $1`,
+      [print],
+    );
+    expect(new Date(row!.last_seen).getTime()).toBe(NOW.getTime());
+
+    const found = await get(print);
     expect(found.firstSeen.getTime()).toBe(NOW.getTime());
     expect(found.lastSeen.getTime()).toBe(later.getTime());
     expect(found.sources.map((s) => [s.scanner, s.lastSeen.getTime()])).toEqual([
-      ["grype", NOW.getTime()],
-      ["trivy", later.getTime()],
+      ["grype", later.getTime()],
+      ["trivy", NOW.getTime()],
     ]);
-    const { rows } = await listFindings({
-      ctx: { store: t.store, budget: { percent: 5 }, escalateFrom: "attend" },
-      input: { vuln: log4j.vulnId, asset: log4j.assetKey },
-    });
-    expect(rows.map((r) => [r.firstSeen, r.lastSeen])).toEqual([[NOW.toISOString(), later.toISOString()]]);
+    const ctx = { store: t.store, budget: { percent: 5 }, escalateFrom: "attend" } as const;
+    const filter = { vuln: log4j.vulnId, asset: log4j.assetKey };
+    const listed = await listFindings({ ctx, input: filter });
+    const paged = await pageFindings({ ctx: { ...ctx, now: later }, input: filter });
+    for (const rows of [listed.rows, paged.rows])
+      expect(rows.map((r) => [r.firstSeen, r.lastSeen])).toEqual([[NOW.toISOString(), later.toISOString()]]);
   });
 });

@@ -1,9 +1,10 @@
 import { DetenteError } from "../../errors.js";
 import type { Store } from "../../store/open.js";
 import type { Finding, FindingStatus, Severity } from "../../vuln/finding.js";
+import { LAST_SEEN_SQL } from "./list.js";
 
 /** A finding row with what is known of its vulnerability (aliases, title, references). */
-export const FINDING_WITH_VULNERABILITY = `SELECT f.*, v.aliases, v.title, v."references"
+export const FINDING_WITH_VULNERABILITY = `SELECT f.*, ${LAST_SEEN_SQL} AS last_sighting, v.aliases, v.title, v."references"
   FROM findings f LEFT JOIN vulnerabilities v ON v.vuln_id = f.vuln_id`;
 const SELECT = FINDING_WITH_VULNERABILITY;
 
@@ -79,13 +80,7 @@ export async function getFinding({
       sources.map((s) => String(s.scanner)),
     ),
     firstSeen: new Date(r.first_seen as string),
-    // Its sources' latest sighting: an import that brings it unchanged marks only those seen.
-    lastSeen: new Date(
-      Math.max(
-        new Date(r.last_seen as string).getTime(),
-        ...sources.map((s) => new Date(s.last_seen as string).getTime()),
-      ),
-    ),
+    lastSeen: new Date(r.last_sighting as string),
     sources: sources.map((s) => ({
       scanner: String(s.scanner),
       rule: String(s.rule),

@@ -211,7 +211,8 @@ export async function importReport({
       await tx.copyFrom("staged_vulnerabilities", VULNERABILITY_COLUMNS, vulnerabilityRows);
 
     await mergeStaged(tx, { importId, now, reopened, duplicates: counts.duplicates > 0 });
-    const closed = scanned ? await closeMissing(tx, { importId, now, scanned }) : 0;
+    // Into an empty store nothing was there before to close.
+    const closed = scanned && !bulk ? await closeMissing(tx, { importId, now, scanned }) : 0;
     // After a large load the planner's row estimates are stale until autovacuum gets to the table (and
     // the embedded database has no autovacuum): refresh them, so the first queries after the import
     // (the queue's pages, the scorecard) use the queue's indexes. Only the columns queries filter and sort

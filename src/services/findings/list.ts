@@ -63,6 +63,8 @@ const ESCALATABLE_SQL = `status IN ('open', 'under_investigation')`;
  * When a finding (`f`) was last reported: its sources' latest sighting. An import that brings a finding
  * unchanged marks only its source rows seen (see `markSeen` in merge.ts); `findings.last_seen` is when
  * the finding's row was last written (by an import that changed it).
+ *
+ * @example await store.query(`SELECT f.id, ${LAST_SEEN_SQL} AS last_seen FROM findings f`);
  */
 export const LAST_SEEN_SQL = `greatest(f.last_seen, (SELECT max(s.last_seen) FROM finding_sources s WHERE s.finding_id = f.id))`;
 

@@ -25,11 +25,6 @@ import type {
 import { intelStatus, loadIntel, type IntelLoadResult } from "./load.js";
 import { seedBundledIntel } from "./seed.js";
 import { storeIntel } from "./store-lookup.js";
-import { createAssetMatcher } from "../../vuln/assets/index.js";
-import { emptyFinding, type Finding } from "../../vuln/finding.js";
-import { DEFAULT_TRIAGE_POLICY } from "../../vuln/triage/policy.js";
-import { policyAssetDefaults } from "../assets/store-assets.js";
-import { createDecider } from "../findings/create-decider.js";
 
 const KEV = fixture("intel/kev/kev-small.json");
 const EPSS = fixture("intel/epss/epss-small.csv");
@@ -299,35 +294,6 @@ describe.each(STORE_BACKENDS)("intel in the store on $name", (backend) => {
       // Seen inside the transaction: deleted there.
       expect(intel.get("CVE-2021-44228")?.kev).toBeUndefined();
       expect(await tableRows(t.store, "intel_kev")).toHaveLength((await readIntel(KEV)).kev.length);
-    });
-
-    it("fetches a batch's intel again when another batch emptied the cache since it was prepared", async () => {
-      // A cache of two CVEs: preparing the second batch empties it of the first batch's.
-      const intel = storeIntel(t.store, 2);
-      const deciderWith = (i: ReturnType<typeof storeIntel>) =>
-        createDecider({
-          intel: i,
-          assets: createAssetMatcher([], policyAssetDefaults(DEFAULT_TRIAGE_POLICY)),
-          policy: DEFAULT_TRIAGE_POLICY,
-          now: NOW,
-        });
-      const decider = deciderWith(intel);
-      const finding = (vulnId: string): Finding => ({ ...emptyFinding(), vulnId, assetKey: "host-1" });
-      const first = [finding("CVE-2021-44228")];
-      const second = [finding("CVE-2023-22515"), finding("CVE-2099-0002")];
-      await decider.prepare!(first);
-      await decider.prepare!(second);
-      expect(intel.get("CVE-2021-44228")).toBeUndefined();
-      await decider.prepare!(first);
-      expect(intel.get("CVE-2021-44228")?.kev?.cve).toBe("CVE-2021-44228");
-      // Decided as by a decider that never lost it.
-      const fresh = deciderWith(storeIntel(t.store));
-      await fresh.prepare!(first);
-      expect(decider.decide(first[0]!, NOW).decision).toEqual(fresh.decide(first[0]!, NOW).decision);
-      // Prepared and still cached: nothing to fetch, the cache stays as it is.
-      const generation = intel.generation();
-      await decider.prepare!(first);
-      expect(intel.generation()).toBe(generation);
     });
 
     it("prefers NVD's CVSS to Vulnrichment's, whichever was loaded last, as the in-memory index does", async () => {

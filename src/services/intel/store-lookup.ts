@@ -17,7 +17,7 @@ import type {
 export interface PrefetchingIntel extends IntelLookup {
   /**
    * Have every CVE of `cves` at hand for `get`. Resolves to the cache's generation (see `generation`)
-   * the moment they all were: until it changes, they still are.
+   * as of when it looked at the cache: while that is still current, they all are at hand.
    */
   prefetch(cves: Iterable<string>, db?: Queryable): Promise<number>;
   /** How many times the cache has been emptied (it is, past `maxCached` entries). */
@@ -62,6 +62,9 @@ export function storeIntel(store: Queryable, maxCached = 500_000): PrefetchingIn
         cache.clear();
         generation++;
       }
+      // What was cached already is there as of now: if another prefetch empties the cache while this
+      // one waits for the database, the generation it returns is no longer current.
+      const at = generation;
       const list = [...missing];
       const rows = await db.query<Row>(
         `SELECT cve, 'kev' AS kind, vendor_project AS a, product AS b, name AS c, date_added::text AS d, due_date::text AS e, required_action AS f, ransomware AS g
@@ -115,9 +118,8 @@ export function storeIntel(store: Queryable, maxCached = 500_000): PrefetchingIn
         }
       }
       const index = buildIntelIndex({ kev, epss, cvss, ssvc });
-      // Another batch's prefetch may have emptied the cache meanwhile: these go in after it did.
       for (const c of list) cache.set(c, index.get(c) ?? EMPTY);
-      return generation;
+      return at;
     },
   };
 }

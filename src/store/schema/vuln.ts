@@ -51,8 +51,14 @@ export const findings = pgTable(
     status: text("status").notNull().default("open"),
     statusDetail: text("status_detail").notNull().default(""),
     firstSeen: ts("first_seen").notNull(),
+    /**
+     * When an import last wrote this row. An import that brings the finding unchanged marks only its
+     * sources seen, so the finding's last sighting is its sources' (`LAST_SEEN_SQL` in
+     * services/findings/list.ts), which is what lists and the API show.
+     */
     lastSeen: ts("last_seen").notNull(),
     closedAt: ts("closed_at"),
+    /** The import that last wrote this row (see `lastSeen`); the sources say which import saw it last. */
     lastImportId: bigint("last_import_id", { mode: "number" }),
     // The current decision.
     outcome: text("outcome").notNull(),
@@ -64,10 +70,11 @@ export const findings = pgTable(
     topReason: text("top_reason").notNull(),
     owner: text("owner").notNull(),
     assetMatched: boolean("asset_matched").notNull(),
+    /** When the decision was last written: a re-import that decides the same leaves it. */
     decidedAt: ts("decided_at").notNull(),
     /**
      * A hash of what the last import staged for the finding (the report's values and the decision made on
-     * them): a re-import that would stage the same again only marks the finding seen. NULL when something
+     * them): a re-import that would stage the same again only marks the finding's sources seen. NULL when something
      * else changed the row since (a re-decision, a finding listed twice in one report).
      */
     contentHash: bigint("content_hash", { mode: "number" }),
