@@ -81,7 +81,7 @@ describe.each(STORE_BACKENDS)("large imports on $name", (backend) => {
       expect(row!.visible).toBeGreaterThanOrEqual(Math.floor(row!.pages * 0.8));
     });
 
-    it("updates every finding and source of a re-import, batch by batch, and creates none", async () => {
+    it("marks every finding and source of a re-import seen, batch by batch, and creates none", async () => {
       const again = await importFile(t.store, big, { now: LATER });
       expect(again).toMatchObject({ created: 0, updated: distinct, reopened: 0, closed: 0 });
       expect(await countRows(t.store, "findings")).toBe(distinct);

@@ -151,7 +151,7 @@ export async function importReport({
             const id = Number(old.id);
             ids[index] = id;
             const d: DecidedFinding = {
-              ...decider.decide(mergeEvidence(f, old), new Date(old.first_seen)),
+              ...decider.decide(mergeEvidence(f, old), old.first_seen),
               fingerprint: fp,
             };
             const hash = writeStaged(rows.staged, id, d);

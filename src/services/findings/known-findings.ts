@@ -72,7 +72,9 @@ interface PackedRow {
 function unpack(r: PackedRow): KnownFinding {
   // Eight fields, then the status. NULLs were written as empty fields (concat_ws would skip a NULL).
   const p = r.known.split(" ", 8);
-  const status = r.known.slice(p.join(" ").length + 1);
+  let end = p.length - 1; // the spaces between the fields
+  for (const field of p) end += field.length;
+  const status = r.known.slice(end + 1);
   const num = (s: string | undefined): number | null => (s ? Number(s) : null);
   const bool = (s: string | undefined): boolean | null => (s === "t" ? true : s === "f" ? false : null);
   return {
