@@ -74,8 +74,8 @@ export const findings = pgTable(
     decidedAt: ts("decided_at").notNull(),
     /**
      * A hash of what the last import staged for the finding (the report's values and the decision made on
-     * them): a re-import that would stage the same again only marks the finding's sources seen. NULL when something
-     * else changed the row since (a re-decision, a finding listed twice in one report).
+     * them): a re-import that would stage the same again only marks the finding's sources seen. NULL when
+     * something else changed the row since (a re-decision, a finding listed twice in one report).
      */
     contentHash: bigint("content_hash", { mode: "number" }),
   },
