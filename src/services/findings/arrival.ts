@@ -2,8 +2,10 @@ import type { Queryable } from "../../store/open.js";
 import type { Finding } from "../../vuln/finding.js";
 import { fingerprint } from "../../vuln/fingerprint.js";
 import type { IdentityTable } from "../../vuln/identity-table.js";
+import type { IntelRecord } from "../../vuln/intel/types.js";
 import { lookUpKnown, type KnownFinding } from "./known-findings.js";
 import type { FindingIds } from "./pending-rows.js";
+import type { VulnerabilityNote, VulnerabilityNotes } from "./staging.js";
 
 /** A batch of the report, fingerprinted and placed in the import, with what the store knows of it. */
 export interface Arrival {
@@ -15,7 +17,9 @@ export interface Arrival {
   readonly firstInImport: readonly boolean[];
   /** The stored findings among the first ones, and ids for the others, in ascending order. */
   readonly known: Promise<{ existing: ReadonlyMap<string, KnownFinding>; freshIds: number[] }>;
-  /** What deciding the batch needs, fetched (`FindingDecider.prepare`). */
+  /** Each finding's vulnerability in the import, whose `intel` is set once `prepared` resolves. */
+  readonly notes: readonly VulnerabilityNote[];
+  /** What deciding the batch needs, fetched (`FindingDecider.intelFor`, else `prepare`). */
   readonly prepared: Promise<void>;
 }
 
@@ -30,7 +34,7 @@ export interface Arrival {
  * import when awaited, not the process before then.
  *
  * @example
- * const next = arrive(batch, { inImport, reader, bulk: false, ids });
+ * const next = arrive(batch, { inImport, reader, bulk: false, ids, notes });
  * // ... decide the batch before ...
  * const { existing, freshIds } = await next.known;
  */
@@ -42,7 +46,11 @@ export function arrive(
     /** Loading an empty store: nothing can be known, so nothing is looked up. */
     readonly bulk: boolean;
     readonly ids: IdQueue;
-    /** Fetch what deciding a batch needs (`FindingDecider.prepare`). */
+    /** What the import notes of each vulnerability (the batch's findings are added to it here). */
+    readonly notes: VulnerabilityNotes;
+    /** Fetch the intel of vulnerabilities new to the import (`FindingDecider.intelFor`). */
+    readonly intelFor?: ((cves: readonly string[]) => Promise<readonly IntelRecord[]>) | undefined;
+    /** Fetch what deciding a batch needs, for a decider without `intelFor` (`FindingDecider.prepare`). */
     readonly prepare?: ((batch: readonly Finding[]) => Promise<void>) | undefined;
   },
 ): Arrival {
@@ -68,9 +76,26 @@ export function arrive(
     : lookUpKnown(ctx.reader, toLookUp, needed(batch, firstInImport));
   const known = ctx.ids.after(existing, (found) => toLookUp.length - found.size);
   known.catch(() => undefined);
-  const prepared = ctx.prepare ? ctx.prepare(batch) : Promise.resolve();
+  // Each vulnerability is looked up once per finding, here; those new to the import get their intel.
+  const notes: VulnerabilityNote[] = [];
+  const fresh: VulnerabilityNote[] = [];
+  for (const f of batch) {
+    const { note, first } = ctx.notes.add(f);
+    notes.push(note);
+    if (first) fresh.push(note);
+  }
+  const intelFor = ctx.intelFor;
+  const prepared = intelFor
+    ? fresh.length === 0
+      ? Promise.resolve()
+      : intelFor(fresh.map((n) => n.vulnId)).then((records) => {
+          for (let i = 0; i < fresh.length; i++) fresh[i]!.intel = records[i];
+        })
+    : ctx.prepare
+      ? ctx.prepare(batch)
+      : Promise.resolve();
   prepared.catch(() => undefined);
-  return { batch, prints, indices, firstInImport, known, prepared };
+  return { batch, prints, indices, firstInImport, known, notes, prepared };
 }
 
 /**

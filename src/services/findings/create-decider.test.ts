@@ -37,7 +37,7 @@ describe.each(STORE_BACKENDS)("createDecider on $name", (backend) => {
       policy: DEFAULT_TRIAGE_POLICY,
       now: NOW,
     });
-    return { intel, prepare: d.prepare!.bind(d), decide: d.decide.bind(d) };
+    return { intel, prepare: d.prepare!.bind(d), intelFor: d.intelFor!.bind(d), decide: d.decide.bind(d) };
   }
 
   it("fetches a batch's intel again when another batch emptied the cache since it was prepared", async () => {
@@ -70,5 +70,33 @@ describe.each(STORE_BACKENDS)("createDecider on $name", (backend) => {
     await Promise.all([fetching, next]);
     await d.prepare(batch);
     expect(d.intel.get(LOG4J)?.kev?.cve).toBe(LOG4J);
+  });
+
+  it("hands out each CVE's intel, an empty record when nothing is known, and decides with it", async () => {
+    const d = decider();
+    const records = await d.intelFor([LOG4J, "CVE-2099-0001", "GHSA-xxxx-yyyy-zzzz", LOG4J]);
+    expect(records.map((r) => r.kev?.cve ?? null)).toEqual([LOG4J, null, null, LOG4J]);
+    expect(records[1]).toEqual({});
+    expect(records[2]).toEqual({});
+    // Deciding with the record handed out is deciding with the record looked up.
+    const f = finding(LOG4J);
+    const fresh = decider();
+    await fresh.prepare([f]);
+    expect(d.decide(f, NOW, records[0]).decision).toEqual(fresh.decide(f, NOW).decision);
+    expect(d.decide(f, NOW, records[0]).decision.topReason.text).toMatch(/^In CISA KEV since/);
+    expect(d.decide(f, NOW, {}).decision.topReason.text).not.toMatch(/KEV since/);
+  });
+
+  it("hands out intel that another fetch emptied from the cache while its own was under way", async () => {
+    const d = decider(2);
+    await d.intelFor([LOG4J]);
+    // LOG4J is cached, the other CVE is fetched; meanwhile the next fetch empties the cache.
+    const fetching = d.intelFor([LOG4J, "CVE-2099-0002"]);
+    const next = d.intelFor([CONFLUENCE, "CVE-2099-0003"]);
+    const [records, others] = await Promise.all([fetching, next]);
+    expect(d.intel.get(LOG4J)).toBeUndefined();
+    expect(records[0]?.kev?.cve).toBe(LOG4J);
+    expect(records[1]).toEqual({});
+    expect(others[0]?.kev?.cve).toBe(CONFLUENCE);
   });
 });

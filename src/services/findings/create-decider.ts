@@ -1,6 +1,6 @@
 import type { AssetMatcherService } from "../../vuln/assets/matcher.js";
 import type { Finding } from "../../vuln/finding.js";
-import type { IntelLookup } from "../../vuln/intel/types.js";
+import type { IntelLookup, IntelRecord } from "../../vuln/intel/types.js";
 import { decideBrief } from "../../vuln/triage/decide.js";
 import type { TriagePolicy } from "../../vuln/triage/policy.js";
 import type { PrefetchingIntel } from "../intel/store-lookup.js";
@@ -15,7 +15,7 @@ import type { DecidedFinding, FindingDecider } from "./decider.js";
  * decider.decide(finding, firstSeen).decision.outcome // "act"
  */
 export function createDecider(options: {
-  readonly intel: IntelLookup & Partial<Pick<PrefetchingIntel, "prefetch" | "generation">>;
+  readonly intel: IntelLookup & Partial<Pick<PrefetchingIntel, "prefetch" | "generation" | "records">>;
   readonly assets: AssetMatcherService;
   readonly policy: TriagePolicy;
   readonly now: Date;
@@ -36,11 +36,15 @@ export function createDecider(options: {
       );
       prepared.set(batch, generation);
     },
-    decide(finding: Finding, firstSeen: Date): Omit<DecidedFinding, "fingerprint"> {
+    intelFor(cves, db) {
+      if (intel.records) return intel.records(cves, db);
+      return Promise.resolve(cves.map((c) => intel.get(c) ?? NO_INTEL));
+    },
+    decide(finding: Finding, firstSeen: Date, known?: IntelRecord): Omit<DecidedFinding, "fingerprint"> {
       const asset = assets.match(finding.assetKey);
       const decision = decideBrief({
         finding,
-        intel: intel.get(finding.vulnId),
+        intel: known ?? intel.get(finding.vulnId),
         asset,
         policy,
         now,
@@ -50,3 +54,6 @@ export function createDecider(options: {
     },
   };
 }
+
+/** The intel of a vulnerability nothing is known of. */
+const NO_INTEL: IntelRecord = {};

@@ -97,15 +97,19 @@ export async function importReport({
     let pending: Promise<void> = Promise.resolve();
     let writing = false;
     const idQueue = new IdQueue(findingIds, reader);
-    // Intel for a batch is fetched as it arrives, while the batch before is decided; `prepare` is called
-    // again right before deciding it, and then finds all of it at hand (or fetches what the cache dropped
-    // since).
+    // Intel for a batch's vulnerabilities is fetched as it arrives, while the batch before is decided,
+    // and kept with the import's note of each vulnerability. A decider that cannot hand intel out
+    // (`intelFor`) prepares the batch instead, and again right before deciding it (its cache may have
+    // dropped some since).
+    const intelFor = decider.intelFor?.bind(decider);
     const prepare = decider.prepare?.bind(decider);
     const arrival = {
       inImport,
       reader,
       bulk: bulk !== null,
       ids: idQueue,
+      notes: vulnerabilities,
+      intelFor: intelFor && ((cves: readonly string[]) => intelFor(cves, reader)),
       prepare: prepare && ((b: readonly Finding[]) => prepare(b, reader)),
     };
 
@@ -128,22 +132,22 @@ export async function importReport({
         const current: Arrival = ahead;
         // Read the next batch now: its lookups run while this one is decided.
         ahead = await pull();
-        const { batch, prints, indices, firstInImport } = current;
+        const { batch, prints, indices, firstInImport, notes } = current;
         await current.prepared;
-        await decider.prepare?.(batch, reader);
+        if (!intelFor) await decider.prepare?.(batch, reader);
         const { existing, freshIds } = await current.known;
 
         for (let i = 0; i < batch.length; i++) {
           const f = batch[i]!;
           const fp = prints[i]!;
           const index = indices[i]!;
-          vulnerabilities.add(f);
+          const intel = notes[i]!.intel;
           if (scanned) addPair(scanned, f);
           if (index >= ids.length) ids = grow(ids);
           if (!firstInImport[i]) {
             // Reported twice in one report (two scanners in one file, or two layers): merged at the end.
             counts.duplicates++;
-            writeStaged(rows.twice, ids[index]!, { ...decider.decide(f, now), fingerprint: fp });
+            writeStaged(rows.twice, ids[index]!, { ...decider.decide(f, now, intel), fingerprint: fp });
             continue;
           }
           const old = existing.get(fp);
@@ -151,7 +155,7 @@ export async function importReport({
             const id = Number(old.id);
             ids[index] = id;
             const d: DecidedFinding = {
-              ...decider.decide(mergeEvidence(f, old), old.first_seen),
+              ...decider.decide(mergeEvidence(f, old), old.first_seen, intel),
               fingerprint: fp,
             };
             const hash = writeStaged(rows.staged, id, d);
@@ -170,7 +174,7 @@ export async function importReport({
           } else {
             const id = freshIds.pop()!;
             ids[index] = id;
-            const d: DecidedFinding = { ...decider.decide(f, now), fingerprint: fp };
+            const d: DecidedFinding = { ...decider.decide(f, now, intel), fingerprint: fp };
             writeNewFinding(rows.findings, id, d, rows.shape);
             writeSource(rows.sources, id, f, rows.shape);
             if (!d.assetMatched) counts.unmatched++;

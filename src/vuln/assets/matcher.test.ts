@@ -185,6 +185,29 @@ describe("createAssetMatcher: invalid inventories", () => {
 });
 
 describe("createAssetMatcher: cache and stats", () => {
+  it("answers a key asked again right after as the first time, from a different string or the same", () => {
+    const m = createAssetMatcher([asset("web", ["host", "www.example.com"])], BUILTIN_ASSET_DEFAULTS);
+    // Keys read from a report are new strings each time: build each one afresh.
+    const fresh = (s: string) => (" " + s).slice(1);
+    const keys = ["a.example.com", "a.example.com", "www.example.com", "www.example.com", "a.example.com"];
+    const answers = keys.map((k) => m.match(fresh(k)));
+    expect(answers.map((a) => [a.matched, a.asset.key])).toEqual([
+      [false, "(default)"],
+      [false, "(default)"],
+      [true, "web"],
+      [true, "web"],
+      [false, "(default)"],
+    ]);
+    expect(m.stats()).toMatchObject({
+      lookups: 5,
+      matched: 2,
+      unmatched: 3,
+      cacheHits: 3,
+      cachedKeys: 2,
+      unmatchedKeys: ["a.example.com"],
+    });
+  });
+
   it("answers repeated keys from the cache and counts matched and unmatched lookups", () => {
     const m = createAssetMatcher([asset("web", ["host", "www.example.com"])], BUILTIN_ASSET_DEFAULTS);
     for (let i = 0; i < 1000; i++) m.match("www.example.com");

@@ -63,8 +63,19 @@ export function createAssetMatcher(
   let matched = 0;
   let cacheHits = 0;
 
+  // The key asked last and its answer: a report lists an asset's findings together, and comparing with
+  // the last key costs far less than a lookup by a string just read from the report.
+  let lastKey: string | null = null;
+  let lastContext: AssetContext = fallback;
+
   function match(assetKey: string): AssetContext {
     lookups++;
+    if (assetKey === lastKey) {
+      cacheHits++;
+      // An unmatched key was noted when it was asked last.
+      if (lastContext.matched) matched++;
+      return lastContext;
+    }
     let context = cache.get(assetKey);
     if (context) {
       cacheHits++;
@@ -79,6 +90,8 @@ export function createAssetMatcher(
       if (unmatchedKeys.size < maxUnmatchedKeys) unmatchedKeys.add(assetKey);
       else unmatchedKeysTruncated = true;
     }
+    lastKey = assetKey;
+    lastContext = context;
     return context;
   }
 
