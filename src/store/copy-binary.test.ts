@@ -21,6 +21,25 @@ const ROWS: readonly Row[] = [
   { s: "naïve — 日本語 ✓ 🎉", x: null, b: true, a: ["ünïcode"], d: "2400-02-29", r: null, big: null },
   { s: "nul\u0000byte", x: Number.NaN, b: false, a: ["x\u0000y"], d: null, r: 32767, big: 2 ** 40 },
   { s: null, x: Number.POSITIVE_INFINITY, b: null, a: null, d: "1970-01-01", r: 1, big: 1 },
+  // Long texts (encoded natively) with the same characters, and dates of other shapes.
+  {
+    s: "naïve — 日本語 ✓ 🎉, quote \" and \\N, tab\there ".repeat(3),
+    x: 0.5,
+    b: true,
+    a: ["pkg:npm/%40scope/ünïcode@1.0.0?arch=x86_64&distro=3.19.1"],
+    d: "0999-02-28",
+    r: 2,
+    big: 3,
+  },
+  {
+    s: "a NUL in a long text: here \u0000 and gone",
+    x: 1,
+    b: false,
+    a: ["x".repeat(30) + "\u0000" + "y".repeat(30)],
+    d: "12024-10-30",
+    r: 4,
+    big: 5,
+  },
 ];
 
 function write(rows: BinaryCopyRows, r: Row, n: number): void {

@@ -81,14 +81,22 @@ export async function beginBulkLoad(
     async finish() {
       for (const q of restoreDefaults) await tx.query(q);
       // Memory enough to sort a million fingerprints at once and, on PostgreSQL, to let parallel workers
-      // share the sort (each needs 32 MB of it); for this transaction only.
+      // share the sort (each needs 32 MB of it), and to check the foreign keys with one hash of every id
+      // in memory rather than in batches on disk (0.75 against 1.0-1.2 s at a million findings); for
+      // this transaction only.
       await tx.query(`SET LOCAL maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
+      await tx.query(`SET LOCAL work_mem = '${INDEX_BUILD_MEMORY}'`);
       for (const r of [...rows].reverse()) await tx.query(r.restore);
+      await tx.query(`SET LOCAL maintenance_work_mem TO DEFAULT`);
+      await tx.query(`SET LOCAL work_mem TO DEFAULT`);
     },
   };
 }
 
-/** `maintenance_work_mem` while the unique index is rebuilt (PostgreSQL's default is 64 MB). */
+/**
+ * `maintenance_work_mem` and `work_mem` while the unique index is rebuilt and the foreign keys are checked
+ * (PostgreSQL's defaults are 64 MB and 4 MB).
+ */
 const INDEX_BUILD_MEMORY = "256MB";
 
 function quote(name: string): string {
