@@ -20,8 +20,6 @@ import { daysFromCivil } from "../vuln/triage/dates.js";
 export class BinaryCopyRows {
   private buf: Uint8Array = new Uint8Array(0);
   private view: DataView = new DataView(this.buf.buffer);
-  /** `buf` as a Buffer, for its native string writer. */
-  private bytes: Buffer = Buffer.from(this.buf.buffer);
   private pos = 0;
   /** Where the row being written starts in `buf` (rows never move once a later row begins). */
   private rowStart = 0;
@@ -105,14 +103,6 @@ export class BinaryCopyRows {
     const buf = this.buf;
     const start = this.pos;
     let p = start + 4;
-    // Past a few dozen characters Node's native encoder is faster than a loop here (and encodes what is
-    // not ASCII as the loop's fallback does); NULs still go the loop's way, to be dropped.
-    if (n >= NATIVE_TEXT_FROM && !s.includes("\u0000")) {
-      p += this.bytes.write(s, p, "utf8");
-      this.view.setInt32(start, p - start - 4);
-      this.pos = p;
-      return;
-    }
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c >= 0x80 || c === 0) {
@@ -243,7 +233,6 @@ export class BinaryCopyRows {
     this.full = [];
     this.buf = new Uint8Array(0);
     this.view = new DataView(this.buf.buffer);
-    this.bytes = Buffer.from(this.buf.buffer);
     this.pos = 0;
     this.rowStart = 0;
     this.rowCount = 0;
@@ -266,7 +255,6 @@ export class BinaryCopyRows {
     if (keepFrom > 0) this.full.push(this.buf.subarray(0, keepFrom));
     this.buf = next;
     this.view = new DataView(next.buffer);
-    this.bytes = Buffer.from(next.buffer, next.byteOffset, next.byteLength);
     this.pos = partial;
     this.rowStart = 0;
   }
@@ -279,8 +267,6 @@ export class BinaryCopyRows {
   }
 }
 
-/** Strings from this long on are encoded natively (see `text`). */
-const NATIVE_TEXT_FROM = 24;
 /** Bytes per buffer: large enough that a round trip's rows take a few dozen. */
 const CHUNK_BYTES = 256 * 1024;
 /** Buffers kept for reuse (see `recycle`): a few writes' worth. */

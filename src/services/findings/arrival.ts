@@ -19,6 +19,11 @@ export interface Arrival {
   readonly known: Promise<{ existing: ReadonlyMap<string, KnownFinding>; freshIds: number[] }>;
   /** Each finding's vulnerability in the import, whose `intel` is set once `prepared` resolves. */
   readonly notes: readonly VulnerabilityNote[];
+  /**
+   * Each finding's intel as its note had it on arrival: undefined for vulnerabilities whose intel was
+   * still to come (read it from `notes` then). Read here, a finding's intel costs no visit to its note.
+   */
+  readonly intels: readonly (IntelRecord | undefined)[];
   /** What deciding the batch needs, fetched (`FindingDecider.intelFor`, else `prepare`). */
   readonly prepared: Promise<void>;
 }
@@ -77,12 +82,16 @@ export function arrive(
   const known = ctx.ids.after(existing, (found) => toLookUp.length - found.size);
   known.catch(() => undefined);
   // Each vulnerability is looked up once per finding, here; those new to the import get their intel.
+  // Each finding's intel is taken from its note while the note is at hand; vulnerabilities new to the
+  // import (`fresh`) get theirs when it comes.
   const notes: VulnerabilityNote[] = [];
+  const intels: (IntelRecord | undefined)[] = [];
   const fresh: VulnerabilityNote[] = [];
   for (const f of batch) {
     const { note, first } = ctx.notes.add(f);
-    notes.push(note);
     if (first) fresh.push(note);
+    notes.push(note);
+    intels.push(note.intel);
   }
   const intelFor = ctx.intelFor;
   const prepared = intelFor
@@ -95,7 +104,7 @@ export function arrive(
       ? ctx.prepare(batch)
       : Promise.resolve();
   prepared.catch(() => undefined);
-  return { batch, prints, indices, firstInImport, known, notes, prepared };
+  return { batch, prints, indices, firstInImport, known, notes, intels, prepared };
 }
 
 /**
