@@ -3,7 +3,7 @@ import type { Finding } from "../../vuln/finding.js";
 import { fingerprint } from "../../vuln/fingerprint.js";
 import type { IdentityTable } from "../../vuln/identity-table.js";
 import type { IntelRecord } from "../../vuln/intel/types.js";
-import { lookUpKnown, type KnownFinding } from "./known-findings.js";
+import { lookUpKnown, type KnownFindings } from "./known-findings.js";
 import type { FindingIds } from "./pending-rows.js";
 import type { VulnerabilityNote, VulnerabilityNotes } from "./staging.js";
 
@@ -15,8 +15,11 @@ export interface Arrival {
   readonly indices: Int32Array;
   /** Whether each finding is the first of its identity in this import. */
   readonly firstInImport: readonly boolean[];
-  /** The stored findings among the first ones, and ids for the others, in ascending order. */
-  readonly known: Promise<{ existing: ReadonlyMap<string, KnownFinding>; freshIds: number[] }>;
+  /**
+   * The stored findings among the first ones (by their order among the first ones), and ids for the
+   * others, in ascending order.
+   */
+  readonly known: Promise<{ existing: KnownFindings; freshIds: number[] }>;
   /** Each finding's vulnerability in the import, whose `intel` is set once `prepared` resolves. */
   readonly notes: readonly VulnerabilityNote[];
   /**
@@ -79,7 +82,7 @@ export function arrive(
   const existing = ctx.bulk
     ? Promise.resolve(NONE_KNOWN)
     : lookUpKnown(ctx.reader, toLookUp, needed(batch, firstInImport));
-  const known = ctx.ids.after(existing, (found) => toLookUp.length - found.size);
+  const known = ctx.ids.after(existing, (found) => toLookUp.length - found.found);
   known.catch(() => undefined);
   // Each vulnerability is looked up once per finding, here; those new to the import get their intel.
   // Each finding's intel is taken from its note while the note is at hand; vulnerabilities new to the
@@ -112,7 +115,7 @@ export function arrive(
  *
  * @example
  * const ids = new IdQueue(findingIds, reader);
- * const { existing, freshIds } = await ids.after(lookup, (found) => wanted - found.size);
+ * const { existing, freshIds } = await ids.after(lookup, (known) => wanted - known.found);
  */
 export class IdQueue {
   private last: Promise<unknown> = Promise.resolve();
@@ -123,9 +126,9 @@ export class IdQueue {
   ) {}
 
   after(
-    lookup: Promise<ReadonlyMap<string, KnownFinding>>,
-    count: (existing: ReadonlyMap<string, KnownFinding>) => number,
-  ): Promise<{ existing: ReadonlyMap<string, KnownFinding>; freshIds: number[] }> {
+    lookup: Promise<KnownFindings>,
+    count: (existing: KnownFindings) => number,
+  ): Promise<{ existing: KnownFindings; freshIds: number[] }> {
     // Awaited below, maybe only after it failed: handled from now on.
     lookup.catch(() => undefined);
     const turn = this.last.then(async () => {
@@ -145,7 +148,7 @@ export class IdQueue {
   }
 }
 
-const NONE_KNOWN: ReadonlyMap<string, KnownFinding> = new Map();
+const NONE_KNOWN: KnownFindings = { at: [], found: 0 };
 
 /** Which stored evidence `mergeEvidence` can read for the first-seen findings of a batch. */
 function needed(

@@ -136,6 +136,7 @@ export async function importReport({
         await current.prepared;
         if (!intelFor) await decider.prepare?.(batch, reader);
         const { existing, freshIds } = await current.known;
+        let lookedUp = 0;
 
         for (let i = 0; i < batch.length; i++) {
           const f = batch[i]!;
@@ -151,7 +152,8 @@ export async function importReport({
             writeStaged(rows.twice, ids[index]!, printed(decider.decide(f, now, intel), fp));
             continue;
           }
-          const old = existing.get(fp);
+          // The first ones were looked up in order (`arrive`).
+          const old = existing.at[lookedUp++];
           if (old) {
             const id = Number(old.id);
             ids[index] = id;

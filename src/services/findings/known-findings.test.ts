@@ -30,7 +30,6 @@ function* cases(): Generator<{ f: Finding; old: KnownFinding }> {
                       },
                       old: {
                         id: "1",
-                        fingerprint: "f",
                         first_seen: new Date(0),
                         status: "open",
                         scanner_epss: oldEpss,
