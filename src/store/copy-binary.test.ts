@@ -23,7 +23,7 @@ const ROWS: readonly Row[] = [
   { s: null, x: Number.POSITIVE_INFINITY, b: null, a: null, d: "1970-01-01", r: 1, big: 1 },
   // Long texts (encoded natively) with the same characters, and dates of other shapes.
   {
-    s: "naïve — 日本語 ✓ 🎉, quote \" and \\N, tab\there ".repeat(3),
+    s: 'naïve — 日本語 ✓ 🎉, quote " and \\N, tab\there '.repeat(3),
     x: 0.5,
     b: true,
     a: ["pkg:npm/%40scope/ünïcode@1.0.0?arch=x86_64&distro=3.19.1"],
