@@ -33,10 +33,11 @@ export interface Arrival {
 
 /**
  * Fingerprint a batch as it arrives and place it in the import (`inImport`), then start looking its new
- * identities up in the store, taking ids for those the store lacks and fetching what deciding it needs
- * (`prepare`), without waiting: the import decides the batch before while the database answers for this
- * one. Ids are taken one batch after the
- * other (`ids.after`), so new findings are numbered in report order whatever order the answers come in.
+ * identities up in the store, taking ids for those the store lacks, and noting its vulnerabilities and
+ * fetching the intel of those new to the import (`intelFor`; `prepare` for a decider without it),
+ * without waiting: the import decides the batch before while the database answers for this one. Ids are
+ * taken one batch after the other (`ids.after`), so new findings are numbered in report order whatever
+ * order the answers come in.
  *
  * A lookup that fails rejects `known` (or `prepared`); it is marked handled here so that it fails the
  * import when awaited, not the process before then.

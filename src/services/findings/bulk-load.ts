@@ -109,8 +109,8 @@ export async function beginBulkLoad(
 const REBUILT_INDEXES = ["findings_queue_idx", "findings_vuln_idx"];
 
 /**
- * `maintenance_work_mem` and `work_mem` while the unique index is rebuilt and the foreign keys are checked
- * (PostgreSQL's defaults are 64 MB and 4 MB).
+ * `maintenance_work_mem` and `work_mem` while the indexes are built again and the foreign keys are
+ * checked (PostgreSQL's defaults are 64 MB and 4 MB).
  */
 const INDEX_BUILD_MEMORY = "256MB";
 

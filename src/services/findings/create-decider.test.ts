@@ -99,4 +99,17 @@ describe.each(STORE_BACKENDS)("createDecider on $name", (backend) => {
     expect(records[1]).toEqual({});
     expect(others[0]?.kev?.cve).toBe(CONFLUENCE);
   });
+
+  it("fetches intel it is asked for from intel that can only prefetch", async () => {
+    const store = storeIntel(t.store);
+    const d = createDecider({
+      intel: { get: (cve) => store.get(cve), prefetch: (cves, db) => store.prefetch(cves, db) },
+      assets: createAssetMatcher([], policyAssetDefaults(DEFAULT_TRIAGE_POLICY)),
+      policy: DEFAULT_TRIAGE_POLICY,
+      now: NOW,
+    });
+    const records = await d.intelFor!([LOG4J, "CVE-2099-0004"]);
+    expect(records[0]?.kev?.cve).toBe(LOG4J);
+    expect(records[1]).toEqual({});
+  });
 });

@@ -21,9 +21,9 @@ export function createDecider(options: {
   readonly now: Date;
 }): FindingDecider {
   const { intel, assets, policy, now } = options;
-  // The cache generation each batch's intel was fetched at: an import prepares a batch as it arrives
-  // and again right before deciding it, and the second time needs nothing unless the cache was emptied
-  // in between (scanning a batch of CVEs against the cache was 3% of an import's time).
+  // The cache generation each batch's intel was fetched at: a caller that prepares a batch twice (as it
+  // arrives and again right before deciding it) needs nothing the second time unless the cache was
+  // emptied in between. An import asks for intel by vulnerability instead (`intelFor`).
   const prepared = new WeakMap<readonly Finding[], number>();
   return {
     async prepare(batch, db) {
@@ -36,9 +36,11 @@ export function createDecider(options: {
       );
       prepared.set(batch, generation);
     },
-    intelFor(cves, db) {
+    async intelFor(cves, db) {
       if (intel.records) return intel.records(cves, db);
-      return Promise.resolve(cves.map((c) => intel.get(c) ?? NO_INTEL));
+      // Intel that can only prefetch: fetched, then read at once (before another fetch can empty it).
+      if (intel.prefetch) await intel.prefetch(cves, db);
+      return cves.map((c) => intel.get(c) ?? NO_INTEL);
     },
     decide(finding: Finding, firstSeen: Date, known?: IntelRecord): Omit<DecidedFinding, "fingerprint"> {
       const asset = assets.match(finding.assetKey);

@@ -90,8 +90,11 @@ export function createAssetMatcher(
       if (unmatchedKeys.size < maxUnmatchedKeys) unmatchedKeys.add(assetKey);
       else unmatchedKeysTruncated = true;
     }
-    lastKey = assetKey;
-    lastContext = context;
+    // Only keys the cache would keep, so that the counts stay what the cache alone would give.
+    if (assetKey.length <= MAX_CACHED_KEY_LENGTH) {
+      lastKey = assetKey;
+      lastContext = context;
+    }
     return context;
   }
 
