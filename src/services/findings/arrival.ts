@@ -85,9 +85,8 @@ export function arrive(
     : lookUpKnown(ctx.reader, toLookUp, needed(batch, firstInImport));
   const known = ctx.ids.after(existing, (found) => toLookUp.length - found.found);
   known.catch(() => undefined);
-  // Each vulnerability is looked up once per finding, here; those new to the import get their intel.
-  // Each finding's intel is taken from its note while the note is at hand; vulnerabilities new to the
-  // import (`fresh`) get theirs when it comes.
+  // Each finding's vulnerability is looked up here, once, and its intel taken from the note while the
+  // note is at hand; vulnerabilities new to the import (`fresh`) get theirs when it comes.
   const notes: VulnerabilityNote[] = [];
   const intels: (IntelRecord | undefined)[] = [];
   const fresh: VulnerabilityNote[] = [];

@@ -31,7 +31,7 @@ export interface KnownFindings {
 /**
  * The stored findings among `fingerprints` (distinct), each at its fingerprint's position, so that the
  * import finds them by position rather than by looking its fingerprints up (a lookup by a string just
- * made costs about a microsecond). Columns that no finding of the batch will read are not asked for: a
+ * made costs up to a microsecond). Columns that no finding of the batch will read are not asked for: a
  * stored CVSS or severity is only used when the report lacks one (see `mergeEvidence`), and most reports
  * carry both.
  *

@@ -168,7 +168,7 @@ export interface VulnerabilityNote {
  * What one report says of its vulnerabilities, merged across its findings (aliases accumulate, the
  * first title and references win), written to `staged_vulnerabilities` once at the end of the import.
  * Each finding's vulnerability is looked up here once, and the note carries what else the import needs
- * of it (its intel): a lookup by a string just read from the report costs about a microsecond, several
+ * of it (its intel): a lookup by a string just read from the report costs up to a microsecond, several
  * per finding were a tenth of an import's time.
  */
 export class VulnerabilityNotes {
