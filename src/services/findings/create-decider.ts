@@ -15,26 +15,18 @@ import type { DecidedFinding, FindingDecider } from "./decider.js";
  * decider.decide(finding, firstSeen).decision.outcome // "act"
  */
 export function createDecider(options: {
-  readonly intel: IntelLookup & Partial<Pick<PrefetchingIntel, "prefetch" | "generation" | "records">>;
+  readonly intel: IntelLookup & Partial<Pick<PrefetchingIntel, "prefetch" | "records">>;
   readonly assets: AssetMatcherService;
   readonly policy: TriagePolicy;
   readonly now: Date;
 }): FindingDecider {
   const { intel, assets, policy, now } = options;
-  // The cache generation each batch's intel was fetched at: a caller that prepares a batch twice (as it
-  // arrives and again right before deciding it) needs nothing the second time unless the cache was
-  // emptied in between. An import asks for intel by vulnerability instead (`intelFor`).
-  const prepared = new WeakMap<readonly Finding[], number>();
   return {
     async prepare(batch, db) {
-      if (!intel.prefetch) return;
-      const at = prepared.get(batch);
-      if (at !== undefined && at === intel.generation?.()) return;
-      const generation = await intel.prefetch(
+      await intel.prefetch?.(
         batch.map((f) => f.vulnId),
         db,
       );
-      prepared.set(batch, generation);
     },
     async intelFor(cves, db) {
       if (intel.records) return intel.records(cves, db);
