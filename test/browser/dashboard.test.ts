@@ -303,7 +303,10 @@ describe("dashboard", () => {
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: heading }).click();
       await page.waitForURL(`**${path}`);
       await page.getByRole("heading", { level: 1, name: heading }).waitFor();
-      await page.getByRole("status").filter({ hasText: "Loading" }).waitFor({ state: "detached" });
+      // A page may load several parts at once (the admin page: users and the audit log): wait for all.
+      await expect
+        .poll(() => page.getByRole("status").filter({ hasText: "Loading" }).count(), { timeout: 10_000 })
+        .toBe(0);
       await shot(page, name);
     }
     await context.close();
