@@ -29,12 +29,12 @@ import type { SharedDefaults } from "./staging.js";
  * @example
  * const bulk = await beginBulkLoad(tx, sharedDefaults(importId, now)); // null when findings has rows
  * // ... COPY the new findings and their sources ...
- * await bulk?.finish();
+ * await bulk?.finish(() => tx.query("ANALYZE findings")); // or finish() without refreshing statistics
  */
 export async function beginBulkLoad(
   tx: RawTx,
   shared: SharedDefaults,
-): Promise<{ finish(): Promise<void> } | null> {
+): Promise<{ finish(analyze?: () => Promise<unknown>): Promise<void> } | null> {
   if (!(await isEmpty(tx))) return null;
   // Wait for imports that are writing now, then look again: what they commit is not ours to re-index.
   await tx.query(`LOCK TABLE findings, finding_sources, finding_events IN ACCESS EXCLUSIVE MODE`);
@@ -89,18 +89,24 @@ export async function beginBulkLoad(
     restoreDefaults.push(`ALTER TABLE ${quote(table)} ${back.join(", ")}`);
   }
   return {
-    async finish() {
+    async finish(analyze) {
       for (const q of restoreDefaults) await tx.query(q);
+      // Statistics first: with them the foreign keys are checked by merging the two primary keys in
+      // order, both read from their indexes alone (the rows were written frozen and all-visible), rather
+      // than with a hash of a million ids (0.37 against 0.8-1.0 s at a million findings).
+      if (analyze) await analyze();
       // Memory enough to sort a million fingerprints at once and, on PostgreSQL, to let parallel workers
       // share the sort (each needs 32 MB of it), and to check the foreign keys with one hash of every id
       // in memory rather than in batches on disk (0.75 against 1.0-1.2 s at a million findings); for
       // this transaction only.
       await tx.query(`SET LOCAL maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
       await tx.query(`SET LOCAL work_mem = '${INDEX_BUILD_MEMORY}'`);
+      await tx.query(`SET LOCAL enable_hashjoin = off`);
       for (const r of [...rows].reverse()) await tx.query(r.restore);
       for (const i of rebuilt) await tx.query(i.def);
       await tx.query(`SET LOCAL maintenance_work_mem TO DEFAULT`);
       await tx.query(`SET LOCAL work_mem TO DEFAULT`);
+      await tx.query(`SET LOCAL enable_hashjoin TO DEFAULT`);
     },
   };
 }

@@ -149,7 +149,8 @@ describe("trivy JSON", () => {
     });
 
     it("reads every finding, with text that spans chunk boundaries intact", async () => {
-      // About 3 MiB: several reads into the same buffer, with multi-byte characters at every offset.
+      // About 3 MiB: several reads into the two buffers that take turns, with multi-byte characters at every
+      // offset.
       const vulns = Array.from({ length: 3000 }, (_, i) =>
         vuln(`CVE-2024-${10_000 + i}`, {
           Title: `ünïcode ${"日".repeat(i % 7)} #${i}`,
