@@ -115,23 +115,22 @@ export async function importReport({
 
     const rows = new PendingRows(newRowShape(importId, now, bulk !== null));
     // Each batch of the reader (about a megabyte of report) is fingerprinted and looked up as it arrives,
-    // then decided while the next one is looked up, so its findings die young; only their COPY rows wait
-    // for a round trip's worth to gather.
+    // then decided while the ones after it are looked up (`LOOKAHEAD`), so its findings die young; only
+    // their COPY rows wait for a round trip's worth to gather.
     const batches = report.findings[Symbol.asyncIterator]();
-    // The intel fetch of the batch read last, which may still be running when the import fails.
-    let fetching: Promise<void> = Promise.resolve();
-    const pull = async (): Promise<Arrival | null> => {
+    // The batches read ahead of the one decided (up to LOOKAHEAD), whose lookups and intel fetches may
+    // still be running when the import fails.
+    const ahead: Arrival[] = [];
+    const pull = async (): Promise<void> => {
       const next = await batches.next();
-      if (next.done) return null;
-      const arrived = arrive(next.value, arrival);
-      fetching = arrived.prepared;
-      return arrived;
+      if (!next.done) ahead.push(arrive(next.value, arrival));
     };
+    let current: Arrival | undefined;
     try {
-      for (let ahead = await pull(); ahead;) {
-        const current: Arrival = ahead;
-        // Read the next batch now: its lookups run while this one is decided.
-        ahead = await pull();
+      for (let i = 0; i < LOOKAHEAD; i++) await pull();
+      for (current = ahead.shift(); current; current = ahead.shift()) {
+        // Read another batch now: its lookups and intel run while this one and the next are decided.
+        await pull();
         const { batch, prints, indices, firstInImport, notes, intels } = current;
         await current.prepared;
         if (!intelFor) await decider.prepare?.(batch, reader);
@@ -203,7 +202,7 @@ export async function importReport({
       // fail) before the rollback.
       await pending.catch(() => undefined);
       await idQueue.settle();
-      await fetching.catch(() => undefined);
+      for (const a of current ? [current, ...ahead] : ahead) await a.prepared.catch(() => undefined);
       throw e;
     }
     await pending;
@@ -253,6 +252,13 @@ export async function importReport({
     };
   });
 }
+
+/**
+ * Batches read and looked up ahead of the one being decided: a batch's intel, fetched on the second
+ * connection while the database is busy writing, had only the next batch's parse to arrive in with one
+ * (the import waited 0.5 s for it at a million findings).
+ */
+const LOOKAHEAD = 2;
 
 /** New findings in one import past which the tables' statistics are refreshed at its end. */
 const ANALYZE_AFTER = 10_000;
