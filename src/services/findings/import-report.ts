@@ -256,7 +256,7 @@ export async function importReport({
 /**
  * Batches read and looked up ahead of the one being decided: a batch's intel, fetched on the second
  * connection while the database is busy writing, had only the next batch's parse to arrive in with one
- * (the import waited 0.5 s for it at a million findings).
+ * (an import of a million findings waited 0.8-0.9 s for intel then, 0.35-0.45 s with two).
  */
 const LOOKAHEAD = 2;
 
