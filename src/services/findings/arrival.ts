@@ -35,7 +35,7 @@ export interface Arrival {
  * Fingerprint a batch as it arrives and place it in the import (`inImport`), then start looking its new
  * identities up in the store, taking ids for those the store lacks, and noting its vulnerabilities and
  * fetching the intel of those new to the import (`intelFor`; `prepare` for a decider without it),
- * without waiting: the import decides the batch before while the database answers for this one. Ids are
+ * without waiting: the import decides the batches before while the database answers for this one. Ids are
  * taken one batch after the other (`ids.after`), so new findings are numbered in report order whatever
  * order the answers come in.
  *

@@ -54,8 +54,8 @@ export interface ImportContext {
  *
  * New findings are copied straight into their tables with ids taken from the sequence; findings the store
  * already has are staged and merged by id a batch at a time (`mergeKnown`), so the database merges one
- * batch while the next is read and decided. A batch is looked up while the one before it is decided
- * (`arrive`); on PostgreSQL lookups use a second connection so they do not wait for the writes. Into an
+ * batch while the next is read and decided. A batch is looked up while the ones before it are decided
+ * (`arrive`, `LOOKAHEAD`); on PostgreSQL lookups use a second connection so they do not wait for the writes. Into an
  * empty store the fingerprint's unique index is built and the foreign keys are checked once at the end
  * instead of row by row (`beginBulkLoad`).
  *
@@ -97,7 +97,7 @@ export async function importReport({
     let pending: Promise<void> = Promise.resolve();
     let writing = false;
     const idQueue = new IdQueue(findingIds, reader);
-    // Intel for a batch's vulnerabilities is fetched as it arrives, while the batch before is decided,
+    // Intel for a batch's vulnerabilities is fetched as it arrives, while the batches before are decided,
     // and kept with the import's note of each vulnerability. A decider that cannot hand intel out
     // (`intelFor`) prepares the batch instead, and again right before deciding it (its cache may have
     // dropped some since).
@@ -203,6 +203,8 @@ export async function importReport({
       await pending.catch(() => undefined);
       await idQueue.settle();
       for (const a of current ? [current, ...ahead] : ahead) await a.prepared.catch(() => undefined);
+      // A failure while deciding or writing leaves the report's reader open: close its file now.
+      await batches.return?.(undefined).catch(() => undefined);
       throw e;
     }
     await pending;
@@ -223,18 +225,17 @@ export async function importReport({
             await tx.query(`ANALYZE findings (${FILTERED_COLUMNS.join(", ")}), finding_sources`);
           }
         : undefined;
-    // The database rebuilds the unique index and checks the foreign keys while the vulnerabilities' rows
-    // are made here.
-    const finishing = bulk?.finish(analyze);
     const vulnerabilityRows = vulnerabilities.rows();
-    await finishing;
+    await bulk?.finish(analyze);
     if (vulnerabilityRows.length > 0)
       await tx.copyFrom("staged_vulnerabilities", VULNERABILITY_COLUMNS, vulnerabilityRows);
 
     await mergeStaged(tx, { importId, now, reopened, duplicates: counts.duplicates > 0 });
     // Into an empty store nothing was there before to close.
     const closed = scanned && !bulk ? await closeMissing(tx, { importId, now, scanned }) : 0;
-    if (analyze && !bulk) await analyze();
+    // A bulk load refreshed them before merging the findings reported twice; when there were many (two
+    // scanners in one report), the merge changed enough rows and added enough sources to do it again.
+    if (analyze && (!bulk || counts.duplicates >= ANALYZE_AFTER)) await analyze();
     await tx.query(
       `UPDATE imports SET finished_at = $2, findings = $3, created = $4, updated = $5, closed = $6, reopened = $7, unmatched = $8 WHERE id = $1`,
       [importId, now, counts.read, counts.created, counts.updated, closed, counts.reopened, counts.unmatched],

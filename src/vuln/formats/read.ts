@@ -29,7 +29,7 @@ export interface OpenReportOptions {
 
 /**
  * Open a report file (or `-` for stdin), detect its format from the first 64 KiB and return a stream of
- * normalized findings. Nothing is read past the head until `findings` is iterated.
+ * normalized findings. Nothing past the head and the chunk after it is read until `findings` is iterated.
  *
  * @example
  * const report = await openReport("trivy.json");
@@ -109,9 +109,9 @@ export async function openReport(path: string, options: OpenReportOptions = {}):
 /** Where report bytes come from: a file read chunk by chunk, or stdin. */
 interface ByteSource {
   /**
-   * The next chunk, or null at the end. With `reuse`, the chunk may be overwritten by the next read (the
-   * caller must be done with it by then): reading a big file into one buffer instead of a fresh one per
-   * chunk saves mapping a gigabyte of new memory page by page.
+   * The next chunk, or null at the end. With `reuse`, the chunk may be overwritten as soon as the caller
+   * asks for the next one (it must be done with it by then): reading a big file into two buffers in turn
+   * instead of a fresh one per chunk saves mapping a gigabyte of new memory page by page.
    */
   read(reuse: boolean): Promise<Buffer | null>;
   close(): Promise<void>;
