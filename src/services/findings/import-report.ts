@@ -55,9 +55,9 @@ export interface ImportContext {
  * New findings are copied straight into their tables with ids taken from the sequence; findings the store
  * already has are staged and merged by id a batch at a time (`mergeKnown`), so the database merges one
  * batch while the next is read and decided. A batch is looked up while the ones before it are decided
- * (`arrive`, `LOOKAHEAD`); on PostgreSQL lookups use a second connection so they do not wait for the writes. Into an
- * empty store the fingerprint's unique index is built and the foreign keys are checked once at the end
- * instead of row by row (`beginBulkLoad`).
+ * (`arrive`, `LOOKAHEAD`); on PostgreSQL lookups use a second connection so they do not wait for the
+ * writes. Into an empty store the fingerprint's unique index is built and the foreign keys are checked
+ * once at the end instead of row by row (`beginBulkLoad`).
  *
  * @example
  * const result = await importReport({ ctx: { store, now: new Date() }, input: { report, fullScan: false, decider } });
@@ -233,7 +233,7 @@ export async function importReport({
     await mergeStaged(tx, { importId, now, reopened, duplicates: counts.duplicates > 0 });
     // Into an empty store nothing was there before to close.
     const closed = scanned && !bulk ? await closeMissing(tx, { importId, now, scanned }) : 0;
-    // A bulk load refreshed them before merging the findings reported twice; when there were many (two
+    // A bulk load refreshed the statistics before merging the findings reported twice; when there were many (two
     // scanners in one report), the merge changed enough rows and added enough sources to do it again.
     if (analyze && (!bulk || counts.duplicates >= ANALYZE_AFTER)) await analyze();
     await tx.query(
