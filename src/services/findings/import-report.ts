@@ -233,8 +233,9 @@ export async function importReport({
     await mergeStaged(tx, { importId, now, reopened, duplicates: counts.duplicates > 0 });
     // Into an empty store nothing was there before to close.
     const closed = scanned && !bulk ? await closeMissing(tx, { importId, now, scanned }) : 0;
-    // A bulk load refreshed the statistics before merging the findings reported twice; when there were many (two
-    // scanners in one report), the merge changed enough rows and added enough sources to do it again.
+    // A bulk load refreshed the statistics before merging the findings reported twice; when there were
+    // many (two scanners in one report), the merge changed enough rows and added enough sources to do it
+    // again.
     if (analyze && (!bulk || counts.duplicates >= ANALYZE_AFTER)) await analyze();
     await tx.query(
       `UPDATE imports SET finished_at = $2, findings = $3, created = $4, updated = $5, closed = $6, reopened = $7, unmatched = $8 WHERE id = $1`,
