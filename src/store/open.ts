@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DetenteError } from "../errors.js";
@@ -24,6 +24,12 @@ export interface Store {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Run `fn` in one transaction on one connection: all of it lands, or none. */
   transaction<T>(fn: (tx: RawTx) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: the bytes of `COPY (query) TO STDOUT (FORMAT binary)`, chunk by chunk as they come,
+   * on a connection of its own (outside any transaction). For reading a whole table far faster than rows
+   * of objects would come; stopping early (`break`) closes that connection.
+   */
+  readonly copyOut?: (query: string) => AsyncIterable<Buffer>;
   close(): Promise<void>;
 }
 
@@ -67,6 +73,28 @@ export interface OpenStoreOptions {
   readonly poolSize?: number;
   /** How long to wait for another process to close the embedded database (default 30 s). */
   readonly lockWaitMs?: number;
+}
+
+/** `Store.copyOut` on PostgreSQL. */
+async function* copyOutOf(pool: pg.Pool, query: string): AsyncGenerator<Buffer> {
+  const client = await pool.connect();
+  let finished = false;
+  let failure: Error | undefined;
+  try {
+    const stream = client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`));
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+      finished = true;
+    } finally {
+      if (!finished) stream.destroy();
+    }
+  } catch (e) {
+    failure = e instanceof Error ? e : new Error(String(e));
+    throw e;
+  } finally {
+    // A COPY stopped partway leaves the connection mid-protocol: close it rather than pool it.
+    client.release(finished ? undefined : (failure ?? new Error("COPY stopped before its end")));
+  }
 }
 
 /** Arbitrary key for pg_advisory_lock so that servers starting together migrate one at a time. */
@@ -129,6 +157,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           client.release();
         }
       },
+      copyOut: (query: string) => copyOutOf(pool, query),
       close: () => pool.end(),
     };
   }

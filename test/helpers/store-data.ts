@@ -60,6 +60,14 @@ export async function prepareStore(store: Store, options: { assets: boolean; now
   if (options.assets) await replaceAssets({ ctx: { store, now }, input: await loadAssets(COMPANY_ASSETS) });
 }
 
+/** Stores whose imports (`importFile`) read every stored finding up front (`IMPORT_BACKENDS`). */
+const UP_FRONT = new WeakSet<Store>();
+
+/** Make `importFile` into `store` read the stored findings up front, whatever the report's size. */
+export function readKnownUpFront(store: Store): void {
+  UP_FRONT.add(store);
+}
+
 /** Import one report file as `detente import [--full-scan]` does: stored intel, stored inventory. */
 export async function importFile(
   store: Store,
@@ -75,7 +83,12 @@ export async function importFile(
   });
   return importReport({
     ctx: { store, now: options.now },
-    input: { report: await openReport(path), fullScan: options.fullScan === true, decider },
+    input: {
+      report: await openReport(path),
+      fullScan: options.fullScan === true,
+      decider,
+      lookups: UP_FRONT.has(store) ? "preloaded" : "auto",
+    },
   });
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { openStore, type Store } from "../../src/store/open.js";
+import { readKnownUpFront } from "./store-data.js";
 
 /**
  * The PostgreSQL server the tests use for creating throw-away databases. CI sets
@@ -97,4 +98,21 @@ export async function openPostgresStore(): Promise<TestStore> {
 export const STORE_BACKENDS: readonly StoreBackend[] = [
   { name: "pglite", open: openPgliteStore },
   { name: "postgres", open: openPostgresStore },
+];
+
+/**
+ * The backends of the import tests: both, and PostgreSQL with every import reading the stored findings up
+ * front (`KnownIndex`), which a real import only does for a report about as large as the store.
+ */
+export const IMPORT_BACKENDS: readonly (StoreBackend & { readonly title: string })[] = [
+  ...STORE_BACKENDS.map((b) => ({ ...b, title: b.name })),
+  {
+    name: "postgres",
+    title: "postgres (preloaded)",
+    open: async () => {
+      const t = await openPostgresStore();
+      readKnownUpFront(t.store);
+      return t;
+    },
+  },
 ];

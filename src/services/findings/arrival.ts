@@ -4,6 +4,7 @@ import { fingerprint } from "../../vuln/fingerprint.js";
 import type { IdentityTable } from "../../vuln/identity-table.js";
 import type { IntelRecord } from "../../vuln/intel/types.js";
 import { lookUpKnown, type KnownFindings } from "./known-findings.js";
+import type { KnownIndex } from "./known-index.js";
 import type { FindingIds } from "./pending-rows.js";
 import type { VulnerabilityNote, VulnerabilityNotes } from "./staging.js";
 
@@ -54,6 +55,8 @@ export function arrive(
     readonly reader: Queryable;
     /** Loading an empty store: nothing can be known, so nothing is looked up. */
     readonly bulk: boolean;
+    /** Every stored finding, read at the start of the import: looked up there instead (`KnownIndex`). */
+    readonly preloaded?: Promise<KnownIndex> | undefined;
     readonly ids: IdQueue;
     /** What the import notes of each vulnerability (the batch's findings are added to it here). */
     readonly notes: VulnerabilityNotes;
@@ -82,7 +85,9 @@ export function arrive(
   }
   const existing = ctx.bulk
     ? Promise.resolve(NONE_KNOWN)
-    : lookUpKnown(ctx.reader, toLookUp, needed(batch, firstInImport));
+    : ctx.preloaded
+      ? ctx.preloaded.then((index) => index.lookUp(toLookUp))
+      : lookUpKnown(ctx.reader, toLookUp, needed(batch, firstInImport));
   const known = ctx.ids.after(existing, (found) => toLookUp.length - found.found);
   known.catch(() => undefined);
   // Each finding's vulnerability is looked up here, once, and its intel taken from the note while the

@@ -11,7 +11,7 @@ import {
   resetStore,
   tempDir,
 } from "../../../test/helpers/store-data.js";
-import { STORE_BACKENDS, type TestStore } from "../../../test/helpers/stores.js";
+import { IMPORT_BACKENDS, type TestStore } from "../../../test/helpers/stores.js";
 import type { Store } from "../../store/open.js";
 import { DetenteError } from "../../errors.js";
 import { fingerprint } from "../../vuln/fingerprint.js";
@@ -35,7 +35,7 @@ async function schemaOf(store: Store): Promise<string[]> {
   return rows.map((r) => r.def).sort();
 }
 
-describe.each(STORE_BACKENDS)("large imports on $name", (backend) => {
+describe.each(IMPORT_BACKENDS)("large imports on $title", (backend) => {
   let t: TestStore;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let big: string;

@@ -10,7 +10,7 @@ import {
   resetStore,
   tempDir,
 } from "../../../test/helpers/store-data.js";
-import { STORE_BACKENDS, type TestStore } from "../../../test/helpers/stores.js";
+import { IMPORT_BACKENDS, type TestStore } from "../../../test/helpers/stores.js";
 import type { Finding } from "../../vuln/finding.js";
 import { fingerprint } from "../../vuln/fingerprint.js";
 import { getFinding } from "./get.js";
@@ -31,7 +31,7 @@ type Stored = Awaited<ReturnType<typeof getFinding>>;
  * reported there before and not now is no longer reported by it; a finding closes when no scanner still
  * reports it, and reopens when one does again.
  */
-describe.each(STORE_BACKENDS)("importReport --full-scan on $name", (backend) => {
+describe.each(IMPORT_BACKENDS)("importReport --full-scan on $title", (backend) => {
   let t: TestStore;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let grype: Finding[];

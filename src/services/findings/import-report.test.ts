@@ -14,7 +14,7 @@ import {
   tableRows,
   tempDir,
 } from "../../../test/helpers/store-data.js";
-import { STORE_BACKENDS, type TestStore } from "../../../test/helpers/stores.js";
+import { IMPORT_BACKENDS, type TestStore } from "../../../test/helpers/stores.js";
 import { DetenteError } from "../../errors.js";
 import { createAssetMatcher, loadAssets } from "../../vuln/assets/index.js";
 import type { Finding } from "../../vuln/finding.js";
@@ -25,7 +25,7 @@ import { loadIntelIndex } from "../../vuln/intel/load-index.js";
 import { decide } from "../../vuln/triage/decide.js";
 import { DEFAULT_TRIAGE_POLICY } from "../../vuln/triage/policy.js";
 import { policyAssetDefaults } from "../assets/store-assets.js";
-import type { ImportResult } from "./import-report.js";
+import { preloadPays, type ImportResult } from "./import-report.js";
 import { LAST_SEEN_SQL } from "./list.js";
 
 const TRIVY = fixture("trivy/payments-api-image.json");
@@ -51,7 +51,7 @@ async function sourcesOf(t: TestStore, print: string): Promise<Row[]> {
   );
 }
 
-describe.each(STORE_BACKENDS)("importReport on $name", (backend) => {
+describe.each(IMPORT_BACKENDS)("importReport on $title", (backend) => {
   let t: TestStore;
   let trivy: Finding[];
   let grype: Finding[];
@@ -392,5 +392,20 @@ describe.each(STORE_BACKENDS)("importReport on $name", (backend) => {
         updated: new Set(grype.map(fingerprint)).size,
       });
     });
+  });
+});
+
+describe("preloadPays", () => {
+  it("reads the stored findings up front only for a report about as large as a large store", () => {
+    // A re-import of the benchmark's 1,000,000 findings (1.2 GB of Trivy JSON).
+    expect(preloadPays(1_000_000, 1.2e9)).toBe(true);
+    // A day's scan of one service into the same store.
+    expect(preloadPays(1_000_000, 20e6)).toBe(false);
+    // A store small enough to stay in the database's cache; one never analyzed (-1).
+    expect(preloadPays(50_000, 1e9)).toBe(false);
+    expect(preloadPays(-1, 1e9)).toBe(false);
+    // A store too large to hold here; a report of unknown size (read from a pipe).
+    expect(preloadPays(10_000_000, 100e9)).toBe(false);
+    expect(preloadPays(1_000_000, undefined)).toBe(false);
   });
 });

@@ -29,7 +29,7 @@ function* cases(): Generator<{ f: Finding; old: KnownFinding }> {
                         severity,
                       },
                       old: {
-                        id: "1",
+                        id: 1,
                         first_seen: new Date(0),
                         status: "open",
                         scanner_epss: oldEpss,

@@ -4,7 +4,7 @@ import type { Finding } from "../../vuln/finding.js";
 
 /** What an import needs of a finding the store already has: its id, when it was first seen, its evidence. */
 export interface KnownFinding {
-  readonly id: string;
+  readonly id: number;
   readonly first_seen: Date;
   readonly status: string;
   readonly scanner_epss: number | null;
@@ -90,7 +90,7 @@ function unpack(r: PackedRow): { position: number; finding: KnownFinding } {
   return {
     position: Number(p[7]),
     finding: {
-      id: p[0]!,
+      id: Number(p[0]),
       first_seen: new Date(Number(p[1])),
       scanner_epss: num(p[2]),
       scanner_epss_percentile: num(p[3]),

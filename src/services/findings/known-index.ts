@@ -1,0 +1,458 @@
+import type { KnownFinding, KnownFindings } from "./known-findings.js";
+
+/**
+ * Every stored finding, as an import needs it (`KnownFinding`), read in one pass over the table and kept
+ * in typed arrays keyed by fingerprint: what an import of a report about as large as the store looks its
+ * findings up in, instead of asking the database batch by batch (`lookUpKnown`).
+ *
+ * Looking a million findings up batch by batch is a million random probes of the fingerprint index. With
+ * the table streaming through the database's buffers (each found finding's row is read too), nearly
+ * every probe misses the cache: in a re-import of 1,000,000 findings the lookups took 13.6-16.1 s of the
+ * database's time, more than anything else it did. One sequential pass over the table takes it about a
+ * second, through a small ring of buffers that leaves the cache alone.
+ *
+ * Values are exactly what `lookUpKnown` gives, so that an import decides the same either way (a `real`
+ * is the number of the text PostgreSQL writes for it, which `lookUpKnown` reads). Texts are kept once
+ * each (`TextInterner`).
+ *
+ * @example
+ * const index = await KnownIndex.load(store.copyOut!(KnownIndex.QUERY));
+ * index.lookUp(prints).at[0]?.id // the stored id of prints[0], if any
+ */
+export class KnownIndex {
+  /** The query whose binary COPY `load` reads: one row per stored finding, fields in this order. */
+  static readonly QUERY = `SELECT decode(fingerprint, 'hex'), id, first_seen, content_hash, scanner_kev,
+      exploit_available, status, severity, cvss3_vector, cvss4_vector, scanner_epss,
+      scanner_epss_percentile, cvss3_score, cvss4_score
+    FROM findings`;
+
+  /**
+   * Open addressing on the fingerprint's first 32 bits: each slot holds a fingerprint's first three
+   * 32-bit words and its row + 1 (0 for an empty slot), side by side so that a probe costs one cache
+   * miss (a table of a million findings is far larger than the processor's caches). The fourth word is
+   * the row's own (`last`).
+   */
+  private slots = new Int32Array(0);
+  private mask = 0;
+  private last = new Int32Array(0);
+  private ids = new Float64Array(0);
+  private firstSeen = new Float64Array(0);
+  /** NaN for NULL. */
+  private hashes = new Float64Array(0);
+  /**
+   * Two bits each for scanner_kev and exploit_available (0 NULL, 1 false, 2 true), then one bit per
+   * `reals` column set when it is NULL.
+   */
+  private flags = new Uint16Array(0);
+  /** `TEXTS` codes per row into `texts` (-1 for NULL). */
+  private textCodes = new Int32Array(0);
+  private readonly texts = new TextInterner();
+  /** `REALS` values per row. */
+  private reals = new Float32Array(0);
+  /** What `lookUpKnown` gives for a `real` (the number its text reads as), by its value. */
+  private readonly realNumbers = new Map<number, number>();
+  /**
+   * Findings whose fingerprint's first 96 bits another stored fingerprint has too (never, in practice:
+   * about once in 10^17 stores of a million findings), by their whole fingerprint.
+   */
+  private readonly overflow = new Map<string, KnownFinding>();
+  private rows = 0;
+
+  /** Stored findings held. */
+  get size(): number {
+    return this.rows + this.overflow.size;
+  }
+
+  /**
+   * Read the binary COPY of `QUERY` as it comes, with room made for `expected` rows up front. Stops
+   * reading (and so closes the COPY) when `signal` aborts, then rejects.
+   */
+  static async load(
+    chunks: AsyncIterable<Buffer>,
+    options: { readonly expected?: number; readonly signal?: AbortSignal } = {},
+  ): Promise<KnownIndex> {
+    const index = new KnownIndex();
+    index.grow(Math.max(options.expected ?? 0, 0));
+    const reader = new CopyReader(FIELDS);
+    for await (const chunk of chunks) {
+      options.signal?.throwIfAborted();
+      reader.push(chunk, index);
+    }
+    reader.end();
+    return index;
+  }
+
+  /** The stored findings among `fingerprints`, each at its fingerprint's position (as `lookUpKnown`). */
+  lookUp(fingerprints: readonly string[]): KnownFindings {
+    const at = new Array<KnownFinding | undefined>(fingerprints.length);
+    let found = 0;
+    for (let i = 0; i < fingerprints.length; i++) {
+      const known = this.findingOf(fingerprints[i]!);
+      if (known) {
+        at[i] = known;
+        found++;
+      }
+    }
+    return { at, found };
+  }
+
+  private findingOf(fp: string): KnownFinding | undefined {
+    if (fp.length !== 32 || this.rows === 0) return undefined;
+    const a = hexWord(fp, 0);
+    const b = hexWord(fp, 8);
+    const c = hexWord(fp, 16);
+    const slots = this.slots;
+    for (let i = a & this.mask; ; i = (i + 1) & this.mask) {
+      const s = 4 * i;
+      const row = slots[s + 3]! - 1;
+      if (row < 0) break;
+      if (slots[s] === a && slots[s + 1] === b && slots[s + 2] === c) {
+        if (this.last[row] === hexWord(fp, 24)) return this.finding(row);
+        break;
+      }
+    }
+    return this.overflow.size > 0 ? this.overflow.get(fp) : undefined;
+  }
+
+  private finding(row: number): KnownFinding {
+    const flags = this.flags[row]!;
+    const t = row * TEXTS;
+    const r = row * REALS;
+    const text = (k: number): string | null => this.texts.text(this.textCodes[t + k]!);
+    const real = (k: number): number | null =>
+      flags & (16 << k) ? null : this.realNumber(this.reals[r + k]!);
+    const hash = this.hashes[row]!;
+    return {
+      id: this.ids[row]!,
+      first_seen: new Date(this.firstSeen[row]!),
+      status: text(STATUS) ?? "",
+      scanner_epss: real(EPSS),
+      scanner_epss_percentile: real(EPSS_PERCENTILE),
+      scanner_kev: flag(flags & 3),
+      exploit_available: flag((flags >> 2) & 3),
+      content_hash: Number.isNaN(hash) ? null : hash,
+      severity: text(SEVERITY) ?? "",
+      cvss3_vector: text(CVSS3_VECTOR),
+      cvss3_score: real(CVSS3_SCORE),
+      cvss4_vector: text(CVSS4_VECTOR),
+      cvss4_score: real(CVSS4_SCORE),
+    };
+  }
+
+  /**
+   * The number PostgreSQL's text of a `real` reads as: its shortest decimal that reads back as the same
+   * `real`, as PostgreSQL writes it (`lookUpKnown` parses that text).
+   */
+  private realNumber(value: number): number {
+    let n = this.realNumbers.get(value);
+    if (n === undefined) {
+      n = value;
+      if (Number.isFinite(value))
+        for (let digits = 1; digits <= 9; digits++) {
+          const shortest = Number(value.toPrecision(digits));
+          if (Math.fround(shortest) === value) {
+            n = shortest;
+            break;
+          }
+        }
+      this.realNumbers.set(value, n);
+    }
+    return n;
+  }
+
+  /**
+   * One row of the COPY (its fields from `at` in `view`), read into the next free row. The row is kept
+   * unless its fingerprint is not 16 bytes (no import's can match it) or another row's fingerprint has
+   * its first 96 bits (then it goes aside, to `overflow`).
+   */
+  add(view: DataView, at: number, bytes: Uint8Array): void {
+    if (view.getInt32(at) !== 16) return;
+    const a = view.getInt32(at + 4);
+    const b = view.getInt32(at + 8);
+    const c = view.getInt32(at + 12);
+    const d = view.getInt32(at + 16);
+    const row = this.rows;
+    if (row === this.ids.length) this.grow(2 * row);
+    // id and first_seen are never NULL.
+    this.ids[row] = int8(view, at + 24);
+    // Microseconds since 2000-01-01 UTC, to milliseconds since 1970 (rounded down, as lookUpKnown's).
+    this.firstSeen[row] = Math.floor(int8(view, at + 36) / 1000) + 946_684_800_000;
+    let p = at + 44;
+    if (view.getInt32(p) < 0) {
+      this.hashes[row] = Number.NaN;
+      p += 4;
+    } else {
+      this.hashes[row] = int8(view, p + 4);
+      p += 12;
+    }
+    let flags = 0;
+    for (let shift = 0; shift < 4; shift += 2) {
+      if (view.getInt32(p) < 0) p += 4;
+      else {
+        flags |= (bytes[p + 4] === 0 ? 1 : 2) << shift;
+        p += 5;
+      }
+    }
+    const t = row * TEXTS;
+    for (let k = 0; k < TEXTS; k++) {
+      const length = view.getInt32(p);
+      p += 4;
+      if (length < 0) this.textCodes[t + k] = -1;
+      else {
+        this.textCodes[t + k] = this.texts.intern(bytes, p, length);
+        p += length;
+      }
+    }
+    const r = row * REALS;
+    for (let k = 0; k < REALS; k++) {
+      if (view.getInt32(p) < 0) {
+        flags |= 16 << k;
+        p += 4;
+      } else {
+        this.reals[r + k] = view.getFloat32(p + 4);
+        p += 8;
+      }
+    }
+    this.flags[row] = flags;
+    if (this.place(a, b, c, d, row)) this.rows++;
+    // The first 96 bits are another row's: kept aside, and this row's place is the next one's.
+    else this.overflow.set(hex([a, b, c, d]), this.finding(row));
+  }
+
+  /**
+   * Place a row's fingerprint (its four 32-bit words); false when another row's fingerprint has the same
+   * first 96 bits (which `findingOf` would not tell apart).
+   */
+  private place(a: number, b: number, c: number, d: number, row: number): boolean {
+    const slots = this.slots;
+    for (let i = a & this.mask; ; i = (i + 1) & this.mask) {
+      const s = 4 * i;
+      if (slots[s + 3] === 0) {
+        slots[s] = a;
+        slots[s + 1] = b;
+        slots[s + 2] = c;
+        slots[s + 3] = row + 1;
+        this.last[row] = d;
+        return true;
+      }
+      if (slots[s] === a && slots[s + 1] === b && slots[s + 2] === c) return false;
+    }
+  }
+
+  /** Room for `rows` rows, the slots at most half full. */
+  private grow(rows: number): void {
+    const n = Math.max(1024, rows);
+    const widen = <A extends Int32Array | Float64Array | Float32Array | Uint16Array>(
+      old: A,
+      make: new (n: number) => A,
+      per = 1,
+    ): A => {
+      const a = new make(n * per);
+      a.set(old);
+      return a;
+    };
+    this.last = widen(this.last, Int32Array);
+    this.ids = widen(this.ids, Float64Array);
+    this.firstSeen = widen(this.firstSeen, Float64Array);
+    this.hashes = widen(this.hashes, Float64Array);
+    this.flags = widen(this.flags, Uint16Array);
+    this.textCodes = widen(this.textCodes, Int32Array, TEXTS);
+    this.reals = widen(this.reals, Float32Array, REALS);
+    let capacity = 1024;
+    while (capacity < 2 * n) capacity *= 2;
+    const old = this.slots;
+    this.slots = new Int32Array(4 * capacity);
+    this.mask = capacity - 1;
+    for (let s = 0; s < old.length; s += 4) {
+      if (old[s + 3] === 0) continue;
+      let i = old[s]! & this.mask;
+      while (this.slots[4 * i + 3] !== 0) i = (i + 1) & this.mask;
+      this.slots.set(old.subarray(s, s + 4), 4 * i);
+    }
+  }
+}
+
+/** Fields in each row of `KnownIndex.QUERY`. */
+const FIELDS = 14;
+
+// The text columns of `QUERY`, in order.
+const STATUS = 0;
+const SEVERITY = 1;
+const CVSS3_VECTOR = 2;
+const CVSS4_VECTOR = 3;
+const TEXTS = 4;
+
+// Its `real` columns, in order.
+const EPSS = 0;
+const EPSS_PERCENTILE = 1;
+const CVSS3_SCORE = 2;
+const CVSS4_SCORE = 3;
+const REALS = 4;
+
+/**
+ * Each distinct text once, found by its UTF-8 bytes without decoding them: a million rows repeat a few
+ * hundred statuses, severities and CVSS vectors, and decoding each to look it up in a Map cost more than
+ * the rest of a row.
+ */
+class TextInterner {
+  private readonly strings: string[] = [];
+  private readonly bytes: Uint8Array[] = [];
+  /** Open addressing on the bytes' hash: code + 1, 0 for an empty slot. */
+  private slots = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
+
+  /** The code of the text in `buf` at `start` (`length` bytes), a new one for a text not seen before. */
+  intern(buf: Uint8Array, start: number, length: number): number {
+    let h = 0x811c9dc5 ^ length;
+    for (let i = start; i < start + length; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const mask = this.slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const code = this.slots[i]! - 1;
+      if (code < 0) break;
+      if (this.hashes[i] === h && same(this.bytes[code]!, buf, start, length)) return code;
+    }
+    const code = this.strings.length;
+    const copy = buf.slice(start, start + length);
+    this.bytes.push(copy);
+    this.strings.push(Buffer.from(copy.buffer, copy.byteOffset, length).toString("utf8"));
+    if (2 * (code + 1) > this.slots.length) this.rehash();
+    this.insert(h, code);
+    return code;
+  }
+
+  /** The text of a code; null for -1 (NULL). */
+  text(code: number): string | null {
+    return code < 0 ? null : this.strings[code]!;
+  }
+
+  private insert(h: number, code: number): void {
+    const mask = this.slots.length - 1;
+    let i = h & mask;
+    while (this.slots[i] !== 0) i = (i + 1) & mask;
+    this.slots[i] = code + 1;
+    this.hashes[i] = h;
+  }
+
+  private rehash(): void {
+    const { slots, hashes } = this;
+    this.slots = new Int32Array(slots.length * 2);
+    this.hashes = new Int32Array(slots.length * 2);
+    for (let i = 0; i < slots.length; i++) if (slots[i] !== 0) this.insert(hashes[i]!, slots[i]! - 1);
+  }
+}
+
+function same(known: Uint8Array, buf: Uint8Array, start: number, length: number): boolean {
+  if (known.length !== length) return false;
+  for (let i = 0; i < length; i++) if (known[i] !== buf[start + i]) return false;
+  return true;
+}
+
+function flag(bits: number): boolean | null {
+  return bits === 0 ? null : bits === 2;
+}
+
+/** An int8 at `at` (within 2^53, as ids, times and hashes are). */
+function int8(view: DataView, at: number): number {
+  return view.getInt32(at) * 0x1_0000_0000 + view.getUint32(at + 4);
+}
+
+/** The 32 bits of the 8 lowercase hex digits at `from` in a fingerprint. */
+function hexWord(fp: string, from: number): number {
+  let v = 0;
+  for (let i = from; i < from + 8; i++) {
+    const c = fp.charCodeAt(i);
+    v = (v << 4) | (c <= 57 ? c - 48 : c - 87);
+  }
+  return v;
+}
+
+/** 32-bit words as lowercase hex, 8 digits each. */
+function hex(words: readonly number[]): string {
+  return words.map((w) => (w >>> 0).toString(16).padStart(8, "0")).join("");
+}
+
+/**
+ * PostgreSQL's binary COPY format, read row by row across the chunks it comes in: an 11-byte signature,
+ * flags and a header extension, then each row as a field count and each field as its length (-1 for
+ * NULL) and bytes, and a field count of -1 at the end.
+ */
+class CopyReader {
+  private pending: Buffer = Buffer.alloc(0);
+  private header = false;
+  private ended = false;
+
+  constructor(private readonly fields: number) {}
+
+  /** Hand each complete row to `into` (where its first field begins); keep the rest for the next chunk. */
+  push(chunk: Buffer, into: RowSink): void {
+    if (this.ended) throw new Error("binary COPY data after its end");
+    let buf = chunk;
+    if (this.pending.length > 0 && this.header) {
+      // The row begun in the last chunk, completed from this one's first bytes (rows are short), then
+      // the rest read where it is: copying every chunk behind the last one's tail cost as much again.
+      const head = Buffer.concat([this.pending, chunk.subarray(0, Math.min(chunk.length, STRADDLE))]);
+      const done = this.rows(head, 0, into, 1);
+      if (done > this.pending.length) buf = chunk.subarray(done - this.pending.length);
+      else if (head.length === this.pending.length + chunk.length) {
+        this.pending = head;
+        return;
+      } else buf = Buffer.concat([this.pending, chunk]); // a row longer than STRADDLE
+      this.pending = EMPTY;
+      if (this.ended) {
+        if (buf.length > 0) throw new Error("binary COPY data after its end");
+        return;
+      }
+    } else if (this.pending.length > 0) buf = Buffer.concat([this.pending, chunk]);
+    let p = 0;
+    if (!this.header) {
+      if (buf.length < 19 || buf.length < 19 + buf.readInt32BE(15)) {
+        this.pending = Buffer.from(buf);
+        return;
+      }
+      if (!buf.subarray(0, 11).equals(SIGNATURE)) throw new Error("not a binary COPY");
+      p = 19 + buf.readInt32BE(15);
+      this.header = true;
+    }
+    p = this.rows(buf, p, into, Infinity);
+    this.pending = p < buf.length ? Buffer.from(buf.subarray(p)) : EMPTY;
+    if (this.ended && this.pending.length > 0) throw new Error("binary COPY data after its end");
+  }
+
+  /** Read up to `most` complete rows of `buf` from `p` on (and the end, if it comes); gives where it stopped. */
+  private rows(buf: Buffer, p: number, into: RowSink, most: number): number {
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    for (let n = 0; n < most && p + 2 <= buf.length; n++) {
+      const fields = view.getInt16(p);
+      if (fields === -1) {
+        this.ended = true;
+        return p + 2;
+      }
+      if (fields !== this.fields)
+        throw new Error(`a binary COPY row of ${fields} fields, not ${this.fields}`);
+      // Find the row's end before reading it: it may go on in the next chunk.
+      let q = p + 2;
+      let f = 0;
+      for (; f < fields && q + 4 <= buf.length; f++) q += 4 + Math.max(view.getInt32(q), 0);
+      if (f < fields || q > buf.length) break;
+      into.add(view, p + 2, buf);
+      p = q;
+    }
+    return p;
+  }
+
+  /** Fail unless the COPY ended where it should. */
+  end(): void {
+    if (!this.ended || this.pending.length > 0) throw new Error("the binary COPY ended partway");
+  }
+}
+
+const SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
+
+const EMPTY = Buffer.alloc(0);
+
+/** Bytes of a chunk that complete a row begun in the chunk before (longer rows take a slower path). */
+const STRADDLE = 4096;
+
+interface RowSink {
+  add(view: DataView, at: number, bytes: Uint8Array): void;
+}
