@@ -27,9 +27,10 @@ export interface Store {
   /**
    * PostgreSQL only: the bytes of `COPY (query) TO STDOUT (FORMAT binary)`, chunk by chunk as they come,
    * on a connection of its own (outside any transaction). For reading a whole table far faster than rows
-   * of objects would come; stopping early (`break`) closes that connection.
+   * of objects would come. Stopping early (`break`), or `signal` aborting even while a chunk is awaited,
+   * closes that connection.
    */
-  readonly copyOut?: (query: string) => AsyncIterable<Buffer>;
+  readonly copyOut?: (query: string, signal?: AbortSignal) => AsyncIterable<Buffer>;
   close(): Promise<void>;
 }
 
@@ -76,22 +77,25 @@ export interface OpenStoreOptions {
 }
 
 /** `Store.copyOut` on PostgreSQL. */
-async function* copyOutOf(pool: pg.Pool, query: string): AsyncGenerator<Buffer> {
+async function* copyOutOf(pool: pg.Pool, query: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
   const client = await pool.connect();
   let finished = false;
   let failure: Error | undefined;
+  const stream = client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`));
+  const stop = (): void => {
+    stream.destroy(new Error("COPY stopped before its end"));
+  };
+  signal?.addEventListener("abort", stop, { once: true });
   try {
-    const stream = client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`));
-    try {
-      for await (const chunk of stream) yield chunk as Buffer;
-      finished = true;
-    } finally {
-      if (!finished) stream.destroy();
-    }
+    if (signal?.aborted) stop();
+    for await (const chunk of stream) yield chunk as Buffer;
+    finished = true;
   } catch (e) {
     failure = e instanceof Error ? e : new Error(String(e));
     throw e;
   } finally {
+    signal?.removeEventListener("abort", stop);
+    if (!finished) stream.destroy();
     // A COPY stopped partway leaves the connection mid-protocol: close it rather than pool it.
     client.release(finished ? undefined : (failure ?? new Error("COPY stopped before its end")));
   }
@@ -157,7 +161,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           client.release();
         }
       },
-      copyOut: (query: string) => copyOutOf(pool, query),
+      copyOut: (query: string, signal?: AbortSignal) => copyOutOf(pool, query, signal),
       close: () => pool.end(),
     };
   }

@@ -55,8 +55,11 @@ export function arrive(
     readonly reader: Queryable;
     /** Loading an empty store: nothing can be known, so nothing is looked up. */
     readonly bulk: boolean;
-    /** Every stored finding, read at the start of the import: looked up there instead (`KnownIndex`). */
-    readonly preloaded?: Promise<KnownIndex> | undefined;
+    /**
+     * Every stored finding, read at the start of the import: looked up there instead (`KnownIndex`),
+     * unless there were too many to hold (null).
+     */
+    readonly preloaded?: Promise<KnownIndex | null> | undefined;
     readonly ids: IdQueue;
     /** What the import notes of each vulnerability (the batch's findings are added to it here). */
     readonly notes: VulnerabilityNotes;
@@ -86,7 +89,9 @@ export function arrive(
   const existing = ctx.bulk
     ? Promise.resolve(NONE_KNOWN)
     : ctx.preloaded
-      ? ctx.preloaded.then((index) => index.lookUp(toLookUp))
+      ? ctx.preloaded.then((index) =>
+          index ? index.lookUp(toLookUp) : lookUpKnown(ctx.reader, toLookUp, needed(batch, firstInImport)),
+        )
       : lookUpKnown(ctx.reader, toLookUp, needed(batch, firstInImport));
   const known = ctx.ids.after(existing, (found) => toLookUp.length - found.found);
   known.catch(() => undefined);

@@ -392,6 +392,23 @@ describe.each(IMPORT_BACKENDS)("importReport on $title", (backend) => {
         updated: new Set(grype.map(fingerprint)).size,
       });
     });
+
+    it("takes a report of no findings into a store that has some, changing no finding", async () => {
+      const path = await writeEditedJson("trivy/payments-api-image.json", dir.path, "none.json", (doc) => {
+        doc.Results = [];
+      });
+      const before = await Promise.all(
+        ["findings", "finding_sources"].map((table) => tableRows(t.store, table)),
+      );
+      expect(await importFile(t.store, path, { now: LATER })).toMatchObject({
+        read: 0,
+        created: 0,
+        updated: 0,
+      });
+      expect(
+        await Promise.all(["findings", "finding_sources"].map((table) => tableRows(t.store, table))),
+      ).toEqual(before);
+    });
   });
 });
 

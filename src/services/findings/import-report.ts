@@ -89,16 +89,6 @@ export async function importReport({
     // skip the lookups.
     const bulk = await beginBulkLoad(tx, sharedDefaults(importId, now));
     const reader: Queryable = store.kind === "postgres" ? store : tx;
-    // A report about as large as the store: read every stored finding in one pass rather than look them
-    // up batch by batch.
-    const lookups = bulk === null && store.copyOut ? (input.lookups ?? "auto") : "by-batch";
-    const stored = lookups === "auto" ? await storedFindings(tx) : -1;
-    const stopPreload = new AbortController();
-    const preloaded =
-      lookups === "preloaded" || (lookups === "auto" && preloadPays(stored, report.size))
-        ? KnownIndex.load(store.copyOut!(KnownIndex.QUERY), { expected: stored, signal: stopPreload.signal })
-        : undefined;
-    preloaded?.catch(() => undefined);
     // Under the bulk load's exclusive lock nobody else can insert findings, so nobody takes their ids.
     const findingIds = await FindingIds.open(tx, store.kind === "pglite" || bulk !== null);
 
@@ -120,6 +110,30 @@ export async function importReport({
     // dropped some since).
     const intelFor = decider.intelFor?.bind(decider);
     const prepare = decider.prepare?.bind(decider);
+    // A report about as large as the store: every stored finding is read in one pass (`KnownIndex`)
+    // rather than looked up batch by batch. Like those lookups it reads what is committed, once, at the
+    // start: a finding another import commits meanwhile is not seen, and inserting it again fails this
+    // import on the fingerprint's unique constraint (as it would have had that import committed just
+    // after a batch's lookup). A store larger than the planner's count let on is looked up batch by batch
+    // after all (`load` gives up at PRELOAD_MOST).
+    const lookups = bulk === null && store.copyOut ? (input.lookups ?? "auto") : "by-batch";
+    const stored = lookups === "auto" ? await storedFindings(tx) : -1;
+    const stopPreload = new AbortController();
+    const preloaded =
+      lookups === "preloaded" || (lookups === "auto" && preloadPays(stored, report.size))
+        ? KnownIndex.load(store.copyOut!(KnownIndex.QUERY, stopPreload.signal), {
+            expected: stored,
+            most: PRELOAD_MOST,
+            signal: stopPreload.signal,
+          })
+        : undefined;
+    preloaded?.catch(() => undefined);
+    /** Stop reading the stored findings if it still goes on (a report of no findings, a failure), and wait. */
+    const endPreload = async (): Promise<void> => {
+      stopPreload.abort();
+      await preloaded?.catch(() => undefined);
+    };
+
     const arrival = {
       inImport,
       reader,
@@ -219,14 +233,14 @@ export async function importReport({
       // A bad report fails the import; a write, lookup or intel fetch still in flight must finish (or
       // fail) before the rollback.
       await pending.catch(() => undefined);
-      stopPreload.abort();
-      await preloaded?.catch(() => undefined);
+      await endPreload();
       await idQueue.settle();
       for (const a of current ? [current, ...ahead] : ahead) await a.prepared.catch(() => undefined);
       // A failure while deciding or writing leaves the report's reader open: close its file now.
       await batches.return?.(undefined).catch(() => undefined);
       throw e;
     }
+    await endPreload();
     await pending;
     await rows.write(tx, { importId, now });
     await findingIds.close(tx);
@@ -284,19 +298,25 @@ const LOOKAHEAD = 2;
 
 /**
  * Whether an import of a report of `reportBytes` into a store of `stored` findings should read every
- * stored finding first (`KnownIndex`) rather than look its findings up batch by batch. A batch's lookup
- * costs the database about 16 µs a finding once the fingerprint index no longer stays in its cache
- * (a million stored findings on a default configuration), reading one stored finding about a microsecond
- * there and one more here: worth it from a report of about a fifth of the store's findings, which at a
- * Trivy report's 1.2 kB a finding is 240 bytes per stored finding; 500 leaves room for reports in leaner
- * formats. Stores below 100,000 findings keep their index cached; above 4,000,000 the index would hold
- * several hundred megabytes here.
+ * stored finding first (`KnownIndex`) rather than look its findings up batch by batch. Once the
+ * fingerprint index no longer stays in the database's cache (a million findings on a default
+ * configuration), a batch's lookup costs the database about 16 µs a finding; reading one stored finding
+ * costs it about 1 µs and this process about 1.5 µs more. Reading them all pays from a report of about a
+ * sixth of the store's findings: at a Trivy report's 1.2 kB a finding, 200 bytes per stored finding. The
+ * threshold asks for 500, so that formats with more bytes per finding (SARIF, CycloneDX) pay too; a leaner
+ * one (CSV) is read up front only when larger against the store. Stores below 100,000 findings keep their
+ * index cached; above 4,000,000 (`PRELOAD_MOST`) the index would hold several hundred megabytes here.
  *
  * @example preloadPays(1_000_000, 1.2e9) // true
  */
 export function preloadPays(stored: number, reportBytes: number | undefined): boolean {
-  return reportBytes !== undefined && stored >= 100_000 && stored <= 4_000_000 && reportBytes >= 500 * stored;
+  return (
+    reportBytes !== undefined && stored >= 100_000 && stored <= PRELOAD_MOST && reportBytes >= 500 * stored
+  );
 }
+
+/** Stored findings past which they are not read up front (about 90 bytes each here). */
+const PRELOAD_MOST = 4_000_000;
 
 /** The planner's count of stored findings (-1 before the table was first analyzed or vacuumed). */
 async function storedFindings(db: Queryable): Promise<number> {

@@ -63,7 +63,7 @@ describe("KnownIndex on PostgreSQL", () => {
   }
 
   it("holds every stored finding and finds each as the database's lookup does, value for value", async () => {
-    const index = await KnownIndex.load(t.store.copyOut!(KnownIndex.QUERY));
+    const index = (await KnownIndex.load(t.store.copyOut!(KnownIndex.QUERY)))!;
     expect(index.size).toBe(prints.length - 1);
     const known = index.lookUp(prints);
     expect(known).toEqual(await expected());
@@ -93,7 +93,7 @@ describe("KnownIndex on PostgreSQL", () => {
     const all = await collect(t.store.copyOut!(KnownIndex.QUERY));
     const want = await expected();
     for (const size of [1, 3, 17, 100, 4097, all.length]) {
-      const index = await KnownIndex.load(pieces(all, size), { expected: 2 });
+      const index = (await KnownIndex.load(pieces(all, size), { expected: 2 }))!;
       expect(index.lookUp(prints), `chunks of ${size} bytes`).toEqual(want);
     }
   });
@@ -114,10 +114,32 @@ describe("KnownIndex on PostgreSQL", () => {
     ]);
   });
 
+  it("gives up, closing the COPY, on a store larger than it may hold", async () => {
+    expect(await KnownIndex.load(t.store.copyOut!(KnownIndex.QUERY), { most: 2 })).toBeNull();
+    expect(await t.store.query(`SELECT count(*)::int AS n FROM findings`)).toEqual([
+      { n: prints.length - 1 },
+    ]);
+  });
+
+  it("stops a COPY that waits for a lock when told to, without waiting for the lock", async () => {
+    await t.store.transaction(async (tx) => {
+      await tx.query(`LOCK TABLE findings IN ACCESS EXCLUSIVE MODE`);
+      const stop = new AbortController();
+      const load = KnownIndex.load(t.store.copyOut!(KnownIndex.QUERY, stop.signal), { signal: stop.signal });
+      // Give the COPY time to reach the lock; the lock is only let go after the load has failed.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      stop.abort();
+      await expect(load).rejects.toThrow();
+    });
+    expect(await t.store.query(`SELECT count(*)::int AS n FROM findings`)).toEqual([
+      { n: prints.length - 1 },
+    ]);
+  });
+
   it("finds nothing in an empty store", async () => {
     const empty = await openPostgresStore();
     try {
-      const index = await KnownIndex.load(empty.store.copyOut!(KnownIndex.QUERY));
+      const index = (await KnownIndex.load(empty.store.copyOut!(KnownIndex.QUERY)))!;
       expect(index.size).toBe(0);
       expect(index.lookUp(prints)).toEqual({ at: new Array(prints.length), found: 0 });
     } finally {

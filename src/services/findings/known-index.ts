@@ -24,7 +24,7 @@ export class KnownIndex {
   static readonly QUERY = `SELECT decode(fingerprint, 'hex'), id, first_seen, content_hash, scanner_kev,
       exploit_available, status, severity, cvss3_vector, cvss4_vector, scanner_epss,
       scanner_epss_percentile, cvss3_score, cvss4_score
-    FROM findings`;
+    FROM findings WHERE fingerprint ~ '^[0-9a-f]{32}$'`;
 
   /**
    * Open addressing on the fingerprint's first 32 bits: each slot holds a fingerprint's first three
@@ -64,19 +64,23 @@ export class KnownIndex {
   }
 
   /**
-   * Read the binary COPY of `QUERY` as it comes, with room made for `expected` rows up front. Stops
-   * reading (and so closes the COPY) when `signal` aborts, then rejects.
+   * Read the binary COPY of `QUERY` as it comes, with room made for `expected` rows up front; null,
+   * having stopped reading, once it holds more than `most`. Rejects when `signal` aborts, at the next
+   * chunk (give the same signal to `Store.copyOut`, which then stops the COPY without waiting for one).
    */
   static async load(
     chunks: AsyncIterable<Buffer>,
-    options: { readonly expected?: number; readonly signal?: AbortSignal } = {},
-  ): Promise<KnownIndex> {
+    options: { readonly expected?: number; readonly most?: number; readonly signal?: AbortSignal } = {},
+  ): Promise<KnownIndex | null> {
+    const most = options.most ?? Infinity;
     const index = new KnownIndex();
-    index.grow(Math.max(options.expected ?? 0, 0));
+    index.grow(Math.min(Math.max(options.expected ?? 0, 0), most));
     const reader = new CopyReader(FIELDS);
     for await (const chunk of chunks) {
       options.signal?.throwIfAborted();
       reader.push(chunk, index);
+      // Leaving the loop closes the COPY.
+      if (index.size > most) return null;
     }
     reader.end();
     return index;
@@ -141,9 +145,12 @@ export class KnownIndex {
 
   /**
    * The number PostgreSQL's text of a `real` reads as: its shortest decimal that reads back as the same
-   * `real`, as PostgreSQL writes it (`lookUpKnown` parses that text).
+   * `real`, as PostgreSQL 12 and later write it by default (`lookUpKnown` parses that text). The nearest
+   * decimal of each length is tried, which is PostgreSQL's except where a power of two leaves it a
+   * wider choice on one side, far from the values these columns hold (EPSS to five places, CVSS to one).
    */
   private realNumber(value: number): number {
+    if (Object.is(value, -0)) return -0;
     let n = this.realNumbers.get(value);
     if (n === undefined) {
       n = value;
@@ -312,7 +319,8 @@ class TextInterner {
       if (this.hashes[i] === h && same(this.bytes[code]!, buf, start, length)) return code;
     }
     const code = this.strings.length;
-    const copy = buf.slice(start, start + length);
+    // A copy: a view would keep the whole chunk it came in alive.
+    const copy = new Uint8Array(buf.subarray(start, start + length));
     this.bytes.push(copy);
     this.strings.push(Buffer.from(copy.buffer, copy.byteOffset, length).toString("utf8"));
     if (2 * (code + 1) > this.slots.length) this.rehash();
