@@ -21,10 +21,10 @@ import type { KnownFinding, KnownFindings } from "./known-findings.js";
  */
 export class KnownIndex {
   /** The query whose binary COPY `load` reads: one row per stored finding, fields in this order. */
-  static readonly QUERY = `SELECT decode(fingerprint, 'hex'), id, first_seen, content_hash, scanner_kev,
+  static readonly QUERY = `SELECT fingerprint, id, first_seen, content_hash, scanner_kev,
       exploit_available, status, severity, cvss3_vector, cvss4_vector, scanner_epss,
       scanner_epss_percentile, cvss3_score, cvss4_score
-    FROM findings WHERE fingerprint ~ '^[0-9a-f]{32}$'`;
+    FROM findings`;
 
   /**
    * Open addressing on the fingerprint's first 32 bits: each slot holds a fingerprint's first three
@@ -169,22 +169,26 @@ export class KnownIndex {
 
   /**
    * One row of the COPY (its fields from `at` in `view`), read into the next free row. The row is kept
-   * unless its fingerprint is not 16 bytes (no import's can match it) or another row's fingerprint has
-   * its first 96 bits (then it goes aside, to `overflow`).
+   * unless its fingerprint is not 32 lowercase hex digits (no import's can match it) or another row's
+   * fingerprint has its first 96 bits (then it goes aside, to `overflow`).
    */
   add(view: DataView, at: number, bytes: Uint8Array): void {
-    if (view.getInt32(at) !== 16) return;
-    const a = view.getInt32(at + 4);
-    const b = view.getInt32(at + 8);
-    const c = view.getInt32(at + 12);
-    const d = view.getInt32(at + 16);
+    // The fingerprint's 32 hex digits as four words, read here: PostgreSQL's own decoding and a check
+    // that every stored fingerprint is hex cost it more (2.4-2.5 s for 1,000,000 rows against 0.8-1.0 s).
+    if (view.getInt32(at) !== 32) return;
+    const fp = hexWords(bytes, at + 4);
+    if (fp === null) return;
+    const a = fp[0]!;
+    const b = fp[1]!;
+    const c = fp[2]!;
+    const d = fp[3]!;
     const row = this.rows;
     if (row === this.ids.length) this.grow(2 * row);
     // id and first_seen are never NULL.
-    this.ids[row] = int8(view, at + 24);
+    this.ids[row] = int8(view, at + 40);
     // Microseconds since 2000-01-01 UTC, to milliseconds since 1970 (rounded down, as lookUpKnown's).
-    this.firstSeen[row] = Math.floor(int8(view, at + 36) / 1000) + 946_684_800_000;
-    let p = at + 44;
+    this.firstSeen[row] = Math.floor(int8(view, at + 52) / 1000) + 946_684_800_000;
+    let p = at + 60;
     if (view.getInt32(p) < 0) {
       this.hashes[row] = Number.NaN;
       p += 4;
@@ -373,6 +377,29 @@ function hexWord(fp: string, from: number): number {
   }
   return v;
 }
+
+/** The four 32-bit words of 32 lowercase hex digits at `at`; null if any is something else. */
+function hexWords(buf: Uint8Array, at: number): Int32Array | null {
+  const out = HEX_WORDS;
+  let bad = 0;
+  for (let w = 0; w < 4; w++) {
+    let v = 0;
+    for (let i = at + 8 * w; i < at + 8 * w + 8; i++) {
+      const digit = HEX_DIGITS[buf[i]!]!;
+      bad |= digit;
+      v = (v << 4) | digit;
+    }
+    out[w] = v;
+  }
+  return bad < 0 ? null : out;
+}
+
+/** Each byte's value as a lowercase hex digit, -1 for any other byte. */
+const HEX_DIGITS = Int8Array.from({ length: 256 }, (_, c) =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1,
+);
+
+const HEX_WORDS = new Int32Array(4);
 
 /** 32-bit words as lowercase hex, 8 digits each. */
 function hex(words: readonly number[]): string {
