@@ -22,6 +22,13 @@ describe("IdentityTable", () => {
     expect(t.indexOf(finding({ version: "1", assetKey: ".23" }))).toBe(2);
   });
 
+  it("gives the same indices when sized up front for many identities", () => {
+    const t = new IdentityTable(1_000_000);
+    for (let i = 0; i < 1000; i++) expect(t.indexOf(finding({ assetKey: `host-${i}` }))).toBe(i);
+    expect(t.indexOf(finding({ assetKey: "host-7", component: "OpenSSL" }))).toBe(7);
+    expect(t.size).toBe(1000);
+  });
+
   it("stays exact as it grows past its first capacity", () => {
     const t = new IdentityTable();
     for (let i = 0; i < 100_000; i++) expect(t.indexOf(finding({ assetKey: `host-${i}` }))).toBe(i);

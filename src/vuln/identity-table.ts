@@ -11,13 +11,26 @@ import { componentKey, type FindingIdentity } from "./fingerprint.js";
  * t.indexOf(f); // 0 (new), and 0 again for the same identity from another scanner
  */
 export class IdentityTable {
-  private h1 = new Int32Array(1 << 16);
-  private h2 = new Int32Array(1 << 16);
+  private h1: Int32Array;
+  private h2: Int32Array;
   /** index + 1; 0 marks an empty slot. */
-  private slot = new Int32Array(1 << 16);
-  private mask = (1 << 16) - 1;
+  private slot: Int32Array;
+  private mask: number;
   /** Distinct identities seen. */
   size = 0;
+
+  /**
+   * `expected`: about how many identities will come, so that the table need not grow on the way (room is
+   * made up front for at most 2,097,152; past that it grows as it fills).
+   */
+  constructor(expected = 0) {
+    let capacity = 1 << 16;
+    while (capacity < 2 * expected && capacity < 1 << 22) capacity *= 2;
+    this.h1 = new Int32Array(capacity);
+    this.h2 = new Int32Array(capacity);
+    this.slot = new Int32Array(capacity);
+    this.mask = capacity - 1;
+  }
 
   /** The identity's index: an existing one, or `size` (then size grows by one). */
   indexOf(f: FindingIdentity): number {
