@@ -81,12 +81,13 @@ async function* copyOutOf(pool: pg.Pool, query: string, signal?: AbortSignal): A
   const client = await pool.connect();
   let finished = false;
   let failure: Error | undefined;
-  const stream = client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`));
+  let stream: ReturnType<typeof copyTo> | undefined;
   const stop = (): void => {
-    stream.destroy(new Error("COPY stopped before its end"));
+    stream?.destroy(new Error("COPY stopped before its end"));
   };
-  signal?.addEventListener("abort", stop, { once: true });
   try {
+    stream = client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`));
+    signal?.addEventListener("abort", stop, { once: true });
     if (signal?.aborted) stop();
     for await (const chunk of stream) yield chunk as Buffer;
     finished = true;
@@ -95,7 +96,7 @@ async function* copyOutOf(pool: pg.Pool, query: string, signal?: AbortSignal): A
     throw e;
   } finally {
     signal?.removeEventListener("abort", stop);
-    if (!finished) stream.destroy();
+    if (!finished) stream?.destroy();
     // A COPY stopped partway leaves the connection mid-protocol: close it rather than pool it.
     client.release(finished ? undefined : (failure ?? new Error("COPY stopped before its end")));
   }
