@@ -6,7 +6,9 @@
 // children (detente's workers and the process that keeps their store).
 //   - overhead: p50 latency at 1 connection and throughput at 50 connections with a 16 KB prompt, for the
 //     fake upstream called directly, through detente (one process, and with `--workers N` for each N of
-//     `--workers`, 1,2 by default) and through Portkey;
+//     `--workers`, 1,2 by default) and through Portkey; detente twice, with the same prompt on every
+//     request (as assistants resend their system prompt, which it inspects once per key) and with every
+//     prompt new (each request's prompt numbered, so all of its 16 KB is inspected; `--skip unique` drops it);
 //   - streaming: time to first token through detente against calling the fake upstream directly.
 //
 // Each target is first primed for `--prime` seconds at 50 connections (not counted), so that every process
@@ -16,7 +18,7 @@
 // each target's median run (by CPU per request; every run is in gateway.json): on a machine busy with other
 // work one run can be off by a factor of two. CPU is split into user and system (kernel) time.
 //
-//   node bench/gateway.mjs [--seconds 10] [--prime 5] [--repeat 1] [--workers 1,2] [--skip portkey] [--out bench/out]
+//   node bench/gateway.mjs [--seconds 10] [--prime 5] [--repeat 1] [--workers 1,2] [--skip portkey,unique] [--out bench/out]
 import { execFile, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -135,40 +137,55 @@ if (!skip.has("portkey")) {
 const prompt = sixteenKb();
 results.promptBytes = Buffer.byteLength(prompt);
 const bodyFile = join(work, "body.json");
-await writeFile(
-  bodyFile,
+const chat = (system) =>
   JSON.stringify({
     model: "gpt-4o",
     messages: [
-      { role: "system", content: prompt },
+      { role: "system", content: system },
       { role: "user", content: "Review the module above and list its risks." },
     ],
-  }),
-);
+  });
+await writeFile(bodyFile, chat(prompt));
+// The same size, but every request's prompt begins with its own number (bench/load.mjs's "unique"), so
+// the gateway cannot have seen it before: what a request costs when all of its 16 KB is inspected.
+const NONCE_LINE = "Session #nonce######.\n";
+const uniqueBodyFile = join(work, "body-unique.json");
+await writeFile(uniqueBodyFile, chat(NONCE_LINE + prompt.slice(NONCE_LINE.length)));
+// Each detente target twice: the same prompt on every request (as an assistant resends its system
+// prompt, which the gateway inspects once per key and then remembers), and every prompt new.
 const targets = [
   {
     name: "fake upstream, direct",
+    kind: "direct",
     url: `${fake.url}/v1/chat/completions`,
     headers: { authorization: `Bearer ${UPSTREAM_KEY}` },
     pid: fake.child.pid,
   },
-  {
-    name: "detente (every detector, audit on)",
+];
+for (const unique of skip.has("unique") ? [false] : [false, true]) {
+  const fresh = unique ? ", every prompt new" : "";
+  targets.push({
+    name: `detente${fresh} (every detector, audit on)`,
+    kind: "detente",
+    unique,
     url: `${detente.url}/v1/chat/completions`,
     headers: { authorization: `Bearer ${detente.key}` },
     pid: detente.child.pid,
-  },
-];
-for (const w of withWorkers)
-  targets.push({
-    name: `detente, ${w.n} worker${w.n === "1" ? "" : "s"} (every detector, audit on)`,
-    url: `${w.url}/v1/chat/completions`,
-    headers: { authorization: `Bearer ${w.key}` },
-    pid: w.child.pid,
   });
+  for (const w of withWorkers)
+    targets.push({
+      name: `detente, ${w.n} worker${w.n === "1" ? "" : "s"}${fresh} (every detector, audit on)`,
+      kind: "workers",
+      unique,
+      url: `${w.url}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${w.key}` },
+      pid: w.child.pid,
+    });
+}
 if (portkey)
   targets.push({
     name: "Portkey gateway (no guardrails)",
+    kind: "portkey",
     url: `${portkey.url}/v1/chat/completions`,
     headers: {
       authorization: `Bearer ${UPSTREAM_KEY}`,
@@ -179,7 +196,7 @@ if (portkey)
   });
 
 for (const t of prime > 0 ? targets : []) {
-  await load({ url: t.url, headers: t.headers, bodyFile, connections: 50, seconds: prime, warmup: 0 });
+  await load({ ...spec(t), connections: 50, seconds: prime, warmup: 0 });
 }
 
 for (const connections of [1, 50]) {
@@ -187,12 +204,14 @@ for (const connections of [1, 50]) {
   for (let round = 0; round < repeat; round++) {
     for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
       const cpu0 = cpuMs(t.pid);
-      const r = await load({ url: t.url, headers: t.headers, bodyFile, connections, seconds, warmup: 2 });
+      const r = await load({ ...spec(t), connections, seconds, warmup: 2 });
       // CPU the target process spent per request (warm-up included in both), robust to a busy machine.
       const cpu = cpuMs(t.pid);
       const perRequest = (ms) => Number((ms / (r.requests * (1 + 2 / seconds))).toFixed(3));
       const run = {
         target: t.name,
+        kind: t.kind,
+        unique: t.unique === true,
         connections,
         ...r,
         cpuPerRequestMs: perRequest(cpu.total - cpu0.total),
@@ -294,6 +313,13 @@ async function firstToken(t) {
   return first ?? Number.NaN;
 }
 
+/** What the load generator needs to drive a target. */
+function spec(t) {
+  return t.unique
+    ? { url: t.url, headers: t.headers, bodyFile: uniqueBodyFile, unique: true }
+    : { url: t.url, headers: t.headers, bodyFile };
+}
+
 function load(spec) {
   return new Promise((resolve, reject) => {
     execFile(
@@ -375,11 +401,14 @@ function markdown(res) {
     (r) =>
       `| ${r.target} | ${r.connections} | ${r.rps.toLocaleString("en-US")} | ${r.p50Ms} | ${r.p99Ms} | ${r.cpuPerRequestMs} | ${r.systemCpuPerRequestMs} | ${r.errors} |`,
   );
-  const direct1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("fake"));
-  const det1 = res.runs.find((r) => r.connections === 1 && r.target.startsWith("detente ("));
-  const det50 = res.runs.find((r) => r.connections === 50 && r.target.startsWith("detente ("));
-  const workers50 = res.runs.filter((r) => r.connections === 50 && r.target.startsWith("detente, "));
-  const pk50 = res.runs.find((r) => r.connections === 50 && r.target.startsWith("Portkey"));
+  const direct1 = res.runs.find((r) => r.connections === 1 && r.kind === "direct");
+  const one = (c, unique) =>
+    res.runs.find((r) => r.connections === c && r.kind === "detente" && r.unique === unique);
+  const pk50 = res.runs.find((r) => r.connections === 50 && r.kind === "portkey");
+  const against = (r) =>
+    pk50
+      ? `${r.target.split(" (")[0]} at 50 connections against Portkey's: ${(r.rps / pk50.rps).toFixed(2)}x`
+      : "";
   const [dt, gt] = res.ttft;
   return [
     `Machine: ${res.machine.cpu} x${res.machine.cores}, ${res.machine.memGb} GB RAM, Node ${res.machine.node}`,
@@ -389,17 +418,15 @@ function markdown(res) {
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows,
     "",
-    direct1 && det1
-      ? `detente's added p50 latency at 1 connection: ${(det1.p50Ms - direct1.p50Ms).toFixed(3)} ms`
-      : "",
-    det50 && pk50
-      ? `detente's throughput at 50 connections against Portkey's: ${(det50.rps / pk50.rps).toFixed(2)}x`
-      : "",
-    ...workers50.map((w) =>
-      pk50
-        ? `${w.target.split(" (")[0]} at 50 connections against Portkey's: ${(w.rps / pk50.rps).toFixed(2)}x`
-        : "",
-    ),
+    ...[false, true].map((unique) => {
+      const d = one(1, unique);
+      return direct1 && d
+        ? `${d.target.split(" (")[0]}: added p50 latency at 1 connection ${(d.p50Ms - direct1.p50Ms).toFixed(3)} ms`
+        : "";
+    }),
+    ...res.runs
+      .filter((r) => r.connections === 50 && (r.kind === "detente" || r.kind === "workers"))
+      .map(against),
     dt && gt
       ? `time to first token (p50): direct ${dt.p50Ms} ms, through detente ${gt.p50Ms} ms (+${(gt.p50Ms - dt.p50Ms).toFixed(3)} ms)`
       : "",

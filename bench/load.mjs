@@ -9,8 +9,9 @@
 // on a 2-core machine every process shares the same two cores with the servers measured, so the load
 // generator has to be as cheap as it can be (an HTTP client library cost three times as much CPU per
 // request). `loadCpuPerRequestMs` is this process's own CPU per counted request, for the record.
+// `"unique": true` numbers every request in the body (see NONCE), so that no two send the same text.
 //
-//   node bench/load.mjs '{"url":"http://127.0.0.1:8787/v1/chat/completions","headers":{...},"bodyFile":"/tmp/b.json","connections":50,"seconds":10,"warmup":2}'
+//   node bench/load.mjs '{"url":"http://127.0.0.1:8787/v1/chat/completions","headers":{...},"bodyFile":"/tmp/b.json","connections":50,"seconds":10,"warmup":2,"unique":false}'
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 
@@ -27,6 +28,18 @@ const head = [
   "",
 ].join("\r\n");
 const request = Buffer.concat([Buffer.from(head, "latin1"), body]);
+// With `"unique": true`, the body's first `NONCE` (12 bytes) becomes the request's number, so that no two
+// requests carry the same text (each gets a copy of the prepared buffer: one in flight is never changed).
+const NONCE = "#nonce######";
+const nonceAt = spec.unique ? request.indexOf(NONCE) : -1;
+if (spec.unique && nonceAt < 0) throw new Error(`"unique" needs ${NONCE} in the body`);
+let sent = 0;
+function nextRequest() {
+  if (nonceAt < 0) return request;
+  const r = Buffer.from(request);
+  r.write(String(sent++).padStart(NONCE.length, "0"), nonceAt, "latin1");
+  return r;
+}
 const port = Number(url.port || 80);
 
 const latencies = [];
@@ -77,7 +90,7 @@ function client() {
       }
       pending = Buffer.alloc(0);
       t0 = performance.now();
-      socket.write(request);
+      socket.write(nextRequest());
     };
     const open = () => {
       socket = connect({ host: url.hostname, port, noDelay: true });

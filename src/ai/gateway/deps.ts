@@ -1,5 +1,5 @@
 import type { Principal } from "../../services/ai/keys.js";
-import type { Inspector } from "../inspect/index.js";
+import type { InspectionMemo, Inspector } from "../inspect/index.js";
 import type { AiPolicy, ResponsePlan } from "../policy/index.js";
 import type { EventSink } from "./audit.js";
 import type { GatewayMetrics } from "./metrics.js";
@@ -24,6 +24,8 @@ export interface GatewayDeps {
   /** What `GET /v1/models` lists for a caller. */
   readonly models: ModelCatalog;
   readonly inspector: Inspector;
+  /** The inspector for request texts, remembering each caller's repeated texts (`ai.gateway.inspectionCache`). */
+  readonly requestInspector: InspectionMemo;
   readonly keys: { verify(presented: string): Promise<Principal | null> };
   readonly events: EventSink;
   readonly metrics: GatewayMetrics;

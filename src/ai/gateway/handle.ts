@@ -113,7 +113,7 @@ async function decideAndForward(
   // stays reachable while the upstream answers, so it dies young instead of being copied by every
   // garbage collection that runs while requests are in flight. (The raw body stays, in memory only,
   // until the exchange writes its event: see `Exchange.hashRequest`.)
-  const next = decide(deps, x, http.body, res, who.caller);
+  const next = decide(deps, x, http.body, res, who);
   if (next === null) return;
   if ("noRoute" in next) {
     const allowed = await deps.models.list(who.caller);
@@ -140,8 +140,9 @@ function decide(
   x: Exchange,
   raw: Buffer,
   res: ServerResponse,
-  caller: Caller,
+  who: { principal: Principal; caller: Caller },
 ): Decided | { noRoute: string } | null {
+  const { caller } = who;
   const wire = x.wire!;
   const t = performance.now();
   x.hashRequest(raw);
@@ -182,9 +183,11 @@ function decide(
 
   // Inspect every text the model will read. A failure here is decided by policy: closed blocks.
   const slots = wire.requestTexts(json);
-  const found: Detection[][] = [];
+  const found: (readonly Detection[])[] = [];
   try {
-    for (const slot of slots) found.push(deps.inspector.inspect(slot.text, slot.role));
+    // Texts the caller sent before (system prompt, tools, the conversation so far) are remembered.
+    const scope = who.principal.keyId;
+    for (const slot of slots) found.push(deps.requestInspector.inspect(scope, slot.text, slot.role));
   } catch {
     x.event.reasons = ["inspection failed"];
     if (deps.policy.failMode === "closed") {
@@ -244,7 +247,7 @@ const NOTHING_REDACTED: RedactionVault = createVault();
 /** Replace the spans the decision redacts with placeholders; true when anything changed. */
 function redact(
   slots: readonly TextSlot[],
-  found: readonly Detection[][],
+  found: readonly (readonly Detection[])[],
   chosen: ReadonlySet<Detection>,
   vault: RedactionVault,
 ): boolean {

@@ -96,6 +96,40 @@ describe("OpenAI Chat Completions through the gateway", () => {
     expect(data.choices[0]?.message.content).toBe(`You said: Write to ${EMAIL} about the refund.`);
   });
 
+  it("decides on a conversation's repeated texts each turn as on the first (they are inspected once)", async () => {
+    // Long enough to be remembered: assistants resend the system prompt and the history every turn.
+    const system = `You support ${EMAIL}'s account team. ${"Answer briefly and cite the runbook. ".repeat(40)}`;
+    const history: OpenAI.ChatCompletionMessageParam[] = [{ role: "system", content: system }];
+    for (const ask of ["Summarise the refund policy.", "And for annual plans?", "Thanks."]) {
+      history.push({ role: "user", content: ask });
+      const { data, response } = await client.chat.completions
+        .create({ model: "gpt-4o", messages: history })
+        .withResponse();
+      expect(response.headers.get("x-detente-decision")).toBe("redact");
+      expect(response.headers.get("x-detente-detections")).toContain("pii=1");
+      const sent = lastUpstream().body;
+      expect(sent).not.toContain(EMAIL);
+      expect(sent).toContain(`You support [EMAIL_1]'s account team.`);
+      history.push({ role: "assistant", content: data.choices[0]!.message.content! });
+    }
+    // A credential in a remembered text is blocked every time it comes back.
+    const leaky = `${"Context for the build failure follows. ".repeat(30)} key=${AWS_KEY}`;
+    for (let i = 0; i < 2; i++) {
+      const err = await client.chat.completions
+        .create({ model: "gpt-4o", messages: [{ role: "user", content: leaky }] })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+      expect((err as Error).message).toContain("aws-access-key-id");
+    }
+    const blocks = await eventually(() => {
+      const b = gw.events.filter(
+        (e) => e.action === "block" && e.detections[0]?.type === "aws-access-key-id",
+      );
+      return b.length >= 2 ? b : undefined;
+    }, "both block events");
+    expect(blocks.at(-1)!.detections).toEqual(blocks.at(-2)!.detections);
+  });
+
   it.each([1, 2, 5])(
     "restores a placeholder split across stream chunks of %i characters",
     async (chunkSize) => {

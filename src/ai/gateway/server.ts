@@ -6,7 +6,7 @@ import { DetenteError } from "../../errors.js";
 import { createEventWriter } from "../../services/ai/events.js";
 import { createKeyVerifier } from "../../services/ai/keys.js";
 import type { Queryable, Store } from "../../store/open.js";
-import { createInspector } from "../inspect/index.js";
+import { createInspectionMemo, createInspector } from "../inspect/index.js";
 import { resolveCredential, responsePlan, type AiPolicy } from "../policy/index.js";
 import type { EventSink } from "./audit.js";
 import type { GatewayDeps } from "./deps.js";
@@ -110,6 +110,7 @@ export function createGateway(options: GatewayEnvironment): Gateway {
     client,
     models: createModelCatalog({ policy, upstreams, client }),
     inspector,
+    requestInspector: createInspectionMemo(inspector, { entries: policy.gateway.inspectionCache }),
     keys,
     events,
     metrics: options.metrics ?? createGatewayMetrics(),

@@ -124,6 +124,7 @@ export function buildPolicy(section: AiSection): AiPolicy {
       host: gw.host ?? DEFAULT_GATEWAY.host,
       port: gw.port ?? DEFAULT_GATEWAY.port,
       maxBodyBytes: gw.maxBodyBytes ?? DEFAULT_GATEWAY.maxBodyBytes,
+      inspectionCache: gw.inspectionCache ?? DEFAULT_GATEWAY.inspectionCache,
       ...(gw.workers === undefined ? {} : { workers: gw.workers }),
       ...(gw.hashKey ? { hashKey: gw.hashKey } : {}),
     },

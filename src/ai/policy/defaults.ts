@@ -83,4 +83,6 @@ export const DEFAULT_GATEWAY = {
   port: 8787,
   // Real assistants send whole files and long histories; 32 MiB leaves room without inviting abuse.
   maxBodyBytes: 32 * 1024 * 1024,
+  // Entries hold detections only (offsets and hashes, no text): a few hundred bytes each.
+  inspectionCache: 4096,
 } as const;

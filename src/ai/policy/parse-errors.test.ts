@@ -171,6 +171,10 @@ describe("parseAiPolicy errors", () => {
       ],
     ],
     [
+      { gateway: { inspectionCache: -1 } },
+      ["detente.yaml: ai.gateway.inspectionCache: expected a number of texts from 0 to 1000000"],
+    ],
+    [
       { gateway: { workers: "many" } },
       ['detente.yaml: ai.gateway.workers: expected a number of processes from 1 to 64, or "auto"'],
     ],

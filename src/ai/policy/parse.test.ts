@@ -53,7 +53,12 @@ describe("parseAiPolicy defaults", () => {
       allowlist: [],
       confidential: { domains: [], dictionaries: {}, patterns: [] },
     });
-    expect(p.gateway).toEqual({ host: "127.0.0.1", port: 8787, maxBodyBytes: 33_554_432 });
+    expect(p.gateway).toEqual({
+      host: "127.0.0.1",
+      port: 8787,
+      maxBodyBytes: 33_554_432,
+      inspectionCache: 4096,
+    });
   });
 
   it("replaces the default rules, models and upstreams entirely when they are given", () => {
@@ -91,7 +96,13 @@ describe("parseAiPolicy defaults", () => {
     // An empty label list turns the inspector's default labels off; absent keeps them.
     expect(p.detectors.confidential.labels).toEqual([]);
     expect(DEFAULT_AI_POLICY.detectors.confidential.labels).toBeUndefined();
-    expect(p.gateway).toEqual({ host: "127.0.0.1", port: 9000, maxBodyBytes: 33_554_432 });
+    expect(p.gateway).toEqual({
+      host: "127.0.0.1",
+      port: 9000,
+      maxBodyBytes: 33_554_432,
+      inspectionCache: 4096,
+    });
+    expect(parseAiPolicy({ gateway: { inspectionCache: 0 } }, "x.yaml").gateway.inspectionCache).toBe(0);
     expect(parseAiPolicy({ gateway: { workers: "auto" } }, "x.yaml").gateway.workers).toBe("auto");
     expect(parseAiPolicy({ gateway: { workers: 3 } }, "x.yaml").gateway.workers).toBe(3);
     expect(parseAiPolicy({ detectors: { pii: false } }, "x.yaml").detectors.pii).toBe(false);

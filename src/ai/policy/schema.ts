@@ -163,6 +163,12 @@ const gateway = strict({
     .max(1_073_741_824, { error: "expected at most 1073741824 bytes (1 GiB)" })
     .optional(),
   hashKey: credentialRef.optional(),
+  inspectionCache: z
+    .number({ error: "expected a number of texts from 0 to 1000000" })
+    .int({ error: "expected a whole number of texts from 0 to 1000000" })
+    .min(0, { error: "expected a number of texts from 0 to 1000000" })
+    .max(1_000_000, { error: "expected a number of texts from 0 to 1000000" })
+    .optional(),
   workers: z
     .union(
       [

@@ -115,6 +115,12 @@ export interface GatewaySettings {
   readonly port: number;
   readonly maxBodyBytes: number;
   /**
+   * How many inspected texts (of 1 KB or more) each gateway process remembers per caller key, so that a
+   * system prompt, tool definitions and a conversation's history are inspected once, not on every turn;
+   * 0 inspects every text every time.
+   */
+  readonly inspectionCache: number;
+  /**
    * Worker processes serving `detente gateway` (`auto`: one per CPU), the store staying with the process
    * started; absent, that one process does everything.
    */

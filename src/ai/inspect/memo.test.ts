@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { createInspectionMemo, createInspector, type Inspector } from "./index.js";
+
+const GH = "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";
+const EMAIL = "jane.doe@customer-mail.com";
+const FILLER = "The build runs the unit tests, then the linter, then packages the service. ".repeat(20);
+
+/** The real inspector, counting how many texts it actually inspects. */
+function counted(): Inspector & { calls: number } {
+  const real = createInspector({ hashKey: "memo-test" });
+  return {
+    calls: 0,
+    inspect(text, role) {
+      this.calls++;
+      return real.inspect(text, role);
+    },
+  };
+}
+
+describe("createInspectionMemo", () => {
+  it("inspects a repeated text once and reports the same detections, hashes included", () => {
+    const inspector = counted();
+    const memo = createInspectionMemo(inspector, { entries: 16 });
+    const text = `${FILLER} token=${GH} mail ${EMAIL}`;
+    const first = memo.inspect("key-1", text, "system");
+    const again = memo.inspect("key-1", text, "system");
+    expect(inspector.calls).toBe(1);
+    expect(again.map((d) => d.type).sort()).toEqual(["email", "github-token"]);
+    expect(again).toEqual(first.map((d) => ({ ...d })));
+    expect(again.find((d) => d.type === "github-token")).toMatchObject({
+      start: text.indexOf(GH),
+      end: text.indexOf(GH) + GH.length,
+    });
+    // What is remembered holds offsets and keyed hashes, never the text, and cannot be changed.
+    expect(JSON.stringify(again)).not.toContain(GH);
+    expect(Object.isFrozen(again)).toBe(true);
+    expect(Object.isFrozen(again[0])).toBe(true);
+    expect(memo.size).toBe(1);
+  });
+
+  it("keeps callers and roles apart", () => {
+    const inspector = counted();
+    const memo = createInspectionMemo(inspector, { entries: 16 });
+    const text = `${FILLER} ${EMAIL}`;
+    memo.inspect("key-1", text, "user");
+    memo.inspect("key-2", text, "user");
+    memo.inspect("key-1", text, "tool-result");
+    expect(inspector.calls).toBe(3);
+    memo.inspect("key-2", text, "user");
+    memo.inspect("key-1", text, "tool-result");
+    expect(inspector.calls).toBe(3);
+  });
+
+  it("inspects short texts every time", () => {
+    const inspector = counted();
+    const memo = createInspectionMemo(inspector, { entries: 16 });
+    memo.inspect("k", `Mail ${EMAIL}`, "user");
+    memo.inspect("k", `Mail ${EMAIL}`, "user");
+    expect(inspector.calls).toBe(2);
+    expect(memo.size).toBe(0);
+  });
+
+  it("forgets the least recently used text first", () => {
+    const inspector = counted();
+    const memo = createInspectionMemo(inspector, { entries: 2 });
+    const [a, b, c] = ["A", "B", "C"].map((n) => `${n} ${FILLER}`) as [string, string, string];
+    memo.inspect("k", a, "user");
+    memo.inspect("k", b, "user");
+    memo.inspect("k", a, "user"); // a is now the most recent
+    memo.inspect("k", c, "user"); // so b goes
+    expect(inspector.calls).toBe(3);
+    memo.inspect("k", a, "user");
+    expect(inspector.calls).toBe(3);
+    memo.inspect("k", b, "user");
+    expect(inspector.calls).toBe(4);
+    expect(memo.size).toBe(2);
+  });
+
+  it("remembers nothing with 0 entries, nor a text with too many detections", () => {
+    const off = counted();
+    const none = createInspectionMemo(off, { entries: 0 });
+    none.inspect("k", FILLER, "user");
+    none.inspect("k", FILLER, "user");
+    expect(off.calls).toBe(2);
+
+    const inspector = counted();
+    const memo = createInspectionMemo(inspector, { entries: 16, maxDetections: 3 });
+    const many = `${FILLER} ${Array.from({ length: 5 }, (_, i) => `user${i}@customer-mail.com`).join(" ")}`;
+    expect(memo.inspect("k", many, "user")).toHaveLength(5);
+    memo.inspect("k", many, "user");
+    expect(inspector.calls).toBe(2);
+  });
+
+  it("does not remember an inspection that failed", () => {
+    const real = createInspector({ hashKey: "memo-test" });
+    let failNext = true;
+    let calls = 0;
+    const flaky: Inspector = {
+      inspect(text, role) {
+        calls++;
+        if (failNext) {
+          failNext = false;
+          throw new Error("inspection failed");
+        }
+        return real.inspect(text, role);
+      },
+    };
+    const memo = createInspectionMemo(flaky, { entries: 16 });
+    const text = `${FILLER} ${EMAIL}`;
+    expect(() => memo.inspect("k", text, "user")).toThrow("inspection failed");
+    expect(memo.inspect("k", text, "user").map((d) => d.type)).toEqual(["email"]);
+    expect(memo.inspect("k", text, "user").map((d) => d.type)).toEqual(["email"]);
+    expect(calls).toBe(2);
+  });
+});

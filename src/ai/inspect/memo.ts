@@ -1,0 +1,78 @@
+import { createHash } from "node:crypto";
+import type { Inspector } from "./engine.js";
+import type { Detection, TextRole } from "./types.js";
+
+/** Options of `createInspectionMemo`. */
+export interface InspectionMemoOptions {
+  /** How many inspected texts it remembers, least recently used first out; 0 remembers none. */
+  readonly entries: number;
+  /** Texts shorter than this (UTF-16 units) are inspected every time: they cost less than remembering. */
+  readonly minChars?: number;
+  /** A text with more detections than this is not remembered, so memory stays bounded per entry. */
+  readonly maxDetections?: number;
+}
+
+/**
+ * Inspection that remembers what it found in the texts a caller sends again. Coding assistants send the
+ * same system prompt and tool definitions with every request, and every turn of a conversation sends the
+ * whole history again, so without it the gateway would inspect a long session's first message once per
+ * turn. With it, a text is inspected once per scope and later requests pay for a SHA-256 of it.
+ *
+ * - The key is the SHA-256 of the scope, the role and the text: equal keys mean equal inputs, and the
+ *   inspector's output depends on nothing else (its options are fixed when it is built).
+ * - The scope is the caller's key: whether another caller sent a text first is not observable through
+ *   timing.
+ * - What is kept are detections as plain frozen objects (offsets, type, confidence, keyed hash), never the
+ *   text, so a remembered entry holds no content.
+ * - An inspection that throws is not remembered.
+ *
+ * @example
+ * const memo = createInspectionMemo(inspector, { entries: 4096 });
+ * memo.inspect(principal.keyId, systemPrompt, "system"); // inspected
+ * memo.inspect(principal.keyId, systemPrompt, "system"); // remembered
+ */
+export interface InspectionMemo {
+  inspect(scope: string, text: string, role: TextRole): readonly Detection[];
+  /** Texts remembered now. */
+  readonly size: number;
+}
+
+/** See `InspectionMemo`. */
+export function createInspectionMemo(inspector: Inspector, options: InspectionMemoOptions): InspectionMemo {
+  const entries = Math.max(0, Math.floor(options.entries));
+  const minChars = options.minChars ?? 1024;
+  const maxDetections = options.maxDetections ?? 64;
+  // A Map iterates in insertion order: a hit is moved to the end, the first entry is the least recent.
+  const remembered = new Map<string, readonly Detection[]>();
+  return {
+    inspect(scope, text, role) {
+      if (entries === 0 || text.length < minChars) return inspector.inspect(text, role);
+      const key = createHash("sha256")
+        .update(`${scope.length}:${scope}\u0000${role}\u0000`)
+        .update(text)
+        .digest("base64");
+      const known = remembered.get(key);
+      if (known !== undefined) {
+        remembered.delete(key);
+        remembered.set(key, known);
+        return known;
+      }
+      const found = inspector.inspect(text, role);
+      if (found.length <= maxDetections) {
+        remembered.set(key, Object.freeze(found.map(plain)));
+        if (remembered.size > entries) remembered.delete(remembered.keys().next().value!);
+      }
+      return found;
+    },
+    get size() {
+      return remembered.size;
+    },
+  };
+}
+
+/** A detection without the inspector's lazy hash (which holds the inspected text until it is read). */
+function plain(d: Detection): Detection {
+  const copy: Record<string, unknown> = {};
+  for (const k of Object.keys(d)) copy[k] = (d as unknown as Record<string, unknown>)[k];
+  return Object.freeze(copy) as unknown as Detection;
+}
