@@ -146,6 +146,26 @@ describe("cancellation, timeouts and failures", () => {
     expect(text).toContain("detente_gateway_overhead_seconds_bucket");
   });
 
+  it("counts request text by whether it was inspected or remembered from the same key's earlier request", async () => {
+    const chars = async (how: string): Promise<number> => {
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      const m = new RegExp(`detente_gateway_request_text_chars_total\\{how="${how}"\\} (\\d+)`).exec(text);
+      return Number(m?.[1] ?? 0);
+    };
+    const system = "You review pull requests for the payments team. ".repeat(40);
+    const [inspected0, remembered0] = [await chars("inspected"), await chars("remembered")];
+    for (let i = 0; i < 2; i++)
+      await client.chat.completions.create({
+        model: "gpt-4o",
+        messages: [
+          { role: "system", content: system },
+          { role: "user", content: `question ${i}` },
+        ],
+      });
+    expect((await chars("remembered")) - remembered0).toBe(system.length);
+    expect((await chars("inspected")) - inspected0).toBe(system.length + "question 0".length * 2);
+  });
+
   it("writes every request to the audit trail in the store", async () => {
     await client.chat.completions.create({
       model: "gpt-4o",

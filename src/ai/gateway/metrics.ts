@@ -12,6 +12,8 @@ import type { AiEvent } from "../../services/ai/events.js";
  */
 export interface GatewayMetrics {
   observe(event: AiEvent): void;
+  /** A request text of `chars` characters: inspected, or answered from what the gateway remembered. */
+  inspected(remembered: boolean, chars: number): void;
   readonly registry: Registry;
   readonly contentType: string;
   text(): Promise<string>;
@@ -59,6 +61,14 @@ export function createGatewayMetrics(options?: { defaults?: boolean }): GatewayM
     labelNames: ["data_class", "type", "where"] as const,
     registers: [registry],
   });
+  const inspectedChars = new Counter({
+    name: "detente_gateway_request_text_chars_total",
+    help: "Characters of request text, by how they were handled: inspected, or remembered from an earlier request by the same key.",
+    labelNames: ["how"] as const,
+    registers: [registry],
+  });
+  const inspectedNow = inspectedChars.labels("inspected");
+  const remembered = inspectedChars.labels("remembered");
   // Each label set's series, looked up by its values joined: prom-client would sort and hash a labels
   // object on every observation.
   const latencyOf = seriesCache((endpoint: string, action: string) => latency.labels(endpoint, action));
@@ -70,6 +80,9 @@ export function createGatewayMetrics(options?: { defaults?: boolean }): GatewayM
     registry,
     contentType: registry.contentType,
     text: () => registry.metrics(),
+    inspected(wasRemembered, chars) {
+      (wasRemembered ? remembered : inspectedNow).inc(chars);
+    },
     observe(e) {
       latencyOf(e.endpoint, e.action).observe(e.latencyMs / 1000);
       overheadOf(e.endpoint).observe(e.overheadMs / 1000);

@@ -103,6 +103,7 @@ export function createGateway(options: GatewayEnvironment): Gateway {
         })
       : options.events;
   const client = createUpstreamClient();
+  const metrics = options.metrics ?? createGatewayMetrics();
   const deps: GatewayDeps = {
     policy,
     responsePlan: responsePlan(policy),
@@ -110,10 +111,15 @@ export function createGateway(options: GatewayEnvironment): Gateway {
     client,
     models: createModelCatalog({ policy, upstreams, client }),
     inspector,
-    requestInspector: createInspectionMemo(inspector, { entries: policy.gateway.inspectionCache }),
+    requestInspector: createInspectionMemo(inspector, {
+      entries: policy.gateway.inspectionCache,
+      observe: (remembered, chars) => {
+        metrics.inspected(remembered, chars);
+      },
+    }),
     keys,
     events,
-    metrics: options.metrics ?? createGatewayMetrics(),
+    metrics,
     hashKey,
     maxResponseBytes: 64 * 1024 * 1024,
     maxBodyBytes: policy.gateway.maxBodyBytes,

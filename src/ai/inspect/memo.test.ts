@@ -38,6 +38,22 @@ describe("createInspectionMemo", () => {
     expect(memo.size).toBe(1);
   });
 
+  it("tells what it inspected and what it remembered", () => {
+    const seen: [boolean, number][] = [];
+    const memo = createInspectionMemo(counted(), {
+      entries: 16,
+      observe: (remembered, chars) => seen.push([remembered, chars]),
+    });
+    memo.inspect("k", FILLER, "system");
+    memo.inspect("k", FILLER, "system");
+    memo.inspect("k", "short", "user");
+    expect(seen).toEqual([
+      [false, FILLER.length],
+      [true, FILLER.length],
+      [false, 5],
+    ]);
+  });
+
   it("keeps callers and roles apart", () => {
     const inspector = counted();
     const memo = createInspectionMemo(inspector, { entries: 16 });

@@ -10,6 +10,8 @@ export interface InspectionMemoOptions {
   readonly minChars?: number;
   /** A text with more detections than this is not remembered, so memory stays bounded per entry. */
   readonly maxDetections?: number;
+  /** Told of every text: whether it was remembered (not inspected again), and its length. */
+  readonly observe?: (remembered: boolean, chars: number) => void;
 }
 
 /**
@@ -44,9 +46,14 @@ export function createInspectionMemo(inspector: Inspector, options: InspectionMe
   const maxDetections = options.maxDetections ?? 64;
   // A Map iterates in insertion order: a hit is moved to the end, the first entry is the least recent.
   const remembered = new Map<string, readonly Detection[]>();
+  const observe = options.observe ?? (() => undefined);
   return {
     inspect(scope, text, role) {
-      if (entries === 0 || text.length < minChars) return inspector.inspect(text, role);
+      if (entries === 0 || text.length < minChars) {
+        const found = inspector.inspect(text, role);
+        observe(false, text.length);
+        return found;
+      }
       const key = createHash("sha256")
         .update(`${scope.length}:${scope}\u0000${role}\u0000`)
         .update(text)
@@ -55,9 +62,11 @@ export function createInspectionMemo(inspector: Inspector, options: InspectionMe
       if (known !== undefined) {
         remembered.delete(key);
         remembered.set(key, known);
+        observe(true, text.length);
         return known;
       }
       const found = inspector.inspect(text, role);
+      observe(false, text.length);
       if (found.length <= maxDetections) {
         remembered.set(key, Object.freeze(found.map(plain)));
         if (remembered.size > entries) remembered.delete(remembered.keys().next().value!);
