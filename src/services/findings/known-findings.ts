@@ -36,7 +36,7 @@ export interface KnownFindings {
  * carry both.
  *
  * What every lookup needs comes back as one text column per finding, fields separated by spaces (none of
- * them can hold one: numbers, `t`/`f`, a hash, the position, then the status, last). A re-import looks up
+ * them can hold one: numbers, `t`/`f`, a hash, the fingerprint, then the status, last). A re-import looks up
  * every finding it holds, and decoding a row costs per column: on the embedded database, whose rows are
  * decoded in JavaScript, a lookup of 5,000 findings took about 75 ms of CPU with a column per field and
  * takes about 50 ms this way.
@@ -51,23 +51,32 @@ export async function lookUpKnown(
 ): Promise<KnownFindings> {
   const at: (KnownFinding | undefined)[] = new Array<KnownFinding | undefined>(fingerprints.length);
   if (fingerprints.length === 0) return { at, found: 0 };
+  // `= ANY` probes the index in the fingerprints' order and reads the table in its own (a bitmap scan):
+  // a batch of 875 from a million findings took 25-30% less time than joining `unnest` row by row, on
+  // both engines. The rows come back in the table's order, each with its fingerprint.
   const rows = await db.query<PackedRow>(
     `SELECT concat_ws(' ', f.id, floor(extract(epoch FROM f.first_seen) * 1000)::bigint,
               coalesce(f.scanner_epss::text, ''), coalesce(f.scanner_epss_percentile::text, ''),
               CASE WHEN f.scanner_kev THEN 't' WHEN NOT f.scanner_kev THEN 'f' ELSE '' END,
               CASE WHEN f.exploit_available THEN 't' WHEN NOT f.exploit_available THEN 'f' ELSE '' END,
-              coalesce(f.content_hash::text, ''), u.i - 1, f.status) AS known
+              coalesce(f.content_hash::text, ''), f.fingerprint, f.status) AS known
             ${need.severity ? ", f.severity" : ""}
             ${need.cvss3 ? ", f.cvss3_vector, f.cvss3_score" : ""}
             ${need.cvss4 ? ", f.cvss4_vector, f.cvss4_score" : ""}
-       FROM unnest($1::text[]) WITH ORDINALITY AS u(fp, i) JOIN findings f ON f.fingerprint = u.fp`,
+       FROM findings f WHERE f.fingerprint = ANY($1::text[])`,
     [arrayLiteral(fingerprints)],
   );
+  const positions = new Map<string, number>();
+  for (let i = 0; i < fingerprints.length; i++) positions.set(fingerprints[i]!, i);
+  let found = 0;
   for (const r of rows) {
-    const { position, finding } = unpack(r);
+    const { fingerprint, finding } = unpack(r);
+    const position = positions.get(fingerprint);
+    if (position === undefined) continue;
     at[position] = finding;
+    found++;
   }
-  return { at, found: rows.length };
+  return { at, found };
 }
 
 interface PackedRow {
@@ -79,7 +88,7 @@ interface PackedRow {
   readonly cvss4_score?: number | null;
 }
 
-function unpack(r: PackedRow): { position: number; finding: KnownFinding } {
+function unpack(r: PackedRow): { fingerprint: string; finding: KnownFinding } {
   // Eight fields, then the status. NULLs were written as empty fields (concat_ws would skip a NULL).
   const p = r.known.split(" ", 8);
   let end = p.length - 1; // the spaces between the fields
@@ -88,7 +97,7 @@ function unpack(r: PackedRow): { position: number; finding: KnownFinding } {
   const num = (s: string | undefined): number | null => (s ? Number(s) : null);
   const bool = (s: string | undefined): boolean | null => (s === "t" ? true : s === "f" ? false : null);
   return {
-    position: Number(p[7]),
+    fingerprint: p[7] ?? "",
     finding: {
       id: Number(p[0]),
       first_seen: new Date(Number(p[1])),
