@@ -29,16 +29,16 @@ const head = [
 ].join("\r\n");
 const request = Buffer.concat([Buffer.from(head, "latin1"), body]);
 // With `"unique": true`, the body's first `NONCE` (12 bytes) becomes the request's number, so that no two
-// requests carry the same text (each gets a copy of the prepared buffer: one in flight is never changed).
+// requests carry the same text. The numbers start at a random point, so that runs against the same server
+// do not repeat one another's. Each connection numbers its own copy of the request: it writes the next one
+// only once the last one's answer came, when no byte of it is still waiting to be sent.
 const NONCE = "#nonce######";
 const nonceAt = spec.unique ? request.indexOf(NONCE) : -1;
 if (spec.unique && nonceAt < 0) throw new Error(`"unique" needs ${NONCE} in the body`);
-let sent = 0;
-function nextRequest() {
-  if (nonceAt < 0) return request;
-  const r = Buffer.from(request);
-  r.write(String(sent++).padStart(NONCE.length, "0"), nonceAt, "latin1");
-  return r;
+let sent = Math.floor(Math.random() * 9e11);
+function numbered(own) {
+  if (nonceAt >= 0) own.write(String(sent++).padStart(NONCE.length, "0"), nonceAt, "latin1");
+  return own;
 }
 const port = Number(url.port || 80);
 
@@ -82,6 +82,7 @@ function client() {
   return new Promise((resolve) => {
     let socket;
     let pending = null;
+    const own = nonceAt < 0 ? request : Buffer.from(request);
     let t0 = 0;
     const send = () => {
       if (!running) {
@@ -90,7 +91,7 @@ function client() {
       }
       pending = Buffer.alloc(0);
       t0 = performance.now();
-      socket.write(nextRequest());
+      socket.write(numbered(own));
     };
     const open = () => {
       socket = connect({ host: url.hostname, port, noDelay: true });

@@ -13,7 +13,8 @@ import type { UpstreamClient } from "./upstream-client.js";
  * side by side and any number of instances can share one database.
  *
  * @example
- * const deps: GatewayDeps = { policy, upstreams, client: createUpstreamClient(), inspector, keys, events,
+ * const deps: GatewayDeps = { policy, upstreams, client: createUpstreamClient(), inspector,
+ *   requestInspector: createInspectionMemo(inspector, { entries: 4096 }), keys, events,
  *   metrics: createGatewayMetrics(), hashKey, logger };
  */
 export interface GatewayDeps {

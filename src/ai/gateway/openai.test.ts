@@ -100,18 +100,27 @@ describe("OpenAI Chat Completions through the gateway", () => {
     // Long enough to be remembered: assistants resend the system prompt and the history every turn.
     const system = `You support ${EMAIL}'s account team. ${"Answer briefly and cite the runbook. ".repeat(40)}`;
     const history: OpenAI.ChatCompletionMessageParam[] = [{ role: "system", content: system }];
+    const remembered = async (): Promise<number> => {
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      return Number(
+        /detente_gateway_request_text_chars_total\{how="remembered"\} (\d+)/.exec(text)?.[1] ?? 0,
+      );
+    };
+    const before = await remembered();
     for (const ask of ["Summarise the refund policy.", "And for annual plans?", "Thanks."]) {
       history.push({ role: "user", content: ask });
       const { data, response } = await client.chat.completions
         .create({ model: "gpt-4o", messages: history })
         .withResponse();
       expect(response.headers.get("x-detente-decision")).toBe("redact");
-      expect(response.headers.get("x-detente-detections")).toContain("pii=1");
+      expect(response.headers.get("x-detente-detections")).toBe("pii=1");
       const sent = lastUpstream().body;
       expect(sent).not.toContain(EMAIL);
       expect(sent).toContain(`You support [EMAIL_1]'s account team.`);
       history.push({ role: "assistant", content: data.choices[0]!.message.content! });
     }
+    // The second and third turns took the system prompt from memory.
+    expect((await remembered()) - before).toBe(2 * system.length);
     // A credential in a remembered text is blocked every time it comes back.
     const leaky = `${"Context for the build failure follows. ".repeat(30)} key=${AWS_KEY}`;
     for (let i = 0; i < 2; i++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createInspectionMemo, createInspector, type Inspector } from "./index.js";
+import { createInspectionMemo, createInspector, isSourceCodeDetection, type Inspector } from "./index.js";
 
 const GH = "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";
 const EMAIL = "jane.doe@customer-mail.com";
@@ -31,11 +31,66 @@ describe("createInspectionMemo", () => {
       start: text.indexOf(GH),
       end: text.indexOf(GH) + GH.length,
     });
-    // What is remembered holds offsets and keyed hashes, never the text, and cannot be changed.
+    // What is remembered holds offsets and keyed hashes, never the text (the inspector's own detections
+    // keep it for their lazy hash), and cannot be changed.
     expect(JSON.stringify(again)).not.toContain(GH);
     expect(Object.isFrozen(again)).toBe(true);
-    expect(Object.isFrozen(again[0])).toBe(true);
+    for (const d of again) {
+      expect(Object.isFrozen(d)).toBe(true);
+      expect(Object.getPrototypeOf(d)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(d, "hash")?.value).toMatch(/^[0-9a-f]{32}$/);
+    }
     expect(memo.size).toBe(1);
+  });
+
+  it("keeps the language of a remembered source-code detection", () => {
+    const memo = createInspectionMemo(counted(), { entries: 16 });
+    const code =
+      "```python\n" + "def total(rows):\n    return sum(r.cents for r in rows)\n".repeat(30) + "```";
+    const first = memo.inspect("k", code, "user").filter(isSourceCodeDetection);
+    const again = memo.inspect("k", code, "user").filter(isSourceCodeDetection);
+    expect(first.map((d) => d.language)).toEqual(["python"]);
+    expect(again.map((d) => d.language)).toEqual(["python"]);
+  });
+
+  it("tells apart texts that differ only in a lone surrogate and its UTF-8 replacement", () => {
+    const inspector = counted();
+    const memo = createInspectionMemo(inspector, { entries: 16 });
+    const replaced = `${FILLER} token\ufffd${GH}`;
+    const lone = `${FILLER} token\ud800${GH}`;
+    memo.inspect("k", replaced, "user");
+    const found = memo.inspect("k", lone, "user");
+    expect(inspector.calls).toBe(2);
+    expect(found).toEqual(createInspector({ hashKey: "memo-test" }).inspect(lone, "user"));
+  });
+
+  it("does not remember a text on which a plug-in detector failed", () => {
+    let calls = 0;
+    const real = createInspector({
+      hashKey: "memo-test",
+      extraDetectors: [
+        {
+          id: "flaky",
+          dataClass: "secret",
+          find: () => {
+            throw new Error("boom");
+          },
+        },
+      ],
+    });
+    const memo = createInspectionMemo(
+      {
+        inspect(text, role) {
+          calls++;
+          return real.inspect(text, role);
+        },
+      },
+      { entries: 16 },
+    );
+    expect(memo.inspect("k", FILLER, "user").map((d) => d.type)).toEqual(["detector-error:flaky"]);
+    memo.inspect("k", FILLER, "user");
+    expect(calls).toBe(2);
+    expect(memo.size).toBe(0);
   });
 
   it("tells what it inspected and what it remembered", () => {

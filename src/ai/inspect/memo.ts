@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import type { Inspector } from "./engine.js";
 import type { Detection, TextRole } from "./types.js";
 
@@ -8,7 +8,10 @@ export interface InspectionMemoOptions {
   readonly entries: number;
   /** Texts shorter than this (UTF-16 units) are inspected every time: they cost less than remembering. */
   readonly minChars?: number;
-  /** A text with more detections than this is not remembered, so memory stays bounded per entry. */
+  /**
+   * A text with more detections than this (default 16) is not remembered, so that an entry stays under
+   * about 4 KB: the memory holds at most `entries` of them.
+   */
   readonly maxDetections?: number;
   /** Told of every text: whether it was remembered (not inspected again), and its length. */
   readonly observe?: (remembered: boolean, chars: number) => void;
@@ -18,15 +21,20 @@ export interface InspectionMemoOptions {
  * Inspection that remembers what it found in the texts a caller sends again. Coding assistants send the
  * same system prompt and tool definitions with every request, and every turn of a conversation sends the
  * whole history again, so without it the gateway would inspect a long session's first message once per
- * turn. With it, a text is inspected once per scope and later requests pay for a SHA-256 of it.
+ * turn. With it, a text is inspected once per scope and later requests pay for a keyed SHA-256 of it.
  *
- * - The key is the SHA-256 of the scope, the role and the text: equal keys mean equal inputs, and the
- *   inspector's output depends on nothing else (its options are fixed when it is built).
+ * - The key is an HMAC-SHA256, under a key made for this memory alone, of the scope, the role and the
+ *   text's UTF-16 code units (UTF-8 would turn every lone surrogate into U+FFFD, which the inspector reads
+ *   differently): equal keys mean equal inputs, and the inspector's output depends on nothing else (its
+ *   options are fixed when it is built). Being keyed, a memory dump does not let anyone test guesses of
+ *   a text against it.
  * - The scope is the caller's key: whether another caller sent a text first is not observable through
- *   timing.
+ *   timing. The entries of every scope share one least-recently-used order, so a caller sending many
+ *   distinct texts pushes others' out (they are then inspected again, nothing else).
  * - What is kept are detections as plain frozen objects (offsets, type, confidence, keyed hash), never the
  *   text, so a remembered entry holds no content.
- * - An inspection that throws is not remembered.
+ * - An inspection that throws is not remembered, nor one where a plug-in detector failed
+ *   (`detector-error:...`), which may pass next time.
  *
  * @example
  * const memo = createInspectionMemo(inspector, { entries: 4096 });
@@ -41,9 +49,10 @@ export interface InspectionMemo {
 
 /** See `InspectionMemo`. */
 export function createInspectionMemo(inspector: Inspector, options: InspectionMemoOptions): InspectionMemo {
-  const entries = Math.max(0, Math.floor(options.entries));
+  const entries = Number.isFinite(options.entries) ? Math.max(0, Math.floor(options.entries)) : 0;
   const minChars = options.minChars ?? 1024;
-  const maxDetections = options.maxDetections ?? 64;
+  const maxDetections = options.maxDetections ?? 16;
+  const key = randomBytes(32);
   // A Map iterates in insertion order: a hit is moved to the end, the first entry is the least recent.
   const remembered = new Map<string, readonly Detection[]>();
   const observe = options.observe ?? (() => undefined);
@@ -54,21 +63,21 @@ export function createInspectionMemo(inspector: Inspector, options: InspectionMe
         observe(false, text.length);
         return found;
       }
-      const key = createHash("sha256")
-        .update(`${scope.length}:${scope}\u0000${role}\u0000`)
-        .update(text)
+      const id = createHmac("sha256", key)
+        .update(`${scope.length}:${scope}\u0000${role}\u0000`, "utf16le")
+        .update(text, "utf16le")
         .digest("base64");
-      const known = remembered.get(key);
+      const known = remembered.get(id);
       if (known !== undefined) {
-        remembered.delete(key);
-        remembered.set(key, known);
+        remembered.delete(id);
+        remembered.set(id, known);
         observe(true, text.length);
         return known;
       }
       const found = inspector.inspect(text, role);
       observe(false, text.length);
-      if (found.length <= maxDetections) {
-        remembered.set(key, Object.freeze(found.map(plain)));
+      if (found.length <= maxDetections && !found.some((d) => d.type.startsWith("detector-error:"))) {
+        remembered.set(id, Object.freeze(found.map(plain)));
         if (remembered.size > entries) remembered.delete(remembered.keys().next().value!);
       }
       return found;

@@ -172,7 +172,7 @@ describe("parseAiPolicy errors", () => {
     ],
     [
       { gateway: { inspectionCache: -1 } },
-      ["detente.yaml: ai.gateway.inspectionCache: expected a number of texts from 0 to 1000000"],
+      ["detente.yaml: ai.gateway.inspectionCache: expected a number of texts from 0 to 100000"],
     ],
     [
       { gateway: { workers: "many" } },

@@ -164,10 +164,10 @@ const gateway = strict({
     .optional(),
   hashKey: credentialRef.optional(),
   inspectionCache: z
-    .number({ error: "expected a number of texts from 0 to 1000000" })
-    .int({ error: "expected a whole number of texts from 0 to 1000000" })
-    .min(0, { error: "expected a number of texts from 0 to 1000000" })
-    .max(1_000_000, { error: "expected a number of texts from 0 to 1000000" })
+    .number({ error: "expected a number of texts from 0 to 100000" })
+    .int({ error: "expected a whole number of texts from 0 to 100000" })
+    .min(0, { error: "expected a number of texts from 0 to 100000" })
+    .max(100_000, { error: "expected a number of texts from 0 to 100000" })
     .optional(),
   workers: z
     .union(

@@ -115,9 +115,9 @@ export interface GatewaySettings {
   readonly port: number;
   readonly maxBodyBytes: number;
   /**
-   * How many inspected texts (of 1 KB or more) each gateway process remembers per caller key, so that a
-   * system prompt, tool definitions and a conversation's history are inspected once, not on every turn;
-   * 0 inspects every text every time.
+   * How many inspected texts (of 1,024 characters or more) each gateway process remembers, each for the
+   * caller key that sent it, so that a system prompt, tool definitions and a conversation's history are
+   * inspected once, not on every turn; 0 inspects every text every time.
    */
   readonly inspectionCache: number;
   /**
