@@ -148,14 +148,19 @@ const detectors = strict({
   }).optional(),
 });
 
+const WORKERS = 'expected a number of processes from 1 to 64, or "auto"';
+
+/** A whole number from `min` to `max`; whatever is wrong with it, the error is `message`. */
+const integer = (min: number, max: number, message: string) =>
+  z
+    .number({ error: message })
+    .int({ error: message })
+    .min(min, { error: message })
+    .max(max, { error: message });
+
 const gateway = strict({
   host: token(255).optional(),
-  port: z
-    .number({ error: "expected a port number from 0 to 65535" })
-    .int({ error: "expected a port number from 0 to 65535" })
-    .min(0, { error: "expected a port number from 0 to 65535" })
-    .max(65535, { error: "expected a port number from 0 to 65535" })
-    .optional(),
+  port: integer(0, 65535, "expected a port number from 0 to 65535").optional(),
   maxBodyBytes: z
     .number({ error: "expected a number of bytes" })
     .int({ error: "expected a whole number of bytes" })
@@ -163,25 +168,8 @@ const gateway = strict({
     .max(1_073_741_824, { error: "expected at most 1073741824 bytes (1 GiB)" })
     .optional(),
   hashKey: credentialRef.optional(),
-  inspectionCache: z
-    .number({ error: "expected a number of texts from 0 to 100000" })
-    .int({ error: "expected a whole number of texts from 0 to 100000" })
-    .min(0, { error: "expected a number of texts from 0 to 100000" })
-    .max(100_000, { error: "expected a number of texts from 0 to 100000" })
-    .optional(),
-  workers: z
-    .union(
-      [
-        z.literal("auto"),
-        z
-          .number({ error: 'expected a number of processes from 1 to 64, or "auto"' })
-          .int({ error: 'expected a number of processes from 1 to 64, or "auto"' })
-          .min(1, { error: 'expected a number of processes from 1 to 64, or "auto"' })
-          .max(64, { error: 'expected a number of processes from 1 to 64, or "auto"' }),
-      ],
-      { error: 'expected a number of processes from 1 to 64, or "auto"' },
-    )
-    .optional(),
+  inspectionCache: integer(0, 100_000, "expected a number of texts from 0 to 100000").optional(),
+  workers: z.union([z.literal("auto"), integer(1, 64, WORKERS)], { error: WORKERS }).optional(),
 });
 
 /** The `ai:` section as written (all optional). */
