@@ -44,6 +44,7 @@ export async function respondStream(
   // Headers go now, not with the first token: clients wait for them before they read the stream.
   out.flushHeaders();
   const streams = new Map<string, OutputStream>();
+  const masked = [...plan.mask, ...plan.block];
   const found: Detection[] = [];
   const parser = createSseParser();
   let blocked: Detection[] = [];
@@ -52,7 +53,9 @@ export async function respondStream(
     let s = streams.get(id);
     if (!s) {
       s = {
-        inspect: createStreamInspector(deps.inspector, { mask: plan.mask }),
+        // Blocked classes are held back (masked) too: a finding is only certain once later text came, and
+        // by then the chunk that carries it would have gone to the client before the block.
+        inspect: createStreamInspector(deps.inspector, { mask: masked }),
         // Streamed tool arguments are JSON source: a restored value must be escaped to keep it valid.
         restore: createRestoreStream(vault, json ? { encode: jsonStringContent } : undefined),
         like,
@@ -141,7 +144,10 @@ export async function respondStream(
     }
   } catch (e) {
     if (call.cancelled) throw e;
-    // The upstream broke off mid-stream: tell the client in the provider's own stream error format.
+    // The upstream broke off mid-stream, or sent what cannot be read (an event over the size limit): the
+    // upstream request is cancelled (else its connection stays taken), and the client told in the
+    // provider's own stream error format.
+    call.cancel();
     x.event.error = "upstream_stream_error";
     out.end(formatSseEvent(streamErrorEvent(wire.family, 502, "The upstream stream was interrupted.")));
     finishWith(args, found);
@@ -185,11 +191,19 @@ async function drained(out: ServerResponse, call: UpstreamCall): Promise<void> {
 }
 
 function parseObject(data: string): Record<string, unknown> | null {
-  if (data.length === 0 || data.charCodeAt(0) !== 0x7b) return null;
+  // JSON may start with whitespace (`data:  {...}`, or a first empty `data:` line): SDKs parse it, so
+  // it is inspected like any other event.
+  let i = 0;
+  while (i < data.length && isJsonSpace(data.charCodeAt(i))) i++;
+  if (i === data.length || data.charCodeAt(i) !== 0x7b) return null;
   try {
     const v: unknown = JSON.parse(data);
     return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }

@@ -60,6 +60,7 @@ interface Frame {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const BOM = 0xfeff;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
@@ -172,6 +173,11 @@ export class JsonStreamReader {
       const c = buf.charCodeAt(this.pos);
       const top = this.stack[this.stack.length - 1];
       if (top === undefined) {
+        // A UTF-8 byte order mark (as .NET and PowerShell tools write) before the document is skipped.
+        if (c === BOM && !this.started && this.offset === 0) {
+          this.pos++;
+          continue;
+        }
         if (c !== OPEN_BRACE && c !== OPEN_BRACKET) {
           throw this.error("expected a JSON object or array at the start of the file", this.offset);
         }

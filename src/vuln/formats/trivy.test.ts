@@ -166,5 +166,22 @@ describe("trivy JSON", () => {
       expect(findings.map((f) => f.title)).toEqual(vulns.map((v) => v.Title));
       expect(findings.map((f) => f.vulnId)).toEqual(vulns.map((v) => v.VulnerabilityID));
     });
+
+    it("reads a report written with a UTF-8 byte order mark (as .NET and PowerShell tools write)", async () => {
+      const path = join(dir, "bom.json");
+      const doc = {
+        SchemaVersion: 2,
+        ArtifactName: "app",
+        Results: [{ Target: "app", Vulnerabilities: [vuln("CVE-2024-1")] }],
+      };
+      await writeFile(
+        path,
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(doc))]),
+      );
+      const report = await openReport(path);
+      const findings: Finding[] = [];
+      for await (const batch of report.findings) findings.push(...batch);
+      expect(findings.map((f) => f.vulnId)).toEqual(["CVE-2024-1"]);
+    });
   });
 });
