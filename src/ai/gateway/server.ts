@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { DetenteError } from "../../errors.js";
@@ -158,9 +158,21 @@ export function loadHashKey(policy: AiPolicy, home: string, env: NodeJS.ProcessE
     return readFileSync(file, "utf8").trim();
   } catch {
     mkdirSync(home, { recursive: true });
+    // Written whole under a name of its own, then linked to the shared name, which fails if it exists:
+    // processes started at once on one home (several `detente serve`) all end up with the one key, and
+    // none ever reads a file still being written.
     const key = randomBytes(32).toString("base64url");
-    writeFileSync(file, key + "\n", { mode: 0o600, flag: "wx" });
-    return key;
+    const own = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    writeFileSync(own, key + "\n", { mode: 0o600, flag: "wx" });
+    try {
+      linkSync(own, file);
+      return key;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      return readFileSync(file, "utf8").trim();
+    } finally {
+      rmSync(own, { force: true });
+    }
   }
 }
 
