@@ -72,7 +72,7 @@ export function readKnownUpFront(store: Store): void {
 export async function importFile(
   store: Store,
   path: string,
-  options: { now: Date; fullScan?: boolean; policy?: TriagePolicy },
+  options: { now: Date; fullScan?: boolean; policy?: TriagePolicy; asset?: string },
 ): Promise<ImportResult> {
   const policy = options.policy ?? DEFAULT_TRIAGE_POLICY;
   const decider = createDecider({
@@ -84,7 +84,7 @@ export async function importFile(
   return importReport({
     ctx: { store, now: options.now },
     input: {
-      report: await openReport(path),
+      report: await openReport(path, { assetKey: options.asset }),
       fullScan: options.fullScan === true,
       decider,
       lookups: UP_FRONT.has(store) ? "preloaded" : "auto",

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { grypeWithout, writeTrivyReport } from "../../../test/helpers/reports.js";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { grypeWithout, writeEditedJson, writeTrivyReport } from "../../../test/helpers/reports.js";
 import {
+  countRows,
   daysAfterNow,
   fixture,
   importFile,
@@ -182,6 +185,126 @@ describe.each(IMPORT_BACKENDS)("importReport --full-scan on $title", (backend) =
         results.again!.importId,
       ]);
       expect(imp).toEqual({ reopened: 1 });
+    });
+  });
+
+  describe("a full scan that finds nothing left on an asset", () => {
+    const NESSUS = fixture("nessus/scan.nessus");
+    const SARIF = fixture("sarif/codeql-storefront.sarif");
+    const OSV = fixture("osv-scanner/storefront-v2.json");
+    const openOn = async (asset: string): Promise<string[]> =>
+      (
+        await t.store.query<{ scanner: string }>(
+          `SELECT DISTINCT s.scanner FROM findings f JOIN finding_sources s ON s.finding_id = f.id
+            WHERE f.asset_key = $1 AND f.status = 'open' AND s.present ORDER BY 1`,
+          [asset],
+        )
+      ).map((r) => r.scanner);
+    const findingsOn = async (asset: string): Promise<number> =>
+      Number(
+        (
+          await t.store.query<{ n: string }>(
+            `SELECT count(*) AS n FROM findings WHERE asset_key = $1 AND status = 'open'`,
+            [asset],
+          )
+        )[0]!.n,
+      );
+    beforeAll(async () => {
+      await resetStore(t.store);
+      await prepareStore(t.store, { assets: true });
+    });
+
+    it("closes every finding of a Trivy scan whose report has no vulnerabilities left, or no results at all", async () => {
+      const asset = trivy[0]!.assetKey;
+      await importFile(t.store, TRIVY, { now: NOW });
+      const open = await findingsOn(asset);
+      expect(open).toBeGreaterThan(0);
+      const clean = await writeEditedJson("trivy/payments-api-image.json", dir.path, "clean.json", (doc) => {
+        for (const r of doc.Results as Record<string, unknown>[]) r.Vulnerabilities = [];
+      });
+      const result = await importFile(t.store, clean, { now: T1, fullScan: true });
+      expect(result).toMatchObject({ read: 0, closed: open });
+      expect(await findingsOn(asset)).toBe(0);
+
+      await importFile(t.store, TRIVY, { now: T2 });
+      expect(await findingsOn(asset)).toBe(open);
+      const noResults = await writeEditedJson(
+        "trivy/payments-api-image.json",
+        dir.path,
+        "none.json",
+        (doc) => {
+          delete doc.Results;
+        },
+      );
+      expect((await importFile(t.store, noResults, { now: T3, fullScan: true })).closed).toBe(open);
+      expect(await findingsOn(asset)).toBe(0);
+    });
+
+    it("closes a Grype scan's findings when it matches nothing, and leaves other scanners' alone", async () => {
+      const asset = grype[0]!.assetKey;
+      await importFile(t.store, GRYPE, { now: NOW });
+      await importFile(t.store, TRIVY, { now: NOW });
+      const none = await writeEditedJson(
+        "grype/payments-api-image.json",
+        dir.path,
+        "no-matches.json",
+        (doc) => {
+          doc.matches = [];
+        },
+      );
+      const result = await importFile(t.store, none, { now: T1, fullScan: true });
+      expect(result.read).toBe(0);
+      expect(result.closed).toBeGreaterThan(0);
+      expect(await openOn(asset)).toEqual(["trivy"]);
+    });
+
+    it("closes a Nessus host's findings when its host is scanned with nothing reported", async () => {
+      await importFile(t.store, NESSUS, { now: NOW });
+      expect(await findingsOn("web01.example.com")).toBeGreaterThan(0);
+      // The host's items all fixed: only the informational "scan information" item is left.
+      const text = await readFile(NESSUS, "utf8");
+      const start = text.indexOf('<ReportItem port="22"');
+      const end = text.indexOf("</ReportHost>", start);
+      const path = join(dir.path, "clean.nessus");
+      await writeFile(path, text.slice(0, start) + text.slice(end));
+      const result = await importFile(t.store, path, { now: T1, fullScan: true });
+      expect(result.closed).toBeGreaterThan(0);
+      expect(await findingsOn("web01.example.com")).toBe(0);
+      expect(await findingsOn("192.0.2.20")).toBeGreaterThan(0);
+    });
+
+    it("closes a SARIF run's findings when the run has no results", async () => {
+      const [first] = await readFindings(SARIF);
+      await importFile(t.store, SARIF, { now: NOW });
+      expect(await findingsOn(first!.assetKey)).toBeGreaterThan(0);
+      const clean = await writeEditedJson("sarif/codeql-storefront.sarif", dir.path, "clean.sarif", (doc) => {
+        for (const run of doc.runs as Record<string, unknown>[]) run.results = [];
+      });
+      await importFile(t.store, clean, { now: T1, fullScan: true });
+      expect(await findingsOn(first!.assetKey)).toBe(0);
+    });
+
+    it("refuses a full scan of a report that names no asset, writing nothing; --asset names it", async () => {
+      const before = await countRows(t.store, "imports");
+      await expect(importFile(t.store, OSV, { now: NOW, fullScan: true })).rejects.toThrow(
+        /storefront-v2\.json: --full-scan needs to know which asset was scanned.*--asset KEY/,
+      );
+      expect(await countRows(t.store, "imports")).toBe(before);
+      expect(await findingsOn("")).toBe(0);
+      const named = await importFile(t.store, OSV, { now: NOW, fullScan: true, asset: "storefront" });
+      expect(named.created).toBeGreaterThan(0);
+      const clean = await writeEditedJson(
+        "osv-scanner/storefront-v2.json",
+        dir.path,
+        "clean-osv.json",
+        (doc) => {
+          doc.results = [];
+        },
+      );
+      // No results: the report names no scanned source, so it says nothing about the asset.
+      expect(
+        (await importFile(t.store, clean, { now: T1, fullScan: true, asset: "storefront" })).closed,
+      ).toBe(0);
     });
   });
 

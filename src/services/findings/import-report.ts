@@ -1,3 +1,4 @@
+import { DetenteError } from "../../errors.js";
 import type { Queryable, Store } from "../../store/open.js";
 import type { Finding } from "../../vuln/finding.js";
 import type { OpenedReport } from "../../vuln/formats/read.js";
@@ -176,7 +177,7 @@ export async function importReport({
           const index = indices[i]!;
           // Fetched by now: this batch's intel is, and that of the batches before it was.
           const intel = intels[i] ?? notes[i]!.intel;
-          if (scanned) addPair(scanned, f);
+          if (scanned) addPair(scanned, f.assetKey, f.scanner);
           if (index >= ids.length) ids = grow(ids);
           if (!firstInImport[i]) {
             // Reported twice in one report (two scanners in one file, or two layers): merged at the end.
@@ -213,6 +214,7 @@ export async function importReport({
             counts.created++;
           }
         }
+        if (scanned) refuseUnnamed(scanned, report);
         counts.read += batch.length;
         rows.count += batch.length;
         // Let the database write these rows while the next findings are read and decided. While it is
@@ -243,6 +245,11 @@ export async function importReport({
     }
     await endPreload();
     await pending;
+    if (scanned) {
+      // Assets the report scanned with nothing left to report there: their findings close too.
+      for (const [asset, scanners] of report.scanned) for (const s of scanners) addPair(scanned, asset, s);
+      refuseUnnamed(scanned, report);
+    }
     await rows.write(tx, { importId, now });
     await findingIds.close(tx);
     // After a large load the planner's row estimates are stale until autovacuum gets to the table (and
@@ -378,11 +385,23 @@ function printed(d: Omit<DecidedFinding, "fingerprint">, fingerprint: string): D
   };
 }
 
-/** Note that `f`'s scanner reported on `f`'s asset. */
-function addPair(scanned: Map<string, Set<string>>, f: Finding): void {
-  const scanners = scanned.get(f.assetKey);
-  if (scanners === undefined) scanned.set(f.assetKey, new Set([f.scanner]));
-  else scanners.add(f.scanner);
+/**
+ * A full scan of an asset the report does not name (OSV-Scanner without `--asset`) would close every
+ * other unnamed project's findings: refuse it. The import's transaction rolls back; nothing is written.
+ */
+function refuseUnnamed(scanned: ReadonlyMap<string, unknown>, report: OpenedReport): void {
+  if (!scanned.has("")) return;
+  throw new DetenteError(
+    "INVALID_INPUT",
+    `${report.name}: --full-scan needs to know which asset was scanned, and this ${report.format.id} report does not name it; give it with --asset KEY`,
+  );
+}
+
+/** Note that `scanner` scanned `asset`. */
+function addPair(scanned: Map<string, Set<string>>, asset: string, scanner: string): void {
+  const scanners = scanned.get(asset);
+  if (scanners === undefined) scanned.set(asset, new Set([scanner]));
+  else scanners.add(scanner);
 }
 
 function grow(a: Float64Array): Float64Array<ArrayBuffer> {

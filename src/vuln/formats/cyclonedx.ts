@@ -51,6 +51,15 @@ export const cyclonedx: JsonFormat = {
     vulnerabilities: (v, parents, options) => vulnerabilityFindings(obj(v), parents[0] ?? {}, options),
   },
   contextPaths: [""],
+  scans: {
+    "": (root, _parents, options) => {
+      const metadata = obj(root.metadata);
+      return {
+        assetKey: options.assetKey ?? assetOf(obj(metadata.component)),
+        scanner: scannerOf({}, metadata),
+      };
+    },
+  },
 };
 
 interface Component {

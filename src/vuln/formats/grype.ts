@@ -54,6 +54,12 @@ export const grype: JsonFormat = {
     },
   },
   contextPaths: [""],
+  scans: {
+    "": (root, _parents, options) => ({
+      assetKey: options.assetKey ?? assetOf(obj(root.source)),
+      scanner: "grype",
+    }),
+  },
 };
 
 function toFinding(

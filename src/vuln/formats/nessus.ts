@@ -152,6 +152,7 @@ function nessusHandlers(options: ReadOptions, out: Finding[]): XmlHandlers {
         item = null;
       } else if (name === "ReportHost" && host) {
         release(host);
+        options.onScanned?.({ assetKey: options.assetKey ?? (host.fqdn || host.name), scanner: "nessus" });
         host = null;
       }
       text = "";

@@ -52,7 +52,18 @@ export const osvScanner: JsonFormat = {
     "results.*.packages": (v, parents, options) => packageFindings(obj(v), parents[1] ?? {}, options),
   },
   contextPaths: ["results.*"],
+  scans: {
+    "results.*": (result, _parents, options) => ({
+      assetKey: options.assetKey ?? assetOfSource(obj(result.source ?? result.packageSource)),
+      scanner: "osv-scanner",
+    }),
+  },
 };
+
+/** The scanned image of a v1 `docker` source; OSV-Scanner names no other asset. */
+function assetOfSource(source: JsonObject): string {
+  return str(source.type) === "docker" || str(source.type) === "image" ? str(source.path) : "";
+}
 
 interface Group {
   readonly ids: string[];
@@ -75,9 +86,7 @@ function packageFindings(entry: JsonObject, result: JsonObject, options: ReadOpt
     const id = str(v.id);
     if (id && !vulns.has(id)) vulns.set(id, v);
   }
-  const assetKey =
-    options.assetKey ??
-    (str(source.type) === "docker" || str(source.type) === "image" ? str(source.path) : "");
+  const assetKey = options.assetKey ?? assetOfSource(source);
 
   return groupsOf(entry, vulns).map((group) => {
     const records: JsonObject[] = [];

@@ -36,8 +36,19 @@ export async function* readJsonFindings(
     };
   }
   const onClose: Record<string, ElementHandler> = {};
+  const onScanned = options.onScanned;
+  if (onScanned) {
+    for (const [path, handler] of Object.entries(format.scans ?? {})) {
+      onClose[path] = (obj, parents) => {
+        const target = handler(obj as JsonObject, parents, complete);
+        if (target) onScanned(target);
+      };
+    }
+  }
   for (const path of format.contextPaths ?? []) {
-    onClose[path] = (obj) => {
+    const scanned = onClose[path];
+    onClose[path] = (obj, parents) => {
+      scanned?.(obj, parents);
       // Retry what waited for this object, now that all its fields are known.
       for (let i = 0; i < deferred.length;) {
         const d = deferred[i]!;

@@ -4,7 +4,7 @@ import { DetenteError } from "../../errors.js";
 import type { Finding } from "../finding.js";
 import { detectFormat, FORMATS } from "./detect.js";
 import { readJsonFindings } from "./read-json.js";
-import type { ReportFormat, ReadOptions } from "./types.js";
+import type { ReadOptions, ReportFormat, ScanTarget } from "./types.js";
 
 const HEAD_BYTES = 64 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
@@ -19,6 +19,11 @@ export interface OpenedReport {
   readonly bytesRead: () => number;
   /** Findings in batches; throws DetenteError naming the file and line on bad input. Iterate once. */
   readonly findings: AsyncIterable<Finding[]>;
+  /**
+   * The assets the report says were scanned, findings or not, and by which scanners (asset key ->
+   * scanner names); complete once `findings` has been read to the end.
+   */
+  readonly scanned: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export interface OpenReportOptions {
@@ -91,7 +96,13 @@ export async function openReport(path: string, options: OpenReportOptions = {}):
     }
   }
 
-  const readOptions: ReadOptions = { name, assetKey: options.assetKey };
+  const scanned = new Map<string, Set<string>>();
+  const onScanned = ({ assetKey, scanner }: ScanTarget): void => {
+    const scanners = scanned.get(assetKey);
+    if (scanners === undefined) scanned.set(assetKey, new Set([scanner]));
+    else scanners.add(scanner);
+  };
+  const readOptions: ReadOptions = { name, assetKey: options.assetKey, onScanned };
   async function* findings(): AsyncGenerator<Finding[]> {
     try {
       if (format.kind === "json") yield* readJsonFindings(format, chunks(), readOptions);
@@ -103,7 +114,7 @@ export async function openReport(path: string, options: OpenReportOptions = {}):
     }
   }
 
-  return { name, format, size, bytesRead: () => bytesRead, findings: findings() };
+  return { name, format, size, bytesRead: () => bytesRead, findings: findings(), scanned };
 }
 
 /** Where report bytes come from: a file read chunk by chunk, or stdin. */

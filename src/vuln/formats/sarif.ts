@@ -50,6 +50,12 @@ export const sarif: JsonFormat = {
     "runs.*.results": (v, parents, options) => toFinding(obj(v), parents[1] ?? {}, options),
   },
   contextPaths: ["runs.*"],
+  scans: {
+    "runs.*": (run, _parents, options) => ({
+      assetKey: options.assetKey ?? assetOf(run),
+      scanner: scannerOf(run),
+    }),
+  },
 };
 
 /** Rules of one tool object by id, built once per run (a WeakMap so a closed report frees them). */
@@ -124,7 +130,7 @@ function toFinding(result: JsonObject, run: JsonObject, options: ReadOptions): F
       fixedVersions: facts.fixedVersions,
       location,
       assetKey: options.assetKey ?? assetOf(run),
-      scanner: str(obj(tool.driver).name).trim().toLowerCase() || "sarif",
+      scanner: scannerOf(run),
       rule: ruleId && ruleId !== vulnId ? ruleId : "",
       severity: severityOf(result, rule, facts.severity),
       ...cvssOf([resultProps, ruleProps]),
@@ -167,6 +173,15 @@ function ruleOf(result: JsonObject, tool: JsonObject): JsonObject {
     ruleIndexes.set(tool, rules);
   }
   return rules.get(id) ?? {};
+}
+
+/** The tool that wrote the run, lower-cased (`codeql`, `semgrep`), or "sarif". */
+function scannerOf(run: JsonObject): string {
+  return (
+    str(obj(obj(run.tool).driver).name)
+      .trim()
+      .toLowerCase() || "sarif"
+  );
 }
 
 function assetOf(run: JsonObject): string {

@@ -139,6 +139,50 @@ describe("trivy JSON", () => {
     ]);
   });
 
+  it("skips entries that are not vulnerabilities (null, numbers, lists, no id) instead of making empty findings", async () => {
+    const doc = {
+      SchemaVersion: 2,
+      ArtifactName: "repo",
+      Results: [
+        {
+          Target: "alpine",
+          Class: "os-pkgs",
+          Type: "alpine",
+          Vulnerabilities: [null, 1, [], "CVE-9", vuln("CVE-1"), { PkgName: "x" }, vuln("  ")],
+        },
+      ],
+    };
+    expect((await read(doc)).map((f) => f.vulnId)).toEqual(["CVE-1"]);
+  });
+
+  it("says which assets it scanned, including one with no vulnerabilities", async () => {
+    const scanned: string[] = [];
+    const readScans = async (doc: Json, assetKey?: string): Promise<void> => {
+      const chunks = Readable.from([Buffer.from(JSON.stringify(doc))]);
+      const options = {
+        name: "t.json",
+        assetKey,
+        onScanned: (t: { assetKey: string; scanner: string }) => scanned.push(`${t.scanner} ${t.assetKey}`),
+      };
+      for await (const batch of readJsonFindings(trivy, chunks, options))
+        expect(batch.length).toBeGreaterThan(0);
+    };
+    await readScans({ SchemaVersion: 2, ArtifactName: "reg/app:1", Results: [] });
+    await readScans({ SchemaVersion: 2, ArtifactName: "reg/app:1" }, "override");
+    await readScans(
+      k8s([
+        ["prod", "Deployment", "web", []],
+        ["", "Pod", "job", [vuln("CVE-1")]],
+      ]),
+    );
+    expect(scanned).toEqual([
+      "trivy reg/app:1",
+      "trivy override",
+      "trivy prod/Deployment/web",
+      "trivy Pod/job",
+    ]);
+  });
+
   describe("a report larger than the read buffer", () => {
     let dir: string;
     beforeAll(async () => {

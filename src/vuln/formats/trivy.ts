@@ -18,29 +18,43 @@ export const trivy: JsonFormat = {
   detect: (head) =>
     (head.includes('"SchemaVersion"') && (head.includes('"ArtifactName"') || head.includes('"Results"'))) ||
     (head.includes('"ClusterName"') && head.includes('"Resources"')),
+  // An entry that is not an object or names no vulnerability says nothing that can be tracked: skipped,
+  // as Grype and CycloneDX entries without an id are.
   elements: {
-    "Results.*.Vulnerabilities": (v, parents, options) => [
-      toFinding(obj(v), parents[0] ?? {}, parents[1] ?? {}, null, options),
-    ],
-    "Resources.*.Results.*.Vulnerabilities": (v, parents, options) => [
-      toFinding(obj(v), parents[0] ?? {}, parents[2] ?? {}, parents[1] ?? {}, options),
-    ],
+    "Results.*.Vulnerabilities": (v, parents, options) =>
+      toFindings(v, parents[0] ?? {}, parents[1] ?? {}, null, options),
+    "Resources.*.Results.*.Vulnerabilities": (v, parents, options) =>
+      toFindings(v, parents[0] ?? {}, parents[2] ?? {}, parents[1] ?? {}, options),
+  },
+  scans: {
+    // An image, path or repository report scanned its artifact; a Kubernetes report each workload.
+    "": (root, _parents, options) =>
+      "Resources" in root || "ClusterName" in root
+        ? null
+        : { assetKey: options.assetKey ?? str(root.ArtifactName), scanner: "trivy" },
+    "Resources.*": (resource, _parents, options) => ({
+      assetKey:
+        options.assetKey ?? workloadKey(str(resource.Namespace), str(resource.Kind), str(resource.Name)),
+      scanner: "trivy",
+    }),
   },
 };
 
-function toFinding(
-  v: JsonObject,
+function toFindings(
+  entry: unknown,
   root: JsonObject,
   result: JsonObject,
   resource: JsonObject | null,
   options: ReadOptions,
-): Finding {
+): Finding[] {
+  const v = obj(entry);
   const vendorIds = strs(v.VendorIDs);
   // Most findings carry no vendor ids: then the canonical id is the trimmed id itself, with no aliases.
   const { vulnId, aliases } =
     vendorIds.length > 0
       ? canonicalId(str(v.VulnerabilityID), vendorIds)
       : { vulnId: str(v.VulnerabilityID).trim(), aliases: [] };
+  if (!vulnId) return [];
   const purl = str(obj(v.PkgIdentifier).PURL);
   const cls = str(result.Class);
   const target = str(result.Target);
@@ -57,30 +71,32 @@ function toFinding(
     if (cls === "os-pkgs") location = imageOfTarget(target);
   }
 
-  return {
-    vulnId,
-    aliases,
-    component: str(v.PkgName),
-    version: str(v.InstalledVersion),
-    ecosystem: ecosystemOfPurl(purl) || ecosystemOfType(str(result.Type)),
-    purl,
-    fixedVersions: splitVersions(str(v.FixedVersion)),
-    location,
-    assetKey,
-    scanner: "trivy",
-    rule: "",
-    severity: normalizeSeverity(v.Severity),
-    cvss3,
-    cvss4,
-    title: str(v.Title) || firstSentence(str(v.Description)),
-    references,
-    epss: null,
-    knownExploited: null,
-    exploitAvailable: null,
-    scannerRisk: null,
-    status: str(v.Status) === "not_affected" ? "not_affected" : "open",
-    statusDetail: "",
-  };
+  return [
+    {
+      vulnId,
+      aliases,
+      component: str(v.PkgName),
+      version: str(v.InstalledVersion),
+      ecosystem: ecosystemOfPurl(purl) || ecosystemOfType(str(result.Type)),
+      purl,
+      fixedVersions: splitVersions(str(v.FixedVersion)),
+      location,
+      assetKey,
+      scanner: "trivy",
+      rule: "",
+      severity: normalizeSeverity(v.Severity),
+      cvss3,
+      cvss4,
+      title: str(v.Title) || firstSentence(str(v.Description)),
+      references,
+      epss: null,
+      knownExploited: null,
+      exploitAvailable: null,
+      scannerRisk: null,
+      status: str(v.Status) === "not_affected" ? "not_affected" : "open",
+      statusDetail: "",
+    },
+  ];
 }
 
 // The fields above that every finding of one result or workload shares are worked out once for the run

@@ -15,7 +15,28 @@ export interface ReadOptions {
    * file has is now known, so the handler must use defaults instead of throwing `NeedsContext` again.
    */
   readonly contextComplete?: boolean;
+  /**
+   * Told of every asset a scanner says it scanned, findings or not (a Trivy artifact, a Nessus host, a
+   * SARIF run): a full scan of an asset with nothing left to report still closes what it reported before.
+   */
+  readonly onScanned?: ((target: ScanTarget) => void) | undefined;
 }
+
+/** An asset a scanner scanned: the asset key as findings on it carry it, and the scanner's name. */
+export interface ScanTarget {
+  readonly assetKey: string;
+  readonly scanner: string;
+}
+
+/**
+ * Says which asset an object of a JSON report (the root, a SARIF run, a Kubernetes resource) scanned,
+ * once the object closes and all its non-streamed fields are known; null when it names none.
+ */
+export type ScanHandler = (
+  value: JsonObject,
+  parents: readonly JsonObject[],
+  options: ReadOptions,
+) => ScanTarget | null;
 
 /**
  * Turns one element of a streamed JSON array into findings. Pure: it sees only the element, the objects
@@ -42,6 +63,8 @@ export interface JsonFormat {
    * closes only when the handler reports that it needs it, by throwing `NeedsContext`.
    */
   readonly contextPaths?: readonly string[];
+  /** Paths of objects that name a scanned asset (see `ScanHandler`), for `--full-scan`. */
+  readonly scans?: Readonly<Record<string, ScanHandler>>;
 }
 
 /** A format read by its own streaming reader (XML, CSV). */
