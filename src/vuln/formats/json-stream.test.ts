@@ -87,6 +87,50 @@ describe("JsonStreamReader", () => {
     expect(offset).toBe(text.indexOf('{"Title":tru}'));
   });
 
+  describe("a single key or value of megabytes (read in pieces, not rescanned as each arrives)", () => {
+    // Escapes that a piece boundary may cut: a backslash before a quote, a pair of backslashes, \u.
+    const tricky = 'a\\"b\\\\c\\u00e9 "q" }] {['.repeat(60_000) + "日本🦀";
+    const nested = Array.from({ length: 40_000 }, (_, i) => ({ k: `v${i}"}`, n: [i, { d: [] }] }));
+    const doc = {
+      SchemaVersion: 2,
+      Results: [
+        {
+          Target: "t",
+          [tricky.slice(0, 1_500_000)]: "huge key",
+          Big: 1234567890123456,
+          Vulnerabilities: [{ VulnerabilityID: "CVE-1", Description: tricky }, { Nested: nested }, 7],
+        },
+      ],
+    };
+    const bytes = Buffer.from(JSON.stringify(doc));
+
+    it("reads it whole whatever the chunk sizes", () => {
+      expect(bytes.length).toBeGreaterThan(3_000_000);
+      for (const chunks of [[bytes.length], [1 << 20, 65_537, 4099], [7, 1 << 16, 333_333]]) {
+        const seen = elements(bytes, chunks);
+        expect(seen.map((s) => s.value)).toEqual(doc.Results[0]!.Vulnerabilities);
+        expect(seen[0]!.parents[1]).toEqual({
+          Target: "t",
+          [tricky.slice(0, 1_500_000)]: "huge key",
+          Big: 1234567890123456,
+        });
+      }
+    });
+
+    it("names the character where a bad one starts, and reports it truncated", () => {
+      const text = JSON.stringify(doc).replace('"v39999\\"}"', "v39999");
+      let error: unknown;
+      try {
+        elements(Buffer.from(text), [1 << 16]);
+      } catch (e) {
+        error = e;
+      }
+      // Where the bad element starts, as for any other element.
+      expect((error as DetenteError).details?.charOffset).toBe(text.indexOf('{"Nested"'));
+      expect(() => elements(bytes.subarray(0, 2_000_000), [1 << 16])).toThrow(/truncated/);
+    });
+  });
+
   it("reports a truncated document", () => {
     const { bytes } = report(3);
     expect(() => elements(bytes.subarray(0, bytes.length - 5), [64])).toThrow(/truncated/);

@@ -91,6 +91,12 @@ export class JsonStreamReader {
   private failedRuns = 0;
   private started = false;
   private done = false;
+  /**
+   * A key or value too large to rescan as each piece arrives: the pieces read of it so far, kept apart
+   * instead of concatenated, with where it started and how far its scan got (see `holdLarge`).
+   */
+  private held: { pieces: string[]; chars: number; start: number; scan: ValueScan; isKey: boolean } | null =
+    null;
 
   constructor(
     private readonly file: string,
@@ -133,8 +139,11 @@ export class JsonStreamReader {
       if (limit === bytes.length && cut < limit) this.partial = Buffer.from(bytes.subarray(cut));
       if (cut > start) {
         // Buffer#toString is a native decoder several times faster than a streaming TextDecoder.
-        this.append(bytes.toString("utf8", start, cut));
-        this.run(false);
+        const text = bytes.toString("utf8", start, cut);
+        if (this.held === null) {
+          this.append(text);
+          this.run(false);
+        } else if (this.feedHeld(text)) this.run(false);
       }
       if (limit === bytes.length) break;
       start = cut;
@@ -143,8 +152,14 @@ export class JsonStreamReader {
 
   /** Signal the end of input; throws if the document is incomplete. */
   end(): void {
-    if (this.partial) this.append(this.partial.toString("utf8"));
+    if (this.partial) {
+      const text = this.partial.toString("utf8");
+      if (this.held === null) this.append(text);
+      else if (this.feedHeld(text)) this.run(false);
+    }
     this.partial = null;
+    if (this.held !== null)
+      throw this.error("unexpected end of input (the file is truncated)", this.held.start + this.held.chars);
     this.run(true);
     this.skipWs();
     if (!this.started) throw this.error("the file is empty", this.offset);
@@ -197,7 +212,7 @@ export class JsonStreamReader {
           if (c !== QUOTE) throw this.error("expected a property name in double quotes", this.offset);
           const end = stringEnd(buf, this.pos + 1);
           if (end < 0) {
-            this.needMore(final);
+            this.needMore(final, true);
             return;
           }
           top.key = this.parseSlice(this.pos, end) as string;
@@ -235,14 +250,12 @@ export class JsonStreamReader {
           const end = valueEnd(buf, this.pos, final);
           if (end === -2) throw this.error("unexpected character", this.offset);
           if (end < 0) {
-            this.needMore(final);
+            this.needMore(final, false);
             return;
           }
           const value = this.parseSlice(this.pos, end);
           this.pos = end;
-          top.state = Expect.CommaOrEnd;
-          if (top.isArray) top.onElement?.(value, this.parents);
-          else if (top.obj) top.obj[top.key] = value;
+          this.setValue(top, value);
           continue;
         }
         case Expect.CommaOrEnd:
@@ -332,23 +345,81 @@ export class JsonStreamReader {
     this.pos = p;
   }
 
-  private needMore(final: boolean): void {
+  /** Store a value read whole: an element goes to its handler, a field into its object. */
+  private setValue(top: Frame, value: unknown): void {
+    top.state = Expect.CommaOrEnd;
+    if (top.isArray) top.onElement?.(value, this.parents);
+    else if (top.obj) top.obj[top.key] = value;
+  }
+
+  /**
+   * The key or value at `pos` does not end in the buffer. A small one waits for the next piece to be
+   * appended and is scanned again from its start; past HOLD_AFTER characters it is held instead, so a
+   * single huge value (an 80 MB description) costs linear time rather than a rescan and a copy of all
+   * of it per 32 KiB piece.
+   */
+  private needMore(final: boolean, isKey: boolean): void {
     if (final)
       throw this.error("unexpected end of input (the file is truncated)", this.base + this.buf.length);
-    if (this.buf.length - this.pos > this.maxValue) {
+    const rest = this.buf.length - this.pos;
+    if (rest > this.maxValue) {
       throw this.error(`a single value is larger than ${this.maxValue} characters`, this.offset);
     }
+    if (rest <= HOLD_AFTER) return;
+    const scan = new ValueScan();
+    // The fast scan found no end, so neither does this one: it only records where the scan stands.
+    scan.scan(this.buf, this.pos);
+    const text = this.buf.slice(this.pos);
+    this.held = { pieces: [text], chars: text.length, start: this.offset, scan, isKey };
+    this.base += this.buf.length;
+    this.buf = "";
+    this.pos = 0;
+  }
+
+  /**
+   * Feed the held key or value the next piece; true when it ended in it (it is then stored, and the
+   * rest of the piece is the buffer), false when it is still held.
+   */
+  private feedHeld(text: string): boolean {
+    const held = this.held!;
+    const end = held.scan.scan(text, 0);
+    if (end < 0) {
+      held.pieces.push(text);
+      held.chars += text.length;
+      this.base += text.length;
+      if (held.chars > this.maxValue)
+        throw this.error(`a single value is larger than ${this.maxValue} characters`, held.start);
+      return false;
+    }
+    held.pieces.push(text.slice(0, end));
+    const whole = held.pieces.join("");
+    this.held = null;
+    this.buf = text;
+    this.pos = end;
+    if (this.exactUntil !== Number.MAX_SAFE_INTEGER) this.exactUntil = 0;
+    const value = this.parseText(whole, held.start);
+    const top = this.stack[this.stack.length - 1]!;
+    if (held.isKey) {
+      top.key = value as string;
+      top.state = Expect.Colon;
+    } else this.setValue(top, value);
+    return true;
   }
 
   private parseSlice(start: number, end: number): unknown {
+    return this.parseText(this.buf.slice(start, end), this.base + start);
+  }
+
+  /** JSON.parse of `text`, which starts at character `start` of the input, or an error naming where. */
+  private parseText(text: string, start: number): unknown {
     try {
-      return JSON.parse(this.buf.slice(start, end)) as unknown;
+      return JSON.parse(text) as unknown;
     } catch (e) {
       const m = /position (\d+)/.exec(e instanceof Error ? e.message : "");
       const at = m ? Number(m[1]) : 0;
       const reason =
         e instanceof Error ? e.message.replace(/ in JSON at position \d+.*$/s, "") : "invalid JSON";
-      throw this.error(`invalid JSON (${reason})`, this.base + start + at);
+      throw this.error(`invalid JSON (${reason})`, start + at);
     }
   }
 
@@ -358,6 +429,43 @@ export class JsonStreamReader {
       charOffset: offset,
       reason: message,
     });
+  }
+}
+
+/** Characters of an unfinished key or value past which it is held rather than rescanned (see needMore). */
+const HOLD_AFTER = 1024 * 1024;
+
+/**
+ * A scan of one JSON key or value that can stop at the end of a piece of text and go on in the next:
+ * strings (with escapes), nested objects and arrays, or a scalar up to its delimiter.
+ */
+class ValueScan {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private scalar = false;
+
+  /** Index just past the value's end in `text` (scanning from `from`), or -1 when it goes on. */
+  scan(text: string, from: number): number {
+    const len = text.length;
+    for (let i = from; i < len; i++) {
+      const c = text.charCodeAt(i);
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === BACKSLASH) this.escaped = true;
+        else if (c === QUOTE) {
+          this.inString = false;
+          if (this.depth === 0) return i + 1;
+        }
+      } else if (this.scalar) {
+        if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || isWs(c)) return i;
+      } else if (c === QUOTE) this.inString = true;
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) this.depth++;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (--this.depth === 0) return i + 1;
+      } else if (this.depth === 0 && !isWs(c)) this.scalar = true;
+    }
+    return -1;
   }
 }
 
