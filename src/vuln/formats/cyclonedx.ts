@@ -10,11 +10,11 @@ import {
 import { cvss3BaseScore } from "./cvss.js";
 import {
   arr,
+  cvssScore,
   ecosystemOfPurl,
   isOsEcosystem,
   normalizeEcosystem,
   normalizeLocation,
-  num,
   obj,
   packageName,
   parsePurl,
@@ -255,11 +255,11 @@ function cvssOf(v: JsonObject): { cvss3: Cvss | null; cvss4: Cvss | null } {
     if (!vector) continue;
     if (CVSS3_METHODS.has(method) && !cvss3) {
       if (!vector.startsWith("CVSS:")) vector = (method === "CVSSv31" ? "CVSS:3.1/" : "CVSS:3.0/") + vector;
-      const score = num(r.score) ?? cvss3BaseScore(vector);
+      const score = cvssScore(r.score) ?? cvss3BaseScore(vector);
       if (score !== null) cvss3 = { vector, score };
     } else if (method === "CVSSv4" && !cvss4) {
       if (!vector.startsWith("CVSS:")) vector = "CVSS:4.0/" + vector;
-      const score = num(r.score);
+      const score = cvssScore(r.score);
       if (score !== null) cvss4 = { vector, score };
     }
   }
@@ -278,7 +278,8 @@ function severityOf(v: JsonObject, cvss3: Cvss | null, cvss4: Cvss | null): Seve
     const s = normalizeSeverity(r.severity);
     if (s !== "unknown") return s;
   }
-  const score = cvss3?.score ?? cvss4?.score ?? ratings.map((r) => num(r.score)).find((s) => s !== null);
+  const score =
+    cvss3?.score ?? cvss4?.score ?? ratings.map((r) => cvssScore(r.score)).find((s) => s !== null);
   return score !== undefined && score !== null ? severityFromScore(score) : "unknown";
 }
 

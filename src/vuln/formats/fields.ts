@@ -16,6 +16,27 @@ export function num(v: unknown): number | null {
   return null;
 }
 
+/**
+ * A CVSS base score, on its 0-10 scale, or null: a score off the scale is a broken report, and would
+ * otherwise order findings and read in explanations as if it meant something.
+ *
+ * @example cvssScore("9.8") // 9.8; cvssScore(98) // null
+ */
+export function cvssScore(v: unknown): number | null {
+  const n = num(v);
+  return n !== null && n >= 0 && n <= 10 ? n : null;
+}
+
+/**
+ * A probability or percentile (EPSS), between 0 and 1, or null.
+ *
+ * @example probabilityOf(0.97) // 0.97; probabilityOf(97) // null
+ */
+export function probabilityOf(v: unknown): number | null {
+  const n = num(v);
+  return n !== null && n >= 0 && n <= 1 ? n : null;
+}
+
 export function obj(v: unknown): Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }

@@ -185,6 +185,25 @@ describe("grype JSON", () => {
     ]);
   });
 
+  it("drops CVSS scores off the 0-10 scale and EPSS off 0-1, computing the score from the vector instead", async () => {
+    const vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+    const json = JSON.stringify({
+      matches: [
+        {
+          vulnerability: {
+            id: "CVE-2024-1234",
+            cvss: [{ version: "3.1", vector, metrics: { baseScore: 98 } }],
+            epss: [{ cve: "CVE-2024-1234", epss: 5, percentile: 0.5 }],
+          },
+          artifact: { name: "a", version: "1" },
+        },
+      ],
+      source: { type: "directory", target: "." },
+    });
+    const [f] = await collect(grype, Buffer.from(json), { name: "odd.json" });
+    expect(f).toMatchObject({ cvss3: { vector, score: 9.8 }, epss: null, severity: "critical" });
+  });
+
   it("lets --asset override the scanned source", async () => {
     const findings = await read(grype, IMAGE, { assetKey: "payments-api" });
     expect(new Set(findings.map((f) => f.assetKey))).toEqual(new Set(["payments-api"]));

@@ -10,6 +10,7 @@ import {
 import { cvss3BaseScore, cvssVersion } from "./cvss.js";
 import {
   arr,
+  cvssScore,
   ecosystemOfPurl,
   isOsEcosystem,
   normalizeEcosystem,
@@ -17,6 +18,7 @@ import {
   num,
   obj,
   packageName,
+  probabilityOf,
   str,
   strs,
   summaryOf,
@@ -154,7 +156,7 @@ function pickCvss(records: readonly JsonObject[]): { cvss3: Cvss | null; cvss4: 
     for (const c of entries) {
       const vector = str(c.vector);
       const version = str(c.version);
-      const score = num(obj(c.metrics).baseScore);
+      const score = cvssScore(obj(c.metrics).baseScore);
       if (!cvss3 && (version.startsWith("3") || cvssVersion(vector) === 3)) {
         const s = score !== null && score > 0 ? score : cvss3BaseScore(vector);
         if (vector && s !== null) cvss3 = { vector, score: s };
@@ -172,8 +174,8 @@ function pickEpss(records: readonly JsonObject[], vulnId: string): Epss | null {
   let first: Epss | null = null;
   for (const record of records) {
     for (const e of arr(record.epss).map(obj)) {
-      const score = num(e.epss);
-      const percentile = num(e.percentile);
+      const score = probabilityOf(e.epss);
+      const percentile = probabilityOf(e.percentile);
       if (score === null || percentile === null) continue;
       const date = str(e.date);
       const epss: Epss = { score, percentile, date: date && !date.startsWith("0001") ? date : undefined };

@@ -6,7 +6,7 @@ import {
   type Finding,
   type Severity,
 } from "../finding.js";
-import { bool, num } from "./fields.js";
+import { bool, cvssScore } from "./fields.js";
 import type { ReadOptions, StreamFormat } from "./types.js";
 import { SafeXmlReader, XmlContentError, type XmlHandlers } from "./xml-stream.js";
 
@@ -241,8 +241,7 @@ function cvssOf(vector: string | undefined, score: string | undefined): Cvss | n
 }
 
 function scoreOf(value: string | undefined): number | null {
-  const n = num(value);
-  return n !== null && n >= 0 && n <= 10 ? n : null;
+  return cvssScore(value);
 }
 
 function isSet(value: string | undefined): boolean {

@@ -12,6 +12,7 @@ import { cvss3BaseScore } from "./cvss.js";
 import {
   advisoryIdsIn,
   arr,
+  cvssScore,
   isOsEcosystem,
   labelledLines,
   normalizeEcosystem,
@@ -297,10 +298,10 @@ function cvssOf(props: readonly JsonObject[]): { cvss3: Cvss | null; cvss4: Cvss
   let cvss4: Cvss | null = null;
   for (const p of props) {
     const v3 = str(p.cvssv3_vector);
-    const s3 = num(p.cvssv3_baseScore) ?? cvss3BaseScore(v3);
+    const s3 = cvssScore(p.cvssv3_baseScore) ?? cvss3BaseScore(v3);
     if (!cvss3 && v3 && s3 !== null) cvss3 = { vector: v3, score: s3 };
     const v4 = str(p.cvssv40_vector);
-    const s4 = num(p.cvssv40_baseScore);
+    const s4 = cvssScore(p.cvssv40_baseScore);
     if (!cvss4 && v4 && s4 !== null) cvss4 = { vector: v4, score: s4 };
   }
   return { cvss3, cvss4 };

@@ -155,6 +155,28 @@ describe("trivy JSON", () => {
     expect((await read(doc)).map((f) => f.vulnId)).toEqual(["CVE-1"]);
   });
 
+  it("takes no CVSS score off the 0-10 scale (the next vendor's, or none)", async () => {
+    const v3 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+    const doc = {
+      SchemaVersion: 2,
+      ArtifactName: "repo",
+      Results: [
+        {
+          Target: "alpine",
+          Class: "os-pkgs",
+          Type: "alpine",
+          Vulnerabilities: [
+            vuln("CVE-1", {
+              CVSS: { nvd: { V3Vector: v3, V3Score: 98 }, redhat: { V3Vector: v3, V3Score: 9.1 } },
+            }),
+            vuln("CVE-2", { CVSS: { nvd: { V3Vector: v3, V3Score: -1 } } }),
+          ],
+        },
+      ],
+    };
+    expect((await read(doc)).map((f) => f.cvss3?.score ?? null)).toEqual([9.1, null]);
+  });
+
   it("says which assets it scanned, including one with no vulnerabilities", async () => {
     const scanned: string[] = [];
     const readScans = async (doc: Json, assetKey?: string): Promise<void> => {

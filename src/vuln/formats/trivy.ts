@@ -1,5 +1,13 @@
 import { canonicalId, normalizeSeverity, type Cvss, type Finding } from "../finding.js";
-import { ecosystemOfPurl, normalizeEcosystem, normalizeLocation, num, obj, str, strs } from "./fields.js";
+import {
+  cvssScore,
+  ecosystemOfPurl,
+  normalizeEcosystem,
+  normalizeLocation,
+  obj,
+  str,
+  strs,
+} from "./fields.js";
 import type { JsonObject } from "./json-stream.js";
 import type { JsonFormat, ReadOptions } from "./types.js";
 
@@ -132,12 +140,12 @@ function takeCvss(found: { cvss3: Cvss | null; cvss4: Cvss | null }, entry: unkn
   const c = obj(entry);
   if (!found.cvss3) {
     const vector = str(c.V3Vector);
-    const score = num(c.V3Score);
+    const score = cvssScore(c.V3Score);
     if (vector && score !== null) found.cvss3 = { vector, score };
   }
   if (!found.cvss4) {
     const vector = str(c.V40Vector);
-    const score = num(c.V40Score);
+    const score = cvssScore(c.V40Score);
     if (vector && score !== null) found.cvss4 = { vector, score };
   }
   return found.cvss3 !== null && found.cvss4 !== null;
