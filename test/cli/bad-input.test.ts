@@ -41,6 +41,18 @@ describe("detente triage with reports it cannot use", { timeout: 120_000 }, () =
     expect(r.stderr).toContain(`line ${line}, column ${column}`);
   });
 
+  it("a JSON report with a missing quote: exit 2 naming the line where the unended value starts", async () => {
+    const name = await cli.write(
+      "quote.json",
+      '{"SchemaVersion": 2, "ArtifactName": "a", "Results": [{"Target": "t",\n "Vulnerabilities": [\n  {"VulnerabilityID": "CVE-1"},\n  {"VulnerabilityID": "CVE-2, "PkgName": "x"},\n  {"VulnerabilityID": "CVE-3"}]}]}\n',
+    );
+    const r = await cli.run(["triage", name]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("quote.json: unexpected end of input");
+    expect(r.stderr).toContain("the value that starts at line 4, column 3 never ends");
+  });
+
   it("a JSON report with a syntax error: exit 2 at the exact line and column", async () => {
     const name = await cli.write(
       "broken.json",

@@ -158,8 +158,7 @@ export class JsonStreamReader {
       else if (this.feedHeld(text)) this.run(false);
     }
     this.partial = null;
-    if (this.held !== null)
-      throw this.error("unexpected end of input (the file is truncated)", this.held.start + this.held.chars);
+    if (this.held !== null) throw this.unended(this.held.start, this.held.start + this.held.chars);
     this.run(true);
     this.skipWs();
     if (!this.started) throw this.error("the file is empty", this.offset);
@@ -359,8 +358,7 @@ export class JsonStreamReader {
    * of it per 32 KiB piece.
    */
   private needMore(final: boolean, isKey: boolean): void {
-    if (final)
-      throw this.error("unexpected end of input (the file is truncated)", this.base + this.buf.length);
+    if (final) throw this.unended(this.offset, this.base + this.buf.length);
     const rest = this.buf.length - this.pos;
     if (rest > this.maxValue) {
       throw this.error(`a single value is larger than ${this.maxValue} characters`, this.offset);
@@ -421,6 +419,25 @@ export class JsonStreamReader {
         e instanceof Error ? e.message.replace(/ in JSON at position \d+.*$/s, "") : "invalid JSON";
       throw this.error(`invalid JSON (${reason})`, start + at);
     }
+  }
+
+  /**
+   * The input ended, at `end`, inside the key or value that starts at `start`: both are named, since
+   * where the value starts is where a missing quote or bracket is when the file is whole.
+   */
+  private unended(start: number, end: number): DetenteError {
+    const e = this.error(
+      "unexpected end of input (the file is truncated, or a quote or bracket is missing)",
+      end,
+    );
+    return new DetenteError(
+      e.code,
+      `${e.message}; the value that starts at character ${start + 1} never ends`,
+      {
+        ...e.details,
+        startOffset: start,
+      },
+    );
   }
 
   private error(message: string, offset: number): DetenteError {

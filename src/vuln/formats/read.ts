@@ -198,26 +198,55 @@ function formatNamed(id: string): ReportFormat {
  */
 async function withLineAndColumn(error: unknown, path: string): Promise<unknown> {
   if (!(error instanceof DetenteError) || typeof error.details?.charOffset !== "number") return error;
-  const target = error.details.charOffset;
+  const start = error.details.startOffset;
+  const [at, from] = await linesAndColumns(path, [
+    error.details.charOffset,
+    typeof start === "number" ? start : 0,
+  ]);
+  const reason = typeof error.details.reason === "string" ? error.details.reason : error.message;
+  // A value that never ends (a missing quote) is named where it starts, too.
+  const unended =
+    typeof start === "number"
+      ? `; the value that starts at line ${from!.line}, column ${from!.column} never ends`
+      : "";
+  return new DetenteError(
+    error.code,
+    `${path}: ${reason} at line ${at!.line}, column ${at!.column}${unended}`,
+    {
+      ...error.details,
+      line: at!.line,
+      column: at!.column,
+    },
+  );
+}
+
+/** Line and column (from 1) of each character offset into the file, counted in one read of it. */
+async function linesAndColumns(
+  path: string,
+  offsets: readonly number[],
+): Promise<{ line: number; column: number }[]> {
+  const order = offsets.map((offset, i) => ({ offset, i })).sort((a, b) => a.offset - b.offset);
+  const out: { line: number; column: number }[] = [];
   let line = 1;
   let lineStart = 0;
   let seen = 0;
+  let next = 0;
+  const settle = (upTo: number): void => {
+    for (; next < order.length && order[next]!.offset <= upTo; next++)
+      out[order[next]!.i] = { line, column: order[next]!.offset - lineStart + 1 };
+  };
   const decoder = new TextDecoder();
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
     const text = decoder.decode(chunk, { stream: true });
-    const limit = Math.min(text.length, target - seen);
-    for (let i = text.indexOf("\n"); i >= 0 && i < limit; i = text.indexOf("\n", i + 1)) {
+    for (let i = text.indexOf("\n"); i >= 0 && next < order.length; i = text.indexOf("\n", i + 1)) {
+      // Offsets on the line that this newline ends are settled before counting it.
+      settle(seen + i);
       line++;
       lineStart = seen + i + 1;
     }
     seen += text.length;
-    if (seen >= target) break;
+    if (next >= order.length) break;
   }
-  const column = target - lineStart + 1;
-  const reason = typeof error.details.reason === "string" ? error.details.reason : error.message;
-  return new DetenteError(error.code, `${path}: ${reason} at line ${line}, column ${column}`, {
-    ...error.details,
-    line,
-    column,
-  });
+  settle(Number.MAX_SAFE_INTEGER);
+  return out;
 }
