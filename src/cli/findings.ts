@@ -8,6 +8,7 @@ import { storeIntel } from "../services/intel/store-lookup.js";
 import { decide } from "../vuln/triage/decide.js";
 import { explain } from "../vuln/triage/explain.js";
 import { parseBudget } from "../vuln/triage/budget.js";
+import { printableLine } from "../vuln/export/printable.js";
 import { withContext } from "./context.js";
 import { color, paintOutcome, table } from "./render.js";
 
@@ -119,12 +120,15 @@ export function registerFindings(program: Command): void {
               paintOutcome(r.outcome),
               r.score.toFixed(1),
               r.dueDate,
-              r.vulnId + (r.kev ? color.red(" KEV") : ""),
-              r.component ? `${r.component} ${r.version}` : "—",
-              applicableFix(r.version, r.fixedVersions) ?? "—",
-              r.assetKey || "—",
-              r.owner,
-              r.topReason,
+              // Stored findings hold report text: printable before any colour is added.
+              printableLine(r.vulnId) + (r.kev ? color.red(" KEV") : ""),
+              ...[
+                r.component ? `${r.component} ${r.version}` : "—",
+                applicableFix(r.version, r.fixedVersions) ?? "—",
+                r.assetKey || "—",
+                r.owner,
+                r.topReason,
+              ].map(printableLine),
             ]),
             44,
           ) + "\n",
@@ -163,15 +167,23 @@ export function registerFindings(program: Command): void {
           );
           return;
         }
-        const lines = [explain(decision, stored.finding, asset), "", color.bold("Sources")];
+        // The explanation, scanner names, rules and event details quote report text: each line is made
+        // printable, so a stored report cannot send escape sequences to the terminal.
+        const lines = [
+          ...explain(decision, stored.finding, asset).split("\n").map(printableLine),
+          "",
+          color.bold("Sources"),
+        ];
         for (const s of stored.sources) {
           lines.push(
-            `  ${s.scanner}${s.rule ? ` (${s.rule})` : ""}: first seen ${day(s.firstSeen)}, last seen ${day(s.lastSeen)}${s.present ? "" : ", no longer reports it"}`,
+            printableLine(
+              `  ${s.scanner}${s.rule ? ` (${s.rule})` : ""}: first seen ${day(s.firstSeen)}, last seen ${day(s.lastSeen)}${s.present ? "" : ", no longer reports it"}`,
+            ),
           );
         }
         lines.push("", color.bold("History"), `  ${day(stored.firstSeen)} first seen`);
         for (const e of stored.events)
-          lines.push(`  ${day(e.at)} ${e.kind}${e.detail ? `: ${e.detail}` : ""}`);
+          lines.push(printableLine(`  ${day(e.at)} ${e.kind}${e.detail ? `: ${e.detail}` : ""}`));
         process.stdout.write(lines.join("\n") + "\n");
       });
     });

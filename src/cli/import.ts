@@ -4,6 +4,7 @@ import { createDecider } from "../services/findings/create-decider.js";
 import { importReport } from "../services/findings/import-report.js";
 import { storeIntel } from "../services/intel/store-lookup.js";
 import { describeUnmatchedWithKeys } from "../vuln/assets/defaults.js";
+import { printableLine } from "../vuln/export/printable.js";
 import { openReport } from "../vuln/formats/read.js";
 import { withContext } from "./context.js";
 import { color, progressBar } from "./render.js";
@@ -75,7 +76,8 @@ export function registerImport(program: Command): void {
         }
         const unmatched = describeUnmatchedWithKeys(assets.stats(), defaults);
         if (opts.json) process.stdout.write(JSON.stringify({ imports: results, unmatched }, null, 2) + "\n");
-        else if (unmatched) process.stdout.write(color.yellow(unmatched) + "\n");
+        // The sentence names asset keys from the reports.
+        else if (unmatched) process.stdout.write(color.yellow(printableLine(unmatched)) + "\n");
       });
     });
 }

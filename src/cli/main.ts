@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { DetenteError, exitCodeFor } from "../errors.js";
+import { printableLine, printableText } from "../vuln/export/printable.js";
 import { VERSION } from "./version.js";
 
 type Register = (program: Command) => void;
@@ -61,14 +62,16 @@ function reportError(e: unknown): number {
     return e.exitCode === 0 ? 0 : 2;
   }
   if (e instanceof DetenteError) {
-    if (e.code !== "POLICY_FAIL") process.stderr.write(`detente: ${e.message}\n`);
+    // Messages quote what was read (a report's severity, a file's line): shown printable, so a report
+    // cannot put escape sequences on the terminal through an error.
+    if (e.code !== "POLICY_FAIL") process.stderr.write(`detente: ${printableText(e.message)}\n`);
     return exitCodeFor(e);
   }
   // A bug: say so without dumping driver errors that may carry query parameters.
   const name = e instanceof Error ? e.name : "Error";
   const message =
     e instanceof Error ? (e.message.split("\n")[0] ?? "").slice(0, 300) : String(e).slice(0, 300);
-  process.stderr.write(`detente: internal error (${name}): ${message}\n`);
+  process.stderr.write(`detente: internal error (${name}): ${printableLine(message)}\n`);
   if (process.env.DETENTE_DEBUG && e instanceof Error && e.stack) process.stderr.write(e.stack + "\n");
   return 70;
 }

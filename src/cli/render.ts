@@ -1,4 +1,5 @@
 import { SingleBar } from "cli-progress";
+import { characters, printableLine } from "../vuln/export/printable.js";
 
 /**
  * Terminal output helpers for the CLI renderer: colour that respects NO_COLOR and non-TTY output,
@@ -41,12 +42,18 @@ export function paintOutcome(outcome: string): string {
   }
 }
 
+/** Exactly the SGR sequences `color` writes; `table` keeps these and nothing else that is a control. */
 // eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
-const visibleLength = (s: string): number => s.replace(ANSI, "").length;
+const OWN_SGR = /(\u001b\[(?:1|2|22|3[1-69])m)/;
+const visibleLength = (s: string): number =>
+  s.split(OWN_SGR).reduce((n, part, i) => n + (i % 2 === 1 ? 0 : characters(part).length), 0);
 
 /**
  * Render rows as an aligned plain-text table with a header. Cells longer than `maxWidth` are cut with "…".
+ * Cells hold report and database text, so each is shown with `printableLine` (a line break, an escape
+ * sequence or a bidi override cannot move, hide or reorder what is shown, nor set the window title); only
+ * the colour sequences of `color` pass. Callers still pass report text through `printableLine` before
+ * colouring it, so that a report cannot colour text either.
  *
  * @example table(["id", "outcome"], [["3f9a0c1d2e4b", "act"]])
  */
@@ -55,8 +62,7 @@ export function table(
   rows: readonly (readonly string[])[],
   maxWidth = 60,
 ): string {
-  const cut = (s: string): string => (visibleLength(s) > maxWidth ? s.slice(0, maxWidth - 1) + "…" : s);
-  const cells = rows.map((r) => r.map(cut));
+  const cells = rows.map((r) => r.map((c) => cellText(c, maxWidth)));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => visibleLength(r[i] ?? ""))));
   const line = (r: readonly string[]): string =>
     r
@@ -64,6 +70,27 @@ export function table(
       .join("  ")
       .trimEnd();
   return [color.bold(line(headers)), ...cells.map(line)].join("\n");
+}
+
+/** One cell: printable, at most `maxWidth` characters wide, cut by character (never inside a sequence). */
+function cellText(cell: string, maxWidth: number): string {
+  const parts = cell.split(OWN_SGR).map((part, i) => (i % 2 === 1 ? part : printableLine(part)));
+  if (visibleLength(parts.join("")) <= maxWidth) return parts.join("");
+  let out = "";
+  let room = maxWidth - 1;
+  let coloured = false;
+  for (const [i, part] of parts.entries()) {
+    if (i % 2 === 1) {
+      out += part;
+      coloured = true;
+      continue;
+    }
+    const chars = characters(part);
+    out += chars.slice(0, room).join("");
+    room -= Math.min(room, chars.length);
+    if (room === 0) break;
+  }
+  return out + "…" + (coloured ? "\u001b[0m" : "");
 }
 
 /** A progress bar on stderr when stderr is a terminal; a no-op otherwise (CI logs stay clean). */

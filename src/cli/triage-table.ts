@@ -1,5 +1,6 @@
 import { applicableFix } from "../vuln/versions.js";
 import { formatBudget } from "../vuln/triage/budget.js";
+import { printableLine } from "../vuln/export/printable.js";
 import type { ExportedFinding, ExportSummary } from "../vuln/export/types.js";
 import { color, paintOutcome, table } from "./render.js";
 
@@ -7,7 +8,8 @@ const n = (x: number): string => x.toLocaleString("en-US");
 
 /**
  * The terminal rendering of a triage: totals by outcome, the budget, unmatched assets, then one row per
- * escalated finding with the first reason.
+ * escalated finding with the first reason. Report text (ids, components, versions, asset keys, reasons)
+ * is shown with `printableLine`, so a report cannot send escape sequences to the terminal.
  */
 export function renderTriageTable(summary: ExportSummary, rows: readonly ExportedFinding[]): string {
   const o = summary.byOutcome;
@@ -24,7 +26,8 @@ export function renderTriageTable(summary: ExportSummary, rows: readonly Exporte
         : "") +
       ")",
   ];
-  if (summary.unmatched) lines.push(color.yellow("  " + summary.unmatched));
+  // The sentence names unknown asset keys, which come from the reports.
+  if (summary.unmatched) lines.push(color.yellow("  " + printableLine(summary.unmatched)));
   if (rows.length === 0) {
     lines.push("", "Nothing to escalate.");
     return lines.join("\n") + "\n";
@@ -38,12 +41,14 @@ export function renderTriageTable(summary: ExportSummary, rows: readonly Exporte
         paintOutcome(e.decision.outcome),
         e.decision.score.toFixed(1),
         e.decision.dueDate,
-        e.finding.vulnId,
-        e.finding.component ? `${e.finding.component} ${e.finding.version}` : "—",
-        applicableFix(e.finding.version, e.finding.fixedVersions) ?? "—",
-        e.finding.assetKey || "—",
-        e.asset.asset.owner,
-        e.decision.reasons[0]?.text ?? "",
+        ...[
+          e.finding.vulnId,
+          e.finding.component ? `${e.finding.component} ${e.finding.version}` : "—",
+          applicableFix(e.finding.version, e.finding.fixedVersions) ?? "—",
+          e.finding.assetKey || "—",
+          e.asset.asset.owner,
+          e.decision.reasons[0]?.text ?? "",
+        ].map(printableLine),
       ]),
       48,
     ),

@@ -27,8 +27,8 @@ export const CSV_EXPORT_COLUMNS = [
 
 /**
  * One CSV line (with its newline) per decided finding; call `csvHeader()` first. Cells are quoted as
- * RFC 4180 says, and a cell that a spreadsheet would run as a formula (starting with = + - @ or a tab)
- * gets a leading apostrophe, because report text is untrusted.
+ * RFC 4180 says, and a cell that a spreadsheet would run as a formula (see `csvCell`) gets a leading
+ * apostrophe, because report text is untrusted.
  *
  * @example process.stdout.write(csvHeader() + findings.map(csvLine).join(""))
  */
@@ -65,9 +65,17 @@ export function csvHeader(): string {
   return CSV_EXPORT_COLUMNS.join(",") + "\r\n";
 }
 
-/** Quote a cell when it needs it and defuse spreadsheet formulas. */
+/**
+ * Quote a cell when it needs it and defuse spreadsheet formulas: a cell starting with = + - @, a tab, a
+ * line break, NUL, or a full-width ＝ ＋ － ＠ (the leading characters OWASP's "CSV Injection" page and
+ * ASVS 5 requirement 1.2.10 list) gets a leading apostrophe.
+ *
+ * @example csvCell("=HYPERLINK(\"https://evil.example\")") // "\"'=HYPERLINK(\"\"https://evil.example\"\")\""
+ */
 export function csvCell(value: string): string {
   let v = value;
-  if (/^[=+\-@\t\r]/.test(v)) v = "'" + v;
+  if (FORMULA_START.test(v)) v = "'" + v;
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
+
+const FORMULA_START = /^[=+\-@\t\r\n\0\uff1d\uff0b\uff0d\uff20]/;

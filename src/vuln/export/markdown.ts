@@ -1,10 +1,13 @@
 import { applicableFix } from "../versions.js";
 import { formatBudget } from "../triage/budget.js";
+import { markdownCell, markdownText } from "./markdown-text.js";
 import type { ExportedFinding, ExportSummary } from "./types.js";
 
 /**
  * A Markdown report for a pull-request comment or a CI job summary: the totals, then one table row per
- * escalated finding with its first reason. Table cells are escaped, since report text is untrusted.
+ * escalated finding with its first reason. Report text is untrusted, so every piece of it (table cells and
+ * the unknown asset keys) is written with `markdownText`: it cannot add links, images, HTML or table
+ * columns, nor mention people when the report is posted as a comment.
  *
  * @example writeFile("triage.md", markdownReport(summary, escalated))
  */
@@ -22,7 +25,8 @@ export function markdownReport(summary: ExportSummary, findings: readonly Export
         : "") +
       ").",
   ];
-  if (summary.unmatched) lines.push("", summary.unmatched);
+  // The sentence names unknown asset keys, which come from the reports.
+  if (summary.unmatched) lines.push("", markdownText(summary.unmatched));
   if (findings.length > 0) {
     lines.push(
       "",
@@ -52,8 +56,5 @@ export function markdownReport(summary: ExportSummary, findings: readonly Export
 }
 
 function cell(s: string): string {
-  return s
-    .replace(/[\r\n]+/g, " ")
-    .replace(/[|\\`*_<>[\]]/g, (c) => "\\" + c)
-    .slice(0, 200);
+  return markdownCell(s, 200);
 }
