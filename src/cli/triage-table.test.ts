@@ -1,20 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { aSummary, anExported } from "../vuln/export/testing.js";
 import { renderTriageTable } from "./triage-table.js";
-
-/** Run `f` as if stdout were a colour terminal (the tests' stdout is a pipe). */
-function inColourTerminal<T>(f: () => T): T {
-  const isTTY = Object.getOwnPropertyDescriptor(process.stdout, "isTTY");
-  Object.defineProperty(process.stdout, "isTTY", { value: true, configurable: true });
-  vi.stubEnv("NO_COLOR", "");
-  vi.stubEnv("TERM", "xterm-256color");
-  try {
-    return f();
-  } finally {
-    if (isTTY) Object.defineProperty(process.stdout, "isTTY", isTTY);
-    else Reflect.deleteProperty(process.stdout, "isTTY");
-  }
-}
+import { inColourTerminal } from "./testing.js";
 
 afterEach(() => {
   vi.unstubAllEnvs();
