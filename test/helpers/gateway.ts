@@ -72,11 +72,16 @@ export async function startTestGateway(options?: {
   keyCacheMs?: number;
   /** Receives every line the gateway logs. */
   log?: (line: string) => void;
+  /** Point every upstream at this server instead (for answers the fake cannot give); the fake still runs. */
+  upstreamUrl?: string;
 }): Promise<TestGateway> {
   const fake = await startFakeUpstream();
   const home = await mkdtemp(join(tmpdir(), "detente-gw-"));
   const ts = options?.store ?? (await openPgliteStore());
-  const config = parseConfig(gatewayYaml(fake.url, options?.extraYaml), "detente.yaml");
+  const config = parseConfig(
+    gatewayYaml(options?.upstreamUrl ?? fake.url, options?.extraYaml),
+    "detente.yaml",
+  );
   // Every event is kept here as well as written to the store, so tests can wait for it.
   const events: AiEvent[] = [];
   const writer = createEventWriter({ store: ts.store, flushMs: 50 });

@@ -59,8 +59,9 @@ export async function forward(args: ForwardArgs): Promise<void> {
   }
   try {
     if (up.status >= 400) await passError(args, up);
-    else if (x.event.stream && up.contentType.startsWith("text/event-stream"))
-      await respondStream({ ...args, up, call });
+    // The answer's own type decides how it is read, not what the request asked for: an upstream that
+    // streams an answer the client wanted whole (or the reverse) is still inspected with the right parser.
+    else if (isEventStream(up.contentType)) await respondStream({ ...args, up, call });
     else await respondJson({ ...args, up });
   } catch (e) {
     if (call.cancelled || isAbort(e)) {
@@ -86,6 +87,12 @@ async function passError(args: ForwardArgs, up: UpstreamResponse): Promise<void>
   headers["content-type"] = up.contentType;
   sendAnswer(args.res, up.status, headers, text);
   x.finish(up.status);
+}
+
+/** True for `text/event-stream`, in any case, with or without parameters (`; charset=utf-8`). */
+function isEventStream(contentType: string): boolean {
+  const semi = contentType.indexOf(";");
+  return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase() === "text/event-stream";
 }
 
 function queryOf(url: string): string {

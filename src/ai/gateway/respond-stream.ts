@@ -6,7 +6,7 @@ import type { ForwardArgs } from "./forward.js";
 import { responseReason } from "./respond-json.js";
 import { createSseParser, formatSseEvent, type SseEvent } from "./sse.js";
 import type { UpstreamCall, UpstreamResponse } from "./upstream-client.js";
-import { endsStream, streamErrorEvent, type WireEvent } from "./wire/index.js";
+import { endsStream, streamErrorEvent, type StreamSlot, type WireEvent } from "./wire/index.js";
 
 /**
  * Per output stream (a choice, a content block, a tool call's arguments): its inspector, its placeholder
@@ -19,6 +19,17 @@ interface OutputStream {
   like: WireEvent;
   ended: boolean;
   forwarded: string;
+}
+
+/**
+ * A stream whose text only came whole, in snapshot events (an MCP call's output, an item sent without
+ * deltas): the text as the upstream sent it, as it was forwarded, and the keys of what was found in it,
+ * so that a later copy (`response.completed` repeats every item) is answered alike and counted once.
+ */
+interface WholeText {
+  readonly source: string;
+  readonly forwarded: string;
+  readonly found: ReadonlySet<string>;
 }
 
 /**
@@ -46,6 +57,7 @@ export async function respondStream(
   const streams = new Map<string, OutputStream>();
   const masked = [...plan.mask, ...plan.block];
   const found: Detection[] = [];
+  const wholes = new Map<string, WholeText>();
   const parser = createSseParser();
   let blocked: Detection[] = [];
 
@@ -87,6 +99,19 @@ export async function respondStream(
     return text ? formatSseEvent(wire.flushEvent(id, text, s.like)) : "";
   };
 
+  // Text no delta carried is inspected whole, with the same masks, where it first appears.
+  const wholeText = (snap: StreamSlot): string => {
+    const seen = wholes.get(snap.stream);
+    if (seen?.source === snap.text) return seen.forwarded;
+    const r = createStreamInspector(deps.inspector, { mask: masked }).end(snap.text);
+    const keys = new Set(r.detections.map(detectionKey));
+    found.push(...(seen ? r.detections.filter((d) => !seen.found.has(detectionKey(d))) : r.detections));
+    const encode = snap.jsonFragment === true ? jsonStringContent : undefined;
+    const forwarded = vault.size > 0 ? vault.restore(r.emit, encode) : r.emit;
+    wholes.set(snap.stream, { source: snap.text, forwarded, found: keys });
+    return forwarded;
+  };
+
   const onEvent = (ev: SseEvent): string => {
     if (ev.data === "[DONE]") return [...streams.keys()].map(flush).join("") + formatSseEvent(ev);
     const parsed = parseObject(ev.data);
@@ -114,11 +139,13 @@ export async function respondStream(
       if (text.length > 0 && x.event.ttftMs === null)
         x.event.ttftMs = Math.round((performance.now() - x.t0) * 1000) / 1000;
     }
-    // Events that repeat a stream's whole text must agree with what was forwarded.
+    // Events that repeat a stream's whole text must agree with what was forwarded; a text that came in
+    // no delta is inspected here.
     for (const snap of wire.streamSnapshots(pe)) {
       const s = streams.get(snap.stream);
-      if (s && snap.text !== s.forwarded) {
-        snap.replace(s.forwarded);
+      const text = s ? s.forwarded : wholeText(snap);
+      if (snap.text !== text) {
+        snap.replace(text);
         changed = true;
       }
     }
@@ -140,10 +167,16 @@ export async function respondStream(
       let tail = "";
       for (const ev of parser.end()) tail += onEvent(ev);
       for (const id of streams.keys()) tail += flush(id);
-      if (tail) out.write(tail);
+      if (tail && blocked.length === 0) out.write(tail);
     }
-  } catch (e) {
-    if (call.cancelled) throw e;
+  } catch {
+    // The client went away: `call` is cancelled unless the upstream had already ended (its answer was
+    // still being written out), and either way it is the client's leaving that the audit records.
+    if (call.cancelled || out.destroyed) {
+      call.cancel();
+      clientLeft(args, found);
+      return;
+    }
     // The upstream broke off mid-stream, or sent what cannot be read (an event over the size limit): the
     // upstream request is cancelled (else its connection stays taken), and the client told in the
     // provider's own stream error format.
@@ -159,8 +192,21 @@ export async function respondStream(
     x.event.error = "response_blocked";
     const why = `detente stopped the model's answer: ${responseReason(blocked)}.`;
     out.end(formatSseEvent(streamErrorEvent(wire.family, 403, why, "response_blocked")));
+  } else if (out.destroyed) {
+    // Gone while the last of the answer was written: it never had all of it.
+    clientLeft(args, found);
+    return;
   } else out.end();
   finishWith(args, found);
+}
+
+/** Audit a stream the client left before its end, as `forward` does one it left before the answer. */
+function clientLeft(args: ForwardArgs, found: Detection[]): void {
+  const { x } = args;
+  x.tally.add("response", found);
+  if (found.length > 0) x.event.reasons = [...x.event.reasons, responseReason(found)];
+  x.event.error = "client_closed";
+  x.finish(499);
 }
 
 function finishWith(args: ForwardArgs & { up: UpstreamResponse }, found: Detection[]): void {
@@ -188,6 +234,11 @@ async function drained(out: ServerResponse, call: UpstreamCall): Promise<void> {
     e.name = "AbortError";
     throw e;
   }
+}
+
+/** Which hit a detection is, for counting a hit in a repeated text once. */
+function detectionKey(d: Detection): string {
+  return `${d.type}:${d.start}:${d.end}:${d.hash}`;
 }
 
 function parseObject(data: string): Record<string, unknown> | null {

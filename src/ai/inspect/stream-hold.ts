@@ -6,8 +6,20 @@ const CREDENTIAL_PREFIXES: readonly string[] = [
   ...new Set([...VENDOR_RULES.map((r) => r.prefix), "eyJ", "-----"].filter((p) => !/^[a-z]{1,4}$/.test(p))),
 ];
 
-const CREDENTIAL_CONTEXT =
-  /(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|bearer|basic|authorization)["']?\s{0,3}[:=]?\s{0,3}["']?$/i;
+/** Key names a credential follows. */
+const KEY_NAMES = "(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|bearer|basic|authorization)";
+
+/** A credential key right before a value: `password=`, `"token": "`, `Bearer `, `<password>`, `the password is `. */
+const CREDENTIAL_CONTEXT = new RegExp(`${KEY_NAMES}["'>]?\\s{0,3}(?:[:=]|is\\s)?\\s{0,3}["']?$`, "i");
+
+/** A credential key and its operator inside a word (`password=`, `"token":"`, `<password>`): a value follows. */
+const KEY_IN_WORD = new RegExp(`${KEY_NAMES}["']?[:=>]`, "i");
+
+/** Longest trailing run held back while it could still be a credential (a long JWT, an Azure SAS). */
+const MAX_TOKEN = 4096;
+
+/** Longest value a credential key introduces (a quoted one; see `valueAt` in secrets/assignment.ts). */
+const MAX_VALUE = 512;
 
 /** True when `token` starts like a credential: it begins with a known prefix, or is the start of one. */
 function startsLikeCredential(token: string): boolean {
@@ -19,29 +31,102 @@ function startsLikeCredential(token: string): boolean {
 }
 
 /**
+ * Whitespace, as `/\s/` has it.
+ *
+ * @example isSpaceCode(0x3000) // true (the ideographic space)
+ */
+export function isSpaceCode(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * True for characters that no credential, e-mail address or hostname contains (outside the value of a
+ * `password=` key): letters and punctuation of scripts written without spaces (CJK, kana, hangul, Thai,
+ * Lao, Myanmar, Khmer), fullwidth forms, general punctuation and symbols, and surrogates (emoji). Text
+ * made of them has no whitespace to wait for, so they end a token as a space does.
+ *
+ * @example isUnspacedCode("字".charCodeAt(0)) // true
+ */
+export function isUnspacedCode(c: number): boolean {
+  if (c < 0x0e00) return false;
+  return (
+    c <= 0x0eff || // Thai, Lao
+    (c >= 0x1000 && c <= 0x109f) || // Myanmar
+    (c >= 0x1780 && c <= 0x17ff) || // Khmer
+    (c >= 0x2010 && c <= 0x2bff) || // punctuation, symbols, arrows, box drawing
+    c >= 0x2e80 // CJK, kana, hangul, Yi, surrogates, private use, fullwidth forms
+  );
+}
+
+/** True when the text before `at` ends in a credential key (`password: `), within 40 characters. */
+function keyedAt(window: string, at: number): boolean {
+  return CREDENTIAL_CONTEXT.test(window.slice(Math.max(0, at - 40), at));
+}
+
+/**
+ * Start of the whitespace-delimited word that ends at the end of `window` and contains `at`, when that
+ * word is no longer than a credential's value can be; otherwise `at`.
+ */
+function wordStart(window: string, at: number): number {
+  const n = window.length;
+  let w = at;
+  while (w > 0 && !isSpaceCode(window.charCodeAt(w - 1))) {
+    if (n - w >= MAX_VALUE) return at;
+    w--;
+  }
+  return w;
+}
+
+/**
  * Where to start holding back the end of `window` while masking `mask` classes (window.length: hold
- * nothing). The trailing token (the text after the last whitespace) is held when it could still grow
- * into a masked hit:
+ * nothing). The trailing token is the run after the last whitespace or unspaced character (CJK, emoji:
+ * see `isUnspacedCode`; up to 4,096 characters), and it is held when it could still grow into a masked
+ * hit:
  *
  * - secrets: it is 8+ characters long, starts like a credential (`ghp_`, `sk-`, `AKIA`, `eyJ`, `-----`,
  *   or the first 3+ characters of such a prefix), or follows a credential key (`password=`, `Bearer `);
+ *   a key's value may hold any letters, so the word after a key (or containing `password=`) is held
+ *   whole, up to 512 characters;
  * - PII: it contains `@`, or the trailing run of digits and phone separators has 3+ digits or starts
  *   with `+` or `(` (a card or phone number split across chunks);
  * - confidential: it is 8+ characters long or contains a `.` (a hostname in progress).
  *
- * A short word at the end of ordinary prose matches none of these and is sent at once.
+ * A short word at the end of ordinary prose matches none of these and is sent at once, and so is text
+ * without spaces (Chinese, Japanese, a row of emoji): the hold is bounded by the token, not by the next
+ * space.
  *
  * @example holdStart("my key is ghp_abc", new Set(["secret"])) // 10
  */
 export function holdStart(window: string, mask: ReadonlySet<DataClass>): number {
   const n = window.length;
   let t = n;
-  while (t > 0 && n - t < 4096 && !/\s/.test(window.charAt(t - 1))) t--;
+  while (t > 0 && n - t < MAX_TOKEN) {
+    const c = window.charCodeAt(t - 1);
+    if (isSpaceCode(c) || isUnspacedCode(c)) break;
+    t--;
+  }
   const token = window.slice(t);
   let hold = n;
-  if (token.length > 0 && mask.has("secret")) {
-    const before = window.slice(Math.max(0, t - 40), t);
-    if (token.length >= 8 || startsLikeCredential(token) || CREDENTIAL_CONTEXT.test(before)) hold = t;
+  if (mask.has("secret")) {
+    if (token.length > 0 && (token.length >= 8 || startsLikeCredential(token) || keyedAt(window, t)))
+      hold = t;
+    const w = wordStart(window, t);
+    if (w < t) {
+      const key = keyedAt(window, w) ? 0 : window.slice(w, t).search(KEY_IN_WORD);
+      if (key >= 0) hold = w + key;
+    }
   }
   if (mask.has("pii")) {
     if (token.includes("@")) hold = Math.min(hold, t);

@@ -121,6 +121,69 @@ describe("createStreamInspector with masking", () => {
     ]);
   });
 
+  it("streams text without spaces (Chinese) as it comes instead of holding it to the end", () => {
+    const stream = createStreamInspector(inspector, { mask: ["secret", "pii", "confidential"] });
+    const text = "这是一个没有空格的很长的回答，模型会一个字一个字地输出它。".repeat(40);
+    let sent = 0;
+    let most = 0;
+    for (let i = 0; i < text.length; i += 3) {
+      sent += stream.push(text.slice(i, i + 3)).emit.length;
+      most = Math.max(most, Math.min(i + 3, text.length) - sent);
+    }
+    expect(sent + stream.end().emit.length).toBe(text.length);
+    expect(most).toBeLessThanOrEqual(3);
+  });
+
+  it("masks a secret in Chinese text split at every position, leaking at most its first two characters", () => {
+    const text = `部署用的令牌是 ${GH}，请勿外传，也不要写进代码里。`;
+    const at = text.indexOf(GH);
+    for (let cut = 1; cut < text.length; cut++) {
+      const { out } = run([text.slice(0, cut), text.slice(cut)], { mask: ["secret"] });
+      const leaked = cut > at && cut <= at + 2 ? GH.slice(0, cut - at) : "";
+      expect(out, `cut at ${cut}`).toBe(
+        `${text.slice(0, at)}${leaked}[REDACTED_GITHUB_TOKEN]${text.slice(at + GH.length)}`,
+      );
+    }
+  });
+
+  it("holds a password with Chinese letters after its key until it is whole", () => {
+    for (const [text, value] of [
+      ["数据库配置 password: 密码Zx9qLm2Vb7 ，完成。", "密码Zx9qLm2Vb7"],
+      ["配置如下 <password>密码Zx9qLm2Vb7</password> 完成。", "密码Zx9qLm2Vb7"],
+      ['配置如下 {"password":"密码Zx9qLm2Vb7"} 完成。', "密码Zx9qLm2Vb7"],
+    ] as const) {
+      const at = text.indexOf(value);
+      const masked = `${text.slice(0, at)}[REDACTED_PASSWORD]${text.slice(at + value.length)}`;
+      expect(run([text], { mask: ["secret"] }).out).toBe(masked);
+      for (let cut = at; cut < at + value.length; cut++) {
+        const { out } = run([text.slice(0, cut), text.slice(cut)], { mask: ["secret"] });
+        expect(out, `${text} cut at ${cut}`).toBe(masked);
+      }
+    }
+  });
+
+  it("never emits half of a surrogate pair", () => {
+    const wellFormed = (s: string) =>
+      !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+    const cases: (readonly string[])[] = [
+      // An emoji cut in two by the chunks it came in: the high half waits for the low one.
+      ["Well done \ud83c", "\udf89 see you", " tomorrow"],
+      ["a long word ghp_zQWBuTSOoRi4\ud83c", "\udf89 after"],
+      // A long run without spaces, letters and emoji in turn.
+      "x\u{1f600}".repeat(2000).match(/[\s\S]{1,3}/g) ?? [],
+    ];
+    for (const chunks of cases) {
+      const stream = createStreamInspector(inspector, { mask: ["secret", "pii"] });
+      let out = "";
+      for (const c of chunks) {
+        const emit = stream.push(c).emit;
+        expect(wellFormed(emit), JSON.stringify(emit.slice(-20))).toBe(true);
+        out += emit;
+      }
+      expect(out + stream.end().emit).toBe(chunks.join(""));
+    }
+  });
+
   it("validates its options", () => {
     for (const options of [{ lookBack: 0 }, { lookBack: 1.5 }, { mask: ["secrets" as never] }]) {
       try {

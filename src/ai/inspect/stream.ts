@@ -2,7 +2,7 @@ import { DetenteError } from "../../errors.js";
 import type { Inspector } from "./engine.js";
 import { sameGroup } from "./overlap.js";
 import { MAX_KEY_BLOCK } from "./secrets/structured.js";
-import { holdStart } from "./stream-hold.js";
+import { holdStart, isSpaceCode, isUnspacedCode } from "./stream-hold.js";
 import { DATA_CLASSES, type DataClass, type Detection, type TextRole } from "./types.js";
 
 /** What one chunk produced: the text to send on now, and the detections completed by it. */
@@ -45,9 +45,10 @@ function placeholder(type: string): string {
  *
  * Without `mask`, `emit` is exactly the chunk, immediately. With `mask` (e.g. `["secret"]`), hits of
  * those classes are replaced by `[REDACTED_<TYPE>]`, and only a trailing run that could still grow into
- * a masked hit is held back (see `holdStart`): ordinary prose ending in a short word is not delayed. A
- * secret split across chunks may leak its first few characters when the first part did not look like a
- * credential yet; the rest is masked.
+ * a masked hit is held back (see `holdStart`): ordinary prose ending in a short word is not delayed, nor
+ * is text without spaces (Chinese, Japanese) held until its end. A secret split across chunks may leak
+ * its first few characters when the first part did not look like a credential yet; the rest is masked.
+ * An emitted piece never ends between the two halves of a surrogate pair.
  *
  * @example
  * const stream = createStreamInspector(inspector, { mask: ["secret"] });
@@ -124,6 +125,9 @@ export function createStreamInspector(
     let emit = chunk;
     if (masking) {
       let to = final ? total : Math.max(emitted, hold);
+      // Never between the two halves of a surrogate pair: an emoji sent in two events reaches clients
+      // that decode each event on its own as two U+FFFD. The high half waits for its low half.
+      if (!final && to > emitted && isHighSurrogate(window.charCodeAt(to - 1 - windowStart))) to--;
       for (const m of masked) if (m.start < to && m.end > to && m.start >= emitted) to = m.start; // never cut a mask
       emit = render(emitted, to);
       emitted = to;
@@ -146,9 +150,24 @@ export function createStreamInspector(
   };
 }
 
-/** Move a cut at `at` back to the start of the token it would split (bounded), so no token is halved. */
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+/**
+ * Move a cut at `at` back to the start of the token it would split (bounded), so no token is halved. A
+ * cut may fall next to whitespace, or between two unspaced characters (CJK, emoji: see `holdStart`),
+ * which no token spans; so text without spaces keeps a window of `lookBack`, not 2,048 more.
+ */
 function tokenStart(window: string, at: number): number {
   let i = at;
-  while (i > 0 && at - i < 2048 && !/\s/.test(window.charAt(i - 1)) && !/\s/.test(window.charAt(i))) i--;
+  while (i > 0 && at - i < 2048 && !tokenBoundary(window, i)) i--;
   return at - i >= 2048 ? at : i;
+}
+
+function tokenBoundary(window: string, i: number): boolean {
+  const before = window.charCodeAt(i - 1);
+  const after = window.charCodeAt(i); // NaN at the end: neither kind
+  if (isSpaceCode(before) || isSpaceCode(after)) return true;
+  return isUnspacedCode(before) && isUnspacedCode(after) && !isHighSurrogate(before);
 }

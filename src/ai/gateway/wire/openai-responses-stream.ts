@@ -95,7 +95,11 @@ export function responsesStreamEnds(event: WireEvent): string[] {
   }
 }
 
-/** Whole-text copies of streams in an output item: message parts, arguments, input, reasoning, code. */
+/**
+ * Whole-text copies of streams in an output item: message parts, arguments, input, reasoning, code; and
+ * the texts that never come as deltas at all (an MCP call's output, code interpreter logs, the arguments
+ * of an MCP approval request), under stream ids of their own so the gateway inspects them whole.
+ */
 function pushItemSnapshots(out: StreamSlot[], item: Json, n: number, path: string): void {
   switch (item.type) {
     case "message":
@@ -105,8 +109,12 @@ function pushItemSnapshots(out: StreamSlot[], item: Json, n: number, path: strin
         pushStream(out, part, key, `output:${n}:content:${j}`, `${indexPath(`${path}.content`, j)}.${key}`);
       });
       return;
-    case "function_call":
     case "mcp_call":
+      pushStream(out, item, "arguments", `output:${n}:arguments`, `${path}.arguments`, true);
+      pushStream(out, item, "output", `output:${n}:output`, `${path}.output`);
+      return;
+    case "function_call":
+    case "mcp_approval_request":
       pushStream(out, item, "arguments", `output:${n}:arguments`, `${path}.arguments`, true);
       return;
     case "custom_tool_call":
@@ -124,6 +132,10 @@ function pushItemSnapshots(out: StreamSlot[], item: Json, n: number, path: strin
       return;
     case "code_interpreter_call":
       pushStream(out, item, "code", `output:${n}:code`, `${path}.code`);
+      arrayOf(item.outputs).forEach((o, j) => {
+        if (isRecord(o) && o.type === "logs")
+          pushStream(out, o, "logs", `output:${n}:logs:${j}`, `${indexPath(`${path}.outputs`, j)}.logs`);
+      });
       return;
     default:
       return;

@@ -1,0 +1,302 @@
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listEvents } from "../../services/ai/events.js";
+import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
+
+/**
+ * Streamed answers as an upstream may really send them, not only as the fake upstream does: text that
+ * only comes in the Responses API's whole-item events, a stream the client did not ask for (or JSON it
+ * did not expect), text without spaces, emoji, and a client that leaves while the end is written.
+ */
+
+const TOKEN = "ghp_" + "Hq2Wm8Zr4Tn6Xv0Lb9Cd3Jf7Kg1Ps5Qa2Eu8";
+const REDACTED = "[REDACTED_GITHUB_TOKEN]";
+
+/** The next answer of the scripted upstream: sent whole, with this content type. */
+interface Answer {
+  readonly contentType: string;
+  readonly body: string;
+}
+
+let upstream: Server;
+const next: Answer[] = [];
+let gw: TestGateway;
+let blocking: TestGateway;
+
+beforeAll(async () => {
+  upstream = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const answer = next.shift() ?? { contentType: "application/json", body: "{}" };
+      res.writeHead(200, { "content-type": answer.contentType });
+      res.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  gw = await startTestGateway({ upstreamUrl });
+  blocking = await startTestGateway({ upstreamUrl, extraYaml: "  responses: { secret: block }\n" });
+});
+
+afterAll(async () => {
+  await gw.close();
+  await blocking.close();
+  upstream.closeAllConnections();
+  await new Promise<void>((resolve) => {
+    upstream.close(() => {
+      resolve();
+    });
+  });
+});
+
+function answer(contentType: string, body: string): void {
+  next.push({ contentType, body });
+}
+
+function chatChunk(delta: Record<string, unknown>, finish: string | null = null): string {
+  const choice = { index: 0, delta, logprobs: null, finish_reason: finish };
+  const chunk = {
+    id: "chatcmpl-1",
+    object: "chat.completion.chunk",
+    created: 1,
+    model: "gpt-4o",
+    choices: [choice],
+  };
+  return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
+/** A Chat Completions stream whose content comes in `pieces`. */
+function chatStream(pieces: readonly string[]): string {
+  return (
+    chatChunk({ role: "assistant", content: "" }) +
+    pieces.map((p) => chatChunk({ content: p })).join("") +
+    chatChunk({}, "stop") +
+    "data: [DONE]\n\n"
+  );
+}
+
+/** A Responses API stream of `events`, each named and numbered as OpenAI sends them. */
+function responsesStream(events: readonly Record<string, unknown>[]): string {
+  return events
+    .map((e, i) => `event: ${String(e.type)}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`)
+    .join("");
+}
+
+function responseObject(status: string, output: unknown[]): Record<string, unknown> {
+  return { id: "resp_1", object: "response", created_at: 1, status, model: "gpt-4o", output, usage: null };
+}
+
+function client(g: TestGateway): OpenAI {
+  return new OpenAI({ baseURL: `${g.url}/v1`, apiKey: g.key, maxRetries: 0 });
+}
+
+/** `s` holds no lone surrogate (half an emoji): what a client that decodes each event on its own needs. */
+function wellFormed(s: string): boolean {
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+}
+
+describe("Responses API text that never comes as deltas", () => {
+  const args = '{"path":"/srv/app/.env"}';
+  const running = {
+    id: "mcp_1",
+    type: "mcp_call",
+    server_label: "files",
+    name: "read_file",
+    arguments: "",
+    output: null,
+    error: null,
+    status: "in_progress",
+  };
+  const called = {
+    ...running,
+    arguments: args,
+    output: `DEPLOY_TOKEN=${TOKEN}\nREGION=eu-west-1`,
+    status: "completed",
+  };
+  // A message sent whole in its output_item.done, without a single delta.
+  const message = {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    status: "completed",
+    content: [{ type: "output_text", text: `The deploy token is ${TOKEN}, from .env.`, annotations: [] }],
+  };
+  const script = responsesStream([
+    { type: "response.created", response: responseObject("in_progress", []) },
+    { type: "response.output_item.added", output_index: 0, item: running },
+    { type: "response.mcp_call_arguments.delta", output_index: 0, item_id: "mcp_1", delta: args },
+    { type: "response.mcp_call_arguments.done", output_index: 0, item_id: "mcp_1", arguments: args },
+    { type: "response.output_item.done", output_index: 0, item: called },
+    { type: "response.output_item.done", output_index: 1, item: message },
+    { type: "response.completed", response: responseObject("completed", [called, message]) },
+  ]);
+
+  it("masks a secret in an MCP call's output and in a message sent whole, each counted once", async () => {
+    answer("text/event-stream", script);
+    const stream = await client(gw).responses.create({ model: "gpt-4o", input: "read .env", stream: true });
+    const events = [];
+    for await (const ev of stream) events.push(ev);
+    const seen = JSON.stringify(events);
+    expect(seen).not.toContain(TOKEN.slice(0, 8));
+    const items = events.flatMap((e) => (e.type === "response.output_item.done" ? [e.item] : []));
+    const output = items[0]?.type === "mcp_call" ? items[0].output : undefined;
+    expect(output).toMatch(/^DEPLOY_TOKEN=\[REDACTED_[A-Z_]+\]\nREGION=eu-west-1$/);
+    expect(items[1]?.type === "message" ? items[1].content[0] : undefined).toMatchObject({
+      text: `The deploy token is ${REDACTED}, from .env.`,
+    });
+    // The final response repeats both items as they were forwarded.
+    const completed = events.find((e) => e.type === "response.completed");
+    expect(completed?.type === "response.completed" ? completed.response.output : []).toEqual(items);
+    const event = await eventually(
+      () => gw.events.find((e) => e.endpoint === "responses" && e.status === 200),
+      "the event",
+    );
+    const found = event.detections.filter((d) => d.where === "response" && d.dataClass === "secret");
+    expect(found.reduce((n, d) => n + d.count, 0)).toBe(2);
+  });
+
+  it("stops the answer when the policy blocks it, before the secret goes out", async () => {
+    answer("text/event-stream", script);
+    const stream = await client(blocking).responses.create({
+      model: "gpt-4o",
+      input: "read .env",
+      stream: true,
+    });
+    let seen = "";
+    const failure = await (async () => {
+      try {
+        for await (const ev of stream) seen += JSON.stringify(ev);
+        return null;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect((failure as Error).message).toMatch(/stopped the model's answer/);
+    expect(seen).not.toContain(TOKEN.slice(0, 8));
+    const event = await eventually(
+      () => blocking.events.find((e) => e.error === "response_blocked"),
+      "the blocked event",
+    );
+    expect(event.action).toBe("block");
+  });
+});
+
+describe("an answer read by its own Content-Type", () => {
+  const headers = () => ({ authorization: `Bearer ${gw.key}`, "content-type": "application/json" });
+  const ask = (stream: boolean) =>
+    JSON.stringify({ model: "gpt-4o", stream, messages: [{ role: "user", content: "the token?" }] });
+
+  it("inspects a stream sent to a request that did not ask for one, and JSON sent to one that did", async () => {
+    for (const type of ["text/event-stream; charset=utf-8", "Text/Event-Stream"]) {
+      answer(type, chatStream(["The token is ", TOKEN.slice(0, 10), TOKEN.slice(10), " and nothing else."]));
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: headers(),
+        body: ask(false),
+      });
+      const text = await res.text();
+      expect(text, type).not.toContain(TOKEN.slice(0, 8));
+      expect(text, type).toContain(REDACTED);
+    }
+    const json = {
+      id: "chatcmpl-2",
+      object: "chat.completion",
+      created: 1,
+      model: "gpt-4o",
+      choices: [
+        { index: 0, message: { role: "assistant", content: `It is ${TOKEN}.` }, finish_reason: "stop" },
+      ],
+    };
+    answer("application/json", JSON.stringify(json));
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: headers(),
+      body: ask(true),
+    });
+    const body = (await res.json()) as typeof json;
+    expect(body.choices[0]?.message.content).toBe(`It is ${REDACTED}.`);
+  });
+});
+
+describe("streamed text without spaces", () => {
+  it("reaches the client as it comes, with a secret in it still masked", async () => {
+    const prose = "这是一个没有空格的很长的回答，模型会一个字一个字地输出它。".repeat(10);
+    const text = `${prose}部署用的令牌是 ${TOKEN}，请勿外传。${prose}`;
+    const pieces = text.match(/[\s\S]{1,4}/g)!;
+    answer("text/event-stream", chatStream(pieces));
+    const stream = await client(gw).chat.completions.create({
+      model: "gpt-4o",
+      stream: true,
+      messages: [{ role: "user", content: "用中文回答" }],
+    });
+    let received = "";
+    let deltas = 0;
+    for await (const chunk of stream) {
+      const piece = chunk.choices[0]?.delta.content ?? "";
+      if (piece) deltas++;
+      received += piece;
+    }
+    expect(received).not.toContain(TOKEN.slice(0, 3));
+    expect(received.replace(/g?h?\[REDACTED_GITHUB_TOKEN\]/, TOKEN)).toBe(text);
+    // Not held to the end and sent in one piece: about one delta out per delta in.
+    expect(deltas).toBeGreaterThan(pieces.length * 0.9);
+  });
+
+  it("never splits an emoji between two events", async () => {
+    const text = "x\u{1f600}".repeat(2000);
+    answer("text/event-stream", chatStream(text.match(/[\s\S]{1,3}/g)!));
+    const stream = await client(gw).chat.completions.create({
+      model: "gpt-4o",
+      stream: true,
+      messages: [{ role: "user", content: "smile" }],
+    });
+    let received = "";
+    for await (const chunk of stream) {
+      const piece = chunk.choices[0]?.delta.content ?? "";
+      expect(wellFormed(piece), JSON.stringify(piece.slice(0, 4))).toBe(true);
+      received += piece;
+    }
+    expect(received).toBe(text);
+  });
+});
+
+describe("a client that leaves after the upstream ended", () => {
+  it("is audited as the client leaving (499), not as an upstream failure", async () => {
+    // One event larger than the loopback socket buffers hold (about 4 MB with Linux defaults): the
+    // upstream has sent everything and ended while the gateway still waits to write it out.
+    answer("text/event-stream", chatStream(["word ".repeat(1_400_000)]));
+    const requestId = await new Promise<string>((resolve, reject) => {
+      const req = request(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      });
+      req.on("response", (res) => {
+        res.once("data", () => {
+          res.pause();
+          setTimeout(() => {
+            req.destroy();
+            resolve(String(res.headers["x-detente-request-id"]));
+          }, 300);
+        });
+      });
+      req.on("error", (e) => {
+        if (!req.destroyed) reject(e);
+      });
+      req.end(
+        JSON.stringify({ model: "gpt-4o", stream: true, messages: [{ role: "user", content: "long" }] }),
+      );
+    });
+    const event = await eventually(() => gw.events.find((e) => e.requestId === requestId), "the event");
+    expect(event).toMatchObject({ error: "client_closed", status: 499 });
+    // What `detente ai events --json` reads back from the store.
+    await gw.flush();
+    const stored = await listEvents({ ctx: { store: gw.store }, input: { limit: 100 } });
+    expect(stored.find((e) => e.requestId === requestId)).toMatchObject({
+      error: "client_closed",
+      status: 499,
+    });
+  });
+});
