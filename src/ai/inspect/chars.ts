@@ -44,6 +44,9 @@ function buildClasses(): Uint8Array {
     if (c >= 0xfe00 && c <= 0xfe0f) continue; // variation selectors
     if (c >= 0xfe30 && c <= 0xfe4f) continue;
     if (c >= 0xff00 && c <= 0xff0f) continue; // fullwidth punctuation
+    if (c >= 0xff1a && c <= 0xff20) continue; // fullwidth ： ； ＜ ＝ ＞ ？ ＠
+    if (c >= 0xff3b && c <= 0xff40) continue;
+    if (c >= 0xff5b && c <= 0xff65) continue; // fullwidth brackets and halfwidth CJK punctuation
     if (c === 0xfeff) continue;
     t[c] = LETTER_X;
   }

@@ -137,6 +137,38 @@ export class Plan {
     return this;
   }
 
+  /**
+   * A word of letters outside ASCII and ASCII ones together (Chinese or Japanese written against a token:
+   * `令牌是ghp_…`, `hooks.slack.com…です`): each run of ASCII letters and digits in it is looked at as a
+   * word of its own, for a credential prefix where it starts and for an anchor word. Returns where a
+   * base64 run may start: after the last letter outside ASCII. Rare in the scan, so it may look again.
+   */
+  private mixedWord(text: string, s: number, end: number, scan: Scan): number {
+    const T = this.table;
+    let after = s;
+    for (let j = s; j < end;) {
+      if ((T[text.charCodeAt(j)]! & LETTER_X) !== 0) {
+        after = ++j;
+        continue;
+      }
+      const a = j;
+      let h = 0;
+      for (; j < end && (T[text.charCodeAt(j)]! & LETTER_X) === 0; j++)
+        h = (Math.imul(h, 31) + (T[text.charCodeAt(j)]! >>> 8)) | 0;
+      if (asciiAlnumPair(text, a) && !(a === s && s > 0 && text.charCodeAt(s - 1) === 95)) {
+        const p = this.prefixIndex[((text.charCodeAt(a) & 127) << 7) | (text.charCodeAt(a + 1) & 127)]!;
+        if (p !== 0 && this.prefixThird[(p << 7) | (text.charCodeAt(a + 2) & 127)] === 1)
+          this.prefixFns[p]!(text, a, scan);
+      }
+      if (this.bloom[h & (BLOOM_SIZE - 1)] === 1) {
+        for (const anchor of this.anchors.get(h) ?? []) {
+          if (sameFolded(text, a, j, anchor.word)) anchor.handler(text, a, j, scan);
+        }
+      }
+    }
+    return after;
+  }
+
   /** Walk `text` once, calling every registered handler; hits land in `scan`. */
   run(text: string, scan: Scan): void {
     const n = text.length;
@@ -185,8 +217,8 @@ export class Plan {
         const p = prefixIndex[((c & 127) << 7) | (second & 127)]!;
         const anchored = bloom[h & (BLOOM_SIZE - 1)]!;
         if (((high & LETTER_X) | p | anchored) !== 0) {
-          if ((high & LETTER_X) !== 0)
-            runStart = i; // letters outside ASCII end a base64 run
+          // Letters outside ASCII end a base64 run; a token may still start or end next to them.
+          if ((high & LETTER_X) !== 0) runStart = this.mixedWord(text, s, i, scan);
           // At an identifier boundary: the character before is not a word character (it would be part
           // of this word), so only `_` can continue an identifier.
           else if (
@@ -235,6 +267,16 @@ export class Plan {
     }
     for (const p of this.passes) p(text, scan);
   }
+}
+
+/** Whether a two-character prefix key can start at `j`: both characters ASCII letters or digits. */
+function asciiAlnumPair(text: string, j: number): boolean {
+  const a = text.charCodeAt(j);
+  const b = text.charCodeAt(j + 1);
+  return (
+    ((a >= 48 && a <= 57) || (a >= 65 && a <= 90) || (a >= 97 && a <= 122)) &&
+    ((b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122))
+  );
 }
 
 const EMPTY_TABLE = new Int32Array(0);

@@ -38,6 +38,21 @@ describe("vendor-prefixed credentials", () => {
     }
   });
 
+  it.each(secrets)(
+    "finds %s written against Chinese or Japanese text, or after a fullwidth colon",
+    (type, token) => {
+      for (const text of [
+        `令牌是${token}，请保密`,
+        `キーは${token}です`,
+        `token：${token}`,
+        `密钥「${token}」`,
+      ]) {
+        const hits = found(inspector, text).filter(([t]) => t === type);
+        expect(hits, text).toEqual([[type, token]]);
+      }
+    },
+  );
+
   it("covers at least 40 formats with stable type ids", () => {
     const types = new Set([...vendorTypes(), ...secrets.map(([t]) => t)]);
     expect(types.size).toBeGreaterThanOrEqual(40);
@@ -49,6 +64,7 @@ describe("vendor-prefixed credentials", () => {
     const token = withGitHubChecksum("ghp_", randomString(r, 30));
     expect(typesIn(inspector, `my${token}`)).toEqual([]);
     expect(typesIn(inspector, `${token}X`)).toEqual([]);
+    expect(typesIn(inspector, `是my${token}`)).toEqual([]);
   });
 
   it("verifies the GitHub/npm CRC32 checksum and is surer of tokens that pass it", () => {
