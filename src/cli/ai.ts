@@ -83,7 +83,9 @@ export function registerAi(program: Command): void {
               plain(`${e.user ?? "—"}/${e.team ?? "—"}`),
               plain(e.tool ?? "—"),
               plain(`${e.upstream ?? "—"}/${e.modelUsed ?? e.modelRequested ?? "—"}`),
-              paintAction(plain(e.action)) + (e.action === "allow" ? "" : ` ${e.status}`),
+              // The status when something was decided or went wrong (a client that left: allow 499).
+              paintAction(plain(e.action)) +
+                (e.action === "allow" && e.status >= 200 && e.status < 300 ? "" : ` ${e.status}`),
               plain(detectionSummary(e)),
               `${Math.round(e.latencyMs)} ms`,
             ]),

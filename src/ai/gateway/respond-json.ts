@@ -4,66 +4,98 @@ import { sendAnswer } from "./answer.js";
 import type { ForwardArgs } from "./forward.js";
 import type { UpstreamResponse } from "./upstream-client.js";
 
+/** An answer once inspected: what was found in it, and the body to send (the upstream's when unchanged). */
+interface InspectedAnswer {
+  readonly found: Detection[];
+  readonly body: string;
+}
+
 /**
  * Inspect a whole (non-streaming) answer: mask what the policy masks in model output, restore the
  * request's redaction placeholders, and withhold the answer when the policy blocks what it contains.
  *
+ * An answer that is not a JSON object (`text/plain`, JSON that does not parse, a bare JSON string or
+ * array) has no fields to read text from, so its whole body is inspected as text, with the same masks
+ * and blocks: whatever it is, it reaches the client, and a secret in it must not. A blocked answer is
+ * withheld with the provider's own error (403 `response_blocked`), as a blocked JSON answer is.
+ *
  * @example await respondJson({ ...forwardArgs, up });
  */
 export async function respondJson(args: ForwardArgs & { up: UpstreamResponse }): Promise<void> {
-  const { deps, x, up, vault } = args;
-  const wire = x.wire!;
+  const { deps, x, up } = args;
   const text = await up.body.text(deps.maxResponseBytes);
   const t = performance.now();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
+  const json = parseObject(text);
+  const answer = json ? inspectJson(args, json, text) : inspectText(args, text);
+  const { found } = answer;
+  x.tally.add("response", found);
+  const plan = deps.responsePlan;
+  const blocked = plan.block.length > 0 ? found.filter((d) => plan.block.includes(d.dataClass)) : [];
+  if (blocked.length > 0) {
+    x.event.action = "block";
+    x.event.reasons = [...x.event.reasons, responseReason(blocked)];
+    x.overheadMs += performance.now() - t;
+    x.fail(
+      args.res,
+      403,
+      `detente withheld the model's answer: ${responseReason(blocked)}.`,
+      "response_blocked",
+    );
+    return;
   }
-  let out = text;
-  if (typeof json === "object" && json !== null && !Array.isArray(json)) {
-    const body = json as Record<string, unknown>;
-    const plan = deps.responsePlan;
-    let changed = false;
-    const found: Detection[] = [];
-    for (const slot of wire.responseTexts(body)) {
-      // The whole text is here: one final pass, nothing held back, each hit found once.
-      const whole = createStreamInspector(deps.inspector, { mask: plan.mask }).end(slot.text);
-      found.push(...whole.detections);
-      const emitted = whole.emit;
-      const restored = vault.size > 0 ? vault.restore(emitted) : emitted;
-      if (restored !== slot.text) {
-        slot.replace(restored);
-        changed = true;
-      }
-    }
-    x.tally.add("response", found);
-    const usage = wire.usage(body);
-    x.event.tokensIn = usage.input;
-    x.event.tokensOut = usage.output;
-    const blocked = found.filter((d) => plan.block.includes(d.dataClass));
-    if (blocked.length > 0) {
-      x.event.action = "block";
-      x.event.reasons = [...x.event.reasons, responseReason(blocked)];
-      x.overheadMs += performance.now() - t;
-      x.fail(
-        args.res,
-        403,
-        `detente withheld the model's answer: ${responseReason(blocked)}.`,
-        "response_blocked",
-      );
-      return;
-    }
-    if (found.length > 0) x.event.reasons = [...x.event.reasons, responseReason(found)];
-    if (changed) out = JSON.stringify(body);
-  }
+  if (found.length > 0) x.event.reasons = [...x.event.reasons, responseReason(found)];
   x.overheadMs += performance.now() - t;
   x.event.ttftMs = null;
   const headers = x.decisionHeaders(up.headers);
   headers["content-type"] = up.contentType;
-  sendAnswer(args.res, up.status, headers, out);
+  sendAnswer(args.res, up.status, headers, answer.body);
   x.finish(up.status);
+}
+
+/** A JSON answer: each text the wire format knows is inspected whole, and the body re-serialized if one changed. */
+function inspectJson(args: ForwardArgs, body: Record<string, unknown>, text: string): InspectedAnswer {
+  const { deps, x, vault } = args;
+  const wire = x.wire!;
+  const mask = deps.responsePlan.mask;
+  let changed = false;
+  const found: Detection[] = [];
+  for (const slot of wire.responseTexts(body)) {
+    // The whole text is here: one final pass, nothing held back, each hit found once.
+    const whole = createStreamInspector(deps.inspector, { mask }).end(slot.text);
+    found.push(...whole.detections);
+    const emitted = whole.emit;
+    const restored = vault.size > 0 ? vault.restore(emitted) : emitted;
+    if (restored !== slot.text) {
+      slot.replace(restored);
+      changed = true;
+    }
+  }
+  const usage = wire.usage(body);
+  x.event.tokensIn = usage.input;
+  x.event.tokensOut = usage.output;
+  return { found, body: changed ? JSON.stringify(body) : text };
+}
+
+/**
+ * Any other answer, inspected as the text it is. Placeholders are restored as plain text: a body that
+ * does not parse gives no way to tell where a JSON string would need its value escaped.
+ */
+function inspectText(args: ForwardArgs, text: string): InspectedAnswer {
+  if (text.length === 0) return { found: [], body: text };
+  const { deps, vault } = args;
+  const whole = createStreamInspector(deps.inspector, { mask: deps.responsePlan.mask }).end(text);
+  const body = vault.size > 0 ? vault.restore(whole.emit) : whole.emit;
+  return { found: [...whole.detections], body };
+}
+
+/** The answer as a JSON object, or null when it is anything else (not JSON, an array, a string...). */
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** "the answer contained 1 secret (aws-access-key-id)": classes and types, never values. */

@@ -60,6 +60,9 @@ export async function respondStream(
   const wholes = new Map<string, WholeText>();
   const parser = createSseParser();
   let blocked: Detection[] = [];
+  // Set when text of the answer (a delta, a flush, a text first seen whole in a snapshot) is about to go
+  // out: time to first token is taken when it is written, whichever event carried it.
+  let content = false;
 
   const stream = (id: string, like: WireEvent, json: boolean): OutputStream => {
     let s = streams.get(id);
@@ -96,7 +99,9 @@ export async function respondStream(
     const s = streams.get(id);
     if (!s || s.ended) return "";
     const text = inspected(s, "", true);
-    return text ? formatSseEvent(wire.flushEvent(id, text, s.like)) : "";
+    if (!text) return "";
+    content = true;
+    return formatSseEvent(wire.flushEvent(id, text, s.like));
   };
 
   // Text no delta carried is inspected whole, with the same masks, where it first appears.
@@ -110,6 +115,10 @@ export async function respondStream(
     const forwarded = vault.size > 0 ? vault.restore(r.emit, encode) : r.emit;
     wholes.set(snap.stream, { source: snap.text, forwarded, found: keys });
     return forwarded;
+  };
+
+  const firstToken = (): void => {
+    if (x.event.ttftMs === null) x.event.ttftMs = Math.round((performance.now() - x.t0) * 1000) / 1000;
   };
 
   const onEvent = (ev: SseEvent): string => {
@@ -136,14 +145,14 @@ export async function respondStream(
         slot.replace(text);
         changed = true;
       }
-      if (text.length > 0 && x.event.ttftMs === null)
-        x.event.ttftMs = Math.round((performance.now() - x.t0) * 1000) / 1000;
+      if (text.length > 0) content = true;
     }
     // Events that repeat a stream's whole text must agree with what was forwarded; a text that came in
     // no delta is inspected here.
     for (const snap of wire.streamSnapshots(pe)) {
       const s = streams.get(snap.stream);
       const text = s ? s.forwarded : wholeText(snap);
+      if (text.length > 0) content = true;
       if (snap.text !== text) {
         snap.replace(text);
         changed = true;
@@ -161,13 +170,19 @@ export async function respondStream(
       for (const ev of parser.push(chunk)) text += onEvent(ev);
       x.overheadMs += performance.now() - t;
       if (blocked.length > 0) break;
-      if (text && !out.write(text)) await drained(out, call);
+      if (text) {
+        if (content) firstToken();
+        if (!out.write(text)) await drained(out, call);
+      }
     }
     if (blocked.length === 0) {
       let tail = "";
       for (const ev of parser.end()) tail += onEvent(ev);
       for (const id of streams.keys()) tail += flush(id);
-      if (tail && blocked.length === 0) out.write(tail);
+      if (tail && blocked.length === 0) {
+        if (content) firstToken();
+        out.write(tail);
+      }
     }
   } catch {
     // The client went away: `call` is cancelled unless the upstream had already ended (its answer was
@@ -179,9 +194,13 @@ export async function respondStream(
     }
     // The upstream broke off mid-stream, or sent what cannot be read (an event over the size limit): the
     // upstream request is cancelled (else its connection stays taken), and the client told in the
-    // provider's own stream error format.
+    // provider's own stream error format. The client got a 200 and part of an answer, but the request
+    // failed: the audit says so (an error, 502, as an upstream that could not be reached), the status the
+    // client's stream error carries, rather than the 200 its headers had.
     call.cancel();
     x.event.error = "upstream_stream_error";
+    if (x.event.action === "allow") x.event.action = "error";
+    x.event.status = 502;
     out.end(formatSseEvent(streamErrorEvent(wire.family, 502, "The upstream stream was interrupted.")));
     finishWith(args, found);
     return;

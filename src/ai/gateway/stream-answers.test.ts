@@ -6,18 +6,21 @@ import { listEvents } from "../../services/ai/events.js";
 import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
 
 /**
- * Streamed answers as an upstream may really send them, not only as the fake upstream does: text that
- * only comes in the Responses API's whole-item events, a stream the client did not ask for (or JSON it
- * did not expect), text without spaces, emoji, and a client that leaves while the end is written.
+ * Answers as an upstream may really send them, not only as the fake upstream does: text that only comes
+ * in the Responses API's whole-item events, a stream the client did not ask for (or JSON it did not
+ * expect), an answer that is not JSON at all, text without spaces, emoji, a stream that breaks off, and a
+ * client that leaves while the end is written.
  */
 
 const TOKEN = "ghp_" + "Hq2Wm8Zr4Tn6Xv0Lb9Cd3Jf7Kg1Ps5Qa2Eu8";
 const REDACTED = "[REDACTED_GITHUB_TOKEN]";
 
-/** The next answer of the scripted upstream: sent whole, with this content type. */
+/** The next answer of the scripted upstream: sent whole, with this content type (or cut off after it). */
 interface Answer {
   readonly contentType: string;
   readonly body: string;
+  /** Drop the connection once the body is written, without ending the answer. */
+  readonly cut?: boolean;
 }
 
 let upstream: Server;
@@ -31,7 +34,11 @@ beforeAll(async () => {
     req.on("end", () => {
       const answer = next.shift() ?? { contentType: "application/json", body: "{}" };
       res.writeHead(200, { "content-type": answer.contentType });
-      res.end(answer.body);
+      if (answer.cut)
+        res.write(answer.body, () => {
+          res.destroy();
+        });
+      else res.end(answer.body);
     });
   });
   await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
@@ -51,8 +58,8 @@ afterAll(async () => {
   });
 });
 
-function answer(contentType: string, body: string): void {
-  next.push({ contentType, body });
+function answer(contentType: string, body: string, cut = false): void {
+  next.push({ contentType, body, cut });
 }
 
 function chatChunk(delta: Record<string, unknown>, finish: string | null = null): string {
@@ -157,6 +164,30 @@ describe("Responses API text that never comes as deltas", () => {
     expect(found.reduce((n, d) => n + d.count, 0)).toBe(2);
   });
 
+  it("times the first token when the first text comes in a whole item, without deltas", async () => {
+    const hello = { ...message, id: "msg_2", content: [{ ...message.content[0], text: "Hello there." }] };
+    answer(
+      "text/event-stream",
+      responsesStream([
+        { type: "response.created", response: responseObject("in_progress", []) },
+        { type: "response.output_item.done", output_index: 0, item: hello },
+        { type: "response.completed", response: responseObject("completed", [hello]) },
+      ]),
+    );
+    const { data: stream, response } = await client(gw)
+      .responses.create({ model: "gpt-4o", input: "hi", stream: true })
+      .withResponse();
+    let text = "";
+    for await (const ev of stream)
+      if (ev.type === "response.output_item.done" && ev.item.type === "message")
+        text += ev.item.content.map((c) => (c.type === "output_text" ? c.text : "")).join("");
+    expect(text).toBe("Hello there.");
+    const id = response.headers.get("x-detente-request-id");
+    const event = await eventually(() => gw.events.find((e) => e.requestId === id), "the event");
+    expect(event.ttftMs).not.toBeNull();
+    expect(event.ttftMs!).toBeLessThanOrEqual(event.latencyMs);
+  });
+
   it("stops the answer when the policy blocks it, before the secret goes out", async () => {
     answer("text/event-stream", script);
     const stream = await client(blocking).responses.create({
@@ -221,6 +252,103 @@ describe("an answer read by its own Content-Type", () => {
   });
 });
 
+describe("an answer that is not JSON", () => {
+  const ask = (g: TestGateway) =>
+    fetch(`${g.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${g.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "the token?" }] }),
+    });
+  // Plain text, JSON cut off half-way, and JSON that is only a string: none has fields to read text from.
+  const bodies: [string, string, string][] = [
+    ["plain text", "text/plain; charset=utf-8", `The deploy token is ${TOKEN}.\n`],
+    ["JSON cut off", "application/json", `{"choices":[{"message":{"content":"The deploy token is ${TOKEN}.`],
+    ["a bare JSON string", "application/json", JSON.stringify(`The deploy token is ${TOKEN}.`)],
+  ];
+
+  it.each(bodies)(
+    "%s is inspected as text: a secret in it is masked as in any answer",
+    async (_what, type, body) => {
+      answer(type, body);
+      const res = await ask(gw);
+      expect(res.status, type).toBe(200);
+      expect(res.headers.get("content-type"), type).toBe(type);
+      const text = await res.text();
+      expect(text, body).not.toContain(TOKEN.slice(0, 8));
+      expect(text, body).toBe(body.replace(TOKEN, REDACTED));
+      const id = res.headers.get("x-detente-request-id");
+      const event = await eventually(() => gw.events.find((e) => e.requestId === id), "the event");
+      expect(event.detections).toMatchObject([{ where: "response", dataClass: "secret", count: 1 }]);
+    },
+  );
+
+  it.each(bodies)(
+    "%s is withheld with the provider's error when the policy blocks it",
+    async (_what, type, body) => {
+      answer(type, body);
+      const res = await ask(blocking);
+      expect(res.status, body).toBe(403);
+      const text = await res.text();
+      expect(text, body).not.toContain(TOKEN.slice(0, 8));
+      // OpenAI's error shape, as for any answer the policy blocks.
+      const error = (JSON.parse(text) as { error: { code: string; message: string } }).error;
+      expect(error.code, body).toBe("response_blocked");
+      expect(error.message, body).toMatch(/withheld the model's answer/);
+      const id = res.headers.get("x-detente-request-id");
+      const event = await eventually(() => blocking.events.find((e) => e.requestId === id), "the event");
+      expect(event).toMatchObject({ action: "block", status: 403, error: "response_blocked" });
+    },
+  );
+});
+
+describe("a stream the upstream breaks off", () => {
+  const start = chatChunk({ role: "assistant", content: "" }) + chatChunk({ content: "Half an answer" });
+  const broken: [string, string, boolean][] = [
+    ["a dropped connection", start, true],
+    // One event larger than the gateway reads (8 MiB): what cannot be read is not passed on.
+    ["an unreadable event", start + `data: {"x":"${"y".repeat(9 << 20)}`, false],
+  ];
+
+  it.each(broken)(
+    "with %s tells the client, and is audited as failed (error 502)",
+    async (what, body, cut) => {
+      answer("text/event-stream", body, cut);
+      const { data: stream, response } = await client(gw)
+        .chat.completions.create({
+          model: "gpt-4o",
+          stream: true,
+          messages: [{ role: "user", content: "hi" }],
+        })
+        .withResponse();
+      let received = "";
+      const failure = await (async () => {
+        try {
+          for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? "";
+          return null;
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(failure, what).toBeInstanceOf(OpenAI.APIError);
+      expect((failure as Error).message, what).toMatch(/upstream stream was interrupted/);
+      expect(received, what).toBe("Half an answer");
+      const id = response.headers.get("x-detente-request-id")!;
+      const event = await eventually(() => gw.events.find((e) => e.requestId === id), "the event");
+      expect(event, what).toMatchObject({ action: "error", status: 502, error: "upstream_stream_error" });
+      // What `detente ai events --action error` reads back from the store.
+      await gw.flush();
+      const stored = await listEvents({
+        ctx: { store: gw.store },
+        input: { action: ["error"], limit: 100 },
+      });
+      expect(
+        stored.find((e) => e.requestId === id),
+        what,
+      ).toMatchObject({ action: "error", status: 502, error: "upstream_stream_error" });
+    },
+  );
+});
+
 describe("streamed text without spaces", () => {
   it("reaches the client as it comes, with a secret in it still masked", async () => {
     const prose = "这是一个没有空格的很长的回答，模型会一个字一个字地输出它。".repeat(10);
@@ -243,6 +371,21 @@ describe("streamed text without spaces", () => {
     expect(received.replace(/g?h?\[REDACTED_GITHUB_TOKEN\]/, TOKEN)).toBe(text);
     // Not held to the end and sent in one piece: about one delta out per delta in.
     expect(deltas).toBeGreaterThan(pieces.length * 0.9);
+  });
+
+  it("times the first token when all of it was held back to the stream's end", async () => {
+    // A credential's prefix and nothing after it: held back (it could still grow into a token) until
+    // the choice ends, then sent in an event of its own.
+    answer("text/event-stream", chatStream(["ghp_"]));
+    const { data: stream, response } = await client(gw)
+      .chat.completions.create({ model: "gpt-4o", stream: true, messages: [{ role: "user", content: "hi" }] })
+      .withResponse();
+    let received = "";
+    for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? "";
+    expect(received).toBe("ghp_");
+    const id = response.headers.get("x-detente-request-id");
+    const event = await eventually(() => gw.events.find((e) => e.requestId === id), "the event");
+    expect(event.ttftMs).not.toBeNull();
   });
 
   it("never splits an emoji between two events", async () => {
