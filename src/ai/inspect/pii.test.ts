@@ -63,6 +63,34 @@ describe("phone numbers", () => {
   });
 });
 
+describe("phone numbers named by their key", () => {
+  it.each([
+    ['{"phone": 4155552671}', "4155552671"],
+    ['{"mobile_number": "4917612345678"}', "4917612345678"],
+    ["contact_phone=02079460958", "02079460958"],
+    ["'msisdn': '447911123456'", "447911123456"],
+    ["fax: 4155552671.", "4155552671"],
+    ['"phoneNumber":14155552671', "14155552671"],
+  ])("finds the digits of %s", (text, digits) => {
+    expect(found(inspector, text)).toEqual([["phone", digits]]);
+  });
+
+  it("takes only a phone key, and 7 to 15 digits not glued to a letter, for a phone number", () => {
+    expect(typesIn(inspector, '{"phone": 4155552671}')).toEqual(["phone"]);
+    for (const text of [
+      '{"phone_count": 4155552671}',
+      '{"telemetry_id": 4155552671}',
+      '{"mobile_app_build": 4155552671}',
+      '{"id": 4155552671}',
+      "phone 4155552671",
+      '{"phone": 415555}',
+      '{"phone": 4155552671234567}',
+      '{"phone": 4155552671abc}',
+    ])
+      expect(typesIn(inspector, text), text).toEqual([]);
+  });
+});
+
 describe("payment cards", () => {
   it("checks Luhn and issuer ranges", () => {
     expect(luhn("4556737586899855")).toBe(true);

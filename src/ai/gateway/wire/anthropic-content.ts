@@ -1,14 +1,7 @@
 import type { TextRole } from "../../inspect/types.js";
-import {
-  arrayOf,
-  indexPath,
-  isRecord,
-  pushJsonLeaves,
-  pushLeaves,
-  pushString,
-  pushToolDefinition,
-  type Json,
-} from "./slots.js";
+import { pushJsonText, pushJsonValue } from "./json-slots.js";
+import { pushSchemaTexts, pushToolDefinition } from "./schema-slots.js";
+import { arrayOf, indexPath, isRecord, pushString, type Json } from "./slots.js";
 import type { TextSlot } from "./types.js";
 
 /**
@@ -17,9 +10,11 @@ import type { TextSlot } from "./types.js";
  * `context`; PDFs and files skipped); `search_result` (title and text); `thinking` (assistant: note that
  * Anthropic verifies a thinking block against its signature, so a rewritten one is rejected unless it is
  * rewritten back to what the model produced); `tool_use` / `server_tool_use` / `mcp_tool_use` (each string
- * leaf of `input`, assistant); `tool_result` / `mcp_tool_result` (string or nested blocks, tool-result,
- * recursively); web fetch, code execution and text editor results (tool-result). Images, redacted thinking
- * and container uploads are skipped. Tools: name, description and `input_schema` descriptions.
+ * and number of `input` with its key, and its keys: see `pushJsonValue`; assistant); `tool_result` /
+ * `mcp_tool_result` (string, read as JSON when it is, or nested blocks; tool-result); web fetch, code
+ * execution and text editor results (tool-result). Images, redacted thinking and container uploads are
+ * skipped. Tools: name, description, what the model reads in `input_schema` (see `pushSchemaTexts`) and
+ * `input_examples`; the structured-output schema (`output_config.format`).
  *
  * @example
  * anthropicRequestTexts({ system: "Be brief.", messages: [{ role: "user", content: "hi" }] }).length; // 2
@@ -37,8 +32,17 @@ export function anthropicRequestTexts(body: Json): TextSlot[] {
     else pushBlocks(out, message.content, role, `${p}.content`);
   });
   arrayOf(body.tools).forEach((tool, i) => {
-    if (isRecord(tool)) pushToolDefinition(out, tool, indexPath("tools", i), "input_schema");
+    if (!isRecord(tool)) return;
+    const p = indexPath("tools", i);
+    pushToolDefinition(out, tool, p, "input_schema");
+    if (tool.input_examples !== undefined)
+      pushJsonValue(out, tool, "input_examples", "tool-definition", `${p}.input_examples`);
   });
+  // Structured outputs: the schema the answer must follow (`output_format` while it was a beta).
+  if (isRecord(body.output_config) && isRecord(body.output_config.format))
+    pushSchemaTexts(out, body.output_config.format.schema, "tool-definition", "output_config.format.schema");
+  if (isRecord(body.output_format))
+    pushSchemaTexts(out, body.output_format.schema, "tool-definition", "output_format.schema");
   return out;
 }
 
@@ -72,13 +76,13 @@ function pushBlock(
     case "tool_use":
     case "server_tool_use":
     case "mcp_tool_use":
-      pushLeaves(out, block, "input", role, `${path}.input`);
+      pushJsonValue(out, block, "input", role, `${path}.input`);
       return;
     case "tool_result":
     case "mcp_tool_result":
       // A string result is often JSON (MCP servers return JSON text): expose its decoded leaves.
       if (typeof block.content === "string")
-        pushJsonLeaves(out, block, "content", "tool-result", `${path}.content`);
+        pushJsonText(out, block, "content", "tool-result", `${path}.content`);
       else nested.push([block.content, "tool-result", `${path}.content`]);
       return;
     case "document":

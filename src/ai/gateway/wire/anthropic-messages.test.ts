@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createSseParser } from "../sse.js";
 import { wireFormat } from "./index.js";
-import { aClaudeCodeRequest, diffPaths, markAll, TINY_PNG_BASE64 } from "./testing.js";
+import { aClaudeCodeRequest, diffPaths, markAll, markedPaths, TINY_PNG_BASE64 } from "./testing.js";
 import type { WireEvent } from "./types.js";
 
 const messages = wireFormat("anthropic-messages");
@@ -13,8 +13,12 @@ describe("anthropic-messages requests (a Claude Code turn)", () => {
     const byPath = new Map(slots.map((s) => [s.path, s]));
     expect(byPath.get("system[0].text")?.role).toBe("system");
     expect(byPath.get("system[1].text")?.text.length).toBeGreaterThan(10_000);
-    // 9 tools: name + description + one description per property (TodoWrite: the array's description).
-    expect(slots.filter((s) => s.role === "tool-definition")).toHaveLength(9 * 2 + 18 + 1);
+    // 9 tools: name + description + one description per property (TodoWrite: the array's description,
+    // and the three values of its status enum).
+    expect(slots.filter((s) => s.role === "tool-definition")).toHaveLength(9 * 2 + 18 + 1 + 3);
+    expect(byPath.get("tools[8].input_schema.properties.todos.items.properties.status.enum[1]")?.text).toBe(
+      "in_progress",
+    );
     expect(byPath.get("tools[8].input_schema.properties.todos.description")?.text).toBe(
       "The updated todo list",
     );
@@ -31,6 +35,7 @@ describe("anthropic-messages requests (a Claude Code turn)", () => {
       ["messages[3].content[0].input.repo", "assistant"],
       ["messages[3].content[0].input.title", "assistant"],
       ["messages[3].content[0].input.body", "assistant"],
+      ["messages[3].content[0].input", "assistant"], // its keys not shown with a value: "labels"
       ["messages[3].content[0].input.labels[0]", "assistant"],
       ["messages[3].content[0].input.labels[1]", "assistant"],
       ["messages[4].content[2].text", "user"],
@@ -48,7 +53,7 @@ describe("anthropic-messages requests (a Claude Code turn)", () => {
     const markers = markAll(slots);
     const sent = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
     expect(messages.requestTexts(sent).map((s) => s.text)).toEqual(markers);
-    expect(diffPaths(original, sent).sort()).toEqual(slots.map((s) => s.path).sort());
+    expect(diffPaths(original, sent).sort()).toEqual(markedPaths(slots).sort());
     const json = JSON.stringify(sent);
     expect(json).toContain(
       `{"type":"image","source":{"type":"base64","media_type":"image/png","data":"${TINY_PNG_BASE64}"}}`,
@@ -124,7 +129,7 @@ describe("anthropic-messages requests (a Claude Code turn)", () => {
       ["messages[0].content[2].title", "user", "Result"],
       ["messages[0].content[0].source.content[0].text", "user", "chunk"],
       ["messages[0].content[2].content[0].text", "user", "found"],
-      ["messages[1].content[0].input.url", "assistant", "https://example.com"],
+      ["messages[1].content[0].input.url", "assistant", '"url": "https://example.com"'],
       ["messages[1].content[1].content.content.source.data", "tool-result", "page"],
       ["messages[1].content[2].content.stdout", "tool-result", "out"],
       ["messages[2].content[0].content[0].text", "tool-result", "mcp says"],

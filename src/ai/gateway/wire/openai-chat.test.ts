@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createSseParser } from "../sse.js";
 import { wireFormat } from "./index.js";
-import { aChatRequest, diffPaths, markAll, TINY_PNG_BASE64 } from "./testing.js";
+import { aChatRequest, diffPaths, markAll, markedPaths, TINY_PNG_BASE64 } from "./testing.js";
 import type { StreamSlot, WireEvent } from "./types.js";
 
 const chat = wireFormat("openai-chat");
@@ -27,13 +27,16 @@ describe("openai-chat requests", () => {
       ["messages[0].content", "system"],
       ["messages[1].content[0].text", "user"],
       ["messages[2].tool_calls[0].function.arguments.path", "assistant"],
+      ["messages[2].tool_calls[0].function.arguments", "assistant"],
       ["messages[3].content", "tool-result"],
       ["tools[0].function.name", "tool-definition"],
       ["tools[0].function.description", "tool-definition"],
       ["tools[0].function.parameters.properties.path.description", "tool-definition"],
     ]);
     expect(slots[1]!.text).toContain("jane.doe@example.com");
-    expect(slots[2]!.text).toBe("src/app.ts");
+    // An argument is read with its key; the keys over lists (and other non-values) are read together.
+    expect(slots[2]!.text).toBe('"path": "src/app.ts"');
+    expect(slots[3]!.text).toBe('"lines"');
   });
 
   it("rewrites each slot in place and leaves everything else, images included, as it was", () => {
@@ -46,7 +49,7 @@ describe("openai-chat requests", () => {
     // The tool call arguments are one JSON string: it changes as a whole and stays valid JSON.
     const changed = diffPaths(original, sent);
     expect(changed).toEqual(
-      slots.map((s) => s.path.replace("function.arguments.path", "function.arguments")),
+      markedPaths(slots).map((p) => p.replace("function.arguments.path", "function.arguments")),
     );
     const args = (sent.messages as { tool_calls?: { function: { arguments: string } }[] }[])[2]!
       .tool_calls![0]!;

@@ -9,7 +9,8 @@ import {
   pushAssistantExtras,
   pushChatContent,
 } from "./openai-choices.js";
-import { arrayOf, indexPath, isRecord, pushToolDefinition, stringOf, type Json } from "./slots.js";
+import { pushToolDefinition } from "./schema-slots.js";
+import { arrayOf, indexPath, isRecord, stringOf, type Json } from "./slots.js";
 import type { TextSlot, WireFormat } from "./types.js";
 
 /** The role a chat message's text plays for the inspectors. Unknown roles are inspected as user text. */
@@ -48,6 +49,9 @@ function requestTexts(body: Json): TextSlot[] {
   });
   // Predicted output: text the client expects back, which the model reads as context.
   if (isRecord(body.prediction)) pushChatContent(out, body.prediction, "user", "prediction");
+  // Structured outputs: the schema's name, description and what the model reads in the schema.
+  const format = isRecord(body.response_format) ? body.response_format.json_schema : undefined;
+  if (isRecord(format)) pushToolDefinition(out, format, "response_format.json_schema", "schema");
   return out;
 }
 
@@ -55,9 +59,10 @@ function requestTexts(body: Json): TextSlot[] {
  * OpenAI Chat Completions (`POST /v1/chat/completions`), also spoken by most OpenAI-compatible servers.
  * Request texts: `messages[].content` (string or `text`/`refusal` parts; `image_url`, `input_audio` and
  * `file` parts skipped), assistant `refusal`, `reasoning_content`, `tool_calls[].function.arguments`
- * (string leaves of the JSON) and legacy `function_call`; `tools[]` / legacy `functions[]` definitions;
- * `prediction.content`. Roles: system/developer -> system, assistant, tool/function -> tool-result,
- * anything else -> user. Streams: see openai-choices.ts.
+ * (each value of the JSON with its key: see `pushJsonValue`) and legacy `function_call`; `tools[]` /
+ * legacy `functions[]` definitions; `prediction.content`; `response_format.json_schema` (name,
+ * description, what the model reads in the schema). Roles: system/developer -> system, assistant,
+ * tool/function -> tool-result, anything else -> user. Streams: see openai-choices.ts.
  *
  * @example
  * openaiChat.requestTexts({ messages: [{ role: "user", content: "hi" }] })[0]!.path; // "messages[0].content"

@@ -1,12 +1,13 @@
 import type { TextRole } from "../../inspect/types.js";
 import type { SseEvent } from "../sse.js";
+import { pushJsonText } from "./json-slots.js";
+import { pushJsonLeaves } from "./json-text.js";
 import {
   arrayOf,
   indexPath,
   isRecord,
   indexOf,
   partialUsageOf,
-  pushJsonLeaves,
   pushStream,
   pushString,
   usageOf,
@@ -32,8 +33,8 @@ import type { StreamSlot, TextSlot, Usage, WireEvent } from "./types.js";
 export function pushChatContent(out: TextSlot[], message: Json, role: TextRole, path: string): void {
   const content = message.content;
   if (typeof content === "string") {
-    // Tool results are often JSON: expose its string leaves, decoded, like tool-call arguments.
-    if (role === "tool-result") pushJsonLeaves(out, message, "content", role, `${path}.content`);
+    // Tool results are often JSON: expose its values with their keys, decoded, like tool-call arguments.
+    if (role === "tool-result") pushJsonText(out, message, "content", role, `${path}.content`);
     else pushString(out, message, "content", role, `${path}.content`);
     return;
   }
@@ -53,18 +54,19 @@ export function pushChatContent(out: TextSlot[], message: Json, role: TextRole, 
  * @example pushAssistantExtras(out, { refusal: "no" }, "assistant", "messages[1]"); // out[0].path: "messages[1].refusal"
  */
 export function pushAssistantExtras(out: TextSlot[], message: Json, role: TextRole, path: string): void {
+  // Requests show each argument with its key (json-slots.ts); answers keep one slot per string leaf.
+  const pushJson = role === "response" ? pushJsonLeaves : pushJsonText;
   pushString(out, message, "refusal", role, `${path}.refusal`);
   pushString(out, message, "reasoning_content", role, `${path}.reasoning_content`);
   pushString(out, message, "reasoning", role, `${path}.reasoning`);
   arrayOf(message.tool_calls).forEach((call, j) => {
     if (!isRecord(call)) return;
     const p = indexPath(`${path}.tool_calls`, j);
-    if (isRecord(call.function))
-      pushJsonLeaves(out, call.function, "arguments", role, `${p}.function.arguments`);
+    if (isRecord(call.function)) pushJson(out, call.function, "arguments", role, `${p}.function.arguments`);
     else if (isRecord(call.custom)) pushString(out, call.custom, "input", role, `${p}.custom.input`);
   });
   if (isRecord(message.function_call))
-    pushJsonLeaves(out, message.function_call, "arguments", role, `${path}.function_call.arguments`);
+    pushJson(out, message.function_call, "arguments", role, `${path}.function_call.arguments`);
 }
 
 /**

@@ -15,11 +15,13 @@ describe("openai-responses requests (a Codex CLI turn)", () => {
       ["input[1].content[0].text", "user"],
       ["input[2].content[0].text", "user"],
       ["input[3].summary[0].text", "assistant"],
+      ["input[4].arguments", "assistant"], // the keys "command" and "timeout_ms"
       ["input[4].arguments.command[0]", "assistant"],
       ["input[4].arguments.command[1]", "assistant"],
       ["input[4].arguments.command[2]", "assistant"],
       ["input[4].arguments.workdir", "assistant"],
       ["input[5].output.output", "tool-result"],
+      ["input[5].output", "tool-result"], // the keys "metadata" and "exit_code"...
       ["input[6].input", "assistant"],
       ["input[7].output", "tool-result"],
       ["input[8].content[0].text", "assistant"],
@@ -31,6 +33,7 @@ describe("openai-responses requests (a Codex CLI turn)", () => {
       ["tools[0].parameters.properties.timeout_ms.description", "tool-definition"],
       ["tools[1].name", "tool-definition"],
       ["tools[1].description", "tool-definition"],
+      ["tools[1].format.definition", "tool-definition"], // the custom tool's grammar
     ]);
     expect(slots[3]!.text).toContain("sk-proj-abc123");
   });
@@ -91,7 +94,7 @@ describe("openai-responses requests (a Codex CLI turn)", () => {
     expect(responses.requestTexts(body).map((s) => [s.path, s.role, s.text])).toEqual([
       ["input[0].output[0].stdout", "tool-result", "ok"],
       ["input[0].output[0].stderr", "tool-result", "warn"],
-      ["input[1].arguments.q", "assistant", "x"],
+      ["input[1].arguments.q", "assistant", '"q": "x"'],
       ["input[1].output", "tool-result", "result"],
       ["input[2].output[0].text", "tool-result", "t"],
       ['prompt.variables["customer"]', "user", "Jane"],

@@ -191,7 +191,7 @@ describe("every wire format, on odd but valid JSON", () => {
       messages: [{ role: "assistant", content: [{ type: "tool_use", id: "t", name: "n", input: { deep } }] }],
     };
     const slots = wireFormat("anthropic-messages").requestTexts(body);
-    expect(slots.map((s) => s.text)).toEqual(["the bottom"]);
+    expect(slots.map((s) => s.text)).toEqual(['"deep"', "the bottom"]);
 
     let nestedArgs = '"leaf"';
     for (let i = 0; i < 2000; i++) nestedArgs = `[${nestedArgs}]`;
@@ -218,15 +218,16 @@ describe("every wire format, on odd but valid JSON", () => {
       string,
       unknown
     >;
-    for (const [id, slots] of [
-      ["openai-chat", wireFormat("openai-chat").requestTexts(body)],
-      ["anthropic-messages", wireFormat("anthropic-messages").responseTexts(anthropic)],
+    // A request shows the value with its key; an answer the value alone.
+    for (const [id, slots, key] of [
+      ["openai-chat", wireFormat("openai-chat").requestTexts(body), '"__proto__": '],
+      ["anthropic-messages", wireFormat("anthropic-messages").responseTexts(anthropic), ""],
     ] as const) {
       expect(
         slots.map((s) => s.text),
         id,
-      ).toEqual(["AKIA"]);
-      slots[0]!.replace("[SECRET]");
+      ).toEqual([`${key}${key ? '"AKIA"' : "AKIA"}`]);
+      slots[0]!.replace(`${key}${key ? '"[SECRET]"' : "[SECRET]"}`);
     }
     expect(JSON.stringify(body)).toContain('{\\"__proto__\\":\\"[SECRET]\\"}');
     expect(JSON.stringify(anthropic)).toBe(

@@ -8,7 +8,7 @@ import type { StreamSlot, TextSlot, Usage } from "./types.js";
  */
 
 export type Json = Record<string, unknown>;
-type Holder = Json | unknown[];
+export type Holder = Json | unknown[];
 
 /**
  * True for a plain JSON object (not null, not an array).
@@ -76,17 +76,27 @@ export function indexPath(path: string, index: number): string {
   return `${path}[${index}]`;
 }
 
-function read(holder: Holder, key: string | number): unknown {
+/**
+ * `holder[key]`, for an array index or an object key alike.
+ *
+ * @example readEntry(["a"], 0); // "a"
+ */
+export function readEntry(holder: Holder, key: string | number): unknown {
   return Array.isArray(holder) ? holder[key as number] : holder[key as string];
 }
 
-function write(holder: Holder, key: string | number, text: string): void {
-  if (Array.isArray(holder)) holder[key as number] = text;
+/**
+ * Set `holder[key]` as a plain data property.
+ *
+ * @example writeEntry(JSON.parse('{"__proto__":"x"}'), "__proto__", "y"); // an own property, not the prototype
+ */
+export function writeEntry(holder: Holder, key: string | number, value: unknown): void {
+  if (Array.isArray(holder)) holder[key as number] = value;
   // JSON.parse makes "__proto__" an own property; plain assignment would be ignored (a silent failure
   // to redact), so define it.
   else if (key === "__proto__")
-    Object.defineProperty(holder, key, { value: text, writable: true, enumerable: true, configurable: true });
-  else holder[key as string] = text;
+    Object.defineProperty(holder, key, { value, writable: true, enumerable: true, configurable: true });
+  else holder[key as string] = value;
 }
 
 /**
@@ -100,7 +110,7 @@ export function stringSlot(
   role: TextRole,
   path: string,
 ): TextSlot | undefined {
-  const initial = read(holder, key);
+  const initial = readEntry(holder, key);
   if (typeof initial !== "string" || initial.length === 0) return undefined;
   let current = initial;
   return {
@@ -111,7 +121,7 @@ export function stringSlot(
     },
     replace(text: string) {
       current = text;
-      write(holder, key, text);
+      writeEntry(holder, key, text);
     },
   };
 }
@@ -134,8 +144,9 @@ export function pushString(
 
 /**
  * Push one slot per non-empty string leaf of the JSON value `holder[key]` (objects and arrays walked).
+ * Answers are read this way; requests with `pushJsonValue`, which also shows each value's key.
  *
- * @example pushLeaves(out, block, "input", "assistant", "content[2].input"); // one slot per string in the tool input
+ * @example pushLeaves(out, block, "input", "response", "content[2].input"); // one slot per string in the tool input
  */
 export function pushLeaves(
   out: TextSlot[],
@@ -147,7 +158,7 @@ export function pushLeaves(
   const stack: [Holder, string | number, string][] = [[holder, key, path]];
   while (stack.length > 0) {
     const [h, k, p] = stack.pop()!;
-    const value = read(h, k);
+    const value = readEntry(h, k);
     if (typeof value === "string") {
       pushString(out, h, k, role, p);
     } else if (Array.isArray(value)) {
@@ -157,94 +168,6 @@ export function pushLeaves(
       for (let i = keys.length - 1; i >= 0; i--) stack.push([value, keys[i]!, keyPath(p, keys[i]!)]);
     }
   }
-}
-
-/**
- * Slots over a string that holds JSON (OpenAI's tool-call `arguments`): one per string leaf of the
- * parsed value, each replacement re-serializing the whole string; a string that is not a JSON object or
- * array is one slot over the raw text.
- *
- * @example pushJsonLeaves(out, call.function, "arguments", "assistant", "tool_calls[0].function.arguments");
- */
-export function pushJsonLeaves(
-  out: TextSlot[],
-  holder: Holder,
-  key: string | number,
-  role: TextRole,
-  path: string,
-): void {
-  const raw = read(holder, key);
-  if (typeof raw !== "string" || raw.length === 0) return;
-  const first = raw.trimStart().charCodeAt(0);
-  let parsed: unknown;
-  if (first === 0x7b || first === 0x5b) {
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      parsed = undefined;
-    }
-  }
-  if (!isRecord(parsed) && !Array.isArray(parsed)) {
-    pushString(out, holder, key, role, path);
-    return;
-  }
-  const leaves: TextSlot[] = [];
-  const box = [parsed];
-  pushLeaves(leaves, box, 0, role, path);
-  for (const leaf of leaves) {
-    out.push({
-      role,
-      path: leaf.path,
-      get text() {
-        return leaf.text;
-      },
-      replace(text: string) {
-        leaf.replace(text);
-        write(holder, key, JSON.stringify(box[0]));
-      },
-    });
-  }
-}
-
-/**
- * Slots for what a model reads in a JSON schema (tool parameters): every `description` and `title`
- * string at any depth. Property names and enum values are left alone: renaming them would break the
- * tool's contract with the client.
- *
- * @example pushSchemaTexts(out, tool.input_schema, "tool-definition", "tools[0].input_schema");
- */
-export function pushSchemaTexts(out: TextSlot[], schema: unknown, role: TextRole, path: string): void {
-  const stack: [Holder, string | number, string][] = [[[schema], 0, path]];
-  while (stack.length > 0) {
-    const [holder, key, p] = stack.pop()!;
-    const node = read(holder, key);
-    if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--)
-        if (typeof node[i] === "object" && node[i] !== null) stack.push([node, i, indexPath(p, i)]);
-    } else if (isRecord(node)) {
-      const keys = Object.keys(node);
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const k = keys[i]!;
-        const value = node[k];
-        if (typeof value === "object" && value !== null) stack.push([node, k, keyPath(p, k)]);
-        else if ((k === "description" || k === "title") && typeof value === "string")
-          stack.push([node, k, keyPath(p, k)]);
-      }
-    } else if (typeof node === "string") {
-      pushString(out, holder, key, role, p);
-    }
-  }
-}
-
-/**
- * Push slots for a tool definition: its name, description and the descriptions in its JSON schema `fn[schemaKey]`.
- *
- * @example pushToolDefinition(out, tool.function, "tools[0].function", "parameters");
- */
-export function pushToolDefinition(out: TextSlot[], fn: Json, path: string, schemaKey: string): void {
-  pushString(out, fn, "name", "tool-definition", `${path}.name`);
-  pushString(out, fn, "description", "tool-definition", `${path}.description`);
-  pushSchemaTexts(out, fn[schemaKey], "tool-definition", `${path}.${schemaKey}`);
 }
 
 /**

@@ -439,16 +439,34 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** A value shown under its key (json-slots.ts): `"key": "value"` or `"key": 4539...`. */
+const KEYED = /^("(?:[^"\\]|\\.)*": "?)([\s\S]*?)("?)$/;
+/** Keys shown alone (json-slots.ts): `"key"`, one a line. */
+const KEY = /^"(?:[^"\\\n]|\\.)*"(?:\n"(?:[^"\\\n]|\\.)*")*$/;
+
 /**
- * Replace every slot's text with a numbered marker (`⟦0⟧`, `⟦1⟧`, ...) and return the markers, so a
- * test can check that each replacement landed where the slot said and nowhere else.
+ * Replace every slot's text with a numbered marker (`⟦0⟧`, `⟦1⟧`, ...) and return the slots' texts
+ * afterwards, so a test can check that each replacement landed where the slot said and nowhere else. A
+ * value shown under its key gets the marker as its value (as redaction would replace it), keeping the
+ * key; a key list is left as it is (marking it would rename properties).
  *
  * @example const markers = markAll(wire.requestTexts(body)); JSON.stringify(body).includes(markers[0]!); // true
  */
-export function markAll(slots: readonly { replace(text: string): void }[]): string[] {
+export function markAll(slots: readonly { readonly text: string; replace(text: string): void }[]): string[] {
   return slots.map((slot, i) => {
     const marker = `⟦${i}⟧`;
-    slot.replace(marker);
-    return marker;
+    const keyed = KEYED.exec(slot.text);
+    if (keyed) slot.replace(`${keyed[1]}${marker}${keyed[3]}`);
+    else if (!KEY.test(slot.text)) slot.replace(marker);
+    return slot.text;
   });
+}
+
+/**
+ * The paths a `markAll` changes in a body: the slots' paths without the key lists.
+ *
+ * @example diffPaths(original, sent).sort(); // equals markedPaths(slots).sort()
+ */
+export function markedPaths(slots: readonly { readonly text: string; readonly path: string }[]): string[] {
+  return slots.filter((s) => !KEY.test(s.text)).map((s) => s.path);
 }

@@ -21,7 +21,11 @@ export type WireFamily = "openai" | "anthropic";
  */
 export interface TextSlot {
   readonly role: TextRole;
-  /** The text as it is now (after a `replace`, the replacement). */
+  /**
+   * The text as it is now (after a `replace`, the replacement). A request's JSON value is shown with its
+   * key, `"password": "..."`, and a replacement of spans of it (redaction) changes the value, or renames
+   * the key, accordingly: see json-slots.ts.
+   */
   readonly text: string;
   replace(text: string): void;
   /** Where it is, for messages: "messages[3].content[0].text". */
@@ -62,8 +66,10 @@ export interface WireEvent {
  * them throws on odd but valid JSON (missing fields, wrong types, null content, huge arrays): they
  * return fewer slots. Images, audio, files and other binary parts are never exposed, so they are never
  * touched. Tool arguments that are JSON (OpenAI's `arguments` strings, Anthropic's `input` objects) are
- * exposed as one slot per string leaf (`...arguments.command`), so a detector sees decoded text and a
- * replacement is re-encoded correctly; an `arguments` string that is not valid JSON is one slot.
+ * exposed leaf by leaf (`...arguments.command`), so a detector sees decoded text and a replacement is
+ * re-encoded correctly; in requests each value is shown with its key (`"password": "..."`) and keys and
+ * long numbers are read too (see json-slots.ts); an `arguments` string that is not valid JSON, or that
+ * repeats a key, is one slot.
  *
  * @example
  * const wire = wireFormat("anthropic-messages");
@@ -77,7 +83,7 @@ export interface WireFormat {
   model(body: Record<string, unknown>): string | undefined;
   setModel(body: Record<string, unknown>, model: string): void;
   stream(body: Record<string, unknown>): boolean;
-  /** Every text the model will read: system prompt, messages (string and content-part forms), tool definitions (name, description, JSON schema descriptions), tool calls' arguments, tool results (including MCP tool results sent in Anthropic format, nested content arrays), documents; images and other binary parts are skipped (never touched). Roles: system, user, assistant, tool-definition, tool-result. */
+  /** Every text the model will read: system prompt, messages (string and content-part forms), tool definitions (name, description, JSON schema descriptions and enum, const, default and example values, grammars), structured-output schemas, tool calls' arguments, tool results (including MCP tool results sent in Anthropic format, nested content arrays), documents; images and other binary parts are skipped (never touched). Roles: system, user, assistant, tool-definition, tool-result. */
   requestTexts(body: Record<string, unknown>): TextSlot[];
   /** Texts of a non-streaming response body (message content, refusal, reasoning, tool-call arguments as string leaves) with role "response". */
   responseTexts(body: Record<string, unknown>): TextSlot[];

@@ -102,7 +102,54 @@ function card(groups: Group[], digits: string): number | undefined {
   return cardConfidence(digits, true);
 }
 
+/**
+ * A key that names a phone number: `phone`, `phoneNumber`, `mobile_no`, `contact_phone`, `msisdn`,
+ * `whatsapp`, `tel`, `fax`, `cell_number`, `sms2`. Matched against at most 40 characters.
+ */
+const PHONE_KEY =
+  /^(?:[a-z0-9_-]*?(?:phone|mobile|msisdn|whatsapp)|(?:[a-z0-9]*[_-])?(?:tel|fax|cell|sms))(?:[_-]?(?:no|nr|num|number|[0-9]))?$/i;
+
+function isKeyCode(c: number): boolean {
+  return isIdentCode(c) || c === 45;
+}
+
+/**
+ * True when the digits at `s` are the value of a key that names a phone number: `"phone": 4155552671`
+ * (a JSON number, which has no `+` or separators to tell it by), `phone=4155552671`, `"mobile": "..."`.
+ * Reads back at most an opening quote, 8 blanks, `:` or `=`, 8 blanks, a closing quote and 40 key
+ * characters.
+ */
+function phoneKeyBefore(text: string, s: number): boolean {
+  let i = quoteBefore(text, blanksBefore(text, quoteBefore(text, s)));
+  const op = i - 1;
+  if (op < 0 || (text.charCodeAt(op) !== 58 && text.charCodeAt(op) !== 61)) return false;
+  i = quoteBefore(text, blanksBefore(text, op));
+  const end = i;
+  while (i > 0 && end - i < 40 && isKeyCode(text.charCodeAt(i - 1))) i--;
+  if (end - i < 3 || (i > 0 && isKeyCode(text.charCodeAt(i - 1)))) return false; // `tel` at least
+  return PHONE_KEY.test(text.slice(i, end));
+}
+
+/** `i` less a quote before it. */
+function quoteBefore(text: string, i: number): number {
+  const c = i > 0 ? text.charCodeAt(i - 1) : 0;
+  return c === 34 || c === 39 ? i - 1 : i;
+}
+
+/** `i` less up to 8 spaces or tabs before it. */
+function blanksBefore(text: string, i: number): number {
+  let j = i;
+  while (j > 0 && i - j < 8 && (text.charCodeAt(j - 1) === 32 || text.charCodeAt(j - 1) === 9)) j--;
+  return j;
+}
+
+/** A bare run of 7 to 15 digits under a phone key (see `phoneKeyBefore`). */
+function keyedPhone(text: string, s: number, digits: number): boolean {
+  return digits >= 7 && digits <= 15 && phoneKeyBefore(text, s);
+}
+
 function phone(text: string, s: number, groups: Group[], digits: string): number | undefined {
+  if (groups.length === 1 && keyedPhone(text, s, digits.length)) return 0.7;
   const seps = groups.slice(1).map((g) => g.sep);
   if (seps.some((x) => x === "/")) return undefined;
   const sizes = groups.map((g) => g.end - g.start);
@@ -156,6 +203,7 @@ function phone(text: string, s: number, groups: Group[], digits: string): number
  */
 export function registerNumbers(plan: Plan, types: ReadonlySet<string>): void {
   const want = (t: string) => types.has(t);
+  const phones = want("phone");
   const handler = (text: string, s: number, scan: Scan): void => {
     if (s < scan.numberSkipUntil) return;
     const before = s > 0 ? text.charCodeAt(s - 1) : 0;
@@ -163,13 +211,21 @@ export function registerNumbers(plan: Plan, types: ReadonlySet<string>): void {
       if (isDigitCode(text.charCodeAt(s - 2))) return; // the middle of 1.2.3, 12:30, 3/4
       if (before === 58 && isHexOrColon(text.charCodeAt(s - 2))) return; // the IPv4 tail of an IPv6 address
     }
-    // Fast path: a lone short number (`42`, `2024,`) is none of these.
+    // Fast path: a lone short number (`42`, `2024,`) is none of these, unless a phone key names it.
     let g = s;
     while (g < text.length && g - s < 17 && isDigitCode(text.charCodeAt(g))) g++;
     if (g - s < 12 && before !== 43) {
       let j = g;
       while (j - g < 3 && isSepCode(text.charCodeAt(j))) j++;
-      if (!isDigitCode(text.charCodeAt(j))) return;
+      if (!isDigitCode(text.charCodeAt(j))) {
+        const next = text.charCodeAt(g);
+        const glued = g < text.length && (isIdentCode(next) || next === 64);
+        if (phones && !glued && keyedPhone(text, s, g - s)) {
+          scan.emit("pii", "phone", s, g, 0.7, RANK.phone);
+          scan.numberSkipUntil = g;
+        }
+        return;
+      }
     }
     // The span of digits and separators, and what follows it: glued to a letter (dates with a time,
     // hex, ids) it is none of these, and nothing needs to be built.

@@ -1,0 +1,215 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createVault } from "../../inspect/index.js";
+import { testInspector } from "../../inspect/testing.js";
+import { wireFormat } from "./index.js";
+import type { TextSlot } from "./types.js";
+
+const chat = wireFormat("openai-chat");
+const messages = wireFormat("anthropic-messages");
+const inspector = testInspector();
+
+/** A chat request whose assistant turn called a tool with `args` (a JSON string). */
+function chatCall(args: string): Record<string, unknown> {
+  return {
+    messages: [{ role: "assistant", tool_calls: [{ id: "c", function: { name: "f", arguments: args } }] }],
+  };
+}
+
+/** An Anthropic request whose assistant turn used a tool with `input`. */
+function toolUse(input: unknown): Record<string, unknown> {
+  return { messages: [{ role: "assistant", content: [{ type: "tool_use", id: "t", name: "f", input }] }] };
+}
+
+/** What the gateway does with a request's slots when the policy redacts everything found. */
+function redactAll(slots: readonly TextSlot[]): string[] {
+  const vault = createVault();
+  const types: string[] = [];
+  for (const slot of slots) {
+    const found = inspector.inspect(slot.text, slot.role);
+    types.push(...found.map((d) => d.type));
+    if (found.length > 0) slot.replace(vault.redact(slot.text, found));
+  }
+  return types;
+}
+
+const argumentsOf = (body: Record<string, unknown>): unknown =>
+  JSON.parse(
+    (body as { messages: { tool_calls: { function: { arguments: string } }[] }[] }).messages[0]!
+      .tool_calls[0]!.function.arguments,
+  );
+const inputOf = (body: Record<string, unknown>): unknown =>
+  (body as { messages: { content: { input: unknown }[] }[] }).messages[0]!.content[0]!.input;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("JSON values in requests are read with their keys", () => {
+  it("shows strings and long numbers under their key, the other keys once each, and array strings alone", () => {
+    const body = toolUse({
+      password: "Tr0ub4dor-x9Qz-77aa",
+      card: 4539148803436467,
+      retries: 3,
+      rows: [
+        { id: 1, tags: ["a"] },
+        { id: 2, tags: [] },
+      ],
+      empty: "",
+    });
+    expect(messages.requestTexts(body).map((s) => [s.path, s.text])).toEqual([
+      ["messages[0].content[0].input.password", '"password": "Tr0ub4dor-x9Qz-77aa"'],
+      ["messages[0].content[0].input.card", '"card": 4539148803436467'],
+      ["messages[0].content[0].input", '"retries"\n"rows"\n"id"\n"tags"\n"empty"'],
+      ["messages[0].content[0].input.rows[0].tags[0]", "a"],
+    ]);
+  });
+
+  it("redacts a value under its key, a long number and a key, keeping the JSON valid", () => {
+    const body = chatCall(
+      JSON.stringify({
+        password: "Tr0ub4dor-x9Qz-77aa",
+        card: 4539148803436467,
+        digits: [4539148803436467],
+        owners: { "margaret.hamilton@apollo-guidance.com": { lead: true } },
+        "grace.hopper@cobol-labs.io": "backup",
+      }),
+    );
+    expect(redactAll(chat.requestTexts(body)).sort()).toEqual([
+      "email",
+      "email",
+      "password",
+      "payment-card",
+      "payment-card",
+    ]);
+    expect(argumentsOf(body)).toEqual({
+      password: "[SECRET_1]",
+      card: "[CARD_1]",
+      digits: ["[CARD_1]"],
+      owners: { "[EMAIL_1]": { lead: true } },
+      "[EMAIL_2]": "backup",
+    });
+  });
+
+  it("reads a value after its sibling name, as in a Kubernetes env list", () => {
+    const body = toolUse({ env: [{ name: "DB_PASSWORD", value: "Tr0ub4dor-x9Qz-77aa" }] });
+    const slots = messages.requestTexts(body);
+    expect(slots.map((s) => s.text)).toEqual([
+      '"env"',
+      '"name": "DB_PASSWORD"',
+      '"name": "DB_PASSWORD", "value": "Tr0ub4dor-x9Qz-77aa"',
+    ]);
+    expect(redactAll(slots)).toEqual(["password"]);
+    expect(inputOf(body)).toEqual({ env: [{ name: "DB_PASSWORD", value: "[SECRET_1]" }] });
+  });
+
+  it("renames a key to a free name, and withholds a key a finding crossed", () => {
+    const input: Record<string, unknown> = { "[EMAIL_1]": "taken", "ada@lovelace-engines.io": "x" };
+    const body = toolUse(input);
+    const slots = messages.requestTexts(body);
+    expect(slots.map((s) => s.text)).toEqual(['"[EMAIL_1]": "taken"', '"ada@lovelace-engines.io": "x"']);
+    slots[1]!.replace('"[EMAIL_1]": "x"');
+    expect(inputOf(body)).toEqual({ "[EMAIL_1]": "taken", "[EMAIL_1]_2": "x" });
+    expect(slots[1]!.text).toBe('"[EMAIL_1]_2": "x"');
+
+    // A finding over the key's closing quote: neither half can be told, so neither is sent.
+    slots[0]!.replace('"[EMAIL_1][CONFIDENTIAL_1] "taken"');
+    expect(inputOf(body)).toEqual({ "[EMAIL_1]_2": "x", "[REDACTED]": '"[EMAIL_1][CONFIDENTIAL_1] "taken"' });
+  });
+
+  it("renames every key of a key list, and withholds them all when a finding crossed a line", () => {
+    const input = { a: { on: true }, b: { on: false }, c: [] };
+    const body = toolUse(input);
+    const [list] = messages.requestTexts(body);
+    expect(list!.text).toBe('"a"\n"on"\n"b"\n"c"');
+    list!.replace('"a"\n"on"\n"[SECRET_1]"\n"c"');
+    expect(inputOf(body)).toEqual({ a: { on: true }, c: [], "[SECRET_1]": { on: false } });
+    list!.replace('"a"\n"on"[X_1]"c"');
+    expect(inputOf(body)).toEqual({
+      "[REDACTED]": { "[REDACTED]": true },
+      "[REDACTED]_2": { "[REDACTED]": false },
+      "[REDACTED]_3": [],
+    });
+  });
+
+  it("walks deeply nested objects without recursion, one key list for them all", () => {
+    let deep: unknown = "the bottom";
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const slots = messages.requestTexts(toolUse(deep));
+    expect(slots.map((s) => s.text)).toEqual(['"a"', '"a": "the bottom"']);
+  });
+});
+
+describe("a JSON string in a request", () => {
+  it("is read as it is when a key repeats: parsing keeps only the last value, the model reads both", () => {
+    const args = '{"note":"ghp_Hq2Wm8Zr4Tn6Xv0Lb9Cd3Jf7Kg1Ps5Qa2Eu8","note":"hi"}';
+    const slots = chat.requestTexts(chatCall(args));
+    expect(slots.map((s) => s.text)).toEqual([args]);
+    // Colons and escaped quotes inside strings are not members.
+    expect(chat.requestTexts(chatCall('{"a":"x:y","b":{"c":"\\":"}}')).map((s) => s.text)).toEqual([
+      '"a": "x:y"',
+      '"b"',
+      '"c": "":"',
+    ]);
+  });
+
+  it("is serialized once, when the body is sent, however many of its values are redacted", () => {
+    const rows = Array.from({ length: 200 }, (_, i) => ({ email: `user${i}@northwind-traders.io` }));
+    const body = chatCall(JSON.stringify(rows));
+    const slots = chat.requestTexts(body);
+    const stringify = vi.spyOn(JSON, "stringify");
+    redactAll(slots);
+    // Quoting a key is fine; re-encoding the whole value per replacement would be quadratic.
+    expect(stringify.mock.calls.filter(([v]) => typeof v === "object")).toEqual([]);
+    const sent = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
+    expect((argumentsOf(sent) as { email: string }[])[199]).toEqual({ email: "[EMAIL_200]" });
+  });
+});
+
+describe("what the model reads in schemas", () => {
+  it("reads enum, const, default and examples values, and grammar definitions, not property names", () => {
+    const body = {
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "f",
+            parameters: {
+              type: "object",
+              properties: {
+                enum: { type: "string", enum: ["a@northwind-traders.io", 4539148803436467, 7] },
+                default: { type: "object", default: { token: "t" }, examples: ["x"], const: "c" },
+              },
+            },
+          },
+        },
+        {
+          type: "custom",
+          custom: {
+            name: "g",
+            format: { type: "grammar", grammar: { syntax: "lark", definition: "start: /x/" } },
+          },
+        },
+      ],
+    };
+    expect(chat.requestTexts(body).map((s) => [s.path, s.text])).toEqual([
+      ["tools[0].function.name", "f"],
+      ["tools[0].function.parameters.properties.enum.enum[0]", "a@northwind-traders.io"],
+      ["tools[0].function.parameters.properties.enum.enum[1]", "4539148803436467"],
+      ["tools[0].function.parameters.properties.default.default.token", '"token": "t"'],
+      ["tools[0].function.parameters.properties.default.examples[0]", "x"],
+      ["tools[0].function.parameters.properties.default.const", "c"],
+      ["tools[1].custom.name", "g"],
+      ["tools[1].custom.format.grammar.definition", "start: /x/"],
+    ]);
+  });
+
+  it("redacts an enum value in place, and a number in it as its placeholder", () => {
+    const schema = {
+      type: "object",
+      properties: { to: { enum: ["ada@lovelace-engines.io", 4539148803436467] } },
+    };
+    const body = { tools: [{ type: "function", function: { name: "f", parameters: schema } }] };
+    redactAll(chat.requestTexts(body));
+    expect(schema.properties.to.enum).toEqual(["[EMAIL_1]", "[CARD_1]"]);
+  });
+});

@@ -1,0 +1,136 @@
+import type { TextRole } from "../../inspect/types.js";
+import { isRecord, pushLeaves, pushString, readEntry, type Holder } from "./slots.js";
+import type { TextSlot } from "./types.js";
+
+/**
+ * A function that pushes the slots of the JSON value `holder[key]`: `pushLeaves` (answers), or
+ * `pushJsonValue` (json-slots.ts, requests).
+ */
+export type JsonWalk = (
+  out: TextSlot[],
+  holder: Holder,
+  key: string | number,
+  role: TextRole,
+  path: string,
+) => void;
+
+/**
+ * Slots over a string that holds JSON (OpenAI's tool-call `arguments`, a JSON tool result): the slots
+ * `walk` finds in the parsed value (by default one per string leaf), each replacement changing the
+ * string. A string that is not a JSON object or array is one slot over the raw text, and so is one with a
+ * key twice in an object: parsing keeps the last value only, but the string goes upstream as it came
+ * when nothing is redacted, and the model reads both.
+ *
+ * @example pushJsonLeaves(out, call.function, "arguments", "response", "tool_calls[0].function.arguments");
+ */
+export function pushJsonLeaves(
+  out: TextSlot[],
+  holder: Holder,
+  key: string | number,
+  role: TextRole,
+  path: string,
+  walk: JsonWalk = pushLeaves,
+): void {
+  const raw = readEntry(holder, key);
+  if (typeof raw !== "string" || raw.length === 0) return;
+  const first = raw.trimStart().charCodeAt(0);
+  let parsed: unknown;
+  if (first === 0x7b || first === 0x5b) {
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if ((!isRecord(parsed) && !Array.isArray(parsed)) || membersOf(parsed) !== membersIn(raw)) {
+    pushString(out, holder, key, role, path);
+    return;
+  }
+  const leaves: TextSlot[] = [];
+  const box = [parsed];
+  walk(leaves, box, 0, role, path);
+  const changed = serializeOnRead(holder, key, box);
+  for (const leaf of leaves) {
+    out.push({
+      role,
+      path: leaf.path,
+      get text() {
+        return leaf.text;
+      },
+      replace(text: string) {
+        leaf.replace(text);
+        changed();
+      },
+    });
+  }
+}
+
+/** How many members (key-value pairs) the objects of a parsed JSON value have in all. */
+function membersOf(value: unknown): number {
+  let n = 0;
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (Array.isArray(v)) {
+      for (const x of v) if (typeof x === "object" && x !== null) stack.push(x);
+    } else if (isRecord(v)) {
+      for (const k of Object.keys(v)) {
+        n++;
+        const x = v[k];
+        if (typeof x === "object" && x !== null) stack.push(x);
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * How many members valid JSON text has: its `:` outside strings. Jumps from quote to quote with
+ * `indexOf`; each backslash is read at most once (a run of them is counted back from the quote after it).
+ */
+function membersIn(raw: string): number {
+  let n = 0;
+  let i = 0;
+  for (;;) {
+    const open = raw.indexOf('"', i);
+    const stop = open === -1 ? raw.length : open;
+    for (let j = i; j < stop; j++) if (raw.charCodeAt(j) === 58) n++;
+    if (open === -1) return n;
+    let close = open + 1;
+    for (;;) {
+      close = raw.indexOf('"', close);
+      if (close === -1) return n;
+      let b = close - 1;
+      while (raw.charCodeAt(b) === 92) b--;
+      if ((close - 1 - b) % 2 === 0) break; // an even run of backslashes escapes none of the quote
+      close++;
+    }
+    i = close + 1;
+  }
+}
+
+/**
+ * Make `holder[key]` the JSON text of `box[0]`, serialized when it is read (by the `JSON.stringify` that
+ * sends the body) rather than after every replacement, which would be quadratic in a JSON tool result
+ * with thousands of redacted values. Returns the function to call after each change of `box[0]`; a write
+ * to `holder[key]` makes it a plain value again.
+ */
+function serializeOnRead(holder: Holder, key: string | number, box: unknown[]): () => void {
+  let installed = false;
+  let serialized: string | undefined;
+  const plain = (value: unknown) => {
+    installed = false;
+    Object.defineProperty(holder, key, { value, writable: true, enumerable: true, configurable: true });
+  };
+  return () => {
+    serialized = undefined;
+    if (installed) return;
+    installed = true;
+    Object.defineProperty(holder, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => (serialized ??= JSON.stringify(box[0])),
+      set: plain,
+    });
+  };
+}
