@@ -8,6 +8,7 @@ import type { GatewayDeps } from "./deps.js";
 import { Exchange } from "./exchange.js";
 import { forward, type ForwardArgs } from "./forward.js";
 import type { TextSlot, WireFormat } from "./wire/index.js";
+import { hasRepeatedKeys } from "./wire/json-text.js";
 
 /** The key a client presented: `Authorization: Bearer`, Anthropic's `x-api-key`, or Azure's `api-key`. */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
@@ -147,8 +148,9 @@ function decide(
   const t = performance.now();
   x.hashRequest(raw);
   let body: unknown;
+  const text = raw.toString("utf8");
   try {
-    body = JSON.parse(raw.toString("utf8")) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (e) {
     // Only the position: V8's message can quote the body, and errors never repeat content.
     const at = /position (\d+)/.exec((e as Error).message)?.[1];
@@ -235,8 +237,11 @@ function decide(
   const changed = decision.redact.length > 0 && redact(slots, found, new Set(decision.redact), vault);
   if (decision.route.model !== model && upstream.type !== "azure-openai")
     wire.setModel(json, decision.route.model);
-  // Unchanged requests go upstream as the very bytes received.
-  const outgoing = changed || decision.route.model !== model ? JSON.stringify(json) : raw;
+  // Unchanged requests go upstream as the very bytes received, unless an object in them has a key twice:
+  // parsing kept the last value, which is what was inspected, and an upstream that keeps the first
+  // would read text nobody inspected. Those are sent as parsed.
+  const outgoing =
+    changed || decision.route.model !== model || hasRepeatedKeys(json, text) ? JSON.stringify(json) : raw;
   x.overheadMs += performance.now() - t;
   return { upstream, route: decision.route, body: outgoing, vault };
 }

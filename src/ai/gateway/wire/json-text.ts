@@ -42,7 +42,7 @@ export function pushJsonLeaves(
       parsed = undefined;
     }
   }
-  if ((!isRecord(parsed) && !Array.isArray(parsed)) || membersOf(parsed) !== membersIn(raw)) {
+  if ((!isRecord(parsed) && !Array.isArray(parsed)) || hasRepeatedKeys(parsed, raw)) {
     pushString(out, holder, key, role, path);
     return;
   }
@@ -63,6 +63,16 @@ export function pushJsonLeaves(
       },
     });
   }
+}
+
+/**
+ * True when the JSON text `raw` has an object with a key twice (`parsed` is `JSON.parse(raw)`, which kept
+ * only the last value of each).
+ *
+ * @example hasRepeatedKeys(JSON.parse('{"a":1,"a":2}'), '{"a":1,"a":2}') // true
+ */
+export function hasRepeatedKeys(parsed: unknown, raw: string): boolean {
+  return membersOf(parsed) !== membersIn(raw);
 }
 
 /** How many members (key-value pairs) the objects of a parsed JSON value have in all. */

@@ -100,6 +100,21 @@ describe("JSON values are read with their keys", () => {
     expect(gw.fake.requests).toEqual([]);
   });
 
+  it("sends a request body with a repeated key as parsed, so the upstream reads only what was inspected", async () => {
+    // The first "content" is dropped by parsing and never inspected; an upstream that keeps the first
+    // value of a repeated key would read it if the body went as received.
+    const raw = `{"model":"gpt-4o","messages":[{"role":"user","content":"${GITHUB}","content":"hi"}]}`;
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: raw,
+    });
+    expect(r.status).toBe(200);
+    expect(upstreamBodies()).toHaveLength(1);
+    expect(upstreamBodies()[0]).not.toContain(GITHUB);
+    expect(JSON.parse(upstreamBodies()[0]!)).toMatchObject({ messages: [{ role: "user", content: "hi" }] });
+  });
+
   it("redacts a card number sent as a JSON number, keeping the arguments valid JSON", async () => {
     const { data, response } = await openai.chat.completions
       .create({
