@@ -112,6 +112,11 @@ function pushItemSnapshots(out: StreamSlot[], item: Json, n: number, path: strin
     case "mcp_call":
       pushStream(out, item, "arguments", `output:${n}:arguments`, `${path}.arguments`, true);
       pushStream(out, item, "output", `output:${n}:output`, `${path}.output`);
+      pushStream(out, item, "error", `output:${n}:error`, `${path}.error`);
+      return;
+    case "apply_patch_call":
+      if (isRecord(item.operation))
+        pushStream(out, item.operation, "diff", `output:${n}:diff`, `${path}.operation.diff`);
       return;
     case "function_call":
     case "mcp_approval_request":

@@ -138,6 +138,35 @@ describe("openai-responses responses", () => {
     ]);
     expect(responses.usage(body)).toEqual({ input: 50, output: 9 });
   });
+
+  it("exposes the texts of tool items the model ran or asks to run: logs, MCP errors and approvals, shell actions, patches", () => {
+    const body = {
+      output: [
+        {
+          type: "code_interpreter_call",
+          code: "print(1)",
+          outputs: [
+            { type: "logs", logs: "1" },
+            { type: "image", url: "https://x" },
+          ],
+        },
+        { type: "mcp_call", arguments: "{}", output: null, error: "denied" },
+        { type: "mcp_approval_request", name: "deploy", arguments: '{"env":"prod"}' },
+        { type: "local_shell_call", action: { type: "exec", command: ["cat", "key.pem"] } },
+        { type: "apply_patch_call", operation: { type: "update_file", path: "a.py", diff: "+eval(x)" } },
+      ],
+    };
+    expect(responses.responseTexts(body).map((s) => [s.path, s.text])).toEqual([
+      ["output[0].code", "print(1)"],
+      ["output[0].outputs[0].logs", "1"],
+      ["output[1].error", "denied"],
+      ["output[2].arguments.env", "prod"],
+      ["output[3].action.type", "exec"],
+      ["output[3].action.command[0]", "cat"],
+      ["output[3].action.command[1]", "key.pem"],
+      ["output[4].operation.diff", "+eval(x)"],
+    ]);
+  });
 });
 
 describe("openai-responses streams", () => {

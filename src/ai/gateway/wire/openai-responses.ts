@@ -5,6 +5,7 @@ import {
   indexPath,
   isRecord,
   partialUsageOf,
+  pushLeaves,
   pushString,
   stringOf,
   usageOf,
@@ -76,12 +77,30 @@ function outputItemTexts(out: TextSlot[], item: Json, path: string): void {
     case "mcp_call":
       pushJsonLeaves(out, item, "arguments", "response", `${path}.arguments`);
       pushString(out, item, "output", "response", `${path}.output`);
+      pushString(out, item, "error", "response", `${path}.error`);
+      return;
+    case "mcp_approval_request":
+      pushJsonLeaves(out, item, "arguments", "response", `${path}.arguments`);
+      return;
+    case "local_shell_call":
+    case "shell_call":
+      pushLeaves(out, item, "action", "response", `${path}.action`);
+      return;
+    case "apply_patch_call":
+      // The patch is generated code: it is read like any other answer text (unsafe code included).
+      if (isRecord(item.operation))
+        pushString(out, item.operation, "diff", "response", `${path}.operation.diff`);
       return;
     case "reasoning":
       pushReasoning(out, item, "response", path);
       return;
     case "code_interpreter_call":
+      // Its code, and the logs of running it (as a stream's snapshot events carry them).
       pushString(out, item, "code", "response", `${path}.code`);
+      arrayOf(item.outputs).forEach((o, j) => {
+        if (isRecord(o) && o.type === "logs")
+          pushString(out, o, "logs", "response", `${indexPath(`${path}.outputs`, j)}.logs`);
+      });
       return;
     default:
       return;
