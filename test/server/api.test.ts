@@ -398,6 +398,30 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
     expect(audit.entries.map((e) => e.target)).toContain("payments.json");
   });
 
+  it("takes the asset of a report that does not name it from the upload's asset field, for a full scan", async () => {
+    const osv = async (fields: Record<string, string>): Promise<Response> => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.set(k, v);
+      form.set(
+        "file",
+        new Blob([await readFile(join(FIXTURES, "osv-scanner/storefront-v2.json"))]),
+        "osv.json",
+      );
+      return admin.request("POST", "/api/imports", form);
+    };
+    const refused = await osv({ fullScan: "true" });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/^osv\.json: .*asset field/);
+    const named = await osv({ fullScan: "true", asset: "storefront-upload" });
+    expect(named.status).toBe(201);
+    const page = await admin.json<{ rows: { assetKey: string }[] }>(
+      "GET",
+      "/api/findings?asset=storefront-upload&limit=5",
+    );
+    expect(page.rows.length).toBeGreaterThan(0);
+    expect(new Set(page.rows.map((r) => r.assetKey))).toEqual(new Set(["storefront-upload"]));
+  });
+
   it("describes the API in OpenAPI, without the gateway's routes", async () => {
     const doc = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as {
       paths: Record<string, unknown>;

@@ -87,11 +87,12 @@ export async function api<T>(
  */
 export function uploadReport<T>(
   file: File,
-  options: { fullScan: boolean; onProgress: (sent: number) => void },
+  options: { fullScan: boolean; asset?: string; onProgress: (sent: number) => void },
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const form = new FormData();
     if (options.fullScan) form.append("fullScan", "true");
+    if (options.asset) form.append("asset", options.asset);
     form.append("file", file, file.name);
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/imports");

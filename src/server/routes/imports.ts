@@ -69,7 +69,8 @@ export function importRoutes(app: FastifyInstance, deps: ServerDeps): void {
       config: { scope: "import" },
       schema: {
         tags: ["imports"],
-        summary: "Upload a scanner report (multipart: file, optional fullScan=true) and import it",
+        summary:
+          "Upload a scanner report (multipart: file, optional fullScan=true, optional asset=KEY for reports that do not name their asset) and import it",
         consumes: ["multipart/form-data"],
       },
     },
@@ -83,11 +84,13 @@ export function importRoutes(app: FastifyInstance, deps: ServerDeps): void {
       const dir = await mkdtemp(join(deps.uploadDir, "upload-"));
       try {
         let fullScan = false;
+        let asset: string | undefined;
         let name: string | null = null;
         let path = "";
         for await (const part of request.parts({ limits: { fileSize: deps.maxUploadBytes, files: 1 } })) {
           if (part.type === "field") {
             if (part.fieldname === "fullScan") fullScan = String(part.value) === "true";
+            if (part.fieldname === "asset") asset = assetField(part.value);
             continue;
           }
           if (part.fieldname !== "file" || name !== null) {
@@ -115,7 +118,7 @@ export function importRoutes(app: FastifyInstance, deps: ServerDeps): void {
         });
         let result;
         try {
-          const opened = await openReport(path);
+          const opened = await openReport(path, { assetKey: asset });
           result = await importReport({
             ctx: { store, now },
             input: { report: { ...opened, name }, fullScan, decider },
@@ -150,3 +153,13 @@ function safeName(filename: string): string {
     .slice(-120);
   return base === "" || base === "." || base === ".." ? "report" : base;
 }
+
+/** The upload's `asset` field: the asset key of every finding (as `--asset`), or none when empty. */
+function assetField(value: unknown): string | undefined {
+  const key = String(value).trim();
+  if (key.length > MAX_ASSET_KEY)
+    throw new DetenteError("INVALID_INPUT", `asset: longer than ${MAX_ASSET_KEY} characters`);
+  return key === "" ? undefined : key;
+}
+
+const MAX_ASSET_KEY = 1000;

@@ -214,7 +214,7 @@ describe.each(IMPORT_BACKENDS)("importReport --full-scan on $title", (backend) =
       await prepareStore(t.store, { assets: true });
     });
 
-    it("closes every finding of a Trivy scan whose report has no vulnerabilities left, or no results at all", async () => {
+    it("closes every finding of a Trivy scan whose report has no vulnerabilities left, and none for a report without package results", async () => {
       const asset = trivy[0]!.assetKey;
       await importFile(t.store, TRIVY, { now: NOW });
       const open = await findingsOn(asset);
@@ -228,6 +228,16 @@ describe.each(IMPORT_BACKENDS)("importReport --full-scan on $title", (backend) =
 
       await importFile(t.store, TRIVY, { now: T2 });
       expect(await findingsOn(asset)).toBe(open);
+      // A secret scan (`--scanners secret`), or one that found no packages, says nothing of vulnerabilities.
+      const secretsOnly = await writeEditedJson(
+        "trivy/payments-api-image.json",
+        dir.path,
+        "secrets.json",
+        (doc) => {
+          doc.Results = [{ Target: "/app/.env", Class: "secret" }];
+        },
+      );
+      expect((await importFile(t.store, secretsOnly, { now: T3, fullScan: true })).closed).toBe(0);
       const noResults = await writeEditedJson(
         "trivy/payments-api-image.json",
         dir.path,
@@ -236,8 +246,8 @@ describe.each(IMPORT_BACKENDS)("importReport --full-scan on $title", (backend) =
           delete doc.Results;
         },
       );
-      expect((await importFile(t.store, noResults, { now: T3, fullScan: true })).closed).toBe(open);
-      expect(await findingsOn(asset)).toBe(0);
+      expect((await importFile(t.store, noResults, { now: T3, fullScan: true })).closed).toBe(0);
+      expect(await findingsOn(asset)).toBe(open);
     });
 
     it("closes a Grype scan's findings when it matches nothing, and leaves other scanners' alone", async () => {
@@ -284,10 +294,76 @@ describe.each(IMPORT_BACKENDS)("importReport --full-scan on $title", (backend) =
       expect(await findingsOn(first!.assetKey)).toBe(0);
     });
 
+    it("closes nothing for a CycloneDX SBOM without vulnerabilities, or a SARIF run whose tool failed", async () => {
+      const CDX = fixture("cyclonedx/trivy-payments-api.cdx.json");
+      const [first] = await readFindings(CDX);
+      await importFile(t.store, CDX, { now: NOW });
+      const open = await findingsOn(first!.assetKey);
+      expect(open).toBeGreaterThan(0);
+      const sbom = await writeEditedJson(
+        "cyclonedx/trivy-payments-api.cdx.json",
+        dir.path,
+        "sbom.json",
+        (doc) => {
+          delete doc.vulnerabilities;
+        },
+      );
+      expect((await importFile(t.store, sbom, { now: T1, fullScan: true })).closed).toBe(0);
+      expect(await findingsOn(first!.assetKey)).toBe(open);
+
+      const [code] = await readFindings(SARIF);
+      await importFile(t.store, SARIF, { now: NOW });
+      const failed = await writeEditedJson(
+        "sarif/codeql-storefront.sarif",
+        dir.path,
+        "failed.sarif",
+        (doc) => {
+          for (const run of doc.runs as Record<string, unknown>[]) {
+            run.results = [];
+            run.invocations = [{ executionSuccessful: false }];
+          }
+        },
+      );
+      expect((await importFile(t.store, failed, { now: T1, fullScan: true })).closed).toBe(0);
+      expect(await findingsOn(code!.assetKey)).toBeGreaterThan(0);
+    });
+
+    it("closes a SARIF run's findings only under the asset its findings were given", async () => {
+      // automationDetails before the results and versionControlProvenance (which names the asset first)
+      // after them: the run's findings are keyed by the first, and so is its full scan.
+      await importFile(t.store, SARIF, { now: NOW });
+      const reordered = await writeEditedJson(
+        "sarif/codeql-storefront.sarif",
+        dir.path,
+        "order.sarif",
+        (doc) => {
+          doc.runs = (doc.runs as Record<string, unknown>[]).map(({ versionControlProvenance, ...run }) => ({
+            ...run,
+            versionControlProvenance,
+          }));
+        },
+      );
+      const [moved] = await readFindings(reordered);
+      const [original] = await readFindings(SARIF);
+      expect(moved!.assetKey).not.toBe(original!.assetKey);
+      const open = await findingsOn(original!.assetKey);
+      const full = await importFile(t.store, reordered, { now: T1, fullScan: true });
+      expect(full.closed).toBe(0);
+      expect(await findingsOn(original!.assetKey)).toBe(open);
+    });
+
+    it("does not refuse a full scan for an unnamed part of a report with nothing in it (an empty second SARIF run)", async () => {
+      const twoRuns = await writeEditedJson("sarif/codeql-storefront.sarif", dir.path, "two.sarif", (doc) => {
+        (doc.runs as unknown[]).push({ tool: { driver: { name: "semgrep" } }, results: [] });
+      });
+      const result = await importFile(t.store, twoRuns, { now: NOW, fullScan: true });
+      expect(result.read).toBeGreaterThan(0);
+    });
+
     it("refuses a full scan of a report that names no asset, writing nothing; --asset names it", async () => {
       const before = await countRows(t.store, "imports");
       await expect(importFile(t.store, OSV, { now: NOW, fullScan: true })).rejects.toThrow(
-        /storefront-v2\.json: --full-scan needs to know which asset was scanned.*--asset KEY/,
+        /storefront-v2\.json: a full scan needs to know which asset was scanned.*--asset KEY/,
       );
       expect(await countRows(t.store, "imports")).toBe(before);
       expect(await findingsOn("")).toBe(0);

@@ -246,9 +246,10 @@ export async function importReport({
     await endPreload();
     await pending;
     if (scanned) {
-      // Assets the report scanned with nothing left to report there: their findings close too.
-      for (const [asset, scanners] of report.scanned) for (const s of scanners) addPair(scanned, asset, s);
-      refuseUnnamed(scanned, report);
+      // Assets the report scanned with nothing left to report there: their findings close too. One it
+      // does not name and found nothing on (an empty second SARIF run) says nothing, and is left out.
+      for (const [asset, scanners] of report.scanned)
+        if (asset !== "") for (const s of scanners) addPair(scanned, asset, s);
     }
     await rows.write(tx, { importId, now });
     await findingIds.close(tx);
@@ -393,7 +394,7 @@ function refuseUnnamed(scanned: ReadonlyMap<string, unknown>, report: OpenedRepo
   if (!scanned.has("")) return;
   throw new DetenteError(
     "INVALID_INPUT",
-    `${report.name}: --full-scan needs to know which asset was scanned, and this ${report.format.id} report does not name it; give it with --asset KEY`,
+    `${report.name}: a full scan needs to know which asset was scanned, and this ${report.format.id} report does not name it; give its key (--asset KEY, or the upload's asset field)`,
   );
 }
 

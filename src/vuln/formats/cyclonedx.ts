@@ -52,7 +52,10 @@ export const cyclonedx: JsonFormat = {
   },
   contextPaths: [""],
   scans: {
+    // A BOM without `vulnerabilities` is an SBOM (Trivy's default CycloneDX output): no vulnerability
+    // scan, so it closes nothing.
     "": (root, _parents, options) => {
+      if (!("vulnerabilities" in root)) return null;
       const metadata = obj(root.metadata);
       return {
         assetKey: options.assetKey ?? assetOf(obj(metadata.component)),

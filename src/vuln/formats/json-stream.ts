@@ -38,6 +38,13 @@ export interface JsonStreamSpec {
 }
 
 export type JsonObject = Record<string, unknown>;
+
+/**
+ * What a walked array (one whose elements go to a handler, or on the way to one) is in the object that
+ * holds it: an empty frozen array, so that a handler can tell the key was there (`"vulnerabilities" in
+ * root`) without the reader keeping its elements.
+ */
+export const WALKED: readonly unknown[] = Object.freeze([]);
 export type ElementHandler = (value: unknown, parents: readonly JsonObject[]) => void;
 
 const enum Expect {
@@ -238,7 +245,7 @@ export class JsonStreamReader {
             if (!isArray) {
               obj = {};
               if (!top.isArray && top.obj) top.obj[top.key] = obj;
-            }
+            } else if (!top.isArray && top.obj) top.obj[top.key] = WALKED;
             top.state = Expect.CommaOrEnd;
             this.pushFrame(isArray, childPath, obj, "");
             this.pos++;

@@ -52,10 +52,11 @@ export const sarif: JsonFormat = {
   },
   contextPaths: ["runs.*"],
   scans: {
-    "runs.*": (run, _parents, options) => ({
-      assetKey: options.assetKey ?? assetOf(run),
-      scanner: scannerOf(run),
-    }),
+    // A run whose tool says it failed scanned nothing. The asset is the one its findings were given.
+    "runs.*": (run, _parents, options) =>
+      arr(run.invocations).some((i) => obj(i).executionSuccessful === false)
+        ? null
+        : { assetKey: options.assetKey ?? runAsset(run), scanner: scannerOf(run) },
   },
 };
 
@@ -130,7 +131,7 @@ function toFinding(result: JsonObject, run: JsonObject, options: ReadOptions): F
       purl,
       fixedVersions: facts.fixedVersions,
       location,
-      assetKey: options.assetKey ?? assetOf(run),
+      assetKey: options.assetKey ?? runAsset(run),
       scanner: scannerOf(run),
       rule: ruleId && ruleId !== vulnId ? ruleId : "",
       severity: severityOf(result, rule, facts.severity),
@@ -175,6 +176,19 @@ function ruleOf(result: JsonObject, tool: JsonObject): JsonObject {
   }
   return rules.get(id) ?? {};
 }
+
+/**
+ * The asset of a run, fixed when its first result is read: fields that come after the results could
+ * name another (`versionControlProvenance` after `results`, `automationDetails` before them), and every
+ * finding of a run, and the full scan of it, must agree on one.
+ */
+function runAsset(run: JsonObject): string {
+  let asset = runAssets.get(run);
+  if (asset === undefined) runAssets.set(run, (asset = assetOf(run)));
+  return asset;
+}
+
+const runAssets = new WeakMap<JsonObject, string>();
 
 /** The tool that wrote the run, lower-cased (`codeql`, `semgrep`), or "sarif". */
 function scannerOf(run: JsonObject): string {

@@ -177,7 +177,7 @@ describe("trivy JSON", () => {
     expect((await read(doc)).map((f) => f.cvss3?.score ?? null)).toEqual([9.1, null]);
   });
 
-  it("says which assets it scanned, including one with no vulnerabilities", async () => {
+  it("says which assets it scanned for vulnerabilities, including one with none, and not a secret scan or a failed one", async () => {
     const scanned: string[] = [];
     const readScans = async (doc: Json, assetKey?: string): Promise<void> => {
       const chunks = Readable.from([Buffer.from(JSON.stringify(doc))]);
@@ -189,14 +189,28 @@ describe("trivy JSON", () => {
       for await (const batch of readJsonFindings(trivy, chunks, options))
         expect(batch.length).toBeGreaterThan(0);
     };
-    await readScans({ SchemaVersion: 2, ArtifactName: "reg/app:1", Results: [] });
-    await readScans({ SchemaVersion: 2, ArtifactName: "reg/app:1" }, "override");
-    await readScans(
-      k8s([
-        ["prod", "Deployment", "web", []],
-        ["", "Pod", "job", [vuln("CVE-1")]],
-      ]),
-    );
+    const clean = { Target: "reg/app:1 (alpine 3.19)", Class: "os-pkgs", Type: "alpine" };
+    await readScans({ SchemaVersion: 2, ArtifactName: "reg/app:1", Results: [clean] });
+    await readScans({ SchemaVersion: 2, ArtifactName: "reg/app:1", Results: [clean] }, "override");
+    // Nothing says a vulnerability scan ran: no results, or only secrets and misconfigurations.
+    await readScans({ SchemaVersion: 2, ArtifactName: "no-results" });
+    await readScans({
+      SchemaVersion: 2,
+      ArtifactName: "secrets-only",
+      Results: [{ Target: "/app/.env", Class: "secret", Secrets: [] }],
+    });
+    const doc = k8s([
+      ["prod", "Deployment", "web", []],
+      ["", "Pod", "job", [vuln("CVE-1")]],
+    ]);
+    // A workload whose image could not be pulled: an error, no results.
+    (doc.Resources as Json[]).push({
+      Namespace: "prod",
+      Kind: "Deployment",
+      Name: "broken",
+      Error: "unable to pull image",
+    });
+    await readScans(doc);
     expect(scanned).toEqual([
       "trivy reg/app:1",
       "trivy override",

@@ -34,19 +34,41 @@ export const trivy: JsonFormat = {
     "Resources.*.Results.*.Vulnerabilities": (v, parents, options) =>
       toFindings(v, parents[0] ?? {}, parents[2] ?? {}, parents[1] ?? {}, options),
   },
+  // An artifact (or a Kubernetes workload) was scanned for vulnerabilities when its report has an OS or
+  // language package result, with or without vulnerabilities. Secret- or misconfiguration-only reports,
+  // and workloads whose scan failed (an `Error` and no results), say nothing about vulnerabilities.
   scans: {
-    // An image, path or repository report scanned its artifact; a Kubernetes report each workload.
+    "Results.*": (result, parents) => {
+      if (isPackageResult(result)) packagesScanned.add(parents[0]!);
+      return null;
+    },
     "": (root, _parents, options) =>
-      "Resources" in root || "ClusterName" in root
-        ? null
-        : { assetKey: options.assetKey ?? str(root.ArtifactName), scanner: "trivy" },
-    "Resources.*": (resource, _parents, options) => ({
-      assetKey:
-        options.assetKey ?? workloadKey(str(resource.Namespace), str(resource.Kind), str(resource.Name)),
-      scanner: "trivy",
-    }),
+      packagesScanned.has(root) && !("Resources" in root)
+        ? { assetKey: options.assetKey ?? str(root.ArtifactName), scanner: "trivy" }
+        : null,
+    "Resources.*.Results.*": (result, parents) => {
+      if (isPackageResult(result)) packagesScanned.add(parents[1]!);
+      return null;
+    },
+    "Resources.*": (resource, _parents, options) =>
+      packagesScanned.has(resource)
+        ? {
+            assetKey:
+              options.assetKey ??
+              workloadKey(str(resource.Namespace), str(resource.Kind), str(resource.Name)),
+            scanner: "trivy",
+          }
+        : null,
   },
 };
+
+/** Reports and workloads with a package result (see `scans`): weak, so a report read frees them. */
+const packagesScanned = new WeakSet<JsonObject>();
+
+function isPackageResult(result: JsonObject): boolean {
+  const cls = str(result.Class);
+  return cls === "os-pkgs" || cls === "lang-pkgs";
+}
 
 function toFindings(
   entry: unknown,

@@ -18,6 +18,7 @@ type State =
 export function UploadReport({ onImported }: { onImported: () => void }) {
   const [file, setFile] = useState<File | null>(null);
   const [fullScan, setFullScan] = useState(false);
+  const [asset, setAsset] = useState("");
   const [state, setState] = useState<State>({ step: "idle" });
   const [dragging, setDragging] = useState(false);
   const input = useRef<HTMLInputElement>(null);
@@ -30,6 +31,7 @@ export function UploadReport({ onImported }: { onImported: () => void }) {
     try {
       const answer = await uploadReport<{ import: ImportRecord }>(file, {
         fullScan,
+        asset: asset.trim(),
         onProgress: (sent) => {
           setState(sent >= 1 ? { step: "importing" } : { step: "uploading", sent });
         },
@@ -98,6 +100,19 @@ export function UploadReport({ onImported }: { onImported: () => void }) {
           }}
         />
         Full scan: findings on these assets that the report no longer lists are closed as fixed
+      </label>
+      <label>
+        <span>Asset key (optional)</span>
+        <input
+          type="text"
+          name="asset"
+          value={asset}
+          disabled={busy}
+          placeholder="for reports that do not name the scanned asset, such as OSV-Scanner"
+          onChange={(e) => {
+            setAsset(e.target.value);
+          }}
+        />
       </label>
       <div>
         <button type="submit" className="button primary" disabled={!file || busy}>
