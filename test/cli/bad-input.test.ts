@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliSandbox, fixture, type CliSandbox } from "./helpers.js";
 
@@ -51,6 +52,13 @@ describe("detente triage with reports it cannot use", { timeout: 120_000 }, () =
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("quote.json: unexpected end of input");
     expect(r.stderr).toContain("the value that starts at line 4, column 3 never ends");
+    // The same with a UTF-8 byte order mark: the same lines and columns, as an editor shows them.
+    const bom = await cli.write("bom-quote.json", "\ufeff" + (await readFile(join(cli.cwd, name), "utf8")));
+    const withBom = await cli.run(["triage", bom]);
+    expect(withBom.code).toBe(2);
+    expect(withBom.stderr).toContain(
+      "at line 6, column 1; the value that starts at line 4, column 3 never ends",
+    );
   });
 
   it("a JSON report with a syntax error: exit 2 at the exact line and column", async () => {

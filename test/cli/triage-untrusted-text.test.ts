@@ -50,7 +50,7 @@ describe("detente triage with untrusted report text", { timeout: 120_000 }, () =
     expect(r.stdout).not.toMatch(TERMINAL_CONTROL);
     // A link or image needs an unescaped "[", HTML an unescaped "<", a mention an "@" right before a name.
     expect(r.stdout).not.toMatch(/(?<!\\)\[(?!x\])|(?<!\\)<|@(?!&#8203;)/);
-    expect(r.stdout).toContain("@&#8203;security-team \\[login\\](https://evil.example)");
+    expect(r.stdout).toContain("@&#8203;security-team \\[login\\](https:&#8203;//evil.example)");
     const rows = r.stdout.split("\n").filter((l) => /^\| (\*\*act\*\*|attend|track\*?) \|/.test(l));
     expect(rows).toHaveLength(2);
     // Every row has the header's nine cells: a "|" from a report is escaped.

@@ -31,13 +31,22 @@ describe("markdownReport", () => {
       "track",
       expect.any(String),
       expect.any(String),
-      "\\[CVE-2024-3094\\](https://evil.example/login)",
-      "!\\[logo\\](https://evil.example/track.png) 1.0 \\| injected",
+      "\\[CVE-2024-3094\\](https:&#8203;//evil.example/login)",
+      "!\\[logo\\](https:&#8203;//evil.example/track.png) 1.0 \\| injected",
       "5.6.1",
       "\\<img src=x onerror=alert(1)\\>",
       "@&#8203;octo-org/security",
       "Ask @&#8203;alice about #&#8203;42 \\&amp; \\`rm -rf\\` \\~\\~now\\~\\~ \\$x\\$",
     ]);
+  });
+
+  it("leaves GitHub no bare address to turn into a link, and no GH-123 to cross-reference", () => {
+    const md = markdownReport(aSummary(), [
+      anExported({ component: "see https://evil.example/login or WWW.evil.example, fixed in GH-123" }),
+    ]);
+    expect(rowCells(md)[4]).toBe(
+      "see https:&#8203;//evil.example/login or WWW.&#8203;evil.example, fixed in GH-&#8203;123 5.6.0",
+    );
   });
 
   it("writes control characters, bidi overrides and line breaks in a cell as visible text on one line", () => {
@@ -65,7 +74,7 @@ describe("markdownReport", () => {
     );
     expect(md.split("\n")).toContain(
       "2 findings on 2 unknown assets matched no asset; used the default context. " +
-        "Unknown: \\[payments\\](https://evil.example), @&#8203;security-team.",
+        "Unknown: \\[payments\\](https:&#8203;//evil.example), @&#8203;security-team.",
     );
   });
 });

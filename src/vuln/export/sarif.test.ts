@@ -91,6 +91,24 @@ describe("sarifLog locations", () => {
       1,
     ],
     [
+      "a URL with a port, from a CSV row",
+      { component: "", location: "https://app.example.com:8443", assetKey: "app" },
+      "/acme/shop/blob/main/app.example.com%3A8443",
+      1,
+    ],
+    [
+      "a host and port, from a CSV row",
+      { component: "", location: "db:5432", assetKey: "db" },
+      "/acme/shop/blob/main/db%3A5432",
+      1,
+    ],
+    [
+      "a code file at the repository root",
+      { component: "", location: "app.py:12" },
+      "/acme/shop/blob/main/app.py",
+      12,
+    ],
+    [
       "a network finding",
       { component: "", location: "tcp/443", assetKey: "192.0.2.10" },
       "/acme/shop/blob/main/tcp/443",
@@ -158,7 +176,7 @@ describe("sarifLog rules", () => {
       logOf([{ title: "Ask @octocat <b>now</b> [here](https://evil.example)" }]).runs[0]?.tool.driver.rules ??
       [];
     expect(rule?.help.markdown).toBe(
-      "**Ask @&#8203;octocat \\<b\\>now\\</b\\> \\[here\\](https://evil.example)**\n\n",
+      "**Ask @&#8203;octocat \\<b\\>now\\</b\\> \\[here\\](https:&#8203;//evil.example)**\n\n",
     );
   });
 });

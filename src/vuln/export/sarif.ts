@@ -119,18 +119,26 @@ const SEVERITY_SCORE: Readonly<Record<string, number>> = {
  * Where a finding is, as GitHub code scanning reads it: a URI relative to the repository root
  * (`uriBaseId` `%SRCROOT%`) and a region. The location is the lock file, manifest or code file, or, for
  * OS packages and network findings without one, the asset (an image or host name, kept as text). Only a
- * code finding (no component) carries a line, which the SARIF reader appends as `path:N`; a package or
- * network location (an image `redis:7`, a host `db:5432`) is never split. Without a line, the region
- * is line 1, since GitHub wants one.
+ * code finding (no component) carries a line, which the SARIF reader appends as `path:N` to a file path;
+ * a package location (an image `redis:7`), a URL (`https://app.example.com:8443`) or a host and port
+ * without a path (`db:5432`, as a CSV row may give it) is not split. Without a line, the region is line
+ * 1, since GitHub wants one.
  */
 function physicalLocation(f: Finding): object {
-  const line = f.location && !f.component ? TRAILING_LINE.exec(f.location) : null;
+  let line =
+    f.location && !f.component && !f.location.includes("://") ? TRAILING_LINE.exec(f.location) : null;
+  if (line && !looksLikeFile(f.location.slice(0, line.index))) line = null;
   const path = line ? f.location.slice(0, line.index) : f.location || f.assetKey;
   const n = line ? Number(line[1]) : 1;
   return {
     artifactLocation: { uri: relativeUri(path), uriBaseId: "%SRCROOT%" },
     region: { startLine: Number.isSafeInteger(n) && n >= 1 ? n : 1 },
   };
+}
+
+/** A path with a directory or a file extension (`src/app.ts`, `Makefile` is not one: it keeps `:N`). */
+function looksLikeFile(path: string): boolean {
+  return path.includes("/") || path.includes("\\") || /\.[A-Za-z0-9_-]{1,10}$/.test(path);
 }
 
 /** The `:N` the SARIF reader appends to a code location (any number it read; lines below 1 become 1). */

@@ -150,6 +150,27 @@ describe("OSV-Scanner JSON", () => {
     ]);
   });
 
+  it("takes no max_severity off the 0-10 scale as a score or a severity", async () => {
+    const v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
+    const json = JSON.stringify({
+      results: [
+        {
+          source: { path: "package-lock.json", type: "lockfile" },
+          packages: [
+            {
+              package: { name: "x", version: "1", ecosystem: "npm" },
+              vulnerabilities: [{ id: "GHSA-aaaa-bbbb-cccc", severity: [{ type: "CVSS_V4", score: v4 }] }],
+              groups: [{ ids: ["GHSA-aaaa-bbbb-cccc"], max_severity: "98" }],
+            },
+          ],
+        },
+      ],
+    });
+    const [f] = await collect(osvScanner, Buffer.from(json), { name: "odd.json" });
+    expect(f!.cvss4).toBeNull();
+    expect(f!.severity).not.toBe("critical");
+  });
+
   it("recognises OSV-Scanner reports and no other format's", () => {
     for (const [dir, file] of reportFixtures()) {
       const head = readFileSync(FIXTURES + dir + "/" + file, "utf8").slice(0, 64 * 1024);

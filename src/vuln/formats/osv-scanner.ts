@@ -9,10 +9,10 @@ import {
 import { cvss3BaseScore, cvssVersion } from "./cvss.js";
 import {
   arr,
+  cvssScore,
   isOsEcosystem,
   normalizeEcosystem,
   normalizeLocation,
-  num,
   obj,
   str,
   strs,
@@ -145,7 +145,7 @@ function groupsOf(entry: JsonObject, vulns: ReadonlyMap<string, JsonObject>): Gr
     groups.push({
       ids,
       aliases: strs(g.aliases),
-      maxSeverity: num(g.max_severity),
+      maxSeverity: cvssScore(g.max_severity),
       notCalled: analysis.length > 0 && analysis.every((a) => a.called === false),
     });
   }

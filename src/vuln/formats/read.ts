@@ -220,7 +220,11 @@ async function withLineAndColumn(error: unknown, path: string): Promise<unknown>
   );
 }
 
-/** Line and column (from 1) of each character offset into the file, counted in one read of it. */
+/**
+ * Line and column (from 1) of each character offset into the file, counted in one read of it. The
+ * offsets count a byte order mark as the reader does (one character), and columns on the first line do
+ * not, as editors show them.
+ */
 async function linesAndColumns(
   path: string,
   offsets: readonly number[],
@@ -231,13 +235,16 @@ async function linesAndColumns(
   let lineStart = 0;
   let seen = 0;
   let next = 0;
+  let firstChunk = true;
   const settle = (upTo: number): void => {
     for (; next < order.length && order[next]!.offset <= upTo; next++)
       out[order[next]!.i] = { line, column: order[next]!.offset - lineStart + 1 };
   };
-  const decoder = new TextDecoder();
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
     const text = decoder.decode(chunk, { stream: true });
+    if (firstChunk && text.charCodeAt(0) === 0xfeff) lineStart = 1;
+    firstChunk = false;
     for (let i = text.indexOf("\n"); i >= 0 && next < order.length; i = text.indexOf("\n", i + 1)) {
       // Offsets on the line that this newline ends are settled before counting it.
       settle(seen + i);

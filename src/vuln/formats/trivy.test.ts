@@ -155,7 +155,7 @@ describe("trivy JSON", () => {
     expect((await read(doc)).map((f) => f.vulnId)).toEqual(["CVE-1"]);
   });
 
-  it("takes no CVSS score off the 0-10 scale (the next vendor's, or none)", async () => {
+  it("takes no CVSS score off the 0-10 scale: the vector's computed score instead", async () => {
     const v3 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
     const doc = {
       SchemaVersion: 2,
@@ -169,12 +169,14 @@ describe("trivy JSON", () => {
             vuln("CVE-1", {
               CVSS: { nvd: { V3Vector: v3, V3Score: 98 }, redhat: { V3Vector: v3, V3Score: 9.1 } },
             }),
-            vuln("CVE-2", { CVSS: { nvd: { V3Vector: v3, V3Score: -1 } } }),
+            vuln("CVE-2", {
+              CVSS: { nvd: { V3Vector: "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N", V3Score: -1 } },
+            }),
           ],
         },
       ],
     };
-    expect((await read(doc)).map((f) => f.cvss3?.score ?? null)).toEqual([9.1, null]);
+    expect((await read(doc)).map((f) => f.cvss3?.score ?? null)).toEqual([9.8, 5.5]);
   });
 
   it("says which assets it scanned for vulnerabilities, including one with none, and not a secret scan or a failed one", async () => {

@@ -1,4 +1,5 @@
 import { canonicalId, normalizeSeverity, type Cvss, type Finding } from "../finding.js";
+import { cvss3BaseScore } from "./cvss.js";
 import {
   cvssScore,
   ecosystemOfPurl,
@@ -162,7 +163,8 @@ function takeCvss(found: { cvss3: Cvss | null; cvss4: Cvss | null }, entry: unkn
   const c = obj(entry);
   if (!found.cvss3) {
     const vector = str(c.V3Vector);
-    const score = cvssScore(c.V3Score);
+    // A score off the scale (or none) is computed from the vector, as for the other formats.
+    const score = vector ? (cvssScore(c.V3Score) ?? cvss3BaseScore(vector)) : null;
     if (vector && score !== null) found.cvss3 = { vector, score };
   }
   if (!found.cvss4) {
