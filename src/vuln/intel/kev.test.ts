@@ -121,7 +121,7 @@ describe("CISA KEV loader", () => {
     const path = await variant("truncated.json", (t) => t.slice(0, t.indexOf('"CVE-2021-44228"')));
     const lineCount = (await readFile(path, "utf8")).split("\n").length;
     await expect(readKevFile(path)).rejects.toThrow(
-      `${path}: unexpected end of input (the file is truncated) at line ${lineCount}`,
+      `${path}: unexpected end of input (the file is truncated, or a quote or bracket is missing) at line ${lineCount}`,
     );
   });
 
