@@ -202,6 +202,12 @@ describe("generic credentials by context", () => {
     'secret_name: "prod-db-credentials"',
     'password: "{{ .Values.db.password }}"',
     'commit: "3f786850e387550fdab836ed7e6dc881de23001b"',
+    // Pagination cursors, in every page a tool or MCP server returns.
+    '"nextPageToken": "CAESBggDEIkBGgwIARIIY2hyb21pdW0"',
+    '"pageToken": "CAESBggDEIkBGgwIARIIY2hyb21pdW0"',
+    "NextToken=eyJ2IjoxLCJjIjoiQUJDREVGR0hJSktMTU5PUCJ9",
+    '"continuationToken": "4!108!MDAwMDQ2IXJlc3VsdHMvcGFnZS8xMjM0"',
+    '"sync_token": "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5"',
   ])("ignores %s", (text) => {
     expect(typesIn(inspector, text)).toEqual([]);
   });

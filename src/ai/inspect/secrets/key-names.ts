@@ -64,7 +64,10 @@ const NOT_A_CREDENTIAL_ANYWHERE = new Set(
     "public pub publishable example sample fake dummy placeholder hint label description desc title prompt " +
     "regex pattern validator validation generator tokenizer tokenize tokens cert certificate fingerprint " +
     "thumbprint hash hashed digest algorithm alg policy policies rotation reset confirm confirmation " +
-    "strength help error message text rule rules kid keyid keys"
+    "strength help error message text rule rules kid keyid keys " +
+    // Pagination and sync tokens (`nextPageToken`, AWS `NextToken`, `continuationToken`, `syncToken`):
+    // opaque cursors that APIs and MCP servers return in every page of results, not credentials.
+    "page paging pagination next continuation cursor sync resume"
   ).split(" "),
 );
 
