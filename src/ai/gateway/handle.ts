@@ -189,7 +189,12 @@ function decide(
   try {
     // Texts the caller sent before (system prompt, tools, the conversation so far) are remembered.
     const scope = who.principal.keyId;
-    for (const slot of slots) found.push(deps.requestInspector.inspect(scope, slot.text, slot.role));
+    for (const slot of slots) {
+      const hits = deps.requestInspector.inspect(scope, slot.text, slot.role);
+      // What lies wholly in a slot's context (a sibling's name) is the sibling slot's finding.
+      const context = slot.contextLength ?? 0;
+      found.push(context > 0 ? hits.filter((d) => d.end > context) : hits);
+    }
   } catch {
     x.event.reasons = ["inspection failed"];
     if (deps.policy.failMode === "closed") {

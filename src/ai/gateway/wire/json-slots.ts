@@ -188,6 +188,7 @@ function keyedSlot(obj: Json, name: string, role: TextRole, path: string): TextS
   return {
     role,
     path,
+    contextLength: context.length,
     get text() {
       return text;
     },

@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestGateway, type TestGateway } from "../../../../test/helpers/gateway.js";
+import { eventually, startTestGateway, type TestGateway } from "../../../../test/helpers/gateway.js";
 
 /**
  * What the gateway reads in tool-call arguments, tool inputs and results, schemas and Responses input
@@ -144,6 +144,21 @@ describe("JSON values are read with their keys", () => {
     const sent = gw.fake.requests.at(-1)!.json as { messages: { content: { input?: unknown }[] }[] };
     expect(sent.messages[1]!.content[0]!.input).toEqual({ phone: "[PHONE_1]", retries: 3 });
     expect(upstreamBodies().join("")).not.toContain(String(PHONE));
+  });
+
+  it("redacts an e-mail address in the name of a name/value pair in place, counting it once", async () => {
+    const { response } = await anthropic.messages
+      .create({
+        model: "claude-sonnet-4-5",
+        max_tokens: 50,
+        messages: claudeWithToolUse({ headers: [{ name: EMAIL, value: "admin" }] }, "ok"),
+      })
+      .withResponse();
+    const sent = gw.fake.requests.at(-1)!.json as { messages: { content: { input?: unknown }[] }[] };
+    expect(sent.messages[1]!.content[0]!.input).toEqual({ headers: [{ name: "[EMAIL_1]", value: "admin" }] });
+    const id = response.headers.get("x-detente-request-id");
+    const event = await eventually(() => gw.events.find((e) => e.requestId === id), "the event");
+    expect(event.detections.filter((d) => d.type === "email").map((d) => d.count)).toEqual([1]);
   });
 
   it("redacts an e-mail address used as a key by renaming the property", async () => {

@@ -35,6 +35,12 @@ export interface TextSlot {
    * argument deltas): a replacement must be JSON-string-escaped so that the JSON stays valid.
    */
   readonly jsonFragment?: boolean;
+  /**
+   * How many leading characters of `text` are context shown to the detectors rather than this slot's own
+   * text (the sibling `"name": "DB_PASSWORD", ` before a `value`): what is found entirely inside them is
+   * the sibling's own slot's to report and redact, so the caller drops it here.
+   */
+  readonly contextLength?: number;
 }
 
 /**
