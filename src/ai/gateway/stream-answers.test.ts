@@ -215,6 +215,67 @@ describe("Responses API text that never comes as deltas", () => {
   });
 });
 
+describe("Anthropic blocks that start whole", () => {
+  /** An Anthropic stream of these events, each with its event name. */
+  const anthropicStream = (events: readonly Record<string, unknown>[]): string =>
+    events.map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`).join("");
+  const message = {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "claude-sonnet-4-5",
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 5, output_tokens: 1 },
+  };
+  const script = anthropicStream([
+    { type: "message_start", message },
+    {
+      type: "content_block_start",
+      index: 0,
+      content_block: { type: "tool_use", id: "toolu_1", name: "shell", input: { command: `echo ${TOKEN}` } },
+    },
+    { type: "content_block_stop", index: 0 },
+    {
+      type: "content_block_start",
+      index: 1,
+      content_block: {
+        type: "mcp_tool_result",
+        tool_use_id: "mcptoolu_1",
+        is_error: false,
+        content: [{ type: "text", text: `token: ${TOKEN}` }],
+      },
+    },
+    { type: "content_block_stop", index: 1 },
+    {
+      type: "message_delta",
+      delta: { stop_reason: "tool_use", stop_sequence: null },
+      usage: { output_tokens: 9 },
+    },
+    { type: "message_stop" },
+  ]);
+
+  it("masks a tool input given whole in its start event, and an MCP tool result", async () => {
+    answer("text/event-stream", script);
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": gw.key, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        max_tokens: 50,
+        stream: true,
+        messages: [{ role: "user", content: "run it" }],
+      }),
+    });
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text).not.toContain(TOKEN.slice(0, 8));
+    expect(text).toContain(`"command":"echo ${REDACTED}"`);
+    expect(text).toContain(`"text":"token: ${REDACTED}"`);
+  });
+});
+
 describe("an answer read by its own Content-Type", () => {
   const headers = () => ({ authorization: `Bearer ${gw.key}`, "content-type": "application/json" });
   const ask = (stream: boolean) =>

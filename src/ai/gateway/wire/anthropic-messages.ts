@@ -11,7 +11,7 @@ import {
   stringOf,
   type Json,
 } from "./slots.js";
-import type { StreamSlot, TextSlot, Usage, WireFormat } from "./types.js";
+import type { StreamSlot, TextSlot, Usage, WireEvent, WireFormat } from "./types.js";
 
 /** Input tokens as Anthropic counts them: uncached + written to the cache + read from the cache. */
 function inputTokens(usage: Json): number | undefined {
@@ -82,7 +82,7 @@ export const anthropicMessages: WireFormat = {
     }
     return out;
   },
-  streamSnapshots: () => [],
+  streamSnapshots: (event) => anthropicStreamSnapshots(event),
   streamEnds(event) {
     const d = event.data;
     if (d.type === "content_block_stop") {
@@ -119,3 +119,43 @@ export const anthropicMessages: WireFormat = {
     return out;
   },
 };
+
+/** Block types whose `input` is a tool's arguments, and those whose `content` is a tool's result. */
+const TOOL_USE_BLOCKS: ReadonlySet<unknown> = new Set(["tool_use", "server_tool_use", "mcp_tool_use"]);
+const TOOL_RESULT_BLOCKS: ReadonlySet<unknown> = new Set(["mcp_tool_result", "tool_result"]);
+
+/**
+ * Texts a block start carries whole, that no delta repeats: a tool's input given whole (Anthropic's API
+ * starts it `{}` and streams it as JSON deltas, but a compatible server may not) and an MCP tool's result.
+ * Each string is a stream of its own (`block:N:<path>`), so the gateway inspects it whole.
+ *
+ * @example anthropicStreamSnapshots({ data: { type: "content_block_start", index: 1, content_block: { type: "tool_use", input: { cmd: "ls" } } } })[0]!.stream; // "block:1:content_block.input.cmd"
+ */
+export function anthropicStreamSnapshots(event: WireEvent): StreamSlot[] {
+  const d = event.data;
+  const n = indexOf(d.index);
+  if (d.type !== "content_block_start" || n === undefined || !isRecord(d.content_block)) return [];
+  const block = d.content_block;
+  const texts: TextSlot[] = [];
+  if (TOOL_USE_BLOCKS.has(block.type)) pushLeaves(texts, block, "input", "response", "content_block.input");
+  else if (TOOL_RESULT_BLOCKS.has(block.type)) {
+    if (typeof block.content === "string")
+      pushString(texts, block, "content", "response", "content_block.content");
+    else
+      arrayOf(block.content).forEach((part, j) => {
+        if (isRecord(part) && part.type === "text")
+          pushString(texts, part, "text", "response", `${indexPath("content_block.content", j)}.text`);
+      });
+  }
+  return texts.map((t) => ({
+    role: t.role,
+    path: t.path,
+    stream: `block:${n}:${t.path}`,
+    get text() {
+      return t.text;
+    },
+    replace(text: string) {
+      t.replace(text);
+    },
+  }));
+}
