@@ -176,6 +176,8 @@ describe("generic credentials by context", () => {
     ["$config['db_pass'] = 'h4ck3r-pr00f-99';", "password", "h4ck3r-pr00f-99"],
     ['password: str = "Wint3r-is-c0ming"', "password", "Wint3r-is-c0ming"],
     ["stripeApiKey => 'p1Q9zX7vB3nM5kL8'", "generic-secret", "p1Q9zX7vB3nM5kL8"],
+    ["password：Tr0ub4dor-x9Qz-77aa", "password", "Tr0ub4dor-x9Qz-77aa"],
+    ["数据库 DB_PASSWORD＝Tr0ub4dor-x9Qz-77aa", "password", "Tr0ub4dor-x9Qz-77aa"],
   ])("finds %s", (text, type, value) => {
     expect(found(inspector, text)).toEqual([[type, value]]);
   });

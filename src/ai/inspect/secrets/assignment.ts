@@ -186,9 +186,13 @@ function startsLine(text: string, keyStart: number): boolean {
   return i === 0 || text.charCodeAt(i - 1) === 10;
 }
 
-/** `key = value`, `key: value`, `"key": "value"`, `key => value`, `key := value` at `=` or `:`. */
+/**
+ * `key = value`, `key: value`, `"key": "value"`, `key => value`, `key := value` at `=` or `:`, and their
+ * fullwidth forms (`password：…`, as typed with a Chinese or Japanese input method).
+ */
 function assignment(text: string, pos: number, scan: Scan): void {
-  const c = text.charCodeAt(pos);
+  const raw = text.charCodeAt(pos);
+  const c = raw === FULLWIDTH_COLON ? 58 : raw === FULLWIDTH_EQUALS ? 61 : raw;
   if (c === 58) scan.lastColon = pos;
   const next = text.charCodeAt(pos + 1);
   const prev = pos > 0 ? text.charCodeAt(pos - 1) : 0;
@@ -236,4 +240,9 @@ function assignment(text: string, pos: number, scan: Scan): void {
 export function registerAssignments(plan: Plan): void {
   plan.char(61, assignment);
   plan.char(58, assignment);
+  plan.char(FULLWIDTH_COLON, assignment);
+  plan.char(FULLWIDTH_EQUALS, assignment);
 }
+
+const FULLWIDTH_COLON = 0xff1a;
+const FULLWIDTH_EQUALS = 0xff1d;
