@@ -1,3 +1,4 @@
+import { isSpaceCode } from "./chars.js";
 import { VENDOR_RULES } from "./secrets/vendor-rules.js";
 import type { DataClass } from "./types.js";
 
@@ -28,27 +29,6 @@ function startsLikeCredential(token: string): boolean {
     if (token.length >= 3 && p.startsWith(token)) return true;
   }
   return false;
-}
-
-/**
- * Whitespace, as `/\s/` has it.
- *
- * @example isSpaceCode(0x3000) // true (the ideographic space)
- */
-export function isSpaceCode(c: number): boolean {
-  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-  if (c < 0xa0) return false;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
 }
 
 /**

@@ -2,7 +2,8 @@ import { DetenteError } from "../../errors.js";
 import type { Inspector } from "./engine.js";
 import { sameGroup } from "./overlap.js";
 import { MAX_KEY_BLOCK } from "./secrets/structured.js";
-import { holdStart, isSpaceCode, isUnspacedCode } from "./stream-hold.js";
+import { isSpaceCode } from "./chars.js";
+import { holdStart, isUnspacedCode } from "./stream-hold.js";
 import { DATA_CLASSES, type DataClass, type Detection, type TextRole } from "./types.js";
 
 /** What one chunk produced: the text to send on now, and the detections completed by it. */

@@ -1,3 +1,4 @@
+import { isSpaceCode } from "../chars.js";
 import type { Plan } from "../plan.js";
 import { RANK, type Scan } from "../scan.js";
 import { isPlaceholder } from "./allowlist.js";
@@ -45,22 +46,6 @@ const CREDENTIAL_ARGUMENTS: readonly (readonly [
 /** `.getBytes()`, `.toCharArray()`, `.encode()`, `.as_bytes()` after a string literal argument. */
 const TO_BYTES = /^\.(?:getBytes|toCharArray|encode|as_bytes|into|to_vec)\([^()]{0,40}\)/;
 
-/** Exactly what `/\s/` matches, by code (a regex call per character is slow on code). */
-function isSpace(c: number): boolean {
-  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
-
 /** Index of the next `quote` in `text[from, limit)`, or -1 (a bounded `indexOf`). */
 
 function quoteBefore(text: string, from: number, quote: number, limit: number): number {
@@ -71,9 +56,9 @@ function quoteBefore(text: string, from: number, quote: number, limit: number): 
 /** Span of a string literal argument in `text[from, to)` (blanks around it; `b`/`@`/`u` prefixes), else undefined. */
 function literal(text: string, from: number, to: number): { start: number; end: number } | undefined {
   let s = from;
-  while (s < to && isSpace(text.charCodeAt(s))) s++;
+  while (s < to && isSpaceCode(text.charCodeAt(s))) s++;
   let e = to;
-  while (e > s && isSpace(text.charCodeAt(e - 1))) e--;
+  while (e > s && isSpaceCode(text.charCodeAt(e - 1))) e--;
   let q = text.charCodeAt(s);
   if (q === 98 || q === 64 || q === 117) q = text.charCodeAt(++s); // b"", @"", u""
   if (!isQuote(q)) return undefined;
@@ -153,7 +138,7 @@ const SETTING_CALLS: ReadonlySet<string> = new Set(
 function settingCall(text: string, start: number, end: number, scan: Scan): void {
   if (text.charCodeAt(end) !== 40) return;
   let q = end + 1;
-  while (q < text.length && q - end < 16 && isSpace(text.charCodeAt(q))) q++;
+  while (q < text.length && q - end < 16 && isSpaceCode(text.charCodeAt(q))) q++;
   if (!isQuote(text.charCodeAt(q)) || !SETTING_CALLS.has(text.slice(start, end))) return; // a quoted name first
   const name = argumentAt(text, end, 1);
   if (name === undefined) return;
