@@ -123,6 +123,90 @@ describe("Anthropic Messages through the gateway", () => {
     expect(gw.fake.requests).toHaveLength(0);
   });
 
+  it("blocks a token in an MCP server's authorization_token, for messages and count_tokens", async () => {
+    const server: Anthropic.Beta.BetaRequestMCPServerURLDefinition = {
+      type: "url",
+      url: "https://mcp.example.com/sse",
+      name: "tracker",
+    };
+    const request = (token?: string) => ({
+      model: "claude-sonnet-4-5",
+      messages: [{ role: "user" as const, content: "Open an issue." }],
+      mcp_servers: [token === undefined ? server : { ...server, authorization_token: token }],
+      betas: ["mcp-client-2025-04-04" as const],
+    });
+    // A server without a credential in it goes through as it came.
+    await client.beta.messages.create({ ...request(), max_tokens: 50 });
+    expect((lastUpstream().json as { mcp_servers: unknown[] }).mcp_servers).toEqual([server]);
+
+    // An opaque token that only its name makes one, and a provider key.
+    const oauth = "k3Jd9QwXz7LmNp2Rt5Vb8Yc4Hf6Gs1Ae0Uo";
+    for (const token of [oauth, GITHUB_TOKEN]) {
+      gw.fake.reset();
+      const sent = client.beta.messages.create({ ...request(token), max_tokens: 50 });
+      await expect(sent).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError);
+      await expect(sent).rejects.not.toThrow(token);
+      const counted = client.beta.messages.countTokens(request(token));
+      await expect(counted).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError);
+      expect(gw.fake.requests).toHaveLength(0);
+    }
+  });
+
+  it("blocks a credential in a compaction summary or an inline tool definition", async () => {
+    const compaction = (summary: string, ...changes: Anthropic.Beta.BetaRequestToolAdditionBlock[]) =>
+      ({
+        type: "compaction",
+        content: summary,
+        encrypted_content: "opaque-compaction-state",
+        signature: "sig-compaction",
+        ...(changes.length > 0 ? { tool_changes: changes } : {}),
+      }) satisfies Anthropic.Beta.BetaCompactionBlockParam;
+    const inlineTool = (description: string) =>
+      ({
+        type: "tool_addition",
+        tool: {
+          type: "tool_definition",
+          definition: {
+            name: "deploy",
+            description,
+            input_schema: { type: "object", properties: { service: { type: "string" } } },
+          },
+        },
+      }) satisfies Anthropic.Beta.BetaRequestToolAdditionBlock;
+    const request = (
+      system: Anthropic.Beta.BetaRequestToolAdditionBlock[],
+      earlier: Anthropic.Beta.BetaContentBlockParam[],
+    ) => ({
+      model: "claude-sonnet-4-5",
+      max_tokens: 50,
+      messages: [
+        { role: "system" as const, content: system },
+        { role: "assistant" as const, content: earlier },
+        { role: "user" as const, content: "Go on with the deploy." },
+      ],
+      betas: ["compact-2026-01-12" as const, "inline-tools-2026-09-15" as const],
+    });
+    // Without a credential in them, both go through as they came.
+    const tool = inlineTool("Deploy a service.");
+    const summary = compaction("The user asked to deploy the api.", inlineTool("Roll a service back."));
+    await client.beta.messages.create(request([tool], [summary]));
+    const forwarded = lastUpstream().json as { messages: { content: unknown }[] };
+    expect(forwarded.messages.map((m) => m.content).slice(0, 2)).toEqual([[tool], [summary]]);
+
+    for (const [system, earlier] of [
+      [[tool], [compaction(`The deploy key is ${GITHUB_TOKEN}.`)]],
+      [[inlineTool(`Deploy with the token ${GITHUB_TOKEN}.`)], [summary]],
+      [[tool], [compaction("The user asked to deploy.", inlineTool(`Uses ${GITHUB_TOKEN}.`))]],
+    ] satisfies [Anthropic.Beta.BetaRequestToolAdditionBlock[], Anthropic.Beta.BetaContentBlockParam[]][]) {
+      gw.fake.reset();
+      const sent = client.beta.messages.create(request(system, earlier));
+      await expect(sent).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError);
+      await expect(sent).rejects.toThrow("github");
+      await expect(sent).rejects.not.toThrow(GITHUB_TOKEN);
+      expect(gw.fake.requests).toHaveLength(0);
+    }
+  });
+
   it("flags prompt injection in an MCP tool result and lets it through with a warning", async () => {
     const { response } = await client.messages
       .create({

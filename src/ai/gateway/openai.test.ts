@@ -10,6 +10,7 @@ import {
 // Synthetic credentials with real shapes (not documentation examples, which the allowlist lets through).
 const AWS_KEY = "AKIAQ3EGRZ7TXLMN4VWP";
 const EMAIL = "jane.doe@customer-mail.com";
+const GITHUB_TOKEN = "ghp_" + "Zr4Tq8Wm2Xn6Bv9Lc3Hd7Jf1Kg5Ps0Qa8Eu2";
 
 let gw: TestGateway;
 let client: OpenAI;
@@ -318,6 +319,41 @@ describe("the other OpenAI endpoints", () => {
     for await (const ev of stream) if (ev.type === "response.output_text.delta") text += ev.delta;
     expect(text).toBe(`You said: mail ${EMAIL}`);
     expect(lastUpstream().body).not.toContain(EMAIL);
+  });
+
+  it("inspects an MCP tool's headers and OAuth token, which go to the provider with the request", async () => {
+    const mcp = (fields: Partial<OpenAI.Responses.Tool.Mcp>): OpenAI.Responses.Tool => ({
+      type: "mcp",
+      server_label: "github",
+      server_url: "https://api.githubcopilot.com/mcp/",
+      require_approval: "never",
+      ...fields,
+    });
+    const clean = await client.responses.create({
+      model: "gpt-4o",
+      input: "Open an issue.",
+      tools: [mcp({ headers: { "X-Client": "codex" } })],
+    });
+    expect(clean.output_text).toBe("You said: Open an issue.");
+    expect((lastUpstream().json as { tools: unknown[] }).tools[0]).toEqual(
+      mcp({ headers: { "X-Client": "codex" } }),
+    );
+
+    // An opaque token that only its name makes one.
+    const oauth = "k3Jd9QwXz7LmNp2Rt5Vb8Yc4Hf6Gs1Ae0Uo";
+    const cases: [string, Partial<OpenAI.Responses.Tool.Mcp>][] = [
+      [GITHUB_TOKEN, { headers: { Authorization: `Bearer ${GITHUB_TOKEN}` } }],
+      [oauth, { authorization: oauth }],
+    ];
+    for (const [secret, fields] of cases) {
+      gw.fake.reset();
+      const err = await client.responses
+        .create({ model: "gpt-4o", input: "Open an issue.", tools: [mcp(fields)] })
+        .catch((e: unknown) => e);
+      expect(err, Object.keys(fields)[0]).toBeInstanceOf(OpenAI.PermissionDeniedError);
+      expect((err as Error).message).not.toContain(secret);
+      expect(gw.fake.requests).toHaveLength(0);
+    }
   });
 
   it("serves legacy completions and fill-in-the-middle", async () => {

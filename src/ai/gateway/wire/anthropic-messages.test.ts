@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { createVault } from "../../inspect/index.js";
+import { testInspector } from "../../inspect/testing.js";
 import { createSseParser } from "../sse.js";
 import { wireFormat } from "./index.js";
 import { aClaudeCodeRequest, diffPaths, markAll, markedPaths, TINY_PNG_BASE64 } from "./testing.js";
@@ -6,6 +8,7 @@ import type { WireEvent } from "./types.js";
 
 const messages = wireFormat("anthropic-messages");
 const countTokens = wireFormat("anthropic-count-tokens");
+const inspector = testInspector();
 
 describe("anthropic-messages requests (a Claude Code turn)", () => {
   it("finds the system prompt, every tool definition, turns, tool calls and (MCP) tool results", () => {
@@ -127,9 +130,11 @@ describe("anthropic-messages requests (a Claude Code turn)", () => {
       ["messages[0].content[0].context", "user", "ctx"],
       ["messages[0].content[1].title", "user", "t"],
       ["messages[0].content[2].title", "user", "Result"],
+      ["messages[0].content[2].source", "user", "https://x"],
       ["messages[0].content[0].source.content[0].text", "user", "chunk"],
       ["messages[0].content[2].content[0].text", "user", "found"],
       ["messages[1].content[0].input.url", "assistant", '"url": "https://example.com"'],
+      ["messages[1].content[1].content.url", "tool-result", "https://example.com"],
       ["messages[1].content[1].content.content.source.data", "tool-result", "page"],
       ["messages[1].content[2].content.stdout", "tool-result", "out"],
       ["messages[2].content[0].content[0].text", "tool-result", "mcp says"],
@@ -143,6 +148,342 @@ describe("anthropic-messages requests (a Claude Code turn)", () => {
     expect(countTokens.stream({ stream: true })).toBe(false);
     expect(countTokens.usage({ input_tokens: 2095 })).toEqual({ input: 2095, output: null });
     expect(countTokens.responseTexts({ input_tokens: 1 })).toEqual([]);
+  });
+});
+
+describe("anthropic-messages MCP servers", () => {
+  const OAUTH = "k3Jd9QwXz7LmNp2Rt5Vb8Yc4Hf6Gs1Ae0Uo"; // opaque: a token only under its name
+  const mcpRequest = () => ({
+    messages: [{ role: "user", content: "Open an issue." }],
+    mcp_servers: [
+      {
+        type: "url",
+        url: "https://mcp.example.com/sse?api_key=Xw4Tq9Lm2Zr7Vb5Nc8Hd3Jf6Kg1Ps0Qa",
+        name: "tracker",
+        authorization_token: OAUTH,
+        tool_configuration: { enabled: true, allowed_tools: ["create_issue"] },
+      },
+    ],
+  });
+
+  it("reads the name, and the URL and authorization token under their names, for messages and count_tokens", () => {
+    for (const wire of [messages, countTokens]) {
+      const slots = wire.requestTexts(mcpRequest()).filter((s) => s.path.startsWith("mcp_servers"));
+      expect(slots.map((s) => [s.path, s.role, s.text, s.contextLength])).toEqual([
+        ["mcp_servers[0].name", "tool-definition", "tracker", undefined],
+        [
+          "mcp_servers[0].url",
+          "tool-definition",
+          '"url": "https://mcp.example.com/sse?api_key=Xw4Tq9Lm2Zr7Vb5Nc8Hd3Jf6Kg1Ps0Qa"',
+          '"url": '.length,
+        ],
+        [
+          "mcp_servers[0].authorization_token",
+          "tool-definition",
+          `"authorization_token": "${OAUTH}"`,
+          '"authorization_token": '.length,
+        ],
+      ]);
+    }
+  });
+
+  it("finds the credentials, and a replacement changes the value, never the field's name", () => {
+    const body = mcpRequest();
+    const slots = messages.requestTexts(body);
+    const vault = createVault();
+    const types: string[] = [];
+    for (const slot of slots) {
+      const found = inspector.inspect(slot.text, slot.role);
+      types.push(...found.map((d) => d.type));
+      if (found.length > 0) slot.replace(vault.redact(slot.text, found));
+    }
+    // The token says nothing alone; under its name it is a secret.
+    expect(inspector.inspect(OAUTH, "tool-definition")).toEqual([]);
+    expect(types).toEqual(["generic-secret", "generic-secret"]);
+    const server = body.mcp_servers[0]!;
+    expect(server.url).toBe("https://mcp.example.com/sse?api_key=[SECRET_1]");
+    expect(server.authorization_token).toBe("[SECRET_2]");
+    // A replacement that does not keep the name is the value, whole.
+    slots.find((s) => s.path === "mcp_servers[0].authorization_token")!.replace("[REDACTED]");
+    expect(Object.keys(server)).toContain("authorization_token");
+    expect(server.authorization_token).toBe("[REDACTED]");
+    expect(server.tool_configuration).toEqual({ enabled: true, allowed_tools: ["create_issue"] });
+  });
+});
+
+describe("anthropic-messages blocks of the newer APIs (compaction, inline tools, browser state...)", () => {
+  const GITHUB = "ghp_" + "Hq2Wm8Zr4Tn6Xv0Lb9Cd3Jf7Kg1Ps5Qa2Eu8";
+  const schema = (s: string) => ({
+    type: "object",
+    properties: { service: { type: "string", description: `The service. ${s}` } },
+  });
+  // `s` (a credential, or nothing) is in every text the model reads; names, ids and opaque fields never.
+  const aRequest = (s = "") => ({
+    compaction: { type: "summarize", instructions: `Keep the deploy steps. ${s}` },
+    context_management: {
+      edits: [
+        { type: "compact_20260112", instructions: `Keep decisions. ${s}` },
+        { type: "clear_thinking_20251015" },
+      ],
+    },
+    tools: [
+      {
+        type: "mcp_toolset",
+        mcp_server_name: "tracker",
+        tools: [{ name: "create_issue", description: `Open an issue. ${s}`, input_schema: schema(s) }],
+      },
+    ],
+    messages: [
+      {
+        role: "system",
+        content: [
+          {
+            type: "tool_addition",
+            tool: {
+              type: "tool_definition",
+              definition: {
+                name: "deploy",
+                description: `Deploy a service. ${s}`,
+                input_schema: schema(s),
+                input_examples: [{ service: `api ${s}` }],
+              },
+            },
+          },
+          { type: "tool_removal", tool: { type: "tool_reference", name: "rollback" } },
+        ],
+      },
+      {
+        role: "assistant",
+        content: [
+          {
+            type: "compaction",
+            content: `Summary: the user deployed the api. ${s}`,
+            encrypted_content: "opaque-compaction",
+            signature: "sig-compaction",
+            tool_changes: [
+              {
+                type: "tool_addition",
+                tool: {
+                  type: "tool_definition",
+                  definition: {
+                    type: "mcp_toolset",
+                    mcp_server_name: "pager",
+                    tools: [
+                      { name: "page", description: `Page on-call. ${s}`, input_schema: { type: "object" } },
+                    ],
+                  },
+                },
+              },
+              {
+                type: "tool_addition",
+                tool: { type: "mcp_tool_reference", server_name: "tracker", name: "x" },
+              },
+              { type: "tool_removal", tool: { type: "mcp_toolset_reference", server_name: "old" } },
+            ],
+          },
+          {
+            type: "mcp_tool_listing",
+            mcp_server_name: "tracker",
+            tools: [
+              { name: "list_issues", description: `List issues. ${s}`, input_schema: { type: "object" } },
+            ],
+          },
+          {
+            type: "text",
+            text: "As the wiki says.",
+            citations: [
+              {
+                type: "search_result_location",
+                cited_text: `The key is ${s}`,
+                source: `https://wiki.example/keys?k=${s}`,
+                title: `Keys ${s}`,
+                search_result_index: 0,
+                start_block_index: 0,
+                end_block_index: 1,
+              },
+            ],
+          },
+          {
+            type: "web_search_tool_result",
+            tool_use_id: "srv_1",
+            content: [
+              {
+                type: "web_search_result",
+                title: `Deploying ${s}`,
+                url: `https://docs.example/deploy?t=${s}`,
+                encrypted_content: "opaque-page",
+                page_age: "2 days ago",
+              },
+            ],
+          },
+          {
+            type: "web_fetch_tool_result",
+            tool_use_id: "srv_2",
+            content: { type: "web_fetch_result", url: `https://docs.example/page?token=${s}`, content: {} },
+          },
+          {
+            type: "text_editor_code_execution_tool_result",
+            tool_use_id: "srv_3",
+            content: {
+              type: "text_editor_code_execution_str_replace_result",
+              lines: ["-token = old", `+token = ${s}`],
+              old_start: 1,
+            },
+          },
+          {
+            type: "text_editor_code_execution_tool_result",
+            tool_use_id: "srv_4",
+            content: {
+              type: "text_editor_code_execution_tool_result_error",
+              error_code: "file_not_found",
+              error_message: `No such file: ${s}`,
+            },
+          },
+          {
+            type: "tool_search_tool_result",
+            tool_use_id: "srv_5",
+            content: {
+              type: "tool_search_tool_result_error",
+              error_code: "unavailable",
+              error_message: `Down ${s}`,
+            },
+          },
+          {
+            type: "advisor_tool_result",
+            tool_use_id: "srv_6",
+            content: { type: "advisor_result", text: `Rotate the key ${s}` },
+          },
+          {
+            type: "advisor_tool_result",
+            tool_use_id: "srv_7",
+            content: { type: "advisor_redacted_result", encrypted_content: "opaque-advice" },
+          },
+          { type: "fallback", from: { model: "claude-opus-4-1" }, to: { model: "claude-sonnet-4-5" } },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          {
+            type: "search_result",
+            source: `https://wiki.example/keys?k=${s}`,
+            title: "Keys",
+            content: [{ type: "text", text: "Rotate monthly." }],
+          },
+          {
+            type: "tool_result",
+            tool_use_id: "toolu_1",
+            content: [
+              {
+                type: "browser_state",
+                tabs: [
+                  {
+                    tab_id: "t1",
+                    title: `Admin ${s}`,
+                    url: `https://admin.example/?session=${s}`,
+                    active: true,
+                  },
+                ],
+                state_changes: [
+                  { type: "tab_opened", tab_id: "t2" },
+                  {
+                    type: "download_failed",
+                    download_id: "d1",
+                    url: `https://x.example/?k=${s}`,
+                    error: `Denied ${s}`,
+                  },
+                  {
+                    type: "download_completed",
+                    download_id: "d2",
+                    url: "https://x.example/r",
+                    path: `/tmp/${s}.csv`,
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+
+  it("reads each block's texts with the role of its kind: messages, tool definitions, tool results", () => {
+    const slots = messages.requestTexts(aRequest());
+    const system = "messages[0].content[0].tool.definition";
+    const compaction = "messages[1].content[0]";
+    expect(slots.map((s) => [s.path, s.role])).toEqual([
+      // An inline tool in a system message, read as a tools[] entry.
+      [`${system}.name`, "tool-definition"],
+      [`${system}.description`, "tool-definition"],
+      [`${system}.input_schema.properties.service.description`, "tool-definition"],
+      [`${system}.input_examples[0].service`, "tool-definition"],
+      // The summary of earlier turns, as the assistant wrote it.
+      [`${compaction}.content`, "assistant"],
+      ["messages[1].content[1].tools[0].name", "tool-definition"],
+      ["messages[1].content[1].tools[0].description", "tool-definition"],
+      ["messages[1].content[2].text", "assistant"],
+      ["messages[1].content[2].citations[0].cited_text", "assistant"],
+      ["messages[1].content[2].citations[0].title", "assistant"],
+      ["messages[1].content[2].citations[0].source", "assistant"],
+      ["messages[1].content[3].content[0].title", "tool-result"],
+      ["messages[1].content[3].content[0].url", "tool-result"],
+      ["messages[1].content[4].content.url", "tool-result"],
+      ["messages[1].content[5].content.lines[0]", "tool-result"],
+      ["messages[1].content[5].content.lines[1]", "tool-result"],
+      ["messages[1].content[6].content.error_message", "tool-result"],
+      ["messages[1].content[7].content.error_message", "tool-result"],
+      ["messages[1].content[8].content.text", "tool-result"],
+      // Nested lists come after their siblings: the compaction's tool changes, the tool result's blocks.
+      [`${compaction}.tool_changes[0].tool.definition.tools[0].name`, "tool-definition"],
+      [`${compaction}.tool_changes[0].tool.definition.tools[0].description`, "tool-definition"],
+      ["messages[2].content[0].title", "user"],
+      ["messages[2].content[0].source", "user"],
+      ["messages[2].content[0].content[0].text", "user"],
+      ["messages[2].content[1].content[0].tabs[0].title", "tool-result"],
+      ["messages[2].content[1].content[0].tabs[0].url", "tool-result"],
+      ["messages[2].content[1].content[0].state_changes[1].url", "tool-result"],
+      ["messages[2].content[1].content[0].state_changes[1].error", "tool-result"],
+      ["messages[2].content[1].content[0].state_changes[2].url", "tool-result"],
+      ["messages[2].content[1].content[0].state_changes[2].path", "tool-result"],
+      // An MCP toolset's pinned listing in tools[].
+      ["tools[0].tools[0].name", "tool-definition"],
+      ["tools[0].tools[0].description", "tool-definition"],
+      ["tools[0].tools[0].input_schema.properties.service.description", "tool-definition"],
+      ["compaction.instructions", "system"],
+      ["context_management.edits[0].instructions", "system"],
+    ]);
+    expect(countTokens.requestTexts(aRequest()).map((s) => s.path)).toEqual(slots.map((s) => s.path));
+  });
+
+  it("finds a credential in each, and redacting them all sends none and changes nothing else", () => {
+    const original = aRequest(GITHUB);
+    const body = aRequest(GITHUB);
+    const planted = JSON.stringify(body).split(GITHUB).length - 1;
+    const slots = messages.requestTexts(body);
+    const withToken = slots.filter((s) => s.text.includes(GITHUB));
+    expect(withToken).toHaveLength(planted);
+    const vault = createVault();
+    for (const slot of withToken) {
+      const found = inspector.inspect(slot.text, slot.role);
+      expect(
+        found.map((d) => d.type),
+        slot.path,
+      ).toContain("github-token");
+      slot.replace(vault.redact(slot.text, found));
+    }
+    const sent = JSON.stringify(body);
+    expect(sent).not.toContain(GITHUB);
+    expect(diffPaths(original, body).sort()).toEqual(withToken.map((s) => s.path).sort());
+    // Opaque fields go as they came.
+    for (const opaque of ["opaque-compaction", "sig-compaction", "opaque-page", "opaque-advice"])
+      expect(sent).toContain(`"${opaque}"`);
+  });
+
+  it("walks compactions nested in tool changes without recursion", () => {
+    let block: Record<string, unknown> = { type: "compaction", content: "the bottom" };
+    for (let i = 0; i < 50_000; i++) block = { type: "compaction", tool_changes: [block] };
+    const slots = messages.requestTexts({ messages: [{ role: "assistant", content: [block] }] });
+    expect(slots.map((s) => s.text)).toEqual(["the bottom"]);
   });
 });
 

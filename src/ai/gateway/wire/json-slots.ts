@@ -97,6 +97,38 @@ export function pushJsonText(
   pushJsonLeaves(out, holder, key, role, path, pushJsonValue);
 }
 
+/**
+ * A string under a name the API fixes (an MCP server's `authorization_token` or `server_url`, an HTTP
+ * header under its name): text `"name": "value"`, as a JSON value's, so the detectors read a bare token
+ * under its name as they would in a config. Unlike a JSON value's key, the name is not the caller's to
+ * lose: it is context (`contextLength`), and a replacement changes the value only (what follows
+ * `"name": `, without its quotes; the whole replacement when a finding reached into the name).
+ *
+ * @example
+ * pushField(out, server, "authorization_token", "tool-definition", "mcp_servers[0].authorization_token");
+ * // out[0].text === '"authorization_token": "..."', out[0].contextLength === 23
+ */
+export function pushField(out: TextSlot[], obj: Json, name: string, role: TextRole, path: string): void {
+  const initial = obj[name];
+  if (typeof initial !== "string" || initial.length === 0) return;
+  const lead = `${JSON.stringify(name)}: `;
+  let text = keyedText("", name, initial);
+  out.push({
+    role,
+    path,
+    contextLength: lead.length,
+    get text() {
+      return text;
+    },
+    replace(next: string) {
+      if (next === text) return;
+      const value = next.startsWith(lead) ? unquote(next.slice(lead.length)) : next;
+      writeEntry(obj, name, value);
+      text = keyedText("", name, value);
+    },
+  });
+}
+
 /** The key given to a property when a replacement cannot be split into its key and value. */
 const REDACTED_KEY = "[REDACTED]";
 

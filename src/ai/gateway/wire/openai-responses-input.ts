@@ -1,12 +1,12 @@
 import type { TextRole } from "../../inspect/types.js";
-import { pushJsonText, pushJsonValue } from "./json-slots.js";
+import { pushField, pushJsonText, pushJsonValue } from "./json-slots.js";
 import { pushSchemaTexts, pushToolDefinition } from "./schema-slots.js";
-import { arrayOf, indexPath, isRecord, pushString, type Json } from "./slots.js";
+import { arrayOf, indexPath, isRecord, keyPath, pushString, type Json } from "./slots.js";
 import type { TextSlot } from "./types.js";
 
 /**
  * The texts of a Responses API request (`POST /v1/responses`): `instructions` (system); `input` as a
- * string (user) or as items (see `inputItemTexts`); `tools[]` (see `pushTool`); the structured-output
+ * string (user) or as items (see `inputItemTexts`); `tools[]` (see `pushTools`); the structured-output
  * schema `text.format` (name, description, what the model reads in the schema); `prompt.variables`.
  *
  * @example
@@ -208,16 +208,15 @@ function pushToolOutput(out: TextSlot[], item: Json, path: string): void {
 
 /**
  * Tool definitions: functions (and their output schema) and custom tools with what the model reads in
- * their schema or grammar, MCP server descriptions, tool search descriptions and parameters, namespaces
- * (name, description, the functions and custom tools in them; a namespace in a namespace is not read, so
- * the walk stays flat).
+ * their schema or grammar, MCP servers (see `pushMcpServer`), tool search descriptions and parameters,
+ * namespaces (name, description, the functions and custom tools in them; a namespace in a namespace is
+ * not read, so the walk stays flat).
  */
 function pushTools(out: TextSlot[], tools: unknown, path: string): void {
   arrayOf(tools).forEach((tool, i) => {
     if (!isRecord(tool)) return;
     const p = indexPath(path, i);
-    if (tool.type === "mcp")
-      pushString(out, tool, "server_description", "tool-definition", `${p}.server_description`);
+    if (tool.type === "mcp") pushMcpServer(out, tool, p);
     else if (tool.type === "tool_search") {
       pushString(out, tool, "description", "tool-definition", `${p}.description`);
       pushSchemaTexts(out, tool.parameters, "tool-definition", `${p}.parameters`);
@@ -229,6 +228,22 @@ function pushTools(out: TextSlot[], tools: unknown, path: string): void {
       });
     } else pushFunctionTool(out, tool, p);
   });
+}
+
+/**
+ * An MCP tool: the server's label and description, which the model reads, and what the provider needs to
+ * call the server: its URL, an OAuth `authorization` token, `headers`. These three are shown under their
+ * names (`"Authorization": "Bearer ..."`, see `pushField`), so a bare token still reads as one.
+ */
+function pushMcpServer(out: TextSlot[], tool: Json, path: string): void {
+  pushString(out, tool, "server_label", "tool-definition", `${path}.server_label`);
+  pushString(out, tool, "server_description", "tool-definition", `${path}.server_description`);
+  pushField(out, tool, "server_url", "tool-definition", `${path}.server_url`);
+  pushField(out, tool, "authorization", "tool-definition", `${path}.authorization`);
+  const headers = tool.headers;
+  if (isRecord(headers))
+    for (const name of Object.keys(headers))
+      pushField(out, headers, name, "tool-definition", keyPath(`${path}.headers`, name));
 }
 
 function pushFunctionTool(out: TextSlot[], tool: Json, path: string): void {

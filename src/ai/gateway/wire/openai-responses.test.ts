@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { createVault } from "../../inspect/index.js";
+import { testInspector } from "../../inspect/testing.js";
 import { createSseParser } from "../sse.js";
 import { endsStream, wireFormat } from "./index.js";
 import { aCodexRequest, diffPaths, markAll, TINY_PNG_BASE64 } from "./testing.js";
 import type { WireEvent } from "./types.js";
 
 const responses = wireFormat("openai-responses");
+const inspector = testInspector();
 
 describe("openai-responses requests (a Codex CLI turn)", () => {
   it("finds instructions, input items of every kind with their roles, and tool definitions", () => {
@@ -100,6 +103,76 @@ describe("openai-responses requests (a Codex CLI turn)", () => {
       ['prompt.variables["customer"]', "user", "Jane"],
       ['prompt.variables["doc"].text', "user", "body"],
     ]);
+  });
+});
+
+describe("openai-responses MCP servers", () => {
+  const GITHUB = "ghp_" + "Hq2Wm8Zr4Tn6Xv0Lb9Cd3Jf7Kg1Ps5Qa2Eu8";
+  const OAUTH = "k3Jd9QwXz7LmNp2Rt5Vb8Yc4Hf6Gs1Ae0Uo"; // opaque: a token only under its name
+  const mcpRequest = () => ({
+    input: "Open an issue.",
+    tools: [
+      {
+        type: "mcp",
+        server_label: "github",
+        server_description: "GitHub's MCP server.",
+        server_url: "https://deploy:Zq7-Lm2x-Rt9w@mcp.example.com/sse",
+        authorization: OAUTH,
+        headers: { Authorization: `Bearer ${GITHUB}`, "X-Client": "codex" },
+        require_approval: "never",
+      },
+    ],
+  });
+
+  it("reads the label, description, URL, OAuth token and each header, those last under their names", () => {
+    const slots = responses.requestTexts(mcpRequest());
+    expect(slots.map((s) => [s.path, s.role, s.text, s.contextLength])).toEqual([
+      ["input", "user", "Open an issue.", undefined],
+      ["tools[0].server_label", "tool-definition", "github", undefined],
+      ["tools[0].server_description", "tool-definition", "GitHub's MCP server.", undefined],
+      [
+        "tools[0].server_url",
+        "tool-definition",
+        '"server_url": "https://deploy:Zq7-Lm2x-Rt9w@mcp.example.com/sse"',
+        '"server_url": '.length,
+      ],
+      [
+        "tools[0].authorization",
+        "tool-definition",
+        `"authorization": "${OAUTH}"`,
+        '"authorization": '.length,
+      ],
+      [
+        "tools[0].headers.Authorization",
+        "tool-definition",
+        `"Authorization": "Bearer ${GITHUB}"`,
+        '"Authorization": '.length,
+      ],
+      ['tools[0].headers["X-Client"]', "tool-definition", '"X-Client": "codex"', '"X-Client": '.length],
+    ]);
+    // MCP tools given back by tool search are read the same way.
+    const searched = responses.requestTexts({
+      input: [{ type: "tool_search_output", tools: mcpRequest().tools }],
+    });
+    expect(searched.map((s) => s.path)).toContain("input[0].tools[0].headers.Authorization");
+  });
+
+  it("finds the credentials, and redaction rewrites the values but never a name", () => {
+    const body = mcpRequest();
+    const vault = createVault();
+    const types: string[] = [];
+    for (const slot of responses.requestTexts(body)) {
+      const found = inspector.inspect(slot.text, slot.role);
+      types.push(...found.map((d) => d.type));
+      if (found.length > 0) slot.replace(vault.redact(slot.text, found));
+    }
+    // The OAuth token says nothing alone; under its name it is a secret.
+    expect(inspector.inspect(OAUTH, "tool-definition")).toEqual([]);
+    expect(types).toEqual(["basic-auth-url", "generic-secret", "github-token"]);
+    const tool = body.tools[0]!;
+    expect(tool.server_url).toBe("https://deploy:[SECRET_1]@mcp.example.com/sse");
+    expect(tool.authorization).toBe("[SECRET_2]");
+    expect(tool.headers).toEqual({ Authorization: "Bearer [SECRET_3]", "X-Client": "codex" });
   });
 });
 
