@@ -6,9 +6,10 @@
 // children (detente's workers and the process that keeps their store).
 //   - overhead: p50 latency at 1 connection and throughput at 50 connections with a 16 KB prompt, for the
 //     fake upstream called directly, through detente (one process, and with `--workers N` for each N of
-//     `--workers`, 1,2 by default) and through Portkey; detente twice, with the same prompt on every
-//     request (as assistants resend their system prompt, which it inspects once per key) and with every
-//     prompt new (each request's prompt numbered, so all of its 16 KB is inspected; `--skip unique` drops it);
+//     `--workers`, 1,2 by default) and through Portkey; detente twice: with the 16 KB system prompt
+//     resent and a new question on every request (as assistants resend their system prompt, which it
+//     inspects once per key), and with every prompt new (each request's system prompt numbered, so all
+//     of its 16 KB is inspected; `--skip unique` drops it). No two request bodies are ever alike;
 //   - streaming: time to first token through detente against calling the fake upstream directly.
 //
 // Each target is first primed for `--prime` seconds at 50 connections (not counted), so that every process
@@ -137,22 +138,28 @@ if (!skip.has("portkey")) {
 const prompt = sixteenKb();
 results.promptBytes = Buffer.byteLength(prompt);
 const bodyFile = join(work, "body.json");
-const chat = (system) =>
+const chat = (system, question) =>
   JSON.stringify({
     model: "gpt-4o",
     messages: [
       { role: "system", content: system },
-      { role: "user", content: "Review the module above and list its risks." },
+      { role: "user", content: question },
     ],
   });
-await writeFile(bodyFile, chat(prompt));
-// The same size, but every request's prompt begins with its own number (bench/load.mjs's "unique"), so
-// the gateway cannot have seen it before: what a request costs when all of its 16 KB is inspected.
+// Every request is numbered where `#nonce######` first appears (bench/load.mjs's "unique"), so no two
+// bodies are alike. Here the question is: the 16 KB system prompt is resent unchanged with every new
+// question, as an assistant does (the gateway inspects it once per key and then remembers it).
+await writeFile(bodyFile, chat(prompt, "Question #nonce######: review the module above and list its risks."));
+// The same size, but the number is in the system prompt, so the gateway cannot have seen it before:
+// what a request costs when all of its 16 KB is inspected.
 const NONCE_LINE = "Session #nonce######.\n";
 const uniqueBodyFile = join(work, "body-unique.json");
-await writeFile(uniqueBodyFile, chat(NONCE_LINE + prompt.slice(NONCE_LINE.length)));
-// Each detente target twice: the same prompt on every request (as an assistant resends its system
-// prompt, which the gateway inspects once per key and then remembers), and every prompt new.
+await writeFile(
+  uniqueBodyFile,
+  chat(NONCE_LINE + prompt.slice(NONCE_LINE.length), "Review the module above and list its risks."),
+);
+// Each detente target twice: the system prompt resent with a new question (what assistants send), and
+// every prompt new.
 const targets = [
   {
     name: "fake upstream, direct",
@@ -163,7 +170,7 @@ const targets = [
   },
 ];
 for (const unique of skip.has("unique") ? [false] : [false, true]) {
-  const fresh = unique ? ", every prompt new" : "";
+  const fresh = unique ? ", every prompt new" : ", system prompt resent";
   targets.push({
     name: `detente${fresh} (every detector, audit on)`,
     kind: "detente",
@@ -315,9 +322,7 @@ async function firstToken(t) {
 
 /** What the load generator needs to drive a target. */
 function spec(t) {
-  return t.unique
-    ? { url: t.url, headers: t.headers, bodyFile: uniqueBodyFile, unique: true }
-    : { url: t.url, headers: t.headers, bodyFile };
+  return { url: t.url, headers: t.headers, bodyFile: t.unique ? uniqueBodyFile : bodyFile, unique: true };
 }
 
 function load(spec) {

@@ -49,6 +49,8 @@ export interface TestGateway {
   readonly fake: FakeUpstream;
   readonly store: Store;
   readonly app: FastifyInstance;
+  /** The key of the audit trail's request hashes. */
+  readonly hashKey: string;
   /** Every audit event written so far (also in the store once flushed). */
   readonly events: AiEvent[];
   /** A new key for someone else. */
@@ -85,7 +87,7 @@ export async function startTestGateway(options?: {
   // Every event is kept here as well as written to the store, so tests can wait for it.
   const events: AiEvent[] = [];
   const writer = createEventWriter({ store: ts.store, flushMs: 50 });
-  const { app } = await buildGatewayServer({
+  const { app, gateway } = await buildGatewayServer({
     policy: config.ai,
     store: ts.store,
     home,
@@ -112,6 +114,7 @@ export async function startTestGateway(options?: {
     fake,
     store: ts.store,
     app,
+    hashKey: gateway.deps.hashKey,
     events,
     keyFor,
     flush: () => writer.flush(),

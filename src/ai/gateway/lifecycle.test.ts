@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { listEvents } from "../../services/ai/events.js";
@@ -179,5 +180,39 @@ describe("cancellation, timeouts and failures", () => {
     expect(stored.length).toBeGreaterThan(0);
     expect(stored[0]).toMatchObject({ endpoint: "chat.completions", team: "payments" });
     expect(stored[0]?.requestHash).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("stores the keyed hash of each request as received, the same for the same body, for large bodies too", async () => {
+    const send = async (question: string): Promise<Buffer> => {
+      const body = Buffer.from(
+        JSON.stringify({
+          model: "gpt-4o",
+          messages: [
+            { role: "system", content: "You review pull requests for the payments team. ".repeat(400) },
+            { role: "user", content: question },
+          ],
+        }),
+      );
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+        body,
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      return body;
+    };
+    const bodies = [await send("hash me"), await send("hash me"), await send("and me")];
+    expect(bodies[0]!.byteLength).toBeGreaterThan(16_000);
+    await gw.flush();
+    const stored = await listEvents({
+      ctx: { store: gw.store },
+      input: { user: "alice@example.com", limit: 3 },
+    });
+    const hmac = (b: Buffer) => createHmac("sha256", gw.hashKey).update(b).digest("hex").slice(0, 32);
+    // Newest first.
+    expect(stored.map((e) => e.requestHash)).toEqual([hmac(bodies[2]!), hmac(bodies[1]!), hmac(bodies[0]!)]);
+    expect(stored[1]?.requestHash).toBe(stored[2]?.requestHash);
+    expect(stored[0]?.requestHash).not.toBe(stored[1]?.requestHash);
   });
 });
