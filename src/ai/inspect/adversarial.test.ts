@@ -97,6 +97,13 @@ const HOSTILE: readonly (readonly [string, string])[] = [
   ["FCM prefixes", fill("AAAAaaaaaaa:APA91b")],
   ["config words", fill("requirepass ")],
   ["netrc", fill("machine a login b password ")],
+  ["Chinese keys and particles", fill("密码是")],
+  ["Japanese keys and particles", fill("パスワードは")],
+  ["Korean keys and particles", fill("비밀번호는 ")],
+  ["particles and values", fill("是a")],
+  ["CJK keys and operators", fill("密码：")],
+  ["a long value after a particle", "密码是" + fill("a")],
+  ["a quoted value without an end", "パスワードは「" + fill("a")],
 ];
 
 describe("adversarial inputs finish", () => {

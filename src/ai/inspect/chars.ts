@@ -23,6 +23,15 @@ export const SPECIAL = 32;
 /** Whitespace (ASCII and the Unicode spaces that prose uses). */
 export const SPACE = 64;
 
+/**
+ * Particles that join a noun to what is said of it, in Chinese (是, 为, 為) and Japanese (は, が, を),
+ * written without spaces: `密码是Zx8k…`, `パスワードはZx8k…`. They are not word characters, so the words
+ * on either side are read apart (`密码`, `Zx8k…`) and a handler registered at the particle sees both
+ * (`secrets/cjk-credentials.ts`). Word matching splits phrases at them too (`toPhrase`), so dictionary
+ * terms that contain one still match.
+ */
+export const PARTICLES = "是为為はがを";
+
 function buildClasses(): Uint8Array {
   const t = new Uint8Array(65536);
   for (let c = 48; c <= 57; c++) t[c] = ALNUM;
@@ -50,6 +59,7 @@ function buildClasses(): Uint8Array {
     if (c === 0xfeff) continue;
     t[c] = LETTER_X;
   }
+  for (let i = 0; i < PARTICLES.length; i++) t[PARTICLES.charCodeAt(i)] = 0;
   return t;
 }
 

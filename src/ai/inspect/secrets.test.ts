@@ -225,6 +225,95 @@ describe("generic credentials by context", () => {
   });
 });
 
+describe("credentials named in Chinese, Japanese and Korean", () => {
+  const V = "Zx8kq2LmP9vTqR4w";
+
+  /** `[type, start, end]` of the secrets found, to check the span of the value. */
+  const spans = (text: string) =>
+    inspector
+      .inspect(text, "user")
+      .filter((d) => d.dataClass === "secret")
+      .map((d) => [d.type, d.start, d.end]);
+
+  it.each([
+    // After a particle, as "password is ..."; the value may follow it without a space.
+    [`密码是${V}`, "password"],
+    [`数据库密码为 ${V}`, "password"],
+    [`我的密碼為${V}，請保密`, "password"],
+    [`口令是 ${V}。`, "password"],
+    [`API密钥是${V}`, "generic-secret"],
+    [`パスワードは${V}です`, "password"],
+    [`パスワードは「${V}」です`, "password"],
+    [`アクセストークンは ${V} です`, "generic-secret"],
+    [`비밀번호는 ${V}입니다`, "password"],
+    [`액세스 토큰은 ${V}`, "generic-secret"],
+    [`API 키는 ${V}`, "generic-secret"],
+    [`我的password是${V}。`, "password"],
+    // After an operator, as "password: ..."; also after a particle and an operator.
+    [`密码：${V}`, "password"],
+    [`密码: ${V}`, "password"],
+    [`密码是：${V}，请保密`, "password"],
+    [`访问令牌=${V}`, "generic-secret"],
+    [`{"密码": "${V}"}`, "password"],
+    [`パスワード：${V}`, "password"],
+    [`トークン=${V}`, "generic-secret"],
+    [`APIキー: ${V}`, "generic-secret"],
+    [`비밀번호: ${V}`, "password"],
+    [`토큰: ${V}`, "generic-secret"],
+    [`시크릿 키 = "${V}"`, "generic-secret"],
+  ])("finds %s", (text, type) => {
+    const start = text.indexOf(V);
+    expect(spans(text)).toEqual([[type, start, start + V.length]]);
+  });
+
+  it("gives the confidence the English forms get", () => {
+    const conf = (text: string) => inspector.inspect(text, "user")[0]?.confidence;
+    expect(conf(`密码是${V}`)).toBe(conf(`password is ${V}`));
+    expect(conf(`密码：${V}`)).toBe(conf(`password：${V}`));
+    expect(conf(`トークンは ${V}`)).toBe(conf(`token is ${V}`));
+    expect(conf(`토큰: ${V}`)).toBe(conf(`token: ${V}`));
+  });
+
+  it("leaves a vendor token to its own type", () => {
+    const token = withGitHubChecksum("ghp_", randomString(seeded(5), 30));
+    expect(found(inspector, `令牌: ${token}`)).toEqual([["github-token", token]]);
+    expect(found(inspector, `토큰은 ${token}`)).toEqual([["github-token", token]]);
+  });
+
+  it.each([
+    "密码学",
+    "密码学是一门学科",
+    "密码是什么？",
+    "请输入密码",
+    "密码: ********",
+    "密码：<your-password>",
+    "密码是123456",
+    "密码为 password123",
+    "密码是Password",
+    "密码长度：12",
+    "密码必须是8位以上",
+    "最大令牌：4096",
+    "令牌为Bearer类型",
+    "密钥是AES-256",
+    "API密钥：YOUR_API_KEY",
+    "访问令牌：${GITHUB_TOKEN}",
+    "下一页令牌：CAESBggDEIkBGgwIARIIY2hyb21pdW0",
+    "这是React的组件，我们认为Vue也可以",
+    "パスワードを忘れた場合",
+    "パスワード: your_password_here",
+    "パスワードは8文字以上で設定してください",
+    "パスワードはDB_PASSWORDで設定します",
+    "トークンはGITHUB_TOKENに保存",
+    "ページトークン: CAESBggDEIkBGgwIARIIY2hyb21pdW0",
+    "비밀번호를 입력하세요",
+    "비밀번호는 8자 이상이어야 합니다",
+    "토큰: 없음",
+    "키는 180cm입니다",
+  ])("ignores %s", (text) => {
+    expect(secretsIn(text)).toEqual([]);
+  });
+});
+
 describe("credentials on command lines", () => {
   it.each([
     ["mysql -h 10.0.3.22 -u root -p'c0rrect-battery-77' shop < dump.sql", "password", "c0rrect-battery-77"],

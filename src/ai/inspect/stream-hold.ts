@@ -1,4 +1,5 @@
-import { isSpaceCode } from "./chars.js";
+import { isSpaceCode, PARTICLES } from "./chars.js";
+import { CJK_CREDENTIAL_WORDS, KOREAN_PARTICLES } from "./secrets/cjk-credentials.js";
 import { VENDOR_RULES } from "./secrets/vendor-rules.js";
 import type { DataClass } from "./types.js";
 
@@ -12,6 +13,16 @@ const KEY_NAMES = "(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|bearer
 
 /** A credential key right before a value: `password=`, `"token": "`, `Bearer `, `<password>`, `the password is `. */
 const CREDENTIAL_CONTEXT = new RegExp(`${KEY_NAMES}["'>]?\\s{0,3}(?:[:=]|is\\s)?\\s{0,3}["']?$`, "i");
+
+/**
+ * The same in Chinese, Japanese and Korean (`密码是`, `パスワード：`, `비밀번호는 `, `"토큰": "`): a credential
+ * word, a particle or an operator (or both), then the value, with no space needed (see
+ * secrets/cjk-credentials.ts).
+ */
+const CJK_CREDENTIAL_CONTEXT = new RegExp(
+  `(?:${CJK_CREDENTIAL_WORDS.join("|")})["'」”]?\\s{0,3}[${PARTICLES}${KOREAN_PARTICLES}]?\\s{0,3}[:=：＝]?\\s{0,3}["'「“]?$`,
+  "i",
+);
 
 /** A credential key and its operator inside a word (`password=`, `"token":"`, `<password>`): a value follows. */
 const KEY_IN_WORD = new RegExp(`${KEY_NAMES}["']?[:=>]`, "i");
@@ -50,9 +61,10 @@ export function isUnspacedCode(c: number): boolean {
   );
 }
 
-/** True when the text before `at` ends in a credential key (`password: `), within 40 characters. */
+/** True when the text before `at` ends in a credential key (`password: `, `密码是`), within 40 characters. */
 function keyedAt(window: string, at: number): boolean {
-  return CREDENTIAL_CONTEXT.test(window.slice(Math.max(0, at - 40), at));
+  const before = window.slice(Math.max(0, at - 40), at);
+  return CREDENTIAL_CONTEXT.test(before) || CJK_CREDENTIAL_CONTEXT.test(before);
 }
 
 /**

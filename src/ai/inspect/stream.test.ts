@@ -135,7 +135,8 @@ describe("createStreamInspector with masking", () => {
   });
 
   it("masks a secret in Chinese text split at every position, leaking at most its first two characters", () => {
-    const text = `部署用的令牌是 ${GH}，请勿外传，也不要写进代码里。`;
+    // No credential word before it (after one, `令牌是 `, the value is held whole: see below).
+    const text = `部署时用的是 ${GH}，请勿外传，也不要写进代码里。`;
     const at = text.indexOf(GH);
     for (let cut = 1; cut < text.length; cut++) {
       const { out } = run([text.slice(0, cut), text.slice(cut)], { mask: ["secret"] });
@@ -155,6 +156,25 @@ describe("createStreamInspector with masking", () => {
       const at = text.indexOf(value);
       const masked = `${text.slice(0, at)}[REDACTED_PASSWORD]${text.slice(at + value.length)}`;
       expect(run([text], { mask: ["secret"] }).out).toBe(masked);
+      for (let cut = at; cut < at + value.length; cut++) {
+        const { out } = run([text.slice(0, cut), text.slice(cut)], { mask: ["secret"] });
+        expect(out, `${text} cut at ${cut}`).toBe(masked);
+      }
+    }
+  });
+
+  it("holds a value after a Chinese, Japanese or Korean credential word until it is whole", () => {
+    const value = "Zx8kq2LmP9vTqR4w";
+    for (const [text, type] of [
+      [`数据库密码是${value}，请保密。`, "PASSWORD"],
+      [`配置如下：\n数据库密码：${value}\n完成。`, "PASSWORD"],
+      [`本番DBのパスワードは${value}です。`, "PASSWORD"],
+      [`서버 비밀번호는 ${value} 입니다.`, "PASSWORD"],
+      [`깃허브 토큰: ${value} 입니다.`, "GENERIC_SECRET"],
+    ] as const) {
+      const at = text.indexOf(value);
+      const masked = `${text.slice(0, at)}[REDACTED_${type}]${text.slice(at + value.length)}`;
+      expect(run([text], { mask: ["secret"] }).out, text).toBe(masked);
       for (let cut = at; cut < at + value.length; cut++) {
         const { out } = run([text.slice(0, cut), text.slice(cut)], { mask: ["secret"] });
         expect(out, `${text} cut at ${cut}`).toBe(masked);

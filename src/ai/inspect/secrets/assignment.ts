@@ -1,6 +1,7 @@
 import { isBlankCode, isIdentCode } from "../chars.js";
 import type { Plan } from "../plan.js";
 import { RANK, type Scan } from "../scan.js";
+import { cjkAssignment } from "./cjk-credentials.js";
 import { credible } from "./credible.js";
 import { KEY_HINT, keyKind } from "./key-names.js";
 import { siblingKeyKind } from "./sibling-key.js";
@@ -20,8 +21,8 @@ export interface Value {
 
 /**
  * The value after an assignment operator ending at `from`, or undefined (bounded reads): a quoted string
- * (with `f`/`b`/`r`/`$`/`@` prefixes), or a bare word up to a blank or, unless `wholeLine`, up to
- * punctuation that ends a value in code.
+ * (with `f`/`b`/`r`/`$`/`@` prefixes), or a bare word up to a blank or CJK punctuation or, unless
+ * `wholeLine`, up to punctuation that ends a value in code.
  *
  * @example valueAt('= "s3cr3t!x"', 1, false) // { start: 3, end: 11, quoted: true }
  */
@@ -54,7 +55,7 @@ export function valueAt(text: string, from: number, wholeLine: boolean): Value |
   let j = start;
   for (; j < limit; j++) {
     const d = text.charCodeAt(j);
-    if (isBlankCode(d)) break;
+    if (isBlankCode(d) || isCjkPunctuation(d)) break;
     if (wholeLine) continue;
     if (d === 44 || d === 59 || d === 38 || d === 41 || d === 60 || d === 62 || d === 93) break;
     if (d === 125 || isQuote(d)) break;
@@ -62,6 +63,21 @@ export function valueAt(text: string, from: number, wholeLine: boolean): Value |
   }
   if (j === start + 256) return undefined; // too long for a credential
   return j > start ? { start, end: j, quoted: false } : undefined;
+}
+
+/**
+ * CJK and fullwidth punctuation (`，` `。` `、` `；` `）` `」`): it ends a value written against Chinese or
+ * Japanese text (`password：Tr0ub4dor，请保密`); no typed credential holds it.
+ */
+function isCjkPunctuation(c: number): boolean {
+  if (c < 0x3000) return false;
+  return (
+    c <= 0x303f ||
+    (c >= 0xff01 && c <= 0xff0f) ||
+    (c >= 0xff1a && c <= 0xff20) ||
+    (c >= 0xff3b && c <= 0xff40) ||
+    (c >= 0xff5b && c <= 0xff65)
+  );
 }
 
 /**
@@ -188,7 +204,8 @@ function startsLine(text: string, keyStart: number): boolean {
 
 /**
  * `key = value`, `key: value`, `"key": "value"`, `key => value`, `key := value` at `=` or `:`, and their
- * fullwidth forms (`password：…`, as typed with a Chinese or Japanese input method).
+ * fullwidth forms (`password：…`, as typed with a Chinese or Japanese input method); keys written in
+ * Chinese, Japanese or Korean (`密码：…`) are read by `cjkAssignment`.
  */
 function assignment(text: string, pos: number, scan: Scan): void {
   const raw = text.charCodeAt(pos);
@@ -207,8 +224,11 @@ function assignment(text: string, pos: number, scan: Scan): void {
     if (next === 47 && text.charCodeAt(pos + 2) === 47) return; // URL
     if (next === 61) valueFrom = pos + 2; // :=
   }
-  if (!credentialSuffixBefore(text, pos) && !(c === 61 && annotatedCredential(text, pos, scan.lastColon)))
+  if (!credentialSuffixBefore(text, pos) && !(c === 61 && annotatedCredential(text, pos, scan.lastColon))) {
+    // A key in Chinese, Japanese or Korean (`密码：…`, `"パスワード": "…"`), or one and a particle (`密码是：…`).
+    if (prev >= 0x80 || prev === 32 || prev === 9 || isQuote(prev)) cjkAssignment(text, pos, valueFrom, scan);
     return;
+  }
   const k = keyBefore(text, pos);
   if (k === undefined) return;
   const key = k.key;

@@ -2,7 +2,8 @@ import { isIdentCode } from "../chars.js";
 import type { Plan } from "../plan.js";
 import { RANK, type Scan } from "../scan.js";
 import { isPlaceholder } from "./allowlist.js";
-import { credible, looksMadeUp } from "./credible.js";
+import { registerCjkCredentials } from "./cjk-credentials.js";
+import { credible, looksMadeUp, soundsMadeUp } from "./credible.js";
 import { characterClasses, shannonEntropy } from "./entropy.js";
 import { DEFAULT_PASSWORDS } from "./url-credentials.js";
 
@@ -44,7 +45,9 @@ function basic(text: string, _start: number, end: number, scan: Scan): void {
   );
 }
 
-const SAID = /[ \t]{1,3}(?:is|was)[ \t]{1,3}["'`]?([^\s"'`,;<>()]{6,128})/y;
+/** The value after "is": no quotes, `, ; < > ( )` or CJK and fullwidth punctuation (`…R4w，请保密`). */
+const SAID =
+  /[ \t]{1,3}(?:is|was)[ \t]{1,3}["'`]?([^\s"'`,;<>()\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]{6,128})/y;
 
 /**
  * Credentials said in prose: "the wifi password is x7K9-mQ2p", "my token was 8f3a...". The value must
@@ -58,9 +61,7 @@ function said(text: string, start: number, end: number, scan: Scan): void {
   if (m === null) return;
   let value = m[1]!;
   if (value.endsWith(".") || value.endsWith("!") || value.endsWith("?")) value = value.slice(0, -1);
-  const upper = value.replace(/[^A-Z]/g, "").length;
-  const lower = value.replace(/[^a-z]/g, "").length;
-  if (!/[\d\W_]/.test(value) && !(upper >= 2 && lower >= 2)) return;
+  if (!soundsMadeUp(value)) return;
   const word = text.slice(start, end).toLowerCase();
   const kind = word.startsWith("pass") || word === "pwd" ? "password" : "secret";
   const confidence = credible(value, kind, true);
@@ -117,7 +118,7 @@ function saidPair(text: string, _start: number, end: number, scan: Scan): void {
 
 /**
  * Register header schemes (`Bearer`, `Basic`) and credentials said in prose (a password or token, or a
- * user and password).
+ * user and password; in Chinese, Japanese and Korean too: `密码是…`, `パスワードは…`, `비밀번호는 …`).
  *
  * @example registerContextWords(plan); // "Authorization: Bearer ..." -> bearer-token
  */
@@ -126,4 +127,5 @@ export function registerContextWords(plan: Plan): void {
   plan.word("basic", basic);
   for (const w of ["password", "passphrase", "passcode", "pwd", "token", "secret"]) plan.word(w, said);
   for (const w of ["login", "logins", "credentials", "credential", "creds"]) plan.word(w, saidPair);
+  registerCjkCredentials(plan);
 }

@@ -65,3 +65,16 @@ export function credible(value: string, kind: KeyKind, quoted: boolean): number 
 export function looksMadeUp(value: string): boolean {
   return /[0-9]|[^A-Za-z0-9_.-]/.test(value);
 }
+
+/**
+ * True when a value said in prose ("the password is ...") looks made up: a digit or a symbol, or mixed
+ * case (two capitals and two small letters), so "the password is incorrect" stays quiet.
+ *
+ * @example soundsMadeUp("x7K9-mQ2p") // true; soundsMadeUp("incorrect") // false
+ */
+export function soundsMadeUp(value: string): boolean {
+  if (/[\d\W_]/.test(value)) return true;
+  const upper = value.replace(/[^A-Z]/g, "").length;
+  const lower = value.replace(/[^a-z]/g, "").length;
+  return upper >= 2 && lower >= 2;
+}

@@ -1,0 +1,268 @@
+import { PARTICLES, fold, isIdentCode, sameFolded } from "../chars.js";
+import type { Plan } from "../plan.js";
+import { RANK, type Scan } from "../scan.js";
+import type { Value } from "./assignment.js";
+import { credible, soundsMadeUp } from "./credible.js";
+import { keyKind, type KeyKind } from "./key-names.js";
+
+/**
+ * Credentials named in Chinese, Japanese or Korean: `密码是Zx8k…`, `数据库密码为 …`, `パスワード：…`,
+ * `APIキーは…`, `비밀번호는 …`, `토큰: …`. They are read as their English forms are: after a particle
+ * (是, 为, は, 는...) as `password is …` (`said` in context-words.ts: the value must look made up, and
+ * confidence is 0.1 lower), after an operator as `password: …` (`assignment`). Chinese and Japanese put
+ * no space between words, so a value may follow the particle or operator directly; it is a run of
+ * printable ASCII (or a quoted string) and ends where those scripts resume (`…R4w，请保密`, `…R4wです`).
+ *
+ * Nothing here reads the text on its own: the checks run at a particle (not a word character, see
+ * `PARTICLES` in chars.ts), at a Korean word ending in a particle (an anchor word: Korean is written with
+ * spaces), and at `:`/`=`/`：`/`＝` when the key before is not ASCII (`assignment`); each looks at most a
+ * few characters back and 256 forward.
+ */
+
+/** What a credential word names; "none" for words that end like one but are not (a pagination cursor). */
+type Named = KeyKind | "none";
+
+/** Credential words (ASCII letters in lower case: they are matched case-insensitively, `APIキー`). */
+const WORDS: readonly (readonly [string, Named])[] = [
+  // Chinese, simplified and traditional.
+  ["密码", "password"],
+  ["密碼", "password"],
+  ["口令", "password"],
+  ["密钥", "secret"],
+  ["密鑰", "secret"],
+  ["秘钥", "secret"],
+  ["秘鑰", "secret"],
+  ["金鑰", "secret"],
+  ["私钥", "secret"],
+  ["私鑰", "secret"],
+  ["令牌", "secret"],
+  ["凭据", "secret"],
+  ["憑據", "secret"],
+  ["凭证", "secret"],
+  ["页令牌", "none"], // 分页令牌, 下一页令牌: like `nextPageToken`
+  // Japanese.
+  ["パスワード", "password"],
+  ["パスフレーズ", "password"],
+  ["トークン", "secret"],
+  ["シークレット", "secret"],
+  ["秘密鍵", "secret"],
+  ["apiキー", "secret"],
+  ["api キー", "secret"],
+  ["アクセスキー", "secret"],
+  ["シークレットキー", "secret"],
+  ["秘密キー", "secret"],
+  ["認証キー", "secret"],
+  ["ページトークン", "none"],
+  ["継続トークン", "none"],
+  ["同期トークン", "none"],
+  // Korean.
+  ["비밀번호", "password"],
+  ["패스워드", "password"],
+  ["암호", "password"],
+  ["토큰", "secret"],
+  ["시크릿", "secret"],
+  ["api키", "secret"],
+  ["api 키", "secret"],
+  ["액세스키", "secret"],
+  ["액세스 키", "secret"],
+  ["비밀키", "secret"],
+  ["비밀 키", "secret"],
+  ["시크릿키", "secret"],
+  ["시크릿 키", "secret"],
+  ["인증키", "secret"],
+  ["인증 키", "secret"],
+  ["페이지토큰", "none"],
+  ["페이지 토큰", "none"],
+];
+
+/** Korean particles after a noun (topic, subject): `비밀번호는`, `토큰은`, `키가`. */
+export const KOREAN_PARTICLES = "는은이가";
+
+/** The credential words (lower case), for the stream's hold to know what a value follows. */
+export const CJK_CREDENTIAL_WORDS: readonly string[] = WORDS.filter(([, named]) => named !== "none").map(
+  ([word]) => word,
+);
+
+/**
+ * Candidate words by their last code unit (one array read rejects a particle or key that follows
+ * anything else), longest first so that `ページトークン` is tried before `トークン`.
+ */
+const FINALS = new Uint8Array(65536);
+const CANDIDATES: [string, Named][][] = [[]];
+for (const [word, named] of [...WORDS].sort((a, b) => b[0].length - a[0].length)) {
+  const last = word.charCodeAt(word.length - 1);
+  if (FINALS[last] === 0) {
+    FINALS[last] = CANDIDATES.length;
+    CANDIDATES.push([]);
+  }
+  CANDIDATES[FINALS[last]!]!.push([fold(word), named]);
+}
+
+/** Particles skipped between a key and its operator (`密码是：…`, `パスワードは: …`). */
+const PARTICLE_CODES = new Set<number>();
+for (const p of PARTICLES + KOREAN_PARTICLES) PARTICLE_CODES.add(p.charCodeAt(0));
+
+/** Most spaces read around a particle or an operator (between a key and its value). */
+const MAX_GAP = 8;
+/** Longest value read; longer ones are not credentials (`credible` rejects them). */
+const MAX_VALUE = 256;
+
+/** Space, tab and the ideographic space. */
+function isGap(c: number): boolean {
+  return c === 32 || c === 9 || c === 0x3000;
+}
+
+/** The closing quote for an opening one: ASCII quotes, 「」, 『』, “”, ‘’; 0 for other characters. */
+function closerOf(c: number): number {
+  if (c === 34 || c === 39 || c === 96) return c;
+  if (c === 0x300c || c === 0x300e) return c + 1;
+  if (c === 0x201c || c === 0x2018) return c + 1;
+  return 0;
+}
+
+/** A quote that closes a key (`"密码": …`, `「パスワード」：…`). */
+function isCloser(c: number): boolean {
+  return c === 34 || c === 39 || c === 96 || c === 0x300d || c === 0x300f || c === 0x201d || c === 0x2019;
+}
+
+/** Characters of an unquoted value: printable ASCII but quotes and `, ; < > ( )` (as `said` has them). */
+function isValueCode(c: number): boolean {
+  return (
+    c > 32 &&
+    c < 127 &&
+    c !== 34 &&
+    c !== 39 &&
+    c !== 96 &&
+    c !== 44 &&
+    c !== 59 &&
+    c !== 60 &&
+    c !== 62 &&
+    c !== 40 &&
+    c !== 41
+  );
+}
+
+/**
+ * What the credential word (or, when `ascii`, the ASCII key name) ending at `end` names: `密码` and
+ * `パスワード` a password, `令牌` and `APIキー` a secret, `password` and `api_token` what `keyKind` says.
+ */
+function namedBefore(text: string, end: number, ascii: boolean): KeyKind | undefined {
+  if (end <= 0) return undefined;
+  const last = text.charCodeAt(end - 1);
+  const index = FINALS[last]!;
+  if (index !== 0) {
+    for (const [word, named] of CANDIDATES[index]!) {
+      if (end >= word.length && sameFolded(text, end - word.length, end, word))
+        return named === "none" ? undefined : named;
+    }
+    return undefined;
+  }
+  if (!ascii || !isIdentCode(last)) return undefined;
+  let i = end;
+  while (i > 0 && end - i < 64) {
+    const c = text.charCodeAt(i - 1);
+    if (isIdentCode(c) || c === 45 || c === 46) i--;
+    else break;
+  }
+  return end - i >= 2 ? keyKind(text.slice(i, end)) : undefined;
+}
+
+/**
+ * The value starting at `from` (after spaces): a quoted string, or a run of printable ASCII without a
+ * sentence's last `.`, `!` or `?`. Undefined when none starts there, or an operator does (`密码是：…` is
+ * read at the `：`).
+ */
+function valueAfter(text: string, from: number): Value | undefined {
+  const n = text.length;
+  let i = from;
+  while (i < n && i - from < MAX_GAP && isGap(text.charCodeAt(i))) i++;
+  const c = text.charCodeAt(i);
+  const close = closerOf(c);
+  if (close !== 0) {
+    const start = i + 1;
+    const limit = Math.min(n, start + MAX_VALUE + 1);
+    for (let j = start; j < limit; j++) {
+      const d = text.charCodeAt(j);
+      if (d === 92 && close < 128) j++;
+      else if (d === close) return j > start ? { start, end: j, quoted: true } : undefined;
+      else if (d === 10) return undefined;
+    }
+    return undefined;
+  }
+  if (c === 58 || c === 61) return undefined;
+  const limit = Math.min(n, i + MAX_VALUE + 1);
+  let j = i;
+  while (j < limit && isValueCode(text.charCodeAt(j))) j++;
+  const last = text.charCodeAt(j - 1);
+  if (j - i > 1 && (last === 46 || last === 33 || last === 63)) j--;
+  return j > i ? { start: i, end: j, quoted: false } : undefined;
+}
+
+/** Report `v` as a credential of `kind`, by the rules of `said` (prose) or of `assignment`. */
+function report(text: string, v: Value, kind: KeyKind, said: boolean, scan: Scan): void {
+  const value = text.slice(v.start, v.end);
+  if (said && !soundsMadeUp(value)) return;
+  const confidence = credible(value, kind, said || v.quoted);
+  if (confidence === undefined) return;
+  const type = kind === "password" ? "password" : kind === "aws" ? "aws-secret-access-key" : "generic-secret";
+  scan.emit(
+    "secret",
+    type,
+    v.start,
+    v.end,
+    said ? confidence - 0.1 : confidence,
+    kind === "aws" ? RANK.contextSecret : RANK.genericSecret,
+  );
+}
+
+/** At a Chinese or Japanese particle: `密码是Zx8k…`, `パスワードは Zx8k…`, `API token是…`. */
+function afterParticle(text: string, pos: number, scan: Scan): void {
+  const kind = namedBefore(text, pos, true);
+  if (kind === undefined) return;
+  const v = valueAfter(text, pos + 1);
+  if (v !== undefined) report(text, v, kind, true, scan);
+}
+
+/** At a Korean credential word with its particle (an anchor word): `비밀번호는 Zx8k…`, `API 키는 …`. */
+function koreanWord(text: string, _start: number, end: number, scan: Scan): void {
+  const kind = namedBefore(text, end - 1, false);
+  if (kind === undefined) return;
+  const v = valueAfter(text, end);
+  if (v !== undefined) report(text, v, kind, true, scan);
+}
+
+/**
+ * At an operator (`:`, `=`, `：`, `＝`, at `pos`) whose key is not an ASCII name: `密码：…`,
+ * `"パスワード": "…"`, `비밀번호 = …`, or a key and a particle (`密码是：…`, `token为：…`). `valueFrom` is
+ * where the value may start (after `:=` or `=>`). Called by `assignment` for operators its own key check
+ * rejected.
+ *
+ * @example cjkAssignment("密码：Zx8kq2LmP9vTqR4w", 2, 3, scan) // password "Zx8kq2LmP9vTqR4w"
+ */
+export function cjkAssignment(text: string, pos: number, valueFrom: number, scan: Scan): void {
+  let i = pos;
+  while (i > 0 && pos - i < MAX_GAP && isGap(text.charCodeAt(i - 1))) i--;
+  if (i > 0 && isCloser(text.charCodeAt(i - 1))) i--;
+  const particle = i > 0 && PARTICLE_CODES.has(text.charCodeAt(i - 1));
+  const kind = namedBefore(text, particle ? i - 1 : i, particle);
+  if (kind === undefined) return;
+  const v = valueAfter(text, valueFrom);
+  if (v !== undefined) report(text, v, kind, false, scan);
+}
+
+/**
+ * Register credentials named in Chinese, Japanese and Korean and said with a particle (`密码是…`,
+ * `パスワードは…`, `비밀번호는 …`); those given with an operator are read by `assignment`.
+ *
+ * @example registerCjkCredentials(plan); // "数据库密码为 Zx8kq2LmP9vTqR4w" -> password
+ */
+export function registerCjkCredentials(plan: Plan): void {
+  for (let i = 0; i < PARTICLES.length; i++) plan.char(PARTICLES.charCodeAt(i), afterParticle);
+  const anchors = new Set<string>();
+  for (const [word, named] of WORDS) {
+    if (named === "none" || !/[\uac00-\ud7a3]/.test(word)) continue;
+    const last = word.slice(word.lastIndexOf(" ") + 1);
+    for (const p of KOREAN_PARTICLES) anchors.add(last + p);
+  }
+  for (const a of anchors) plan.word(a, koreanWord);
+}
