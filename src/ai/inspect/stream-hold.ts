@@ -61,10 +61,14 @@ export function isUnspacedCode(c: number): boolean {
   );
 }
 
-/** True when the text before `at` ends in a credential key (`password: `, `密码是`), within 40 characters. */
-function keyedAt(window: string, at: number): boolean {
+/**
+ * True when the text before `at` ends in a credential key (`password: `), within 40 characters; with
+ * `cjk`, a key in Chinese, Japanese or Korean too (`密码是`), whose value is ASCII: it ends where those
+ * scripts resume, so only the token at `at` is held for it, not the whole word.
+ */
+function keyedAt(window: string, at: number, cjk = false): boolean {
   const before = window.slice(Math.max(0, at - 40), at);
-  return CREDENTIAL_CONTEXT.test(before) || CJK_CREDENTIAL_CONTEXT.test(before);
+  return CREDENTIAL_CONTEXT.test(before) || (cjk && CJK_CREDENTIAL_CONTEXT.test(before));
 }
 
 /**
@@ -112,7 +116,7 @@ export function holdStart(window: string, mask: ReadonlySet<DataClass>): number 
   const token = window.slice(t);
   let hold = n;
   if (mask.has("secret")) {
-    if (token.length > 0 && (token.length >= 8 || startsLikeCredential(token) || keyedAt(window, t)))
+    if (token.length > 0 && (token.length >= 8 || startsLikeCredential(token) || keyedAt(window, t, true)))
       hold = t;
     const w = wordStart(window, t);
     if (w < t) {
