@@ -1,5 +1,6 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Anthropic } from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listEvents } from "../../services/ai/events.js";
@@ -273,6 +274,162 @@ describe("Anthropic blocks that start whole", () => {
     expect(text).not.toContain(TOKEN.slice(0, 8));
     expect(text).toContain(`"command":"echo ${REDACTED}"`);
     expect(text).toContain(`"text":"token: ${REDACTED}"`);
+  });
+});
+
+describe("Anthropic answers' compaction summaries, citations and server tool results", () => {
+  // An AWS access key id: a secret, which the default policy masks in answers and `blocking` blocks.
+  const AWS_KEY = "AKIAQ3EGRZ7TXLMN4VWP";
+  const MASKED = "[REDACTED_AWS_ACCESS_KEY_ID]";
+  const summary = (key: string) => `Summary: the user deploys with ${key} from CI.`;
+  const citation = (key: string): Anthropic.Beta.BetaCitationCharLocation => ({
+    type: "char_location",
+    cited_text: `aws_access_key_id = ${key}`,
+    document_index: 0,
+    document_title: "credentials",
+    start_char_index: 0,
+    end_char_index: 40,
+    file_id: null,
+  });
+  const run = (key: string): Anthropic.Beta.BetaCodeExecutionToolResultBlock => ({
+    type: "code_execution_tool_result",
+    tool_use_id: "srvtoolu_1",
+    content: { type: "code_execution_result", stdout: `${key}\n`, stderr: "", return_code: 0, content: [] },
+  });
+  const message = {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "claude-opus-4-6",
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: { input_tokens: 5, output_tokens: 9 },
+  };
+  const whole = JSON.stringify({
+    ...message,
+    content: [
+      { type: "compaction", content: summary(AWS_KEY), encrypted_content: "ENC-STATE", signature: "SIG" },
+      { type: "text", text: "See the runbook.", citations: [citation(AWS_KEY)] },
+      run(AWS_KEY),
+    ],
+  });
+  const anthropicStream = (events: readonly Record<string, unknown>[]): string =>
+    events.map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`).join("");
+  const streamed = anthropicStream([
+    { type: "message_start", message: { ...message, content: [], stop_reason: null } },
+    { type: "content_block_start", index: 0, content_block: { type: "compaction", content: null } },
+    {
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "compaction_delta", content: summary(AWS_KEY), encrypted_content: "ENC-STATE" },
+    },
+    { type: "content_block_stop", index: 0 },
+    { type: "content_block_start", index: 1, content_block: { type: "text", text: "", citations: null } },
+    {
+      type: "content_block_delta",
+      index: 1,
+      delta: { type: "citations_delta", citation: citation(AWS_KEY) },
+    },
+    { type: "content_block_delta", index: 1, delta: { type: "text_delta", text: "See the runbook." } },
+    { type: "content_block_stop", index: 1 },
+    { type: "content_block_start", index: 2, content_block: run(AWS_KEY) },
+    { type: "content_block_stop", index: 2 },
+    {
+      type: "message_delta",
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { output_tokens: 9 },
+    },
+    { type: "message_stop" },
+  ]);
+  const anthropic = (g: TestGateway) => new Anthropic({ baseURL: g.url, apiKey: g.key, maxRetries: 0 });
+  const ask = {
+    model: "claude-opus-4-6",
+    max_tokens: 100,
+    messages: [{ role: "user" as const, content: "go on" }],
+  };
+  /** The secrets the audit event of request `id` counts in the answer. */
+  const secretsFound = async (id: string | null) => {
+    const event = await eventually(() => gw.events.find((e) => e.requestId === id), "the event");
+    const found = event.detections.filter((d) => d.where === "response" && d.dataClass === "secret");
+    return found.reduce((n, d) => n + d.count, 0);
+  };
+
+  it("masks them in a whole answer, which the SDK reads, leaving the signature and encrypted state", async () => {
+    answer("application/json", whole);
+    const { data, response } = await anthropic(gw).beta.messages.create(ask).withResponse();
+    expect(JSON.stringify(data)).not.toContain(AWS_KEY.slice(0, 8));
+    expect(data.content[0]).toEqual({
+      type: "compaction",
+      content: summary(MASKED),
+      encrypted_content: "ENC-STATE",
+      signature: "SIG",
+    });
+    expect(data.content[1]).toEqual({
+      type: "text",
+      text: "See the runbook.",
+      citations: [citation(MASKED)],
+    });
+    expect(data.content[2]).toEqual(run(MASKED));
+    expect(await secretsFound(response.headers.get("x-detente-request-id"))).toBe(3);
+  });
+
+  it("masks them in a stream, whose events and final message the SDK builds without the secret", async () => {
+    answer("text/event-stream", streamed);
+    const stream = anthropic(gw).beta.messages.stream(ask);
+    const compactions: string[] = [];
+    stream.on("compaction", (content) => compactions.push(content));
+    const events = [];
+    for await (const ev of stream) events.push(ev);
+    const final = await stream.finalMessage();
+    expect(JSON.stringify([events, final, compactions])).not.toContain(AWS_KEY.slice(0, 8));
+    expect(compactions).toEqual([summary(MASKED)]);
+    // Each event went out as the type it came as (the text may come in one more text_delta: a flush).
+    const types = events.map((e) => (e.type === "content_block_delta" ? e.delta.type : e.type));
+    expect(types.filter((t) => t !== "text_delta")).toEqual([
+      "message_start",
+      "content_block_start",
+      "compaction_delta",
+      "content_block_stop",
+      "content_block_start",
+      "citations_delta",
+      "content_block_stop",
+      "content_block_start",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
+    expect(final.content).toEqual([
+      { type: "compaction", content: summary(MASKED), encrypted_content: "ENC-STATE" },
+      { type: "text", text: "See the runbook.", citations: [citation(MASKED)] },
+      run(MASKED),
+    ]);
+    const { response } = await stream.withResponse();
+    expect(await secretsFound(response.headers.get("x-detente-request-id"))).toBe(3);
+  });
+
+  it("stops a stream before a compaction summary with a secret goes out, when the policy blocks", async () => {
+    answer("text/event-stream", streamed);
+    const stream = await anthropic(blocking).beta.messages.create({ ...ask, stream: true });
+    let seen = "";
+    const failure = await (async () => {
+      try {
+        for await (const ev of stream) seen += JSON.stringify(ev);
+        return null;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(failure).toBeInstanceOf(Anthropic.APIError);
+    expect((failure as Error).message).toMatch(/stopped the model's answer/);
+    expect(seen).not.toContain(AWS_KEY.slice(0, 8));
+    expect(seen).not.toContain("compaction_delta");
+  });
+
+  it("withholds a whole answer with a secret in its compaction summary, when the policy blocks", async () => {
+    answer("application/json", whole);
+    const sent = anthropic(blocking).beta.messages.create(ask);
+    await expect(sent).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError);
+    await expect(sent).rejects.toThrow(/withheld the model's answer/);
   });
 });
 

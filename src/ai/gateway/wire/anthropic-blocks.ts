@@ -8,9 +8,9 @@ import type { TextSlot } from "./types.js";
 type BlockQueue = [unknown, TextRole, string][];
 
 /** What the result object of a server tool (code execution, advisor...) holds that the model reads. */
-const RESULT_TEXTS = ["stdout", "stderr", "content", "text", "error_message"] as const;
+export const RESULT_TEXTS = ["stdout", "stderr", "content", "text", "error_message"] as const;
 /** What a citation sent back with a text block repeats of its source. */
-const CITATION_TEXTS = ["cited_text", "document_title", "title", "source", "url"] as const;
+export const CITATION_TEXTS = ["cited_text", "document_title", "title", "source", "url"] as const;
 
 /**
  * Push the texts of an array of Anthropic content blocks (anything else: nothing), read with `role`

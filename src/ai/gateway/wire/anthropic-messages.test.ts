@@ -1,3 +1,4 @@
+import type { Anthropic } from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
 import { createVault } from "../../inspect/index.js";
 import { testInspector } from "../../inspect/testing.js";
@@ -591,5 +592,373 @@ describe("anthropic-messages streams", () => {
       index: 4,
       delta: { type: "text_delta", text: "!" },
     });
+  });
+});
+
+describe("anthropic-messages answers: every block that carries text, whole and streamed", () => {
+  /** An answer with every block type of the SDK's `BetaContentBlock` union, and the opaque fields of each. */
+  const blocks = (): Anthropic.Beta.BetaContentBlock[] => [
+    {
+      type: "compaction",
+      content: "Summary: deploys use the staging key.",
+      encrypted_content: "ENC-STATE",
+      signature: "SIG-C",
+      tool_changes: [
+        {
+          type: "tool_addition",
+          tool: {
+            type: "tool_definition",
+            definition: { name: "deploy", description: "Deploys.", input_schema: { type: "object" } },
+          },
+        },
+      ],
+    },
+    { type: "thinking", thinking: "Let me look.", signature: "SIG-T" },
+    { type: "redacted_thinking", data: "REDACTED-DATA" },
+    {
+      type: "text",
+      text: "It says so.",
+      citations: [
+        {
+          type: "char_location",
+          cited_text: "the cited text",
+          document_index: 0,
+          document_title: "Runbook",
+          start_char_index: 0,
+          end_char_index: 14,
+          file_id: null,
+        },
+        {
+          type: "web_search_result_location",
+          cited_text: "a web quote",
+          encrypted_index: "ENC-INDEX",
+          title: "A page",
+          url: "https://example.com/page",
+        },
+      ],
+    },
+    { type: "server_tool_use", id: "srvtoolu_1", name: "web_fetch", input: { url: "https://example.com/b" } },
+    {
+      type: "web_search_tool_result",
+      tool_use_id: "srvtoolu_0",
+      content: [
+        {
+          type: "web_search_result",
+          encrypted_content: "ENC-PAGE",
+          page_age: null,
+          title: "Result",
+          url: "https://example.com/r",
+        },
+      ],
+    },
+    {
+      type: "web_fetch_tool_result",
+      tool_use_id: "srvtoolu_1",
+      content: {
+        type: "web_fetch_result",
+        url: "https://example.com/b",
+        retrieved_at: null,
+        content: {
+          type: "document",
+          citations: null,
+          title: "B",
+          source: { type: "text", media_type: "text/plain", data: "the page text" },
+        },
+      },
+    },
+    {
+      type: "web_fetch_tool_result",
+      tool_use_id: "srvtoolu_2",
+      content: {
+        type: "web_fetch_result",
+        url: "https://example.com/c.pdf",
+        retrieved_at: null,
+        content: {
+          type: "document",
+          citations: null,
+          title: null,
+          source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" },
+        },
+      },
+    },
+    {
+      type: "code_execution_tool_result",
+      tool_use_id: "srvtoolu_3",
+      content: {
+        type: "code_execution_result",
+        stdout: "python out",
+        stderr: "python err",
+        return_code: 0,
+        content: [{ type: "code_execution_output", file_id: "file_1" }],
+      },
+    },
+    {
+      type: "code_execution_tool_result",
+      tool_use_id: "srvtoolu_4",
+      content: {
+        type: "encrypted_code_execution_result",
+        encrypted_stdout: "ENC-STDOUT",
+        stderr: "hidden run err",
+        return_code: 1,
+        content: [],
+      },
+    },
+    {
+      type: "bash_code_execution_tool_result",
+      tool_use_id: "srvtoolu_5",
+      content: {
+        type: "bash_code_execution_result",
+        stdout: "bash out",
+        stderr: "",
+        return_code: 0,
+        content: [],
+      },
+    },
+    {
+      type: "text_editor_code_execution_tool_result",
+      tool_use_id: "srvtoolu_6",
+      content: {
+        type: "text_editor_code_execution_view_result",
+        content: "the file",
+        file_type: "text",
+        num_lines: 1,
+        start_line: 1,
+        total_lines: 1,
+      },
+    },
+    {
+      type: "text_editor_code_execution_tool_result",
+      tool_use_id: "srvtoolu_7",
+      content: {
+        type: "text_editor_code_execution_str_replace_result",
+        lines: ["-old line", "+new line"],
+        new_lines: 1,
+        new_start: 1,
+        old_lines: 1,
+        old_start: 1,
+      },
+    },
+    {
+      type: "text_editor_code_execution_tool_result",
+      tool_use_id: "srvtoolu_8",
+      content: {
+        type: "text_editor_code_execution_tool_result_error",
+        error_code: "file_not_found",
+        error_message: "no such file",
+      },
+    },
+    {
+      type: "tool_search_tool_result",
+      tool_use_id: "srvtoolu_9",
+      content: {
+        type: "tool_search_tool_result_error",
+        error_code: "unavailable",
+        error_message: "search down",
+      },
+    },
+    {
+      type: "tool_search_tool_result",
+      tool_use_id: "srvtoolu_10",
+      content: {
+        type: "tool_search_tool_search_result",
+        tool_references: [{ type: "tool_reference", tool_name: "deploy" }],
+      },
+    },
+    {
+      type: "advisor_tool_result",
+      tool_use_id: "srvtoolu_11",
+      content: { type: "advisor_result", text: "the advice", stop_reason: null },
+    },
+    {
+      type: "advisor_tool_result",
+      tool_use_id: "srvtoolu_12",
+      content: { type: "advisor_redacted_result", encrypted_content: "ENC-ADVICE", stop_reason: null },
+    },
+    {
+      type: "mcp_tool_use",
+      id: "mcptoolu_1",
+      name: "search",
+      server_name: "docs",
+      input: { q: "the query" },
+    },
+    {
+      type: "mcp_tool_result",
+      tool_use_id: "mcptoolu_1",
+      is_error: false,
+      content: [
+        {
+          type: "text",
+          text: "mcp text",
+          citations: [
+            {
+              type: "search_result_location",
+              cited_text: "mcp cited",
+              source: "docs://a",
+              title: null,
+              search_result_index: 0,
+              start_block_index: 0,
+              end_block_index: 0,
+            },
+          ],
+        },
+      ],
+    },
+    { type: "mcp_tool_result", tool_use_id: "mcptoolu_2", is_error: true, content: "mcp error" },
+    { type: "container_upload", file_id: "file_2" },
+    {
+      type: "fallback",
+      from: { model: "claude-opus-4-6" },
+      to: { model: "claude-sonnet-4-5" },
+      trigger: { type: "refusal", category: null },
+    },
+    {
+      type: "mcp_tool_listing",
+      mcp_server_name: "docs",
+      tools: [{ name: "search", description: "Searches.", input_schema: { type: "object" } }],
+    },
+    { type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "ls", env: ["A=1"] } },
+  ];
+  const anAnswer = () => ({
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "claude-opus-4-6",
+    content: blocks(),
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: { input_tokens: 1, output_tokens: 1 },
+  });
+  /** What each block exposes, by path under the block (`content[i].` left off), as a whole answer has it. */
+  const WHOLE: [number, string, string][] = [
+    [0, "content", "Summary: deploys use the staging key."],
+    [1, "thinking", "Let me look."],
+    [3, "text", "It says so."],
+    [3, "citations[0].cited_text", "the cited text"],
+    [3, "citations[0].document_title", "Runbook"],
+    [3, "citations[1].cited_text", "a web quote"],
+    [3, "citations[1].title", "A page"],
+    [3, "citations[1].url", "https://example.com/page"],
+    [4, "input.url", "https://example.com/b"],
+    [5, "content[0].title", "Result"],
+    [5, "content[0].url", "https://example.com/r"],
+    [6, "content.url", "https://example.com/b"],
+    [6, "content.content.title", "B"],
+    [6, "content.content.source.data", "the page text"],
+    [7, "content.url", "https://example.com/c.pdf"],
+    [8, "content.stdout", "python out"],
+    [8, "content.stderr", "python err"],
+    [9, "content.stderr", "hidden run err"],
+    [10, "content.stdout", "bash out"],
+    [11, "content.content", "the file"],
+    [12, "content.lines[0]", "-old line"],
+    [12, "content.lines[1]", "+new line"],
+    [13, "content.error_message", "no such file"],
+    [14, "content.error_message", "search down"],
+    [16, "content.text", "the advice"],
+    [18, "input.q", "the query"],
+    [19, "content[0].text", "mcp text"],
+    [19, "content[0].citations[0].cited_text", "mcp cited"],
+    [19, "content[0].citations[0].source", "docs://a"],
+    [20, "content", "mcp error"],
+    [24, "input.command", "ls"],
+    [24, "input.env[0]", "A=1"],
+  ];
+  const start = (index: number, block: unknown): WireEvent => ({
+    event: "content_block_start",
+    data: { type: "content_block_start", index, content_block: block },
+  });
+  const delta = (index: number, d: Record<string, unknown>): WireEvent => ({
+    event: "content_block_delta",
+    data: { type: "content_block_delta", index, delta: d },
+  });
+
+  it("reads every text of a whole answer, with role response", () => {
+    const slots = messages.responseTexts(anAnswer());
+    expect(slots.map((s) => [s.path, s.text])).toEqual(WHOLE.map(([i, p, t]) => [`content[${i}].${p}`, t]));
+    expect(new Set(slots.map((s) => s.role))).toEqual(new Set(["response"]));
+  });
+
+  it("rewrites them all into valid JSON and leaves signatures, encrypted contents, ids and tool changes as they were", () => {
+    const original = anAnswer();
+    const body = anAnswer();
+    const slots = messages.responseTexts(body);
+    const markers = markAll(slots);
+    expect(markers).toHaveLength(WHOLE.length);
+    const sent = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
+    expect(messages.responseTexts(sent).map((s) => s.text)).toEqual(markers);
+    expect(diffPaths(original, sent).sort()).toEqual(markedPaths(slots).sort());
+    const json = JSON.stringify(sent);
+    for (const opaque of [
+      "ENC-STATE",
+      "SIG-C",
+      "SIG-T",
+      "REDACTED-DATA",
+      "ENC-INDEX",
+      "ENC-PAGE",
+      "ENC-STDOUT",
+    ])
+      expect(json).toContain(`"${opaque}"`);
+    expect(json).toContain('"description":"Deploys."');
+    expect(json).toContain('"description":"Searches."');
+  });
+
+  it("reads the same texts from each block's start event, as deltas (text, thinking) or whole snapshots", () => {
+    blocks().forEach((block, i) => {
+      const ev = start(i, block);
+      const streamed = [...messages.streamTexts(ev), ...messages.streamSnapshots(ev)];
+      const expected = WHOLE.filter(([j]) => j === i).map(([, p, t]) => [`content_block.${p}`, t]);
+      expect(
+        streamed.map((s) => [s.path, s.text]),
+        block.type,
+      ).toEqual(expected);
+      // Snapshots are streams of their own, named by their place in the block.
+      for (const s of messages.streamSnapshots(ev))
+        expect(s.stream).toBe(`block:${i}:${s.path.slice("content_block.".length)}`);
+    });
+  });
+
+  it("reads a compaction_delta's summary whole, under the same stream as one its block started with", () => {
+    const summary = "Summary: the key is in vault.";
+    const ev = delta(0, { type: "compaction_delta", content: summary, encrypted_content: "ENC" });
+    // The delta carries the block's whole summary (the SDK sets it, not appends it): not a text delta.
+    expect(messages.streamTexts(ev)).toEqual([]);
+    const [snap, ...more] = messages.streamSnapshots(ev);
+    expect(more).toEqual([]);
+    expect([snap?.stream, snap?.path, snap?.text]).toEqual(["block:0:content", "delta.content", summary]);
+    const begun = messages.streamSnapshots(
+      start(0, { type: "compaction", content: summary, encrypted_content: null }),
+    );
+    expect(begun.map((s) => s.stream)).toEqual(["block:0:content"]);
+    snap!.replace("Summary: [REDACTED]");
+    expect(ev.data).toEqual({
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "compaction_delta", content: "Summary: [REDACTED]", encrypted_content: "ENC" },
+    });
+    // A failed compaction (null content) and an empty start carry nothing.
+    expect(messages.streamSnapshots(delta(0, { type: "compaction_delta", content: null }))).toEqual([]);
+    expect(messages.streamSnapshots(start(0, { type: "compaction", content: null }))).toEqual([]);
+  });
+
+  it("reads a citations_delta's citation whole, and nothing of a signature_delta", () => {
+    const ev = delta(2, {
+      type: "citations_delta",
+      citation: {
+        type: "char_location",
+        cited_text: "quoted",
+        document_index: 0,
+        document_title: "Doc",
+        start_char_index: 0,
+        end_char_index: 6,
+        file_id: null,
+      },
+    });
+    expect(messages.streamTexts(ev)).toEqual([]);
+    expect(messages.streamSnapshots(ev).map((s) => [s.stream, s.path, s.text])).toEqual([
+      ["block:2:citation.cited_text", "delta.citation.cited_text", "quoted"],
+      ["block:2:citation.document_title", "delta.citation.document_title", "Doc"],
+    ]);
+    const signature = delta(0, { type: "signature_delta", signature: "EqQB" });
+    expect([...messages.streamTexts(signature), ...messages.streamSnapshots(signature)]).toEqual([]);
   });
 });

@@ -1,17 +1,7 @@
+import { anthropicResponseTexts, anthropicStreamSnapshots } from "./anthropic-answer.js";
 import { anthropicRequestTexts } from "./anthropic-content.js";
-import {
-  arrayOf,
-  indexPath,
-  isRecord,
-  indexOf,
-  numberOf,
-  pushLeaves,
-  pushStream,
-  pushString,
-  stringOf,
-  type Json,
-} from "./slots.js";
-import type { StreamSlot, TextSlot, Usage, WireEvent, WireFormat } from "./types.js";
+import { indexOf, isRecord, numberOf, pushStream, stringOf, type Json } from "./slots.js";
+import type { StreamSlot, Usage, WireFormat } from "./types.js";
 
 /** Input tokens as Anthropic counts them: uncached + written to the cache + read from the cache. */
 function inputTokens(usage: Json): number | undefined {
@@ -35,11 +25,12 @@ const DELTA_FIELDS: Record<string, string> = {
 
 /**
  * Anthropic Messages (`POST /v1/messages`), what Claude Code and the Anthropic SDKs speak. Request texts:
- * see `anthropicRequestTexts`. Response texts: `text` and `thinking` blocks, and each string leaf of a
- * `tool_use` / `server_tool_use` / `mcp_tool_use` block's `input` object (`content[1].input.command`), so
- * a replacement keeps `input` an object. Streams: `block:N` per content block; `text_delta`, `thinking_delta`
- * and `input_json_delta` (a JSON fragment) carry text, `content_block_stop` ends the block, `message_delta`
- * and `message_stop` end them all. Usage: input = input + cache creation + cache read tokens.
+ * see `anthropicRequestTexts`. Response texts: every block that carries text (see
+ * `anthropicResponseTexts`). Streams: `block:N` per content block; `text_delta`, `thinking_delta` and
+ * `input_json_delta` (a JSON fragment) carry text, `content_block_stop` ends the block, `message_delta`
+ * and `message_stop` end them all; what comes whole (a block start's tool input or result, a citation, a
+ * compaction summary) is a snapshot (see `anthropicStreamSnapshots`). Usage: input = input + cache
+ * creation + cache read tokens.
  *
  * @example
  * anthropicMessages.streamTexts({ event: "content_block_delta", data: { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hi" } } })[0]!.stream; // "block:0"
@@ -53,18 +44,7 @@ export const anthropicMessages: WireFormat = {
   },
   stream: (body) => body.stream === true,
   requestTexts: anthropicRequestTexts,
-  responseTexts(body) {
-    const out: TextSlot[] = [];
-    arrayOf(body.content).forEach((block, i) => {
-      if (!isRecord(block)) return;
-      const p = indexPath("content", i);
-      if (block.type === "text") pushString(out, block, "text", "response", `${p}.text`);
-      else if (block.type === "thinking") pushString(out, block, "thinking", "response", `${p}.thinking`);
-      else if (block.type === "tool_use" || block.type === "server_tool_use" || block.type === "mcp_tool_use")
-        pushLeaves(out, block, "input", "response", `${p}.input`);
-    });
-    return out;
-  },
+  responseTexts: anthropicResponseTexts,
   streamTexts(event) {
     const d = event.data;
     const n = indexOf(d.index);
@@ -82,7 +62,7 @@ export const anthropicMessages: WireFormat = {
     }
     return out;
   },
-  streamSnapshots: (event) => anthropicStreamSnapshots(event),
+  streamSnapshots: anthropicStreamSnapshots,
   streamEnds(event) {
     const d = event.data;
     if (d.type === "content_block_stop") {
@@ -119,43 +99,3 @@ export const anthropicMessages: WireFormat = {
     return out;
   },
 };
-
-/** Block types whose `input` is a tool's arguments, and those whose `content` is a tool's result. */
-const TOOL_USE_BLOCKS: ReadonlySet<unknown> = new Set(["tool_use", "server_tool_use", "mcp_tool_use"]);
-const TOOL_RESULT_BLOCKS: ReadonlySet<unknown> = new Set(["mcp_tool_result", "tool_result"]);
-
-/**
- * Texts a block start carries whole, that no delta repeats: a tool's input given whole (Anthropic's API
- * starts it `{}` and streams it as JSON deltas, but a compatible server may not) and an MCP tool's result.
- * Each string is a stream of its own (`block:N:<path>`), so the gateway inspects it whole.
- *
- * @example anthropicStreamSnapshots({ data: { type: "content_block_start", index: 1, content_block: { type: "tool_use", input: { cmd: "ls" } } } })[0]!.stream; // "block:1:content_block.input.cmd"
- */
-export function anthropicStreamSnapshots(event: WireEvent): StreamSlot[] {
-  const d = event.data;
-  const n = indexOf(d.index);
-  if (d.type !== "content_block_start" || n === undefined || !isRecord(d.content_block)) return [];
-  const block = d.content_block;
-  const texts: TextSlot[] = [];
-  if (TOOL_USE_BLOCKS.has(block.type)) pushLeaves(texts, block, "input", "response", "content_block.input");
-  else if (TOOL_RESULT_BLOCKS.has(block.type)) {
-    if (typeof block.content === "string")
-      pushString(texts, block, "content", "response", "content_block.content");
-    else
-      arrayOf(block.content).forEach((part, j) => {
-        if (isRecord(part) && part.type === "text")
-          pushString(texts, part, "text", "response", `${indexPath("content_block.content", j)}.text`);
-      });
-  }
-  return texts.map((t) => ({
-    role: t.role,
-    path: t.path,
-    stream: `block:${n}:${t.path}`,
-    get text() {
-      return t.text;
-    },
-    replace(text: string) {
-      t.replace(text);
-    },
-  }));
-}
