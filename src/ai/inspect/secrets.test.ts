@@ -309,8 +309,44 @@ describe("credentials named in Chinese, Japanese and Korean", () => {
     "비밀번호는 8자 이상이어야 합니다",
     "토큰: 없음",
     "키는 180cm입니다",
+    // What a password or key is hashed with, kept in or sent as: not its value.
+    "パスワードをSHA-256でハッシュ化します",
+    "パスワードをbcrypt.hashSync()でハッシュ化",
+    "パスワードがuser.passwordと一致するか確認",
+    "トークンがres.data.tokenに入っています",
+    "トークンをX-CSRF-Tokenヘッダーで送ります",
+    "トークンをAuthorization: Bearerヘッダーで送ります",
+    "암호는 AES-256-GCM을 사용합니다",
+    "암호는 RSA-2048입니다",
+    "토큰은 req.headers.authorization에서 읽습니다",
+    "비밀번호는 bcrypt.hash()로 저장합니다",
+    "密钥为AES-256-GCM",
+    "密钥是HMAC-SHA256",
+    "私钥为SSH-Ed25519",
+    "密码是config.db.password",
+    "口令是v1.2.3",
+    "密钥：HMAC-SHA256",
   ])("ignores %s", (text) => {
     expect(secretsIn(text)).toEqual([]);
+  });
+
+  it.each([
+    ["the encryption key is AES-256-GCM"],
+    ["the token is res.data.token"],
+    ["the password is hashed with bcrypt, so the password is bcrypt.hash() output"],
+    ["the secret is X-Hub-Signature-256"],
+    ["the api_key = AES-256"],
+  ])("ignores, in English too, %s", (text) => {
+    expect(secretsIn(text)).toEqual([]);
+  });
+
+  it.each([
+    [`密码：Summer2024!，请保密`, "Summer2024!"],
+    [`パスワードはWelcome2024?です`, "Welcome2024?"],
+    [`密码是Zx8kq2LmP9vTqR4w. 请保密`, "Zx8kq2LmP9vTqR4w"],
+  ])("keeps a value's own last punctuation, and leaves a sentence's: %s", (text, value) => {
+    const start = text.indexOf(value);
+    expect(spans(text)).toEqual([["password", start, start + value.length]]);
   });
 });
 

@@ -14,13 +14,19 @@ const KEY_NAMES = "(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|bearer
 /** A credential key right before a value: `password=`, `"token": "`, `Bearer `, `<password>`, `the password is `. */
 const CREDENTIAL_CONTEXT = new RegExp(`${KEY_NAMES}["'>]?\\s{0,3}(?:[:=]|is\\s)?\\s{0,3}["']?$`, "i");
 
+/** Quotes that close a key (`"token"`, `「パスワード」`) and open a value, ASCII and CJK. */
+const CLOSE_QUOTES = "\"'`>」』”’";
+const OPEN_QUOTES = "\"'`「『“‘";
+
 /**
- * The same in Chinese, Japanese and Korean (`密码是`, `パスワード：`, `비밀번호는 `, `"토큰": "`): a credential
- * word, a particle or an operator (or both), then the value, with no space needed (see
- * secrets/cjk-credentials.ts).
+ * A credential key right before a token, in every form the detectors read: the English ones above, with
+ * a fullwidth operator or `=>` (`password：`), a Chinese or Japanese particle (`API token是`), and keys in
+ * Chinese, Japanese and Korean (`密码是`, `パスワード：`, `비밀번호는 `, `『パスワード』：`), whose value may
+ * follow with no space (see secrets/cjk-credentials.ts). Spaces are bounded as the detectors bound
+ * them (8).
  */
-const CJK_CREDENTIAL_CONTEXT = new RegExp(
-  `(?:${CJK_CREDENTIAL_WORDS.join("|")})["'」”]?\\s{0,3}[${PARTICLES}${KOREAN_PARTICLES}]?\\s{0,3}[:=：＝]?\\s{0,3}["'「“]?$`,
+const TOKEN_CONTEXT = new RegExp(
+  `(?:${KEY_NAMES}|${CJK_CREDENTIAL_WORDS.join("|")})[${CLOSE_QUOTES}]?\\s{0,8}[${PARTICLES}${KOREAN_PARTICLES}]?\\s{0,8}(?:=>|:=|[:=：＝]|is\\s)?\\s{0,8}[${OPEN_QUOTES}]?$`,
   "i",
 );
 
@@ -63,12 +69,12 @@ export function isUnspacedCode(c: number): boolean {
 
 /**
  * True when the text before `at` ends in a credential key (`password: `), within 40 characters; with
- * `cjk`, a key in Chinese, Japanese or Korean too (`密码是`), whose value is ASCII: it ends where those
- * scripts resume, so only the token at `at` is held for it, not the whole word.
+ * `token`, in any form the detectors read (`password：`, `密码是`: see TOKEN_CONTEXT). Those forms' values
+ * are ASCII and end where Chinese, Japanese or Korean text resumes, so they hold the trailing token only,
+ * never the whole unspaced run after them.
  */
-function keyedAt(window: string, at: number, cjk = false): boolean {
-  const before = window.slice(Math.max(0, at - 40), at);
-  return CREDENTIAL_CONTEXT.test(before) || (cjk && CJK_CREDENTIAL_CONTEXT.test(before));
+function keyedAt(window: string, at: number, token = false): boolean {
+  return (token ? TOKEN_CONTEXT : CREDENTIAL_CONTEXT).test(window.slice(Math.max(0, at - 40), at));
 }
 
 /**

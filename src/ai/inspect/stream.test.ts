@@ -171,6 +171,14 @@ describe("createStreamInspector with masking", () => {
       [`本番DBのパスワードは${value}です。`, "PASSWORD"],
       [`서버 비밀번호는 ${value} 입니다.`, "PASSWORD"],
       [`깃허브 토큰: ${value} 입니다.`, "GENERIC_SECRET"],
+      [`我的API token是${value}，请保密。`, "GENERIC_SECRET"],
+      [`我的password是${value}，请保密。`, "PASSWORD"],
+      [`配置 password：${value}，完成。`, "PASSWORD"],
+      [`密码是『${value}』，请保密。`, "PASSWORD"],
+      [`密码是‘${value}’，请保密。`, "PASSWORD"],
+      [`『パスワード』：${value}です。`, "PASSWORD"],
+      [`密码 => ${value} 完成。`, "PASSWORD"],
+      [`密码：     ${value} 完成。`, "PASSWORD"],
     ] as const) {
       const at = text.indexOf(value);
       const masked = `${text.slice(0, at)}[REDACTED_${type}]${text.slice(at + value.length)}`;

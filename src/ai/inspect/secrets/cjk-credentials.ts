@@ -168,11 +168,11 @@ function namedBefore(text: string, end: number, ascii: boolean): KeyKind | undef
 }
 
 /**
- * The value starting at `from` (after spaces): a quoted string, or a run of printable ASCII without a
- * sentence's last `.`, `!` or `?`. Undefined when none starts there, or an operator does (`密码是：…` is
- * read at the `：`).
+ * The value starting at `from` (after spaces): a quoted string, or a run of printable ASCII (in `prose`,
+ * without a sentence's last `.`, `!` or `?` before a space or the end). Undefined when none starts there,
+ * or an operator does (`密码是：…` is read at the `：`).
  */
-function valueAfter(text: string, from: number): Value | undefined {
+function valueAfter(text: string, from: number, prose: boolean): Value | undefined {
   const n = text.length;
   let i = from;
   while (i < n && i - from < MAX_GAP && isGap(text.charCodeAt(i))) i++;
@@ -193,8 +193,17 @@ function valueAfter(text: string, from: number): Value | undefined {
   const limit = Math.min(n, i + MAX_VALUE + 1);
   let j = i;
   while (j < limit && isValueCode(text.charCodeAt(j))) j++;
+  // Said in prose, a sentence may end right after the value (`密码是Zx8k… .`): its `.`, `!` or `?` is
+  // the sentence's when a space or the end follows. After an operator it is the value's.
   const last = text.charCodeAt(j - 1);
-  if (j - i > 1 && (last === 46 || last === 33 || last === 63)) j--;
+  const after = text.charCodeAt(j);
+  if (
+    prose &&
+    j - i > 1 &&
+    (last === 46 || last === 33 || last === 63) &&
+    (j >= n || isGap(after) || after === 10)
+  )
+    j--;
   return j > i ? { start: i, end: j, quoted: false } : undefined;
 }
 
@@ -219,7 +228,7 @@ function report(text: string, v: Value, kind: KeyKind, said: boolean, scan: Scan
 function afterParticle(text: string, pos: number, scan: Scan): void {
   const kind = namedBefore(text, pos, true);
   if (kind === undefined) return;
-  const v = valueAfter(text, pos + 1);
+  const v = valueAfter(text, pos + 1, true);
   if (v !== undefined) report(text, v, kind, true, scan);
 }
 
@@ -227,7 +236,7 @@ function afterParticle(text: string, pos: number, scan: Scan): void {
 function koreanWord(text: string, _start: number, end: number, scan: Scan): void {
   const kind = namedBefore(text, end - 1, false);
   if (kind === undefined) return;
-  const v = valueAfter(text, end);
+  const v = valueAfter(text, end, true);
   if (v !== undefined) report(text, v, kind, true, scan);
 }
 
@@ -246,7 +255,7 @@ export function cjkAssignment(text: string, pos: number, valueFrom: number, scan
   const particle = i > 0 && PARTICLE_CODES.has(text.charCodeAt(i - 1));
   const kind = namedBefore(text, particle ? i - 1 : i, particle);
   if (kind === undefined) return;
-  const v = valueAfter(text, valueFrom);
+  const v = valueAfter(text, valueFrom, false);
   if (v !== undefined) report(text, v, kind, false, scan);
 }
 

@@ -13,6 +13,23 @@ const BOOTSTRAP_TOKEN = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
  */
 const PUBLIC_VALUE = /^(?:pk\.eyJ|pk_(?:live|test)_|sb_publishable_)/;
 
+/** One part of a cipher, hash or key-type name: `AES`, `256`, `GCM`, `SHA256`, `Ed25519`, `HS256`. */
+const ALGORITHM_PART =
+  /^(?:aes|rsa|dsa|sha\d*|hmac|des|3des|ecdsa|ecdh|ecc|ed25519|ed448|x25519|curve25519|chacha20|poly1305|blake2[bs]?|blake3|md5|pbkdf2|bcrypt|scrypt|argon2(?:id|i|d)?|ssh|tls|ssl|gcm|cbc|ctr|ecb|cfb|ofb|ccm|siv|oaep|pss|pkcs\d*|[hrep]s\d+|p\d+|\d+|bits?)$/i;
+
+/**
+ * True for the name of a cipher, hash or key type (`AES-256-GCM`, `RSA-2048`, `HMAC-SHA256`,
+ * `SSH-Ed25519`): every part between `-`, `_` and `/` is one; what a "key" or "密钥" is said to be, not a
+ * key.
+ *
+ * @example isAlgorithmName("AES-256-GCM") // true; isAlgorithmName("AES-x7K9mQ2p") // false
+ */
+export function isAlgorithmName(value: string): boolean {
+  if (value.length > 40) return false;
+  const parts = value.split(/[-_/]/);
+  return parts.length > 0 && parts.every((p) => p !== "" && ALGORITHM_PART.test(p)) && !/^\d+$/.test(value);
+}
+
 /**
  * Is `value` believable as a credential for a key of `kind`? Returns a confidence or undefined.
  *
@@ -23,7 +40,7 @@ export function credible(value: string, kind: KeyKind, quoted: boolean): number 
   if (value.length < min || value.length > 256) return undefined;
   if (isPlaceholder(value) || PUBLIC_VALUE.test(value)) return undefined;
   if (/^(?:bearer|basic|token|digest)\s/i.test(value) || value.startsWith("-----BEGIN")) return undefined;
-  if (/^https?:\/\//i.test(value) || FILE_LIKE.test(value)) return undefined;
+  if (/^https?:\/\//i.test(value) || FILE_LIKE.test(value) || isAlgorithmName(value)) return undefined;
   if (value.trim() !== value) return undefined; // a blank at either end: text around a value, not one
   const spaces = value.split(" ").length - 1;
   if (spaces > (kind === "password" && quoted ? 3 : 0)) return undefined;
@@ -67,12 +84,22 @@ export function looksMadeUp(value: string): boolean {
 }
 
 /**
+ * What prose says a password or key "is" when it names how it is made or where it is kept, not its
+ * value: a member access or call (`user.password`, `bcrypt.hashSync()`), a version (`v1.2.3`), a header
+ * name (`X-CSRF-Token`, `Authorization:`).
+ */
+const SAID_NOT_A_VALUE =
+  /^(?:[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\))?|[A-Za-z_$][\w$]*\(\)|v?\d+(?:\.\d+){1,3}|X-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*|.*:)$/;
+
+/**
  * True when a value said in prose ("the password is ...") looks made up: a digit or a symbol, or mixed
- * case (two capitals and two small letters), so "the password is incorrect" stays quiet.
+ * case (two capitals and two small letters), so "the password is incorrect" stays quiet; and not a
+ * member access, a call, a version or a header name ("the token is res.data.token").
  *
- * @example soundsMadeUp("x7K9-mQ2p") // true; soundsMadeUp("incorrect") // false
+ * @example soundsMadeUp("x7K9-mQ2p") // true; soundsMadeUp("incorrect") // false; soundsMadeUp("user.password") // false
  */
 export function soundsMadeUp(value: string): boolean {
+  if (SAID_NOT_A_VALUE.test(value)) return false;
   if (/[\d\W_]/.test(value)) return true;
   const upper = value.replace(/[^A-Z]/g, "").length;
   const lower = value.replace(/[^a-z]/g, "").length;
