@@ -339,11 +339,12 @@ describe("the other OpenAI endpoints", () => {
       mcp({ headers: { "X-Client": "codex" } }),
     );
 
-    // An opaque token that only its name makes one.
+    // An opaque token that only its name makes one, also after a scheme word no detector knows.
     const oauth = "k3Jd9QwXz7LmNp2Rt5Vb8Yc4Hf6Gs1Ae0Uo";
     const cases: [string, Partial<OpenAI.Responses.Tool.Mcp>][] = [
       [GITHUB_TOKEN, { headers: { Authorization: `Bearer ${GITHUB_TOKEN}` } }],
       [oauth, { authorization: oauth }],
+      [oauth, { headers: { "X-Client": "codex", authorization: `Token ${oauth}` } }],
     ];
     for (const [secret, fields] of cases) {
       gw.fake.reset();

@@ -4,6 +4,7 @@ import { Anthropic } from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listEvents } from "../../services/ai/events.js";
+import { B64, randomString, seeded } from "../inspect/testing.js";
 import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
 
 /**
@@ -405,6 +406,54 @@ describe("Anthropic answers' compaction summaries, citations and server tool res
     ]);
     const { response } = await stream.withResponse();
     expect(await secretsFound(response.headers.get("x-detente-request-id"))).toBe(3);
+  });
+
+  it("masks a private key given as a text editor edit's lines, each line of it one of them", async () => {
+    // A synthetic PEM private key: only its BEGIN and END lines around the body make it one.
+    const r = seeded(7);
+    const keyBody = Array.from({ length: 12 }, () => randomString(r, 64, B64));
+    const pem = ["-----BEGIN RSA PRIVATE KEY-----", ...keyBody, "-----END RSA PRIVATE KEY-----"];
+    const lines = ["-deploy_key: none", "+deploy_key: |", ...pem.map((l) => `+  ${l}`)];
+    const edit: Anthropic.Beta.BetaTextEditorCodeExecutionToolResultBlock = {
+      type: "text_editor_code_execution_tool_result",
+      tool_use_id: "srvtoolu_2",
+      content: {
+        type: "text_editor_code_execution_str_replace_result",
+        lines,
+        new_lines: lines.length - 1,
+        new_start: 1,
+        old_lines: 1,
+        old_start: 1,
+      },
+    };
+    answer(
+      "text/event-stream",
+      anthropicStream([
+        { type: "message_start", message: { ...message, content: [], stop_reason: null } },
+        { type: "content_block_start", index: 0, content_block: edit },
+        { type: "content_block_stop", index: 0 },
+        {
+          type: "message_delta",
+          delta: { stop_reason: "end_turn", stop_sequence: null },
+          usage: { output_tokens: 9 },
+        },
+        { type: "message_stop" },
+      ]),
+    );
+    const stream = anthropic(gw).beta.messages.stream(ask);
+    const events = [];
+    for await (const ev of stream) events.push(ev);
+    const final = await stream.finalMessage();
+    const seen = JSON.stringify([events, final]);
+    for (const line of keyBody) expect(seen).not.toContain(line);
+    const [block] = final.content;
+    expect(block?.type).toBe("text_editor_code_execution_tool_result");
+    const got = (block as Anthropic.Beta.BetaTextEditorCodeExecutionToolResultBlock).content;
+    const edited = got as Anthropic.Beta.BetaTextEditorCodeExecutionStrReplaceResultBlock;
+    expect(edited.lines?.slice(0, 2)).toEqual(["-deploy_key: none", "+deploy_key: |"]);
+    expect(edited.lines?.join("\n")).toContain("[REDACTED_PRIVATE_KEY]");
+    const { response } = await stream.withResponse();
+    expect(await secretsFound(response.headers.get("x-detente-request-id"))).toBe(1);
   });
 
   it("stops a stream before a compaction summary with a secret goes out, when the policy blocks", async () => {

@@ -1,4 +1,4 @@
-import { CITATION_TEXTS, RESULT_TEXTS } from "./anthropic-blocks.js";
+import { CITATION_TEXTS, pushLines, RESULT_TEXTS } from "./anthropic-blocks.js";
 import { arrayOf, indexOf, indexPath, isRecord, pushLeaves, pushString, type Json } from "./slots.js";
 import type { StreamSlot, TextSlot, WireEvent } from "./types.js";
 
@@ -128,14 +128,11 @@ function pushWebFetch(out: TextSlot[], result: unknown, path: string): void {
     pushString(out, doc.source, "data", "response", `${path}.content.source.data`);
 }
 
-/** The result object of a server tool: its output texts and an edit's `lines`. */
+/** The result object of a server tool: its output texts and an edit's `lines` as one text (`pushLines`). */
 function pushServerToolResult(out: TextSlot[], content: unknown, path: string): void {
   if (!isRecord(content)) return;
   pushTexts(out, content, RESULT_TEXTS, path);
-  const lines = content.lines;
-  if (Array.isArray(lines))
-    for (let k = 0; k < lines.length; k++)
-      pushString(out, lines, k, "response", indexPath(`${path}.lines`, k));
+  pushLines(out, content, "lines", "response", `${path}.lines`);
 }
 
 function pushCitations(out: TextSlot[], citations: unknown, path: string): void {

@@ -1,7 +1,7 @@
 import type { TextRole } from "../../inspect/types.js";
 import { pushJsonText, pushJsonValue } from "./json-slots.js";
 import { pushToolDefinition } from "./schema-slots.js";
-import { arrayOf, indexPath, isRecord, pushString, type Json } from "./slots.js";
+import { arrayOf, indexPath, isRecord, pushString, writeEntry, type Json } from "./slots.js";
 import type { TextSlot } from "./types.js";
 
 /** Lists of blocks still to read: the list, the role its texts are read with, and its path. */
@@ -23,11 +23,11 @@ export const CITATION_TEXTS = ["cited_text", "document_title", "title", "source"
  * (each string and number of `input` with its key, and its keys: see `pushJsonValue`); `tool_result` /
  * `mcp_tool_result` (a string, read as JSON when it is, or nested blocks, `browser_state` included:
  * tab titles and URLs, download URLs, paths and errors); web search results (title and URL), web fetch
- * results (URL and page), code execution, bash, text editor (also the lines of an edit), tool search and
- * advisor results: all "tool-result". Tool definitions (tool-definition): an inline `tool_addition`
- * (see `pushAnthropicTool`) and an `mcp_tool_listing`. Skipped: images, redacted thinking, encrypted
- * contents and signatures, container uploads, file outputs, tool references and removals (names of
- * tools defined elsewhere), `fallback` (model names).
+ * results (URL and page), code execution, bash, text editor (also the lines of an edit, as one text: see
+ * `pushLines`), tool search and advisor results: all "tool-result". Tool definitions (tool-definition):
+ * an inline `tool_addition` (see `pushAnthropicTool`) and an `mcp_tool_listing`. Skipped: images,
+ * redacted thinking, encrypted contents and signatures, container uploads, file outputs, tool references
+ * and removals (names of tools defined elsewhere), `fallback` (model names).
  *
  * @example pushBlocks(out, message.content, "user", "messages[0].content");
  */
@@ -141,14 +141,43 @@ function pushDocument(out: TextSlot[], doc: Json, role: TextRole, path: string, 
   // base64 PDFs, URLs and file ids are not text we can read.
 }
 
+/**
+ * Push one slot over a text given as a list of lines (a text editor's edit, `lines`): the lines joined
+ * with "\n", so what spans lines (a PEM private key, found by its BEGIN and END lines) is found whole. A
+ * replacement is split on "\n" and written back as the list; a masked span that covered line breaks
+ * leaves fewer lines, still a list of strings. A list with anything but strings in it is read line by
+ * line, each string its own slot, so nothing else in it is touched.
+ *
+ * @example pushLines(out, block.content, "lines", "tool-result", "messages[1].content[5].content.lines");
+ */
+export function pushLines(out: TextSlot[], holder: Json, key: string, role: TextRole, path: string): void {
+  const lines = holder[key];
+  if (!Array.isArray(lines)) return;
+  if (!lines.every((line) => typeof line === "string")) {
+    for (let k = 0; k < lines.length; k++) pushString(out, lines, k, role, indexPath(path, k));
+    return;
+  }
+  let text = lines.join("\n");
+  if (text.length === 0) return;
+  out.push({
+    role,
+    path,
+    get text() {
+      return text;
+    },
+    replace(next: string) {
+      if (next === text) return;
+      text = next;
+      writeEntry(holder, key, next.split("\n"));
+    },
+  });
+}
+
 /** The result object of a server tool: its output texts and an edit's `lines` (encrypted output skipped). */
 function pushServerToolResult(out: TextSlot[], content: unknown, path: string): void {
   if (!isRecord(content)) return;
   pushTexts(out, content, RESULT_TEXTS, "tool-result", path);
-  const lines = content.lines;
-  if (Array.isArray(lines))
-    for (let k = 0; k < lines.length; k++)
-      pushString(out, lines, k, "tool-result", indexPath(`${path}.lines`, k));
+  pushLines(out, content, "lines", "tool-result", `${path}.lines`);
 }
 
 /** The browser's tabs and what a call changed, from which the provider writes the text the model reads. */

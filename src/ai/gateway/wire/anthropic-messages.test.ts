@@ -1,7 +1,7 @@
 import type { Anthropic } from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
-import { createVault } from "../../inspect/index.js";
-import { testInspector } from "../../inspect/testing.js";
+import { createStreamInspector, createVault } from "../../inspect/index.js";
+import { B64, randomString, seeded, testInspector } from "../../inspect/testing.js";
 import { createSseParser } from "../sse.js";
 import { wireFormat } from "./index.js";
 import { aClaudeCodeRequest, diffPaths, markAll, markedPaths, TINY_PNG_BASE64 } from "./testing.js";
@@ -10,6 +10,14 @@ import type { WireEvent } from "./types.js";
 const messages = wireFormat("anthropic-messages");
 const countTokens = wireFormat("anthropic-count-tokens");
 const inspector = testInspector();
+
+/**
+ * `diffPaths` with the lines of a list read as one text (a text editor's edit) named by the list: a
+ * replacement of it may change any of its lines, and how many there are.
+ */
+function listPaths(paths: readonly string[]): string[] {
+  return [...new Set(paths.map((p) => p.replace(/\.lines\[\d+\]$/, ".lines")))];
+}
 
 describe("anthropic-messages requests (a Claude Code turn)", () => {
   it("finds the system prompt, every tool definition, turns, tool calls and (MCP) tool results", () => {
@@ -429,8 +437,8 @@ describe("anthropic-messages blocks of the newer APIs (compaction, inline tools,
       ["messages[1].content[3].content[0].title", "tool-result"],
       ["messages[1].content[3].content[0].url", "tool-result"],
       ["messages[1].content[4].content.url", "tool-result"],
-      ["messages[1].content[5].content.lines[0]", "tool-result"],
-      ["messages[1].content[5].content.lines[1]", "tool-result"],
+      // An edit's lines are one text.
+      ["messages[1].content[5].content.lines", "tool-result"],
       ["messages[1].content[6].content.error_message", "tool-result"],
       ["messages[1].content[7].content.error_message", "tool-result"],
       ["messages[1].content[8].content.text", "tool-result"],
@@ -474,7 +482,7 @@ describe("anthropic-messages blocks of the newer APIs (compaction, inline tools,
     }
     const sent = JSON.stringify(body);
     expect(sent).not.toContain(GITHUB);
-    expect(diffPaths(original, body).sort()).toEqual(withToken.map((s) => s.path).sort());
+    expect(listPaths(diffPaths(original, body)).sort()).toEqual(withToken.map((s) => s.path).sort());
     // Opaque fields go as they came.
     for (const opaque of ["opaque-compaction", "sig-compaction", "opaque-page", "opaque-advice"])
       expect(sent).toContain(`"${opaque}"`);
@@ -850,8 +858,7 @@ describe("anthropic-messages answers: every block that carries text, whole and s
     [9, "content.stderr", "hidden run err"],
     [10, "content.stdout", "bash out"],
     [11, "content.content", "the file"],
-    [12, "content.lines[0]", "-old line"],
-    [12, "content.lines[1]", "+new line"],
+    [12, "content.lines", "-old line\n+new line"],
     [13, "content.error_message", "no such file"],
     [14, "content.error_message", "search down"],
     [16, "content.text", "the advice"],
@@ -886,7 +893,7 @@ describe("anthropic-messages answers: every block that carries text, whole and s
     expect(markers).toHaveLength(WHOLE.length);
     const sent = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
     expect(messages.responseTexts(sent).map((s) => s.text)).toEqual(markers);
-    expect(diffPaths(original, sent).sort()).toEqual(markedPaths(slots).sort());
+    expect(listPaths(diffPaths(original, sent)).sort()).toEqual(markedPaths(slots).sort());
     const json = JSON.stringify(sent);
     for (const opaque of [
       "ENC-STATE",
@@ -960,5 +967,79 @@ describe("anthropic-messages answers: every block that carries text, whole and s
     ]);
     const signature = delta(0, { type: "signature_delta", signature: "EqQB" });
     expect([...messages.streamTexts(signature), ...messages.streamSnapshots(signature)]).toEqual([]);
+  });
+});
+
+describe("anthropic-messages text editor edits, whose text comes as lines", () => {
+  // A synthetic PEM private key, one line of the edit each line of it (the key detector needs the block).
+  const r = seeded(5);
+  const keyBody = Array.from({ length: 12 }, () => randomString(r, 64, B64));
+  const pem = ["-----BEGIN RSA PRIVATE KEY-----", ...keyBody, "-----END RSA PRIVATE KEY-----"];
+  const lines = ["-deploy_key: none", "+deploy_key: |", ...pem.map((l) => `+  ${l}`)];
+  const edit = (): Anthropic.Beta.BetaTextEditorCodeExecutionToolResultBlock => ({
+    type: "text_editor_code_execution_tool_result",
+    tool_use_id: "srvtoolu_1",
+    content: {
+      type: "text_editor_code_execution_str_replace_result",
+      lines: [...lines],
+      new_lines: lines.length - 1,
+      new_start: 1,
+      old_lines: 1,
+      old_start: 1,
+    },
+  });
+  const linesOf = (block: unknown) =>
+    (block as Anthropic.Beta.BetaTextEditorCodeExecutionToolResultBlock).content as { lines: string[] };
+
+  it("reads a request's lines as one text, where a private key across them is found and redacted whole", () => {
+    const block = edit();
+    const body = { messages: [{ role: "assistant", content: [block] }] };
+    const slots = messages.requestTexts(body);
+    expect(slots.map((s) => [s.path, s.role, s.text])).toEqual([
+      ["messages[0].content[0].content.lines", "tool-result", lines.join("\n")],
+    ]);
+    const slot = slots[0]!;
+    const found = inspector.inspect(slot.text, slot.role);
+    expect(found.map((d) => d.type)).toEqual(["private-key"]);
+    slot.replace(createVault().redact(slot.text, found));
+    const sent = JSON.stringify(body);
+    for (const line of keyBody) expect(sent).not.toContain(line);
+    // Still a list of lines; the redacted span covered line breaks, so there are fewer.
+    const after = linesOf((JSON.parse(sent) as typeof body).messages[0]!.content[0]).lines;
+    expect(after.slice(0, 2)).toEqual(["-deploy_key: none", "+deploy_key: |"]);
+    expect(after.length).toBeLessThan(lines.length);
+    expect(after.every((l) => typeof l === "string")).toBe(true);
+  });
+
+  it("reads an answer's lines as one text, whole and in a stream's start event, and masks the key whole", () => {
+    const body = { content: [edit()] };
+    const [whole, ...more] = messages.responseTexts(body);
+    expect(more).toEqual([]);
+    expect([whole?.path, whole?.text]).toEqual(["content[0].content.lines", lines.join("\n")]);
+    const ev: WireEvent = {
+      event: "content_block_start",
+      data: { type: "content_block_start", index: 3, content_block: edit() },
+    };
+    expect(messages.streamTexts(ev)).toEqual([]);
+    const [snap, ...others] = messages.streamSnapshots(ev);
+    expect(others).toEqual([]);
+    expect([snap?.stream, snap?.path, snap?.text]).toEqual([
+      "block:3:content.lines",
+      "content_block.content.lines",
+      lines.join("\n"),
+    ]);
+    for (const [slot, block] of [
+      [whole!, body.content[0]],
+      [snap!, ev.data.content_block],
+    ] as const) {
+      const masker = createStreamInspector(inspector, { mask: ["secret"] });
+      const first = masker.push(slot.text);
+      const last = masker.end();
+      expect([...first.detections, ...last.detections].map((d) => d.type)).toEqual(["private-key"]);
+      slot.replace(first.emit + last.emit);
+      const sent = JSON.stringify(block);
+      for (const line of keyBody) expect(sent).not.toContain(line);
+      expect(linesOf(block).lines.join("\n")).toContain("[REDACTED_PRIVATE_KEY]");
+    }
   });
 });

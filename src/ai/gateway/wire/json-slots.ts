@@ -245,8 +245,10 @@ function keyedSlot(obj: Json, name: string, role: TextRole, path: string): TextS
  * A string value as it follows `": ` in a replacement: without the quotes around it. A placeholder
  * ends with `]`, never with a quote, so a final quote is the closing one; a missing one was inside a
  * finding, and so was a missing opening one.
+ *
+ * @example unquote('"[SECRET_1]"'); // "[SECRET_1]"; unquote("[SECRET_1]") // "[SECRET_1]"
  */
-function unquote(rest: string): string {
+export function unquote(rest: string): string {
   const from = rest.charCodeAt(0) === 34 ? 1 : 0;
   const to = rest.length > from && rest.charCodeAt(rest.length - 1) === 34 ? rest.length - 1 : rest.length;
   return rest.slice(from, to);

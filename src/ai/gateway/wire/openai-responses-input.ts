@@ -1,4 +1,5 @@
 import type { TextRole } from "../../inspect/types.js";
+import { pushHeader } from "./header-slots.js";
 import { pushField, pushJsonText, pushJsonValue } from "./json-slots.js";
 import { pushSchemaTexts, pushToolDefinition } from "./schema-slots.js";
 import { arrayOf, indexPath, isRecord, keyPath, pushString, type Json } from "./slots.js";
@@ -233,7 +234,9 @@ function pushTools(out: TextSlot[], tools: unknown, path: string): void {
 /**
  * An MCP tool: the server's label and description, which the model reads, and what the provider needs to
  * call the server: its URL, an OAuth `authorization` token, `headers`. These three are shown under their
- * names (`"Authorization": "Bearer ..."`, see `pushField`), so a bare token still reads as one.
+ * names (`"Authorization": "Bearer ..."`, see `pushField`), so a bare token still reads as one; the
+ * credential of a credential header is shown alone under a credential's name, without its scheme word
+ * (`Token ...`) or cookie name (see `pushHeader`).
  */
 function pushMcpServer(out: TextSlot[], tool: Json, path: string): void {
   pushString(out, tool, "server_label", "tool-definition", `${path}.server_label`);
@@ -243,7 +246,7 @@ function pushMcpServer(out: TextSlot[], tool: Json, path: string): void {
   const headers = tool.headers;
   if (isRecord(headers))
     for (const name of Object.keys(headers))
-      pushField(out, headers, name, "tool-definition", keyPath(`${path}.headers`, name));
+      pushHeader(out, headers, name, "tool-definition", keyPath(`${path}.headers`, name));
 }
 
 function pushFunctionTool(out: TextSlot[], tool: Json, path: string): void {

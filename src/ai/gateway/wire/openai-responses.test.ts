@@ -176,6 +176,84 @@ describe("openai-responses MCP servers", () => {
   });
 });
 
+describe("openai-responses MCP headers whose value is a credential whatever its form", () => {
+  const CRED = "Zx8kq2LmP9vTqR4wYb7Nc3Hd"; // opaque: a credential only where a header puts it
+  const withHeaders = (headers: Record<string, string>) => ({
+    input: "Open an issue.",
+    tools: [{ type: "mcp", server_label: "tracker", server_url: "https://mcp.example.com", headers }],
+  });
+  /** Inspect each header, redact what is found: the types found, and the headers sent. */
+  const redacted = (headers: Record<string, string>) => {
+    const body = withHeaders(headers);
+    const vault = createVault();
+    const types: string[] = [];
+    for (const slot of responses.requestTexts(body)) {
+      const found = inspector.inspect(slot.text, slot.role).filter((d) => d.end > (slot.contextLength ?? 0));
+      types.push(...found.map((d) => d.type));
+      if (found.length > 0) slot.replace(vault.redact(slot.text, found));
+    }
+    return { types, sent: body.tools[0]!.headers };
+  };
+
+  it.each([
+    ["authorization", `Token ${CRED}`, "Token [SECRET_1]"],
+    ["X-Authorization", `ApiKey ${CRED}`, "ApiKey [SECRET_1]"],
+    ["Proxy-Authorization", `token ${CRED}`, "token [SECRET_1]"],
+    ["X-Vault-Token", `Custom-Scheme_2  ${CRED}`, "Custom-Scheme_2  [SECRET_1]"],
+    ["Cookie", `session=${CRED}`, "session=[SECRET_1]"],
+    ["Cookie", `theme=dark; session=${CRED}; lang=en`, "theme=dark; session=[SECRET_1]; lang=en"],
+    ["Cookie", CRED, "[SECRET_1]"],
+    // A bare token, as before.
+    ["Authorization", CRED, "[SECRET_1]"],
+    ["X-Api-Key", CRED, "[SECRET_1]"],
+  ])("finds %s: %s, and redaction keeps the scheme and the cookie names", (name, value, after) => {
+    const { types, sent } = redacted({ [name]: value, "X-Client": "codex" });
+    expect(types).toEqual(["generic-secret"]);
+    expect(sent).toEqual({ [name]: after, "X-Client": "codex" });
+  });
+
+  it("finds a password header's credential as a password", () => {
+    const { types, sent } = redacted({ "X-Api-Password": `Plain ${CRED}` });
+    expect(types).toEqual(["password"]);
+    expect(sent["X-Api-Password"]).toBe("Plain [SECRET_1]");
+  });
+
+  it("reads the credential alone under a credential's name, and every cookie's value in a slot of its own", () => {
+    const slots = responses.requestTexts(
+      withHeaders({ "X-Authorization": `ApiKey ${CRED}`, Cookie: `a=1; b=${CRED}`, "X-Client": "codex" }),
+    );
+    const lead = '"authorization_token": ';
+    expect(slots.slice(3).map((s) => [s.path, s.text, s.contextLength])).toEqual([
+      ['tools[0].headers["X-Authorization"]', `${lead}"${CRED}"`, lead.length],
+      ["tools[0].headers.Cookie", `${lead}"1"`, lead.length],
+      ["tools[0].headers.Cookie", `${lead}"${CRED}"`, lead.length],
+      ['tools[0].headers["X-Client"]', '"X-Client": "codex"', '"X-Client": '.length],
+    ]);
+  });
+
+  it("keeps reading Bearer and Basic as they are, and finds nothing in a cookie without a credential", () => {
+    const basic = Buffer.from("deploy:Zq7-Lm2x-Rt9w").toString("base64");
+    const found = redacted({ Authorization: `Bearer ${CRED}`, "Proxy-Authorization": `Basic ${basic}` });
+    expect(found.types).toEqual(["bearer-token", "basic-auth-credentials"]);
+    expect(found.sent).toEqual({
+      Authorization: "Bearer [SECRET_1]",
+      "Proxy-Authorization": "Basic [SECRET_2]",
+    });
+    expect(redacted({ Cookie: "theme=dark; lang=en-US", "X-Api-Key": "none" }).types).toEqual([]);
+  });
+
+  it("writes a replacement that reached into the name as the credential, keeping the scheme", () => {
+    const body = withHeaders({ Authorization: `Token ${CRED}`, Cookie: `a=1; b=${CRED}` });
+    const slots = responses.requestTexts(body).slice(3);
+    for (const slot of slots) slot.replace("[REDACTED]");
+    expect(body.tools[0]!.headers).toEqual({
+      Authorization: "Token [REDACTED]",
+      Cookie: "a=[REDACTED]; b=[REDACTED]",
+    });
+    expect(slots.map((s) => s.text)).toEqual(Array(3).fill('"authorization_token": "[REDACTED]"'));
+  });
+});
+
 describe("openai-responses responses", () => {
   it("exposes output text, refusals, reasoning summaries and function-call argument leaves", () => {
     const body = {

@@ -1,0 +1,101 @@
+import type { TextRole } from "../../inspect/types.js";
+import { pushField, unquote } from "./json-slots.js";
+import { writeEntry, type Json } from "./slots.js";
+import type { TextSlot } from "./types.js";
+
+/**
+ * Headers that carry a credential whatever its form: `Authorization` and its kin, `Cookie`, and any name
+ * that says token, key, secret, auth or password.
+ */
+const CREDENTIAL_HEADER = /^cookie$|token|key|secret|auth|password/i;
+/** A scheme word before the credential (`Token `, `ApiKey `): kept as it is, not shown as the credential. */
+const SCHEME = /^[A-Za-z][A-Za-z0-9_-]{0,20} +(?=\S)/;
+/** Schemes the detectors read in the header as it is (`Bearer <token>`, `Basic <base64 of user:pass>`). */
+const READ_AS_IS = /^(?:bearer|basic) /i;
+
+/**
+ * Push the slots of one HTTP header that the provider sends to a server (an MCP tool's `headers`). Most
+ * are one slot, `"Name": "value"` (see `pushField`). A credential header (see `CREDENTIAL_HEADER`) shows
+ * the detectors the credential alone under a name they know as a credential's, `"authorization_token":
+ * "..."` (`"password": "..."` for a password header), since no detector reads `Token <credential>`,
+ * `ApiKey <credential>` or `session=<credential>` as one: without a scheme word before it (which is kept),
+ * or, for `Cookie`, each cookie's value in a slot of its own (names and separators kept). Bearer and Basic
+ * values are read as they are: their detectors know them. A replacement changes the credential only
+ * (what follows `"authorization_token": `, without its quotes; the whole replacement when a finding
+ * reached into the name), and the header is written back with its scheme word and cookie names.
+ *
+ * @example
+ * pushHeader(out, tool.headers, "Authorization", "tool-definition", "tools[0].headers.Authorization");
+ * // headers.Authorization === "Token Zx8k...": out[0].text === '"authorization_token": "Zx8k..."'
+ */
+export function pushHeader(out: TextSlot[], headers: Json, name: string, role: TextRole, path: string): void {
+  const value = headers[name];
+  if (typeof value !== "string" || value.length === 0) return;
+  const parts = CREDENTIAL_HEADER.test(name) && !READ_AS_IS.test(value) ? credentialParts(name, value) : [];
+  const key = /password/i.test(name) ? "password" : "authorization_token";
+  let pushed = false;
+  for (let i = 1; i < parts.length; i += 2)
+    if (parts[i] !== "") {
+      out.push(credentialSlot({ headers, name, parts, index: i, key, role, path }));
+      pushed = true;
+    }
+  // Not a credential header, or nothing in it to show alone (`Cookie: a=`): the header as it is.
+  if (!pushed) pushField(out, headers, name, role, path);
+}
+
+/**
+ * A header's value cut into what is kept as it is (even indexes) and credentials (odd indexes), so that
+ * `parts.join("")` is the value: `["Token ", "Zx8k...", ""]`; a cookie header `["a=", "1", "; b=",
+ * "Zx8k...", ""]`, or, without any `name=value`, the value as one credential, as a bare token.
+ */
+function credentialParts(name: string, value: string): string[] {
+  if (name.toLowerCase() === "cookie") {
+    const parts: string[] = [];
+    let kept = "";
+    value.split(";").forEach((pair, k) => {
+      if (k > 0) kept += ";";
+      const eq = pair.indexOf("=");
+      if (eq === -1) kept += pair;
+      else {
+        parts.push(kept + pair.slice(0, eq + 1), pair.slice(eq + 1));
+        kept = "";
+      }
+    });
+    if (parts.length > 0) return [...parts, kept];
+  }
+  const scheme = SCHEME.exec(value)?.[0] ?? "";
+  return [scheme, value.slice(scheme.length), ""];
+}
+
+interface Credential {
+  readonly headers: Json;
+  readonly name: string;
+  /** The header's value, cut as `credentialParts` cuts it; shared by the slots of one header. */
+  readonly parts: string[];
+  /** Which of `parts` this slot's credential is. */
+  readonly index: number;
+  /** The name the credential is shown under. */
+  readonly key: string;
+  readonly role: TextRole;
+  readonly path: string;
+}
+
+/** One credential of a header: text `"authorization_token": "<credential>"`, the name as context. */
+function credentialSlot({ headers, name, parts, index, key, role, path }: Credential): TextSlot {
+  const lead = `${JSON.stringify(key)}: `;
+  let text = `${lead}"${parts[index]}"`;
+  return {
+    role,
+    path,
+    contextLength: lead.length,
+    get text() {
+      return text;
+    },
+    replace(next: string) {
+      if (next === text) return;
+      parts[index] = next.startsWith(lead) ? unquote(next.slice(lead.length)) : next;
+      writeEntry(headers, name, parts.join(""));
+      text = `${lead}"${parts[index]}"`;
+    },
+  };
+}
