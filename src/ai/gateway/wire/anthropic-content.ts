@@ -1,5 +1,6 @@
 import type { TextRole } from "../../inspect/types.js";
 import { pushAnthropicTool, pushBlocks } from "./anthropic-blocks.js";
+import { pushHeader } from "./header-slots.js";
 import { pushField } from "./json-slots.js";
 import { pushSchemaTexts } from "./schema-slots.js";
 import { arrayOf, indexPath, isRecord, pushString, type Json } from "./slots.js";
@@ -11,8 +12,8 @@ import type { TextSlot } from "./types.js";
  * structured-output schema (`output_config.format`); the instructions that replace the summarization
  * prompt when the conversation is compacted (`compaction`, a `compact_20260112` context edit). MCP
  * servers (`mcp_servers`): the name, which the model reads, and the `url` and `authorization_token`,
- * which the provider uses to call the server, each shown under its name (see `pushField`) so that a bare
- * token still reads as one.
+ * which the provider uses to call the server, each shown under its name (see `pushField`, and
+ * `pushHeader` for the token, which may come after a scheme word) so that a bare token still reads as one.
  *
  * @example
  * anthropicRequestTexts({ system: "Be brief.", messages: [{ role: "user", content: "hi" }] }).length; // 2
@@ -37,7 +38,7 @@ export function anthropicRequestTexts(body: Json): TextSlot[] {
     const p = indexPath("mcp_servers", i);
     pushString(out, server, "name", "tool-definition", `${p}.name`);
     pushField(out, server, "url", "tool-definition", `${p}.url`);
-    pushField(out, server, "authorization_token", "tool-definition", `${p}.authorization_token`);
+    pushHeader(out, server, "authorization_token", "tool-definition", `${p}.authorization_token`);
   });
   // Structured outputs: the schema the answer must follow (`output_format` while it was a beta).
   if (isRecord(body.output_config) && isRecord(body.output_config.format))

@@ -218,6 +218,26 @@ describe("anthropic-messages MCP servers", () => {
     expect(server.authorization_token).toBe("[REDACTED]");
     expect(server.tool_configuration).toEqual({ enabled: true, allowed_tools: ["create_issue"] });
   });
+
+  it("finds a token given with a scheme word, and keeps the word when it is redacted", () => {
+    const body = {
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "hi" }],
+      mcp_servers: [
+        { type: "url", url: "https://mcp.example.com/sse", name: "x", authorization_token: `Token ${OAUTH}` },
+      ],
+    };
+    const vault = createVault();
+    const types: string[] = [];
+    for (const slot of messages.requestTexts(body)) {
+      const found = inspector.inspect(slot.text, slot.role);
+      types.push(...found.map((d) => d.type));
+      if (found.length > 0) slot.replace(vault.redact(slot.text, found));
+    }
+    expect(types).toEqual(["generic-secret"]);
+    expect(body.mcp_servers[0]!.authorization_token).toBe("Token [SECRET_1]");
+  });
 });
 
 describe("anthropic-messages blocks of the newer APIs (compaction, inline tools, browser state...)", () => {

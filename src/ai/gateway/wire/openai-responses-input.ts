@@ -242,7 +242,7 @@ function pushMcpServer(out: TextSlot[], tool: Json, path: string): void {
   pushString(out, tool, "server_label", "tool-definition", `${path}.server_label`);
   pushString(out, tool, "server_description", "tool-definition", `${path}.server_description`);
   pushField(out, tool, "server_url", "tool-definition", `${path}.server_url`);
-  pushField(out, tool, "authorization", "tool-definition", `${path}.authorization`);
+  pushHeader(out, tool, "authorization", "tool-definition", `${path}.authorization`);
   const headers = tool.headers;
   if (isRecord(headers))
     for (const name of Object.keys(headers))

@@ -139,8 +139,8 @@ describe("openai-responses MCP servers", () => {
       [
         "tools[0].authorization",
         "tool-definition",
-        `"authorization": "${OAUTH}"`,
-        '"authorization": '.length,
+        `"authorization_token": "${OAUTH}"`,
+        '"authorization_token": '.length,
       ],
       [
         "tools[0].headers.Authorization",
