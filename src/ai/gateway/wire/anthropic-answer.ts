@@ -1,4 +1,4 @@
-import { CITATION_TEXTS, pushLines, RESULT_TEXTS } from "./anthropic-blocks.js";
+import { CITATION_TEXTS, pushServerToolResult, pushTexts } from "./anthropic-blocks.js";
 import { arrayOf, indexOf, indexPath, isRecord, pushLeaves, pushString, type Json } from "./slots.js";
 import type { StreamSlot, TextSlot, WireEvent } from "./types.js";
 
@@ -41,7 +41,7 @@ export function anthropicStreamSnapshots(event: WireEvent): StreamSlot[] {
     pushWholeTexts(texts, d.content_block, "content_block");
   else if (d.type === "content_block_delta" && isRecord(d.delta)) {
     if (d.delta.type === "citations_delta")
-      pushTexts(texts, d.delta.citation, CITATION_TEXTS, "delta.citation");
+      pushTexts(texts, d.delta.citation, CITATION_TEXTS, "response", "delta.citation");
     else if (d.delta.type === "compaction_delta")
       pushString(texts, d.delta, "content", "response", "delta.content");
   }
@@ -99,7 +99,7 @@ function pushWholeTexts(out: TextSlot[], block: Json, path: string): void {
       return;
     case "web_search_tool_result":
       arrayOf(block.content).forEach((result, k) => {
-        pushTexts(out, result, ["title", "url"], indexPath(`${path}.content`, k));
+        pushTexts(out, result, ["title", "url"], "response", indexPath(`${path}.content`, k));
       });
       return;
     case "web_fetch_tool_result":
@@ -110,7 +110,7 @@ function pushWholeTexts(out: TextSlot[], block: Json, path: string): void {
     case "text_editor_code_execution_tool_result":
     case "tool_search_tool_result":
     case "advisor_tool_result":
-      pushServerToolResult(out, block.content, `${path}.content`);
+      pushServerToolResult(out, block.content, "response", `${path}.content`);
       return;
     default:
       return; // thinking (streamed), redacted_thinking, container_upload, fallback, mcp_tool_listing
@@ -128,21 +128,8 @@ function pushWebFetch(out: TextSlot[], result: unknown, path: string): void {
     pushString(out, doc.source, "data", "response", `${path}.content.source.data`);
 }
 
-/** The result object of a server tool: its output texts and an edit's `lines` as one text (`pushLines`). */
-function pushServerToolResult(out: TextSlot[], content: unknown, path: string): void {
-  if (!isRecord(content)) return;
-  pushTexts(out, content, RESULT_TEXTS, path);
-  pushLines(out, content, "lines", "response", `${path}.lines`);
-}
-
 function pushCitations(out: TextSlot[], citations: unknown, path: string): void {
   arrayOf(citations).forEach((citation, k) => {
-    pushTexts(out, citation, CITATION_TEXTS, indexPath(path, k));
+    pushTexts(out, citation, CITATION_TEXTS, "response", indexPath(path, k));
   });
-}
-
-/** Push `holder[key]` for each of `keys` that holds a string (a holder that is not an object: nothing). */
-function pushTexts(out: TextSlot[], holder: unknown, keys: readonly string[], path: string): void {
-  if (!isRecord(holder)) return;
-  for (const key of keys) pushString(out, holder, key, "response", `${path}.${key}`);
 }

@@ -8,7 +8,7 @@ import type { TextSlot } from "./types.js";
 type BlockQueue = [unknown, TextRole, string][];
 
 /** What the result object of a server tool (code execution, advisor...) holds that the model reads. */
-export const RESULT_TEXTS = ["stdout", "stderr", "content", "text", "error_message"] as const;
+const RESULT_TEXTS = ["stdout", "stderr", "content", "text", "error_message"] as const;
 /** What a citation sent back with a text block repeats of its source. */
 export const CITATION_TEXTS = ["cited_text", "document_title", "title", "source", "url"] as const;
 
@@ -121,7 +121,7 @@ function pushBlock(out: TextSlot[], block: Json, role: TextRole, path: string, n
     case "text_editor_code_execution_tool_result":
     case "tool_search_tool_result":
     case "advisor_tool_result":
-      pushServerToolResult(out, block.content, `${path}.content`);
+      pushServerToolResult(out, block.content, "tool-result", `${path}.content`);
       return;
     default:
       return; // image, redacted_thinking, container_upload, tool_removal, fallback
@@ -173,11 +173,14 @@ export function pushLines(out: TextSlot[], holder: Json, key: string, role: Text
   });
 }
 
-/** The result object of a server tool: its output texts and an edit's `lines` (encrypted output skipped). */
-function pushServerToolResult(out: TextSlot[], content: unknown, path: string): void {
+/**
+ * The result object of a server tool, read with `role` ("tool-result" in a request, "response" in an
+ * answer): its output texts and an edit's `lines` (encrypted output skipped).
+ */
+export function pushServerToolResult(out: TextSlot[], content: unknown, role: TextRole, path: string): void {
   if (!isRecord(content)) return;
-  pushTexts(out, content, RESULT_TEXTS, "tool-result", path);
-  pushLines(out, content, "lines", "tool-result", `${path}.lines`);
+  pushTexts(out, content, RESULT_TEXTS, role, path);
+  pushLines(out, content, "lines", role, `${path}.lines`);
 }
 
 /** The browser's tabs and what a call changed, from which the provider writes the text the model reads. */
@@ -198,7 +201,7 @@ function pushMcpTools(out: TextSlot[], tools: unknown, path: string): void {
 }
 
 /** Push `holder[key]` for each of `keys` that holds a string (a holder that is not an object: nothing). */
-function pushTexts(
+export function pushTexts(
   out: TextSlot[],
   holder: unknown,
   keys: readonly string[],

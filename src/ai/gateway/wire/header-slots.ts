@@ -1,5 +1,5 @@
 import type { TextRole } from "../../inspect/types.js";
-import { pushField, unquote } from "./json-slots.js";
+import { fieldSlot, pushField } from "./json-slots.js";
 import { writeEntry, type Json } from "./slots.js";
 import type { TextSlot } from "./types.js";
 
@@ -34,9 +34,14 @@ export function pushHeader(out: TextSlot[], headers: Json, name: string, role: T
   const parts = CREDENTIAL_HEADER.test(name) && !READ_AS_IS.test(value) ? credentialParts(name, value) : [];
   const key = /password/i.test(name) ? "password" : "authorization_token";
   let pushed = false;
+  // Each credential in a slot of its own, written back into the shared parts, the header rejoined.
   for (let i = 1; i < parts.length; i += 2)
     if (parts[i] !== "") {
-      out.push(credentialSlot({ headers, name, parts, index: i, key, role, path }));
+      const write = (credential: string): void => {
+        parts[i] = credential;
+        writeEntry(headers, name, parts.join(""));
+      };
+      out.push(fieldSlot(key, parts[i]!, role, path, write));
       pushed = true;
     }
   // Not a credential header, or nothing in it to show alone (`Cookie: a=`): the header as it is.
@@ -65,37 +70,4 @@ function credentialParts(name: string, value: string): string[] {
   }
   const scheme = SCHEME.exec(value)?.[0] ?? "";
   return [scheme, value.slice(scheme.length), ""];
-}
-
-interface Credential {
-  readonly headers: Json;
-  readonly name: string;
-  /** The header's value, cut as `credentialParts` cuts it; shared by the slots of one header. */
-  readonly parts: string[];
-  /** Which of `parts` this slot's credential is. */
-  readonly index: number;
-  /** The name the credential is shown under. */
-  readonly key: string;
-  readonly role: TextRole;
-  readonly path: string;
-}
-
-/** One credential of a header: text `"authorization_token": "<credential>"`, the name as context. */
-function credentialSlot({ headers, name, parts, index, key, role, path }: Credential): TextSlot {
-  const lead = `${JSON.stringify(key)}: `;
-  let text = `${lead}"${parts[index]}"`;
-  return {
-    role,
-    path,
-    contextLength: lead.length,
-    get text() {
-      return text;
-    },
-    replace(next: string) {
-      if (next === text) return;
-      parts[index] = next.startsWith(lead) ? unquote(next.slice(lead.length)) : next;
-      writeEntry(headers, name, parts.join(""));
-      text = `${lead}"${parts[index]}"`;
-    },
-  };
 }

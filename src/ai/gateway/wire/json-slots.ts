@@ -111,9 +111,29 @@ export function pushJsonText(
 export function pushField(out: TextSlot[], obj: Json, name: string, role: TextRole, path: string): void {
   const initial = obj[name];
   if (typeof initial !== "string" || initial.length === 0) return;
+  out.push(
+    fieldSlot(name, initial, role, path, (value) => {
+      writeEntry(obj, name, value);
+    }),
+  );
+}
+
+/**
+ * The slot `pushField` makes, over a string it is given (`initial`) and written back by `write`: text
+ * `"name": "value"`, the name as context, a replacement's value (without the name and quotes) written.
+ *
+ * @example fieldSlot("authorization_token", token, "tool-definition", path, (v) => (parts[1] = v));
+ */
+export function fieldSlot(
+  name: string,
+  initial: string,
+  role: TextRole,
+  path: string,
+  write: (value: string) => void,
+): TextSlot {
   const lead = `${JSON.stringify(name)}: `;
   let text = keyedText("", name, initial);
-  out.push({
+  return {
     role,
     path,
     contextLength: lead.length,
@@ -123,10 +143,10 @@ export function pushField(out: TextSlot[], obj: Json, name: string, role: TextRo
     replace(next: string) {
       if (next === text) return;
       const value = next.startsWith(lead) ? unquote(next.slice(lead.length)) : next;
-      writeEntry(obj, name, value);
+      write(value);
       text = keyedText("", name, value);
     },
-  });
+  };
 }
 
 /** The key given to a property when a replacement cannot be split into its key and value. */
