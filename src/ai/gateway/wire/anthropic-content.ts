@@ -1,7 +1,6 @@
 import type { TextRole } from "../../inspect/types.js";
 import { pushAnthropicTool, pushBlocks } from "./anthropic-blocks.js";
-import { pushHeader } from "./header-slots.js";
-import { pushField } from "./json-slots.js";
+import { pushField, pushHeader } from "./header-slots.js";
 import { pushSchemaTexts } from "./schema-slots.js";
 import { arrayOf, indexPath, isRecord, pushString, type Json } from "./slots.js";
 import type { TextSlot } from "./types.js";

@@ -1,5 +1,5 @@
 import type { TextRole } from "../../inspect/types.js";
-import { fieldSlot, pushField } from "./json-slots.js";
+import { keyedText, unquote } from "./json-slots.js";
 import { writeEntry, type Json } from "./slots.js";
 import type { TextSlot } from "./types.js";
 
@@ -70,4 +70,56 @@ function credentialParts(name: string, value: string): string[] {
   }
   const scheme = SCHEME.exec(value)?.[0] ?? "";
   return [scheme, value.slice(scheme.length), ""];
+}
+
+/**
+ * A string under a name the API fixes (an MCP server's `authorization_token` or `server_url`, an HTTP
+ * header under its name): text `"name": "value"`, as a JSON value's, so the detectors read a bare token
+ * under its name as they would in a config. Unlike a JSON value's key, the name is not the caller's to
+ * lose: it is context (`contextLength`), and a replacement changes the value only (what follows
+ * `"name": `, without its quotes; the whole replacement when a finding reached into the name).
+ *
+ * @example
+ * pushField(out, server, "authorization_token", "tool-definition", "mcp_servers[0].authorization_token");
+ * // out[0].text === '"authorization_token": "..."', out[0].contextLength === 23
+ */
+export function pushField(out: TextSlot[], obj: Json, name: string, role: TextRole, path: string): void {
+  const initial = obj[name];
+  if (typeof initial !== "string" || initial.length === 0) return;
+  out.push(
+    fieldSlot(name, initial, role, path, (value) => {
+      writeEntry(obj, name, value);
+    }),
+  );
+}
+
+/**
+ * The slot `pushField` makes, over a string it is given (`initial`) and written back by `write`: text
+ * `"name": "value"`, the name as context, a replacement's value (without the name and quotes) written.
+ *
+ * @example fieldSlot("authorization_token", token, "tool-definition", path, (v) => (parts[1] = v));
+ */
+export function fieldSlot(
+  name: string,
+  initial: string,
+  role: TextRole,
+  path: string,
+  write: (value: string) => void,
+): TextSlot {
+  const lead = `${JSON.stringify(name)}: `;
+  let text = keyedText("", name, initial);
+  return {
+    role,
+    path,
+    contextLength: lead.length,
+    get text() {
+      return text;
+    },
+    replace(next: string) {
+      if (next === text) return;
+      const value = next.startsWith(lead) ? unquote(next.slice(lead.length)) : next;
+      write(value);
+      text = keyedText("", name, value);
+    },
+  };
 }

@@ -97,58 +97,6 @@ export function pushJsonText(
   pushJsonLeaves(out, holder, key, role, path, pushJsonValue);
 }
 
-/**
- * A string under a name the API fixes (an MCP server's `authorization_token` or `server_url`, an HTTP
- * header under its name): text `"name": "value"`, as a JSON value's, so the detectors read a bare token
- * under its name as they would in a config. Unlike a JSON value's key, the name is not the caller's to
- * lose: it is context (`contextLength`), and a replacement changes the value only (what follows
- * `"name": `, without its quotes; the whole replacement when a finding reached into the name).
- *
- * @example
- * pushField(out, server, "authorization_token", "tool-definition", "mcp_servers[0].authorization_token");
- * // out[0].text === '"authorization_token": "..."', out[0].contextLength === 23
- */
-export function pushField(out: TextSlot[], obj: Json, name: string, role: TextRole, path: string): void {
-  const initial = obj[name];
-  if (typeof initial !== "string" || initial.length === 0) return;
-  out.push(
-    fieldSlot(name, initial, role, path, (value) => {
-      writeEntry(obj, name, value);
-    }),
-  );
-}
-
-/**
- * The slot `pushField` makes, over a string it is given (`initial`) and written back by `write`: text
- * `"name": "value"`, the name as context, a replacement's value (without the name and quotes) written.
- *
- * @example fieldSlot("authorization_token", token, "tool-definition", path, (v) => (parts[1] = v));
- */
-export function fieldSlot(
-  name: string,
-  initial: string,
-  role: TextRole,
-  path: string,
-  write: (value: string) => void,
-): TextSlot {
-  const lead = `${JSON.stringify(name)}: `;
-  let text = keyedText("", name, initial);
-  return {
-    role,
-    path,
-    contextLength: lead.length,
-    get text() {
-      return text;
-    },
-    replace(next: string) {
-      if (next === text) return;
-      const value = next.startsWith(lead) ? unquote(next.slice(lead.length)) : next;
-      write(value);
-      text = keyedText("", name, value);
-    },
-  };
-}
-
 /** The key given to a property when a replacement cannot be split into its key and value. */
 const REDACTED_KEY = "[REDACTED]";
 
@@ -165,7 +113,7 @@ function mayHoldNumber(value: unknown): value is number {
  * string of parts that the inspector's scan reads about a quarter slower (measured on 2 KB tool
  * outputs), `join` a flat one.
  */
-function keyedText(context: string, name: string, value: unknown): string {
+export function keyedText(context: string, name: string, value: unknown): string {
   const lead = JSON.stringify(name);
   return typeof value === "string"
     ? [context, lead, ': "', value, '"'].join("")

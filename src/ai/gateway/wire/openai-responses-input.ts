@@ -1,6 +1,6 @@
 import type { TextRole } from "../../inspect/types.js";
-import { pushHeader } from "./header-slots.js";
-import { pushField, pushJsonText, pushJsonValue } from "./json-slots.js";
+import { pushField, pushHeader } from "./header-slots.js";
+import { pushJsonText, pushJsonValue } from "./json-slots.js";
 import { pushSchemaTexts, pushToolDefinition } from "./schema-slots.js";
 import { arrayOf, indexPath, isRecord, keyPath, pushString, type Json } from "./slots.js";
 import type { TextSlot } from "./types.js";
