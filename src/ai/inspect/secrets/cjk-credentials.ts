@@ -1,7 +1,7 @@
 import { PARTICLES, fold, isIdentCode, sameFolded } from "../chars.js";
 import type { Plan } from "../plan.js";
 import { RANK, type Scan } from "../scan.js";
-import type { Value } from "./assignment.js";
+import { isQuote, type Value } from "./assignment.js";
 import { credible, soundsMadeUp } from "./credible.js";
 import { keyKind, type KeyKind } from "./key-names.js";
 
@@ -114,7 +114,7 @@ function isGap(c: number): boolean {
 
 /** The closing quote for an opening one: ASCII quotes, 「」, 『』, “”, ‘’; 0 for other characters. */
 function closerOf(c: number): number {
-  if (c === 34 || c === 39 || c === 96) return c;
+  if (isQuote(c)) return c;
   if (c === 0x300c || c === 0x300e) return c + 1;
   if (c === 0x201c || c === 0x2018) return c + 1;
   return 0;
@@ -122,7 +122,7 @@ function closerOf(c: number): number {
 
 /** A quote that closes a key (`"密码": …`, `「パスワード」：…`). */
 function isCloser(c: number): boolean {
-  return c === 34 || c === 39 || c === 96 || c === 0x300d || c === 0x300f || c === 0x201d || c === 0x2019;
+  return isQuote(c) || c === 0x300d || c === 0x300f || c === 0x201d || c === 0x2019;
 }
 
 /** Characters of an unquoted value: printable ASCII but quotes and `, ; < > ( )` (as `said` has them). */
