@@ -79,55 +79,65 @@ const internals = new WeakMap<RedactionVault, VaultInternals>();
  * // "mail [EMAIL_1]"
  */
 export function createVault(): RedactionVault {
-  const byValue = new Map<string, string>();
-  const byPlaceholder = new Map<string, string>();
-  const counters = new Map<string, number>();
-  const prefixes = new Set<string>();
-  const vault: RedactionVault = {
-    redact(text, detections) {
-      // Overlapping detections (a code block around a secret): the earlier, longer one is replaced.
-      const sorted = [...detections].sort((a, b) => a.start - b.start || b.end - a.end);
-      let out = "";
-      let pos = 0;
-      for (const d of sorted) {
-        if (!(Number.isInteger(d.start) && Number.isInteger(d.end) && d.start >= 0 && d.end > d.start))
-          continue;
-        if (d.end > text.length) {
-          throw new DetenteError(
-            "INVALID_INPUT",
-            "redact: a detection lies outside the text (another text's?)",
-          );
-        }
-        if (d.start < pos) continue;
-        const value = text.slice(d.start, d.end);
-        let placeholder = byValue.get(value);
-        if (placeholder === undefined) {
-          const label = placeholderLabel(d);
-          const n = (counters.get(label) ?? 0) + 1;
-          counters.set(label, n);
-          placeholder = `[${label}_${n}]`;
-          byValue.set(value, placeholder);
-          byPlaceholder.set(placeholder, value);
-          for (let k = 1; k < placeholder.length; k++) prefixes.add(placeholder.slice(0, k));
-        }
-        out += text.slice(pos, d.start) + placeholder;
-        pos = d.end;
-      }
-      return out + text.slice(pos);
-    },
-    restore(text, encode) {
-      if (byPlaceholder.size === 0) return text;
-      return text.replace(PLACEHOLDER, (m) => {
-        const value = byPlaceholder.get(m);
-        return value === undefined ? m : encode ? encode(value) : value;
-      });
-    },
-    get size() {
-      return byPlaceholder.size;
-    },
-  };
-  internals.set(vault, { prefixes });
+  const vault = new Vault();
+  internals.set(vault, { prefixes: vault.prefixes });
   return vault;
+}
+
+/**
+ * A class, not an object literal with a `get size()` of its own: V8 gives every such literal a hidden
+ * class of its own, which lives in the old generation and kept the originals reachable until the next
+ * full collection (see wire/slot-kinds.ts). The originals should die with the request.
+ */
+class Vault implements RedactionVault {
+  private readonly byValue = new Map<string, string>();
+  private readonly byPlaceholder = new Map<string, string>();
+  private readonly counters = new Map<string, number>();
+  readonly prefixes = new Set<string>();
+
+  redact(text: string, detections: readonly Detection[]): string {
+    // Overlapping detections (a code block around a secret): the earlier, longer one is replaced.
+    const sorted = [...detections].sort((a, b) => a.start - b.start || b.end - a.end);
+    let out = "";
+    let pos = 0;
+    for (const d of sorted) {
+      if (!(Number.isInteger(d.start) && Number.isInteger(d.end) && d.start >= 0 && d.end > d.start))
+        continue;
+      if (d.end > text.length) {
+        throw new DetenteError(
+          "INVALID_INPUT",
+          "redact: a detection lies outside the text (another text's?)",
+        );
+      }
+      if (d.start < pos) continue;
+      const value = text.slice(d.start, d.end);
+      let placeholder = this.byValue.get(value);
+      if (placeholder === undefined) {
+        const label = placeholderLabel(d);
+        const n = (this.counters.get(label) ?? 0) + 1;
+        this.counters.set(label, n);
+        placeholder = `[${label}_${n}]`;
+        this.byValue.set(value, placeholder);
+        this.byPlaceholder.set(placeholder, value);
+        for (let k = 1; k < placeholder.length; k++) this.prefixes.add(placeholder.slice(0, k));
+      }
+      out += text.slice(pos, d.start) + placeholder;
+      pos = d.end;
+    }
+    return out + text.slice(pos);
+  }
+
+  restore(text: string, encode?: (value: string) => string): string {
+    if (this.byPlaceholder.size === 0) return text;
+    return text.replace(PLACEHOLDER, (m) => {
+      const value = this.byPlaceholder.get(m);
+      return value === undefined ? m : encode ? encode(value) : value;
+    });
+  }
+
+  get size(): number {
+    return this.byPlaceholder.size;
+  }
 }
 
 /** Where a possible placeholder prefix starts at the end of `text` (text.length when there is none). */

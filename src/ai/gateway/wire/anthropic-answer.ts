@@ -1,5 +1,6 @@
 import { CITATION_TEXTS, pushServerToolResult, pushTexts } from "./anthropic-blocks.js";
 import { arrayOf, indexOf, indexPath, isRecord, pushLeaves, pushString, type Json } from "./slots.js";
+import { StreamView } from "./slot-kinds.js";
 import type { StreamSlot, TextSlot, WireEvent } from "./types.js";
 
 /**
@@ -45,18 +46,10 @@ export function anthropicStreamSnapshots(event: WireEvent): StreamSlot[] {
     else if (d.delta.type === "compaction_delta")
       pushString(texts, d.delta, "content", "response", "delta.content");
   }
-  return texts.map((t) => ({
-    role: t.role,
-    path: t.path,
-    // Named by the place in the block, after the event's `content_block.` or `delta.`.
-    stream: `block:${n}:${t.path.slice(t.path.indexOf(".") + 1)}`,
-    get text() {
-      return t.text;
-    },
-    replace(text: string) {
-      t.replace(text);
-    },
-  }));
+  // Named by the place in the block, after the event's `content_block.` or `delta.`.
+  return texts.map(
+    (t) => new StreamView(t, t.role, t.path, `block:${n}:${t.path.slice(t.path.indexOf(".") + 1)}`),
+  );
 }
 
 /**

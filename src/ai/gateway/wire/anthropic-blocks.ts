@@ -2,6 +2,7 @@ import type { TextRole } from "../../inspect/types.js";
 import { pushJsonText, pushJsonValue } from "./json-slots.js";
 import { pushToolDefinition } from "./schema-slots.js";
 import { arrayOf, indexPath, isRecord, pushString, writeEntry, type Json } from "./slots.js";
+import { OwnSlot } from "./slot-kinds.js";
 import type { TextSlot } from "./types.js";
 
 /** Lists of blocks still to read: the list, the role its texts are read with, and its path. */
@@ -157,20 +158,14 @@ export function pushLines(out: TextSlot[], holder: Json, key: string, role: Text
     for (let k = 0; k < lines.length; k++) pushString(out, lines, k, role, indexPath(path, k));
     return;
   }
-  let text = lines.join("\n");
+  const text = lines.join("\n");
   if (text.length === 0) return;
-  out.push({
-    role,
-    path,
-    get text() {
-      return text;
-    },
-    replace(next: string) {
-      if (next === text) return;
-      text = next;
+  out.push(
+    new OwnSlot(role, path, text, (next) => {
       writeEntry(holder, key, next.split("\n"));
-    },
-  });
+      return next;
+    }),
+  );
 }
 
 /**

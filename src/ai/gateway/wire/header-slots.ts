@@ -1,6 +1,7 @@
 import type { TextRole } from "../../inspect/types.js";
 import { keyedText, unquote } from "./json-slots.js";
 import { writeEntry, type Json } from "./slots.js";
+import { OwnSlot } from "./slot-kinds.js";
 import type { TextSlot } from "./types.js";
 
 /**
@@ -107,19 +108,10 @@ export function fieldSlot(
   write: (value: string) => void,
 ): TextSlot {
   const lead = `${JSON.stringify(name)}: `;
-  let text = keyedText("", name, initial);
-  return {
-    role,
-    path,
-    contextLength: lead.length,
-    get text() {
-      return text;
-    },
-    replace(next: string) {
-      if (next === text) return;
-      const value = next.startsWith(lead) ? unquote(next.slice(lead.length)) : next;
-      write(value);
-      text = keyedText("", name, value);
-    },
+  const rewrite = (next: string): string => {
+    const value = next.startsWith(lead) ? unquote(next.slice(lead.length)) : next;
+    write(value);
+    return keyedText("", name, value);
   };
+  return new OwnSlot(role, path, keyedText("", name, initial), rewrite, lead.length);
 }

@@ -10,6 +10,7 @@ import {
   type Holder,
   type Json,
 } from "./slots.js";
+import { OwnSlot, ViewSlot } from "./slot-kinds.js";
 import type { TextSlot } from "./types.js";
 
 /**
@@ -184,29 +185,20 @@ function keyedSlot(obj: Json, name: string, role: TextRole, path: string): TextS
   let current = name;
   // The sibling is inspected in its own slot: a replacement that changed it here cannot be split.
   const context = siblingContext(obj, name);
-  let text = keyedText(context, name, obj[name]);
-  return {
-    role,
-    path,
-    contextLength: context.length,
-    get text() {
-      return text;
-    },
-    replace(next: string) {
-      if (next === text) return;
-      const was = obj[current];
-      const split = next.startsWith(context) ? splitKeyed(next.slice(context.length)) : undefined;
-      let key = REDACTED_KEY;
-      let value: unknown = next;
-      if (split !== undefined) {
-        key = split.key;
-        value = typeof was === "string" ? unquote(split.rest) : split.rest === String(was) ? was : split.rest;
-      }
-      current = renameKey(obj, current, key);
-      writeEntry(obj, current, value);
-      text = keyedText(context, current, value);
-    },
+  const rewrite = (next: string): string => {
+    const was = obj[current];
+    const split = next.startsWith(context) ? splitKeyed(next.slice(context.length)) : undefined;
+    let key = REDACTED_KEY;
+    let value: unknown = next;
+    if (split !== undefined) {
+      key = split.key;
+      value = typeof was === "string" ? unquote(split.rest) : split.rest === String(was) ? was : split.rest;
+    }
+    current = renameKey(obj, current, key);
+    writeEntry(obj, current, value);
+    return keyedText(context, current, value);
   };
+  return new OwnSlot(role, path, keyedText(context, name, obj[name]), rewrite, context.length);
 }
 
 /**
@@ -224,19 +216,10 @@ export function unquote(rest: string): string {
 
 /** A number in an array (or the whole value): text its digits; a changed text replaces it as a string. */
 function numberSlot(holder: Holder, key: string | number, role: TextRole, path: string): TextSlot {
-  let text = String(readEntry(holder, key));
-  return {
-    role,
-    path,
-    get text() {
-      return text;
-    },
-    replace(next: string) {
-      if (next === text) return;
-      text = next;
-      writeEntry(holder, key, next);
-    },
-  };
+  return new OwnSlot(role, path, String(readEntry(holder, key)), (next) => {
+    writeEntry(holder, key, next);
+    return next;
+  });
 }
 
 /** Where a key is: the object and the name it has there (renames can differ when a name is taken). */
@@ -260,35 +243,33 @@ class KeyList {
     else known.push({ obj, name });
   }
 
+  /** The slot over the keys, read after the walk, when every key is known. */
   slot(role: TextRole, path: string): TextSlot {
-    // Read after the walk, when every key is known.
-    const list = () => (this.lines ??= [...this.places.keys()].map((k) => JSON.stringify(k)).join("\n"));
-    return {
-      role,
-      path,
-      get text() {
-        return list();
-      },
-      replace: (next: string) => {
-        if (next === list()) return;
-        const lines = next.split("\n");
-        const same = lines.length === this.places.size;
-        const before = [...this.places.values()];
-        this.places.clear();
-        before.forEach((places, i) => {
-          // A finding across a quote leaves no JSON string: its text (without the quotes) is the key. One
-          // across a line break cannot be told apart from its neighbours: then no key is kept.
-          const line = lines[i] ?? "";
-          const key = same ? (parseKey(line) ?? unquote(line)) : REDACTED_KEY;
-          const group = this.places.get(key) ?? [];
-          for (const place of places) {
-            place.name = renameKey(place.obj, place.name, key);
-            group.push(place);
-          }
-          this.places.set(key, group);
-        });
-        this.lines = undefined;
-      },
-    };
+    return new ViewSlot(this, role, path);
+  }
+
+  get text(): string {
+    return (this.lines ??= [...this.places.keys()].map((k) => JSON.stringify(k)).join("\n"));
+  }
+
+  replace(next: string): void {
+    if (next === this.text) return;
+    const lines = next.split("\n");
+    const same = lines.length === this.places.size;
+    const before = [...this.places.values()];
+    this.places.clear();
+    before.forEach((places, i) => {
+      // A finding across a quote leaves no JSON string: its text (without the quotes) is the key. One
+      // across a line break cannot be told apart from its neighbours: then no key is kept.
+      const line = lines[i] ?? "";
+      const key = same ? (parseKey(line) ?? unquote(line)) : REDACTED_KEY;
+      const group = this.places.get(key) ?? [];
+      for (const place of places) {
+        place.name = renameKey(place.obj, place.name, key);
+        group.push(place);
+      }
+      this.places.set(key, group);
+    });
+    this.lines = undefined;
   }
 }

@@ -1,5 +1,6 @@
 import type { TextRole } from "../../inspect/types.js";
 import { isRecord, pushLeaves, pushString, readEntry, type Holder } from "./slots.js";
+import { ViewSlot } from "./slot-kinds.js";
 import type { TextSlot } from "./types.js";
 
 /**
@@ -50,19 +51,7 @@ export function pushJsonLeaves(
   const box = [parsed];
   walk(leaves, box, 0, role, path);
   const changed = serializeOnRead(holder, key, box);
-  for (const leaf of leaves) {
-    out.push({
-      role,
-      path: leaf.path,
-      get text() {
-        return leaf.text;
-      },
-      replace(text: string) {
-        leaf.replace(text);
-        changed();
-      },
-    });
-  }
+  for (const leaf of leaves) out.push(new ViewSlot(leaf, role, leaf.path, changed));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { TextRole } from "../../inspect/types.js";
+import { type Holder, type Json, StringSlot, StringStreamSlot, readEntry } from "./slot-kinds.js";
 import type { StreamSlot, TextSlot, Usage } from "./types.js";
 
 /**
@@ -7,8 +8,8 @@ import type { StreamSlot, TextSlot, Usage } from "./types.js";
  * overflow the call stack, and every accessor checks types, so odd bodies give fewer slots, never throws.
  */
 
-export type Json = Record<string, unknown>;
-export type Holder = Json | unknown[];
+export type { Json, Holder } from "./slot-kinds.js";
+export { readEntry, writeEntry } from "./slot-kinds.js";
 
 /**
  * True for a plain JSON object (not null, not an array).
@@ -77,29 +78,6 @@ export function indexPath(path: string, index: number): string {
 }
 
 /**
- * `holder[key]`, for an array index or an object key alike.
- *
- * @example readEntry(["a"], 0); // "a"
- */
-export function readEntry(holder: Holder, key: string | number): unknown {
-  return Array.isArray(holder) ? holder[key as number] : holder[key as string];
-}
-
-/**
- * Set `holder[key]` as a plain data property.
- *
- * @example writeEntry(JSON.parse('{"__proto__":"x"}'), "__proto__", "y"); // an own property, not the prototype
- */
-export function writeEntry(holder: Holder, key: string | number, value: unknown): void {
-  if (Array.isArray(holder)) holder[key as number] = value;
-  // JSON.parse makes "__proto__" an own property; plain assignment would be ignored (a silent failure
-  // to redact), so define it.
-  else if (key === "__proto__")
-    Object.defineProperty(holder, key, { value, writable: true, enumerable: true, configurable: true });
-  else holder[key as string] = value;
-}
-
-/**
  * A slot over `holder[key]` when it is a non-empty string (an empty one has nothing to inspect).
  *
  * @example stringSlot(message, "content", "user", "messages[0].content")?.replace("[REDACTED]");
@@ -112,18 +90,7 @@ export function stringSlot(
 ): TextSlot | undefined {
   const initial = readEntry(holder, key);
   if (typeof initial !== "string" || initial.length === 0) return undefined;
-  let current = initial;
-  return {
-    role,
-    path,
-    get text() {
-      return current;
-    },
-    replace(text: string) {
-      current = text;
-      writeEntry(holder, key, text);
-    },
-  };
+  return new StringSlot(holder, key, role, path, initial);
 }
 
 /**
@@ -182,24 +149,9 @@ export function streamSlot(
   path: string,
   jsonFragment = false,
 ): StreamSlot | undefined {
-  const slot = stringSlot(holder, key, "response", path);
-  if (!slot) return undefined;
-  const base = {
-    role: slot.role,
-    path: slot.path,
-    stream,
-    get text() {
-      return slot.text;
-    },
-    replace(text: string) {
-      slot.replace(text);
-    },
-  };
-  return jsonFragment ? withJson(base) : base;
-}
-
-function withJson(slot: StreamSlot): StreamSlot {
-  return Object.defineProperty(slot, "jsonFragment", { value: true, enumerable: true });
+  const initial = readEntry(holder, key);
+  if (typeof initial !== "string" || initial.length === 0) return undefined;
+  return new StringStreamSlot(holder, key, path, initial, stream, jsonFragment);
 }
 
 /**

@@ -1,0 +1,139 @@
+import type { TextRole } from "../../inspect/types.js";
+import type { StreamSlot, TextSlot } from "./types.js";
+
+/**
+ * The kinds of slot, as classes. A slot is never an object literal with a `get text()` of its own: V8
+ * gives every such object a hidden class (map) of its own, because its getter is a new closure each
+ * time, and maps live in the old generation. Through the getter's closure each request's texts (a 16 KB
+ * system prompt) then outlived the request until the next full collection: under load, 2.6 MB promoted
+ * at every scavenge and a mark-compact every 3 s at 1,800 requests/s, where these classes promote almost
+ * nothing (docs/benchmarks.md). A getter on a class's prototype is shared and costs nothing of the kind.
+ */
+
+export type Json = Record<string, unknown>;
+export type Holder = Json | unknown[];
+
+/**
+ * `holder[key]`, for an array index or an object key alike.
+ *
+ * @example readEntry(["a"], 0); // "a"
+ */
+export function readEntry(holder: Holder, key: string | number): unknown {
+  return Array.isArray(holder) ? holder[key as number] : holder[key as string];
+}
+
+/**
+ * Set `holder[key]` as a plain data property.
+ *
+ * @example writeEntry(JSON.parse('{"__proto__":"x"}'), "__proto__", "y"); // an own property, not the prototype
+ */
+export function writeEntry(holder: Holder, key: string | number, value: unknown): void {
+  if (Array.isArray(holder)) holder[key as number] = value;
+  // JSON.parse makes "__proto__" an own property; plain assignment would be ignored (a silent failure
+  // to redact), so define it.
+  else if (key === "__proto__")
+    Object.defineProperty(holder, key, { value, writable: true, enumerable: true, configurable: true });
+  else holder[key as string] = value;
+}
+
+/**
+ * The slot over a string at `holder[key]`: a replacement is written there.
+ *
+ * @example new StringSlot(message, "content", "user", "messages[0].content", message.content).replace("[EMAIL_1]");
+ */
+export class StringSlot implements TextSlot {
+  constructor(
+    private readonly holder: Holder,
+    private readonly key: string | number,
+    readonly role: TextRole,
+    readonly path: string,
+    public text: string,
+  ) {}
+
+  replace(text: string): void {
+    this.text = text;
+    writeEntry(this.holder, this.key, text);
+  }
+}
+
+/**
+ * A `StringSlot` in an answer's stream event, with the stream its text belongs to. `jsonFragment` is
+ * there only when true (a tool call's argument deltas).
+ *
+ * @example new StringStreamSlot(delta, "content", "choices[0].delta.content", delta.content, "choice:0");
+ */
+export class StringStreamSlot extends StringSlot implements StreamSlot {
+  declare readonly jsonFragment?: boolean;
+
+  constructor(
+    holder: Holder,
+    key: string | number,
+    path: string,
+    text: string,
+    readonly stream: string,
+    jsonFragment: boolean,
+  ) {
+    super(holder, key, "response", path, text);
+    if (jsonFragment) this.jsonFragment = true;
+  }
+}
+
+/**
+ * A slot that keeps its own text: `write` puts a replacement where it belongs and returns the slot's
+ * text from then on. Replacing with the same text does nothing.
+ *
+ * @example new OwnSlot("user", "lines", lines.join("\n"), (next) => { holder.lines = next.split("\n"); return next; });
+ */
+export class OwnSlot implements TextSlot {
+  constructor(
+    readonly role: TextRole,
+    readonly path: string,
+    public text: string,
+    private readonly write: (next: string) => string,
+    readonly contextLength?: number,
+  ) {}
+
+  replace(next: string): void {
+    if (next !== this.text) this.text = this.write(next);
+  }
+}
+
+/**
+ * Another slot shown under its own role and path: its text is the source's, a replacement goes to the
+ * source and then `after` runs (to re-serialize what the source lives in, say).
+ *
+ * @example new ViewSlot(leaf, "tool-result", leaf.path, changed);
+ */
+export class ViewSlot implements TextSlot {
+  constructor(
+    private readonly source: Pick<TextSlot, "text" | "replace">,
+    readonly role: TextRole,
+    readonly path: string,
+    private readonly after?: () => void,
+  ) {}
+
+  get text(): string {
+    return this.source.text;
+  }
+
+  replace(text: string): void {
+    this.source.replace(text);
+    this.after?.();
+  }
+}
+
+/**
+ * A `ViewSlot` in a stream event, with the stream its text belongs to.
+ *
+ * @example new StreamView(slot, "response", slot.path, "block:0:citation.cited_text");
+ */
+export class StreamView extends ViewSlot implements StreamSlot {
+  constructor(
+    source: Pick<TextSlot, "text" | "replace">,
+    role: TextRole,
+    path: string,
+    readonly stream: string,
+  ) {
+    super(source, role, path);
+  }
+}
