@@ -5,10 +5,14 @@ import { OwnSlot } from "./slot-kinds.js";
 import type { TextSlot } from "./types.js";
 
 /**
- * Headers that carry a credential whatever its form: `Authorization` and its kin, `Cookie`, and any name
- * that says token, key, secret, auth or password.
+ * `Cookie`, and the words of a header name that say it carries a credential whatever its form (`X-Api-Key`,
+ * `PRIVATE-TOKEN`, `Proxy-Authorization`, `X-AuthToken`), and the endings of one-word compounds that do
+ * (`Apikey`, `Xauthtoken`). Whole words, not letters anywhere: `X-Monkey-Id`, `X-Author`, `Keep-Alive`
+ * and `X-Hotkey` carry ids and settings, and read as credentials a random id there would be reported.
  */
-const CREDENTIAL_HEADER = /^cookie$|token|key|secret|auth|password/i;
+const CREDENTIAL_WORD =
+  /^(?:token|key|secret|password|passwd|auth|authn|authz|authentication|authori[sz]ation)$/;
+const CREDENTIAL_COMPOUND = /(?:token|secret|password|passwd|apikey|accesskey|secretkey|privatekey|authkey)$/;
 /** A scheme word before the credential (`Token `, `ApiKey `): kept as it is, not shown as the credential. */
 const SCHEME = /^[A-Za-z][A-Za-z0-9_-]{0,20} +(?=\S)/;
 /** Schemes the detectors read in the header as it is (`Bearer <token>`, `Basic <base64 of user:pass>`). */
@@ -16,7 +20,7 @@ const READ_AS_IS = /^(?:bearer|basic) /i;
 
 /**
  * Push the slots of one HTTP header that the provider sends to a server (an MCP tool's `headers`). Most
- * are one slot, `"Name": "value"` (see `pushField`). A credential header (see `CREDENTIAL_HEADER`) shows
+ * are one slot, `"Name": "value"` (see `pushField`). A credential header (see `isCredentialHeader`) shows
  * the detectors the credential alone under a name they know as a credential's, `"authorization_token":
  * "..."` (`"password": "..."` for a password header), since no detector reads `Token <credential>`,
  * `ApiKey <credential>` or `session=<credential>` as one: without a scheme word before it (which is kept),
@@ -32,7 +36,7 @@ const READ_AS_IS = /^(?:bearer|basic) /i;
 export function pushHeader(out: TextSlot[], headers: Json, name: string, role: TextRole, path: string): void {
   const value = headers[name];
   if (typeof value !== "string" || value.length === 0) return;
-  const parts = CREDENTIAL_HEADER.test(name) && !READ_AS_IS.test(value) ? credentialParts(name, value) : [];
+  const parts = isCredentialHeader(name) && !READ_AS_IS.test(value) ? credentialParts(name, value) : [];
   const key = /password/i.test(name) ? "password" : "authorization_token";
   let pushed = false;
   // Each credential in a slot of its own, written back into the shared parts, the header rejoined.
@@ -47,6 +51,21 @@ export function pushHeader(out: TextSlot[], headers: Json, name: string, role: T
     }
   // Not a credential header, or nothing in it to show alone (`Cookie: a=`): the header as it is.
   if (!pushed) pushField(out, headers, name, role, path);
+}
+
+/**
+ * True when a header's name says it carries a credential (see `CREDENTIAL_WORD`): one of its words
+ * (split at `-`, `_`, `.`, spaces and lower-to-upper case changes) is a credential word or ends a
+ * compound that names one.
+ *
+ * @example isCredentialHeader("X-AuthToken"); // true; isCredentialHeader("X-Monkey-Id") // false
+ */
+export function isCredentialHeader(name: string): boolean {
+  if (name.toLowerCase() === "cookie") return true;
+  return name.split(/[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])/).some((w) => {
+    const word = w.toLowerCase();
+    return CREDENTIAL_WORD.test(word) || CREDENTIAL_COMPOUND.test(word);
+  });
 }
 
 /**

@@ -206,11 +206,25 @@ describe("openai-responses MCP headers whose value is a credential whatever its 
     // A bare token, as before.
     ["Authorization", CRED, "[SECRET_1]"],
     ["X-Api-Key", CRED, "[SECRET_1]"],
+    // Named by a word or a compound's ending, in any case and any separator.
+    ["PRIVATE-TOKEN", CRED, "[SECRET_1]"],
+    ["X-AuthToken", `Token ${CRED}`, "Token [SECRET_1]"],
+    ["Ocp-Apim-Subscription-Key", CRED, "[SECRET_1]"],
+    ["apikey", CRED, "[SECRET_1]"],
   ])("finds %s: %s, and redaction keeps the scheme and the cookie names", (name, value, after) => {
     const { types, sent } = redacted({ [name]: value, "X-Client": "codex" });
     expect(types).toEqual(["generic-secret"]);
     expect(sent).toEqual({ [name]: after, "X-Client": "codex" });
   });
+
+  it.each(["X-Monkey-Id", "X-Author", "Keep-Alive", "X-Hotkey", "X-Passport-Ref"])(
+    "reads %s, whose name only has the letters of a credential word, as the header it is",
+    (name) => {
+      const { types, sent } = redacted({ [name]: CRED });
+      expect(types).toEqual([]);
+      expect(sent).toEqual({ [name]: CRED });
+    },
+  );
 
   it("finds a password header's credential as a password", () => {
     const { types, sent } = redacted({ "X-Api-Password": `Plain ${CRED}` });
