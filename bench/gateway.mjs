@@ -20,14 +20,25 @@
 // work one run can be off by a factor of two. CPU is split into user and system (kernel) time.
 //
 //   node bench/gateway.mjs [--seconds 10] [--prime 5] [--repeat 1] [--workers 1,2] [--skip portkey,unique] [--out bench/out]
-import { execFile, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import {
+  UPSTREAM_KEY,
+  chatBody,
+  cpuMs,
+  load as loadWith,
+  machine,
+  parseArgs,
+  sixteenKb,
+  startDetente as startDetenteIn,
+  startFakeUpstream,
+  writeConfig,
+} from "./gateway-parts.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = parseArgs(process.argv.slice(2));
@@ -36,7 +47,6 @@ const prime = Number(args.prime ?? 5);
 const repeat = Math.max(1, Number(args.repeat ?? 1));
 const skip = new Set((args.skip ?? "").split(",").filter(Boolean));
 const outDir = args.out ?? join(root, "bench", "out");
-const UPSTREAM_KEY = "sk-bench-upstream-0123456789abcdef";
 const children = [];
 process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
 
@@ -45,71 +55,14 @@ const work = await mkdtemp(join(tmpdir(), "detente-gw-bench-"));
 const results = { machine: machine(), seconds, prime, repeat, promptBytes: 0, runs: [], all: [], ttft: [] };
 
 // 1. The fake upstream, with nothing recorded.
-const fake = await startChild(
-  "fake upstream",
-  process.execPath,
-  [
-    "--input-type=module",
-    "-e",
-    `const { startFakeUpstream } = await import(${JSON.stringify(join(root, "dist", "ai", "fake-upstream", "index.js"))});
-     const f = await startFakeUpstream({ recordRequests: false });
-     console.log("listening on " + f.url);`,
-  ],
-  {},
-  /listening on (http:\S+)/,
-);
+const fake = await startFakeUpstream(children, root);
 
 // 2. detente: a key, then the gateway with every detector on.
 const config = join(work, "detente.yaml");
-await writeFile(
-  config,
-  `ai:
-  upstreams:
-    openai: { type: openai, baseUrl: "${fake.url}/v1", apiKey: { env: BENCH_UPSTREAM_KEY } }
-  models:
-    - { name: "gpt-*", upstream: openai }
-  detectors:
-    pii: true
-    sourceCode: true
-    injection: true
-    unsafeCode: true
-    confidential:
-      labels: ["CONFIDENTIAL", "INTERNAL ONLY"]
-      domains: ["corp.example.com"]
-      dictionaries: { codenames: ["Project Falcon", "Bluebird"] }
-      patterns: [{ name: ticket, pattern: "FIN-####" }]
-`,
-);
+await writeConfig(config, fake.url);
 /** `detente gateway` in a home of its own (the embedded store is one process's), with a key made there. */
-async function startDetente(name, home, extraArgs) {
-  const env = {
-    DETENTE_HOME: join(work, home),
-    DATABASE_URL: "",
-    BENCH_UPSTREAM_KEY: UPSTREAM_KEY,
-    NO_COLOR: "1",
-  };
-  const created = await promisify(execFile)(
-    process.execPath,
-    [
-      join(root, "bin", "detente.js"),
-      "keys",
-      "create",
-      "--user",
-      "bench@example.com",
-      "--team",
-      "bench",
-      "--json",
-    ],
-    { env: { ...process.env, ...env } },
-  );
-  const started = await startChild(
-    name,
-    join(root, "bin", "detente.js"),
-    ["gateway", "--port", "0", "--config", config, ...extraArgs],
-    env,
-    /listening on (http:\S+)/,
-  );
-  return { ...started, key: JSON.parse(created.stdout).key };
+function startDetente(name, home, extraArgs) {
+  return startDetenteIn(children, { root, home: join(work, home), config, name, extraArgs });
 }
 const detente = await startDetente("detente gateway", "home", []);
 // The same with worker processes (`--workers N`): the process started keeps the store.
@@ -138,14 +91,7 @@ if (!skip.has("portkey")) {
 const prompt = sixteenKb();
 results.promptBytes = Buffer.byteLength(prompt);
 const bodyFile = join(work, "body.json");
-const chat = (system, question) =>
-  JSON.stringify({
-    model: "gpt-4o",
-    messages: [
-      { role: "system", content: system },
-      { role: "user", content: question },
-    ],
-  });
+const chat = chatBody;
 // Every request is numbered where `#nonce######` first appears (bench/load.mjs's "unique"), so no two
 // bodies are alike. Here the question is: the 16 KB system prompt is resent unchanged with every new
 // question, as an assistant does (the gateway inspects it once per key and then remembers it).
@@ -273,28 +219,6 @@ function stopped(child) {
   });
 }
 
-/**
- * User and system CPU time a process and its children (a gateway's workers) have used so far, in ms
- * (from /proc; clock ticks of 10 ms).
- */
-function cpuMs(pid) {
-  let total = 0;
-  let system = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let fields;
-    try {
-      fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ");
-    } catch {
-      continue; // gone meanwhile
-    }
-    if (Number(entry) !== pid && Number(fields[1]) !== pid) continue;
-    system += Number(fields[12]) * 10;
-    total += (Number(fields[11]) + Number(fields[12])) * 10;
-  }
-  return { total, system };
-}
-
 /** Time from sending a streamed request to the first content delta, in ms. */
 async function firstToken(t) {
   const t0 = performance.now();
@@ -326,37 +250,7 @@ function spec(t) {
 }
 
 function load(spec) {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [join(root, "bench", "load.mjs"), JSON.stringify(spec)],
-      { maxBuffer: 1 << 20 },
-      (err, stdout) => {
-        if (err) reject(err);
-        else resolve(JSON.parse(stdout));
-      },
-    );
-  });
-}
-
-/** Start a long-running process and wait for the line that says where it listens. */
-function startChild(name, command, argv, extraEnv, pattern) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, {
-      env: { ...process.env, ...extraEnv },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    children.push(child);
-    let seen = "";
-    const onData = (b) => {
-      seen += b.toString();
-      const m = pattern.exec(seen);
-      if (m) resolve({ child, url: m[1] });
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`${name} exited with ${code}:\n${seen.slice(-2000)}`)));
-  });
+  return loadWith(root, spec);
 }
 
 async function waitFor(check, what) {
@@ -379,26 +273,6 @@ function freePort() {
       s.close(() => resolve(port));
     });
   });
-}
-
-function sixteenKb() {
-  const prose =
-    "The ledger service records every payment event once, reconciles the day's totals against the bank " +
-    "statement at midnight, and raises an alert when the two disagree by more than a cent. ";
-  const code = `export function reconcile(events, statement) {
-  const totals = new Map();
-  for (const e of events) totals.set(e.account, (totals.get(e.account) ?? 0) + e.cents);
-  const diffs = [];
-  for (const [account, cents] of totals) {
-    const expected = statement.get(account) ?? 0;
-    if (Math.abs(expected - cents) > 1) diffs.push({ account, expected, cents });
-  }
-  return diffs;
-}
-`;
-  let out = "";
-  while (out.length < 16 * 1024) out += prose + "\n\n" + code + "\n";
-  return out.slice(0, 16 * 1024);
 }
 
 function markdown(res) {
@@ -438,24 +312,4 @@ function markdown(res) {
   ]
     .filter((line, i, all) => line !== "" || all[i - 1] !== "")
     .join("\n");
-}
-
-function machine() {
-  const c = cpus();
-  return {
-    cpu: c[0]?.model ?? "unknown",
-    cores: c.length,
-    memGb: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  };
-}
-
-function parseArgs(list) {
-  const out = {};
-  for (let i = 0; i < list.length; i++) {
-    const a = list[i];
-    if (a.startsWith("--"))
-      out[a.slice(2)] = list[i + 1] && !list[i + 1].startsWith("--") ? list[++i] : "true";
-  }
-  return out;
 }
