@@ -85,9 +85,9 @@ export function createVault(): RedactionVault {
 }
 
 /**
- * A class, not an object literal with a `get size()` of its own: V8 gives every such literal a hidden
- * class of its own, which lives in the old generation and kept the originals reachable until the next
- * full collection (see wire/slot-kinds.ts). The originals should die with the request.
+ * A class, not an object literal with a `get size()` of its own: the gateway's slots built that way kept
+ * every request's texts alive until a full collection (see wire/slot-kinds.ts), and the originals a vault
+ * holds should die with the request.
  */
 class Vault implements RedactionVault {
   private readonly byValue = new Map<string, string>();

@@ -6,9 +6,9 @@ import type { TextSlot, WireId } from "./types.js";
 
 /**
  * Slots hold their text on a class (a field, or a getter on the prototype), never in a getter of their
- * own: V8 gives each object literal with its own getter closure a hidden class of its own, which lives
- * in the old generation and kept every request's texts alive until a full collection (measured in
- * docs/benchmarks.md). This guards every slot the realistic requests produce.
+ * own: built as object literals with their own getter closures, they kept every request's texts alive
+ * until a full garbage collection under load (measured in docs/benchmarks.md). This guards every slot the
+ * realistic requests produce.
  */
 const requests: [WireId, () => Record<string, unknown>][] = [
   ["anthropic-messages", aClaudeCodeRequest],

@@ -2,12 +2,13 @@ import type { TextRole } from "../../inspect/types.js";
 import type { StreamSlot, TextSlot } from "./types.js";
 
 /**
- * The kinds of slot, as classes. A slot is never an object literal with a `get text()` of its own: V8
- * gives every such object a hidden class (map) of its own, because its getter is a new closure each
- * time, and maps live in the old generation. Through the getter's closure each request's texts (a 16 KB
- * system prompt) then outlived the request until the next full collection: under load, 2.6 MB promoted
- * at every scavenge and a mark-compact every 3 s at 1,800 requests/s, where these classes promote almost
- * nothing (docs/benchmarks.md). A getter on a class's prototype is shared and costs nothing of the kind.
+ * The kinds of slot, as classes. A slot is never an object literal with a `get text()` of its own (a new
+ * closure each time; V8 makes such an object a dictionary-mode object with an accessor pair of its own).
+ * Under load, the gateway's slots built that way kept each request's texts (a 16 KB system prompt) alive
+ * from young collection to young collection until a full one: 2.6 MB promoted at every scavenge and a
+ * mark-compact every 3 s at 1,800 requests/s. As class instances (a field, or a getter on the prototype)
+ * they promote almost nothing (docs/benchmarks.md). A microbenchmark of the literals alone does not show
+ * it, so what in V8 held them was not pinned down; the test in slot-kinds.test.ts keeps them classes.
  */
 
 export type Json = Record<string, unknown>;
