@@ -79,9 +79,7 @@ const internals = new WeakMap<RedactionVault, VaultInternals>();
  * // "mail [EMAIL_1]"
  */
 export function createVault(): RedactionVault {
-  const vault = new Vault();
-  internals.set(vault, { prefixes: vault.prefixes });
-  return vault;
+  return new Vault();
 }
 
 /**
@@ -90,10 +88,15 @@ export function createVault(): RedactionVault {
  * holds should die with the request.
  */
 class Vault implements RedactionVault {
-  private readonly byValue = new Map<string, string>();
-  private readonly byPlaceholder = new Map<string, string>();
-  private readonly counters = new Map<string, number>();
-  readonly prefixes = new Set<string>();
+  // Private fields: neither `util.inspect` nor a spread shows the originals.
+  readonly #byValue = new Map<string, string>();
+  readonly #byPlaceholder = new Map<string, string>();
+  readonly #counters = new Map<string, number>();
+  readonly #prefixes = new Set<string>();
+
+  constructor() {
+    internals.set(this, { prefixes: this.#prefixes });
+  }
 
   redact(text: string, detections: readonly Detection[]): string {
     // Overlapping detections (a code block around a secret): the earlier, longer one is replaced.
@@ -111,15 +114,15 @@ class Vault implements RedactionVault {
       }
       if (d.start < pos) continue;
       const value = text.slice(d.start, d.end);
-      let placeholder = this.byValue.get(value);
+      let placeholder = this.#byValue.get(value);
       if (placeholder === undefined) {
         const label = placeholderLabel(d);
-        const n = (this.counters.get(label) ?? 0) + 1;
-        this.counters.set(label, n);
+        const n = (this.#counters.get(label) ?? 0) + 1;
+        this.#counters.set(label, n);
         placeholder = `[${label}_${n}]`;
-        this.byValue.set(value, placeholder);
-        this.byPlaceholder.set(placeholder, value);
-        for (let k = 1; k < placeholder.length; k++) this.prefixes.add(placeholder.slice(0, k));
+        this.#byValue.set(value, placeholder);
+        this.#byPlaceholder.set(placeholder, value);
+        for (let k = 1; k < placeholder.length; k++) this.#prefixes.add(placeholder.slice(0, k));
       }
       out += text.slice(pos, d.start) + placeholder;
       pos = d.end;
@@ -128,15 +131,15 @@ class Vault implements RedactionVault {
   }
 
   restore(text: string, encode?: (value: string) => string): string {
-    if (this.byPlaceholder.size === 0) return text;
+    if (this.#byPlaceholder.size === 0) return text;
     return text.replace(PLACEHOLDER, (m) => {
-      const value = this.byPlaceholder.get(m);
+      const value = this.#byPlaceholder.get(m);
       return value === undefined ? m : encode ? encode(value) : value;
     });
   }
 
   get size(): number {
-    return this.byPlaceholder.size;
+    return this.#byPlaceholder.size;
   }
 }
 

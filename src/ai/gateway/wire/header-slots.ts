@@ -5,14 +5,17 @@ import { OwnSlot } from "./slot-kinds.js";
 import type { TextSlot } from "./types.js";
 
 /**
- * `Cookie`, and the words of a header name that say it carries a credential whatever its form (`X-Api-Key`,
- * `PRIVATE-TOKEN`, `Proxy-Authorization`, `X-AuthToken`), and the endings of one-word compounds that do
- * (`Apikey`, `Xauthtoken`). Whole words, not letters anywhere: `X-Monkey-Id`, `X-Author`, `Keep-Alive`
- * and `X-Hotkey` carry ids and settings, and read as credentials a random id there would be reported.
+ * `Cookie`, and the words of a header name that say it carries a credential whatever its form: a
+ * credential word (`X-Api-Key`, `PRIVATE-TOKEN`, `Proxy-Authorization`, `X-AuthToken`, `X-OAuth`) or a
+ * one-word compound ending in one (`Apikey`, `X-Masterkey`, `X-JWTAuth`), also in the plural or numbered
+ * (`X-Api-Keys`, `X-Token2`). Whole words and endings, not letters anywhere: `X-Monkey-Id`, `X-Author`,
+ * `Keep-Alive`, `X-Hotkey` and `WWW-Authenticate` carry ids, settings and challenges, and read as
+ * credentials a random id there would be reported.
  */
 const CREDENTIAL_WORD =
-  /^(?:token|key|secret|password|passwd|auth|authn|authz|authentication|authori[sz]ation)$/;
-const CREDENTIAL_COMPOUND = /(?:token|secret|password|passwd|apikey|accesskey|secretkey|privatekey|authkey)$/;
+  /^(?:pwd|auth[nz]?|authentication|authori[sz]ation|credentials?)$|(?:token|key|secret|password|passwd|auth)$/;
+/** English words that end like a credential word but are not one. */
+const NOT_CREDENTIAL = new Set(["monkey", "donkey", "turkey", "hockey", "jockey", "whiskey", "hotkey"]);
 /** A scheme word before the credential (`Token `, `ApiKey `): kept as it is, not shown as the credential. */
 const SCHEME = /^[A-Za-z][A-Za-z0-9_-]{0,20} +(?=\S)/;
 /** Schemes the detectors read in the header as it is (`Bearer <token>`, `Basic <base64 of user:pass>`). */
@@ -37,7 +40,7 @@ export function pushHeader(out: TextSlot[], headers: Json, name: string, role: T
   const value = headers[name];
   if (typeof value !== "string" || value.length === 0) return;
   const parts = isCredentialHeader(name) && !READ_AS_IS.test(value) ? credentialParts(name, value) : [];
-  const key = /password/i.test(name) ? "password" : "authorization_token";
+  const key = /passw(?:or)?d/i.test(name) ? "password" : "authorization_token";
   let pushed = false;
   // Each credential in a slot of its own, written back into the shared parts, the header rejoined.
   for (let i = 1; i < parts.length; i += 2)
@@ -55,16 +58,17 @@ export function pushHeader(out: TextSlot[], headers: Json, name: string, role: T
 
 /**
  * True when a header's name says it carries a credential (see `CREDENTIAL_WORD`): one of its words
- * (split at `-`, `_`, `.`, spaces and lower-to-upper case changes) is a credential word or ends a
- * compound that names one.
+ * (split at `-`, `_`, `.`, spaces and lower-to-upper case changes), without a plural `s` or a number at
+ * its end, is a credential word or ends like one.
  *
  * @example isCredentialHeader("X-AuthToken"); // true; isCredentialHeader("X-Monkey-Id") // false
  */
 export function isCredentialHeader(name: string): boolean {
   if (name.toLowerCase() === "cookie") return true;
   return name.split(/[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])/).some((w) => {
-    const word = w.toLowerCase();
-    return CREDENTIAL_WORD.test(word) || CREDENTIAL_COMPOUND.test(word);
+    // `Keys`, `Token2`: the word without its plural or its number.
+    const word = w.toLowerCase().replace(/\d+$/, "").replace(/s$/, "");
+    return CREDENTIAL_WORD.test(word) && !NOT_CREDENTIAL.has(word);
   });
 }
 

@@ -211,25 +211,36 @@ describe("openai-responses MCP headers whose value is a credential whatever its 
     ["X-AuthToken", `Token ${CRED}`, "Token [SECRET_1]"],
     ["Ocp-Apim-Subscription-Key", CRED, "[SECRET_1]"],
     ["apikey", CRED, "[SECRET_1]"],
+    // ...also in the plural or numbered, and in compounds that end like one.
+    ["X-Api-Keys", CRED, "[SECRET_1]"],
+    ["X-Token2", CRED, "[SECRET_1]"],
+    ["X-Masterkey", CRED, "[SECRET_1]"],
+    ["X-OAuth", `Token ${CRED}`, "Token [SECRET_1]"],
+    ["X-JWTAuth", CRED, "[SECRET_1]"],
   ])("finds %s: %s, and redaction keeps the scheme and the cookie names", (name, value, after) => {
     const { types, sent } = redacted({ [name]: value, "X-Client": "codex" });
     expect(types).toEqual(["generic-secret"]);
     expect(sent).toEqual({ [name]: after, "X-Client": "codex" });
   });
 
-  it.each(["X-Monkey-Id", "X-Author", "Keep-Alive", "X-Hotkey", "X-Passport-Ref"])(
-    "reads %s, whose name only has the letters of a credential word, as the header it is",
-    (name) => {
-      const { types, sent } = redacted({ [name]: CRED });
-      expect(types).toEqual([]);
-      expect(sent).toEqual({ [name]: CRED });
-    },
-  );
+  it.each([
+    "X-Monkey-Id",
+    "X-Author",
+    "Keep-Alive",
+    "X-Hotkey",
+    "X-Passport-Ref",
+    "WWW-Authenticate",
+    "X-Authenticated-User",
+  ])("reads %s, whose name only has the letters of a credential word, as the header it is", (name) => {
+    const { types, sent } = redacted({ [name]: CRED });
+    expect(types).toEqual([]);
+    expect(sent).toEqual({ [name]: CRED });
+  });
 
-  it("finds a password header's credential as a password", () => {
-    const { types, sent } = redacted({ "X-Api-Password": `Plain ${CRED}` });
+  it.each(["X-Api-Password", "X-Passwd"])("finds a %s header's credential as a password", (name) => {
+    const { types, sent } = redacted({ [name]: `Plain ${CRED}` });
     expect(types).toEqual(["password"]);
-    expect(sent["X-Api-Password"]).toBe("Plain [SECRET_1]");
+    expect(sent[name]).toBe("Plain [SECRET_1]");
   });
 
   it("reads the credential alone under a credential's name, and every cookie's value in a slot of its own", () => {

@@ -1,4 +1,6 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
+import { createVault } from "../../inspect/redact.js";
 import { OwnSlot, StringSlot, StringStreamSlot, ViewSlot } from "./slot-kinds.js";
 import { aChatRequest, aClaudeCodeRequest, aCodexRequest, aContinueFimRequest, markAll } from "./testing.js";
 import { wireFormat } from "./index.js";
@@ -77,6 +79,22 @@ describe("slot kinds", () => {
     slot.replace('"[SECRET_1]"');
     expect(writes).toEqual(['"[SECRET_1]"']);
     expect([slot.text, slot.contextLength]).toEqual(['"token": "[SECRET_1]"', 9]);
+  });
+
+  it("a slot or a vault printed (a debugging log) shows neither the body it writes into nor the originals", () => {
+    const body = { content: "hello", other: "sk-live-not-for-logs" };
+    const slot = new StringSlot(body, "content", "user", "content", "hello");
+    expect(inspect(slot, { depth: 5 })).not.toContain("sk-live-not-for-logs");
+    expect(Object.keys(slot)).toEqual(["role", "path"]);
+    const vault = createVault();
+    const text = "mail bob@acme.io";
+    expect(
+      vault.redact(text, [
+        { dataClass: "pii", type: "email", start: 5, end: 16, confidence: 0.9, hash: "h" },
+      ]),
+    ).toBe("mail [EMAIL_1]");
+    expect(inspect(vault, { depth: 5 })).not.toContain("bob@acme.io");
+    expect(vault.size).toBe(1);
   });
 
   it("a view reads its source and replaces through it, then runs its follow-up", () => {

@@ -9,6 +9,8 @@ import type { StreamSlot, TextSlot } from "./types.js";
  * mark-compact every 3 s at 1,800 requests/s. As class instances (a field, or a getter on the prototype)
  * they promote almost nothing (docs/benchmarks.md). A microbenchmark of the literals alone does not show
  * it, so what in V8 held them was not pinned down; the test in slot-kinds.test.ts keeps them classes.
+ * What a slot holds (the body it writes into, its writer) is in private fields, which neither
+ * `util.inspect` nor a spread shows, and `text` is read-only, as it was.
  */
 
 export type Json = Record<string, unknown>;
@@ -43,17 +45,29 @@ export function writeEntry(holder: Holder, key: string | number, value: unknown)
  * @example new StringSlot(message, "content", "user", "messages[0].content", message.content).replace("[EMAIL_1]");
  */
 export class StringSlot implements TextSlot {
+  readonly #holder: Holder;
+  readonly #key: string | number;
+  #text: string;
+
   constructor(
-    private readonly holder: Holder,
-    private readonly key: string | number,
+    holder: Holder,
+    key: string | number,
     readonly role: TextRole,
     readonly path: string,
-    public text: string,
-  ) {}
+    text: string,
+  ) {
+    this.#holder = holder;
+    this.#key = key;
+    this.#text = text;
+  }
+
+  get text(): string {
+    return this.#text;
+  }
 
   replace(text: string): void {
-    this.text = text;
-    writeEntry(this.holder, this.key, text);
+    this.#text = text;
+    writeEntry(this.#holder, this.#key, text);
   }
 }
 
@@ -86,16 +100,26 @@ export class StringStreamSlot extends StringSlot implements StreamSlot {
  * @example new OwnSlot("user", "lines", lines.join("\n"), (next) => { holder.lines = next.split("\n"); return next; });
  */
 export class OwnSlot implements TextSlot {
+  #text: string;
+  readonly #write: (next: string) => string;
+
   constructor(
     readonly role: TextRole,
     readonly path: string,
-    public text: string,
-    private readonly write: (next: string) => string,
+    text: string,
+    write: (next: string) => string,
     readonly contextLength?: number,
-  ) {}
+  ) {
+    this.#text = text;
+    this.#write = write;
+  }
+
+  get text(): string {
+    return this.#text;
+  }
 
   replace(next: string): void {
-    if (next !== this.text) this.text = this.write(next);
+    if (next !== this.#text) this.#text = this.#write(next);
   }
 }
 
@@ -106,20 +130,26 @@ export class OwnSlot implements TextSlot {
  * @example new ViewSlot(leaf, "tool-result", leaf.path, changed);
  */
 export class ViewSlot implements TextSlot {
+  readonly #source: Pick<TextSlot, "text" | "replace">;
+  readonly #after: (() => void) | undefined;
+
   constructor(
-    private readonly source: Pick<TextSlot, "text" | "replace">,
+    source: Pick<TextSlot, "text" | "replace">,
     readonly role: TextRole,
     readonly path: string,
-    private readonly after?: () => void,
-  ) {}
+    after?: () => void,
+  ) {
+    this.#source = source;
+    this.#after = after;
+  }
 
   get text(): string {
-    return this.source.text;
+    return this.#source.text;
   }
 
   replace(text: string): void {
-    this.source.replace(text);
-    this.after?.();
+    this.#source.replace(text);
+    this.#after?.();
   }
 }
 
