@@ -104,6 +104,10 @@ const HOSTILE: readonly (readonly [string, string])[] = [
   ["CJK keys and operators", fill("密码：")],
   ["a long value after a particle", "密码是" + fill("a")],
   ["a quoted value without an end", "パスワードは「" + fill("a")],
+  ["values glued to Chinese keys", fill("密码Zx8k9")],
+  ["values glued to Korean keys", fill("비밀번호는Zx8k9")],
+  ["spaces before particles", fill("パスワード は ")],
+  ["a long value glued to a key", "密码" + fill("a1")],
 ];
 
 describe("adversarial inputs finish", () => {

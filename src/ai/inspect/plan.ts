@@ -53,6 +53,8 @@ export class Plan {
   private readonly anchors = new Map<number, Anchor[]>();
   private readonly bloom = new Uint8Array(BLOOM_SIZE);
   private readonly chars = new Map<number, CharHandler[]>();
+  private readonly glues: CharHandler[] = [];
+  private glueFn: CharHandler | undefined;
   private readonly runs: RunHandler[] = [];
   private readonly lineFactories: (() => LineConsumer)[] = [];
   readonly passes: TextPass[] = [];
@@ -98,6 +100,16 @@ export class Plan {
     this.chars.set(code, list);
   }
 
+  /**
+   * Call `handler` where ASCII letters or digits follow a letter outside ASCII in one word, at the first
+   * ASCII one: `密码Zx8k…` and `비밀번호는Zx8k…` are one word each, and the token starts inside it.
+   *
+   * @example plan.glued((text, pos, scan) => checkValueAt(text, pos, scan)); // "密码Zx8k" calls it at 2
+   */
+  glued(handler: CharHandler): void {
+    this.glues.push(handler);
+  }
+
   /** Call `handler` for every base64/base64url run of at least MIN_RUN characters. */
   base64(handler: RunHandler): void {
     this.runs.push(handler);
@@ -133,6 +145,7 @@ export class Plan {
       this.prefixFns.push(compose(handlers));
       this.prefixThird.set(this.thirds.get(key)!, index * 128);
     }
+    this.glueFn = this.glues.length === 0 ? undefined : compose(this.glues);
     this.table = combinedTable(classes);
     return this;
   }
@@ -140,7 +153,8 @@ export class Plan {
   /**
    * A word of letters outside ASCII and ASCII ones together (Chinese or Japanese written against a token:
    * `令牌是ghp_…`, `hooks.slack.com…です`): each run of ASCII letters and digits in it is looked at as a
-   * word of its own, for a credential prefix where it starts and for an anchor word. Returns where a
+   * word of its own, for a credential prefix where it starts and for an anchor word, and `glued` handlers
+   * are called where it follows a letter outside ASCII. Returns where a
    * base64 run may start: after the last letter outside ASCII. Rare in the scan, so it may look again.
    */
   private mixedWord(text: string, s: number, end: number, scan: Scan): number {
@@ -155,6 +169,7 @@ export class Plan {
       let h = 0;
       for (; j < end && (T[text.charCodeAt(j)]! & LETTER_X) === 0; j++)
         h = (Math.imul(h, 31) + (T[text.charCodeAt(j)]! >>> 8)) | 0;
+      if (a > s && this.glueFn !== undefined) this.glueFn(text, a, scan);
       if (asciiAlnumPair(text, a) && !(a === s && s > 0 && text.charCodeAt(s - 1) === 95)) {
         const p = this.prefixIndex[((text.charCodeAt(a) & 127) << 7) | (text.charCodeAt(a + 1) & 127)]!;
         if (p !== 0 && this.prefixThird[(p << 7) | (text.charCodeAt(a + 2) & 127)] === 1)

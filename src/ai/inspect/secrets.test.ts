@@ -261,6 +261,18 @@ describe("credentials named in Chinese, Japanese and Korean", () => {
     [`비밀번호: ${V}`, "password"],
     [`토큰: ${V}`, "generic-secret"],
     [`시크릿 키 = "${V}"`, "generic-secret"],
+    // Spaces before the particle.
+    [`パスワード は ${V} です`, "password"],
+    [`密码 是 ${V}`, "password"],
+    [`パスワード は：${V}`, "password"],
+    // Glued to the word: after a Korean particle, or right after a word in Han characters.
+    [`비밀번호는${V}`, "password"],
+    [`서버 비밀번호는${V}입니다`, "password"],
+    [`API키는${V}`, "generic-secret"],
+    [`토큰이${V} 입니다`, "generic-secret"],
+    [`密码${V}`, "password"],
+    [`数据库密码${V}，请保密`, "password"],
+    [`API密钥${V}`, "generic-secret"],
   ])("finds %s", (text, type) => {
     const start = text.indexOf(V);
     expect(spans(text)).toEqual([[type, start, start + V.length]]);
@@ -272,12 +284,16 @@ describe("credentials named in Chinese, Japanese and Korean", () => {
     expect(conf(`密码：${V}`)).toBe(conf(`password：${V}`));
     expect(conf(`トークンは ${V}`)).toBe(conf(`token is ${V}`));
     expect(conf(`토큰: ${V}`)).toBe(conf(`token: ${V}`));
+    expect(conf(`비밀번호는${V}`)).toBe(conf(`password is ${V}`));
+    expect(conf(`密码${V}`)).toBe(conf(`password is ${V}`));
   });
 
   it("leaves a vendor token to its own type", () => {
     const token = withGitHubChecksum("ghp_", randomString(seeded(5), 30));
     expect(found(inspector, `令牌: ${token}`)).toEqual([["github-token", token]]);
     expect(found(inspector, `토큰은 ${token}`)).toEqual([["github-token", token]]);
+    expect(found(inspector, `令牌${token}`)).toEqual([["github-token", token]]);
+    expect(found(inspector, `토큰은${token}`)).toEqual([["github-token", token]]);
   });
 
   it.each([
@@ -326,6 +342,29 @@ describe("credentials named in Chinese, Japanese and Korean", () => {
     "密码是config.db.password",
     "口令是v1.2.3",
     "密钥：HMAC-SHA256",
+    // Glued to the word, or with spaces before the particle: the same checks, and a letter and a digit
+    // when no particle is there. Kana and Hangul words need a particle.
+    "비밀번호는8자 이상이어야 합니다",
+    "비밀번호는password입니다",
+    "비밀번호는bcrypt.hash()로 저장합니다",
+    "암호화AES256",
+    "パスワード は 必須です",
+    "パスワード は password です",
+    `パスワード${V}`,
+    `비밀번호${V}`,
+    "密码长度",
+    "密码2024-01-01到期",
+    "密码v1.2.3",
+    "密码https://example.com/reset?id=abc123",
+    "密码Password123",
+    "密码DB_PASSWORD",
+    "密码config.db.password",
+    "密码MD5加密",
+    "密钥SecretAccessKey",
+    "密钥AES256GCM",
+    "私钥id_ed25519.pub",
+    "令牌2024Q1",
+    "密码123456789",
   ])("ignores %s", (text) => {
     expect(secretsIn(text)).toEqual([]);
   });

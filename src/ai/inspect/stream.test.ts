@@ -179,6 +179,10 @@ describe("createStreamInspector with masking", () => {
       [`『パスワード』：${value}です。`, "PASSWORD"],
       [`密码 => ${value} 完成。`, "PASSWORD"],
       [`密码：     ${value} 完成。`, "PASSWORD"],
+      [`本番DBのパスワード は ${value} です。`, "PASSWORD"],
+      [`서버 비밀번호는${value}입니다.`, "PASSWORD"],
+      [`数据库密码${value}，请保密。`, "PASSWORD"],
+      [`API密钥${value}，请保密。`, "GENERIC_SECRET"],
     ] as const) {
       const at = text.indexOf(value);
       const masked = `${text.slice(0, at)}[REDACTED_${type}]${text.slice(at + value.length)}`;

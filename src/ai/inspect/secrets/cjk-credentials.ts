@@ -1,4 +1,4 @@
-import { PARTICLES, fold, isIdentCode, sameFolded } from "../chars.js";
+import { PARTICLES, fold, isAlphaCode, isDigitCode, isIdentCode, sameFolded } from "../chars.js";
 import type { Plan } from "../plan.js";
 import { RANK, type Scan } from "../scan.js";
 import { isQuote, type Value } from "./assignment.js";
@@ -12,11 +12,16 @@ import { keyKind, type KeyKind } from "./key-names.js";
  * confidence is 0.1 lower), after an operator as `password: …` (`assignment`). Chinese and Japanese put
  * no space between words, so a value may follow the particle or operator directly; it is a run of
  * printable ASCII (or a quoted string) and ends where those scripts resume (`…R4w，请保密`, `…R4wです`).
+ * Spaces may come before a particle too (`パスワード は …`). A value glued to the word before it is read
+ * as said after a particle: after a Korean word and its particle (`비밀번호는Zx8k…`), and right after a
+ * word in Han characters with none (`密码Zx8k…`), where it must also hold a letter and a digit (so
+ * `密码2024-01-01到期` and `密钥AccessKey` stay quiet). Kana and Hangul words need a particle or an operator.
  *
  * Nothing here reads the text on its own: the checks run at a particle (not a word character, see
  * `PARTICLES` in chars.ts), at a Korean word ending in a particle (an anchor word: Korean is written with
- * spaces), and at `:`/`=`/`：`/`＝` when the key before is not ASCII (`assignment`); each looks at most a
- * few characters back and 256 forward.
+ * spaces), where ASCII follows a letter outside ASCII in one word (`plan.glued`), and at `:`/`=`/`：`/`＝`
+ * when the key before is not ASCII (`assignment`); each looks at most a few characters back and 256
+ * forward.
  */
 
 /** What a credential word names; "none" for words that end like one but are not (a pagination cursor). */
@@ -107,9 +112,37 @@ const MAX_GAP = 8;
 /** Longest value read; longer ones are not credentials (`credible` rejects them). */
 const MAX_VALUE = 256;
 
+/** Korean particles, by code (`비밀번호는Zx8k…`). */
+const KOREAN_PARTICLE_CODES = new Set<number>();
+for (const p of KOREAN_PARTICLES) KOREAN_PARTICLE_CODES.add(p.charCodeAt(0));
+
 /** Space, tab and the ideographic space. */
 function isGap(c: number): boolean {
   return c === 32 || c === 9 || c === 0x3000;
+}
+
+/** Where the spaces before `pos` start (at most MAX_GAP of them): `パスワード は` is read back to `ド`. */
+function gapStart(text: string, pos: number): number {
+  let i = pos;
+  while (i > 0 && pos - i < MAX_GAP && isGap(text.charCodeAt(i - 1))) i--;
+  return i;
+}
+
+/** A Han character (CJK unified ideographs): the last of `密码`, `令牌`, `秘密鍵`. */
+function isHan(c: number): boolean {
+  return c >= 0x4e00 && c <= 0x9fff;
+}
+
+/** True when `text[start, end)` holds an ASCII letter and a digit, as a random token does. */
+function hasLetterAndDigit(text: string, start: number, end: number): boolean {
+  let letter = false;
+  let digit = false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (isAlphaCode(c)) letter = true;
+    else if (isDigitCode(c)) digit = true;
+  }
+  return letter && digit;
 }
 
 /** The closing quote for an opening one: ASCII quotes, 「」, 『』, “”, ‘’; 0 for other characters. */
@@ -224,9 +257,9 @@ function report(text: string, v: Value, kind: KeyKind, said: boolean, scan: Scan
   );
 }
 
-/** At a Chinese or Japanese particle: `密码是Zx8k…`, `パスワードは Zx8k…`, `API token是…`. */
+/** At a Chinese or Japanese particle: `密码是Zx8k…`, `パスワード は Zx8k…`, `API token是…`. */
 function afterParticle(text: string, pos: number, scan: Scan): void {
-  const kind = namedBefore(text, pos, true);
+  const kind = namedBefore(text, gapStart(text, pos), true);
   if (kind === undefined) return;
   const v = valueAfter(text, pos + 1, true);
   if (v !== undefined) report(text, v, kind, true, scan);
@@ -241,6 +274,21 @@ function koreanWord(text: string, _start: number, end: number, scan: Scan): void
 }
 
 /**
+ * Where a value is glued to the word before it (`plan.glued`, `pos` its first character): after a Korean
+ * credential word and its particle (`비밀번호는Zx8k…`), or a word in Han characters (`密码Zx8k…`: then it
+ * must hold a letter and a digit too). Either is read as said after a particle.
+ */
+function gluedValue(text: string, pos: number, scan: Scan): void {
+  const particle = KOREAN_PARTICLE_CODES.has(text.charCodeAt(pos - 1));
+  if (!particle && !isHan(text.charCodeAt(pos - 1))) return;
+  const kind = namedBefore(text, particle ? pos - 1 : pos, false);
+  if (kind === undefined) return;
+  const v = valueAfter(text, pos, true);
+  if (v === undefined || (!particle && !hasLetterAndDigit(text, v.start, v.end))) return;
+  report(text, v, kind, true, scan);
+}
+
+/**
  * At an operator (`:`, `=`, `：`, `＝`, at `pos`) whose key is not an ASCII name: `密码：…`,
  * `"パスワード": "…"`, `비밀번호 = …`, or a key and a particle (`密码是：…`, `token为：…`). `valueFrom` is
  * where the value may start (after `:=` or `=>`). Called by `assignment` for operators its own key check
@@ -249,11 +297,10 @@ function koreanWord(text: string, _start: number, end: number, scan: Scan): void
  * @example cjkAssignment("密码：Zx8kq2LmP9vTqR4w", 2, 3, scan) // password "Zx8kq2LmP9vTqR4w"
  */
 export function cjkAssignment(text: string, pos: number, valueFrom: number, scan: Scan): void {
-  let i = pos;
-  while (i > 0 && pos - i < MAX_GAP && isGap(text.charCodeAt(i - 1))) i--;
+  let i = gapStart(text, pos);
   if (i > 0 && isCloser(text.charCodeAt(i - 1))) i--;
   const particle = i > 0 && PARTICLE_CODES.has(text.charCodeAt(i - 1));
-  const kind = namedBefore(text, particle ? i - 1 : i, particle);
+  const kind = namedBefore(text, particle ? gapStart(text, i - 1) : i, particle);
   if (kind === undefined) return;
   const v = valueAfter(text, valueFrom, false);
   if (v !== undefined) report(text, v, kind, false, scan);
@@ -261,7 +308,8 @@ export function cjkAssignment(text: string, pos: number, valueFrom: number, scan
 
 /**
  * Register credentials named in Chinese, Japanese and Korean and said with a particle (`密码是…`,
- * `パスワードは…`, `비밀번호는 …`); those given with an operator are read by `assignment`.
+ * `パスワードは…`, `비밀번호는 …`) or glued to their word (`密码Zx8k…`, `비밀번호는Zx8k…`); those given
+ * with an operator are read by `assignment`.
  *
  * @example registerCjkCredentials(plan); // "数据库密码为 Zx8kq2LmP9vTqR4w" -> password
  */
@@ -274,4 +322,5 @@ export function registerCjkCredentials(plan: Plan): void {
     for (const p of KOREAN_PARTICLES) anchors.add(last + p);
   }
   for (const a of anchors) plan.word(a, koreanWord);
+  plan.glued(gluedValue);
 }
