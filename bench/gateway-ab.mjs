@@ -94,7 +94,7 @@ for (let i = 0; i < pairs; i++) {
       if (tid === pid) main = used;
       else others.push(used);
     }
-    // The store's thread is the busiest of the others; the rest are V8's helpers (and libuv's).
+    // The busiest of the other threads is, as a rule, the store's; the rest are V8's helpers (and libuv's).
     others.sort((x, y) => y - x);
     const run = {
       rps: r.rps,
