@@ -63,13 +63,6 @@ const PLACEHOLDER = /\[[A-Z][A-Z_]{0,30}_\d{1,9}\]/g;
 /** Longest placeholder we emit: a label, `_`, up to nine digits, brackets. */
 const MAX_PLACEHOLDER = 44;
 
-interface VaultInternals {
-  /** Every prefix of every placeholder in the vault (`[`, `[S`, ... `[SECRET_1`). */
-  readonly prefixes: Set<string>;
-}
-
-const internals = new WeakMap<RedactionVault, VaultInternals>();
-
 /**
  * A new, empty vault for one request.
  *
@@ -92,10 +85,12 @@ class Vault implements RedactionVault {
   readonly #byValue = new Map<string, string>();
   readonly #byPlaceholder = new Map<string, string>();
   readonly #counters = new Map<string, number>();
+  /** Every prefix of every placeholder in the vault (`[`, `[S`, ... `[SECRET_1`). */
   readonly #prefixes = new Set<string>();
 
-  constructor() {
-    internals.set(this, { prefixes: this.#prefixes });
+  /** True when `tail` may be the start of one of this vault's placeholders. */
+  startsPlaceholder(tail: string): boolean {
+    return this.#prefixes.has(tail);
   }
 
   redact(text: string, detections: readonly Detection[]): string {
@@ -148,8 +143,8 @@ function holdFrom(text: string, vault: RedactionVault): number {
   const i = text.lastIndexOf("[");
   if (i === -1 || text.length - i >= MAX_PLACEHOLDER) return text.length;
   const tail = text.slice(i);
-  const known = internals.get(vault);
-  const possible = known !== undefined ? known.prefixes.has(tail) : /^\[[A-Z_]{0,30}\d{0,9}$/.test(tail);
+  const possible =
+    vault instanceof Vault ? vault.startsPlaceholder(tail) : /^\[[A-Z_]{0,30}\d{0,9}$/.test(tail);
   return possible ? i : text.length;
 }
 
