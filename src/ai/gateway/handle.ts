@@ -8,7 +8,7 @@ import type { GatewayDeps } from "./deps.js";
 import { Exchange } from "./exchange.js";
 import { forward, type ForwardArgs } from "./forward.js";
 import type { TextSlot, WireFormat } from "./wire/index.js";
-import { hasRepeatedKeys } from "./wire/json-text.js";
+import { membersIn, parseJson, stringifyJson } from "./wire/json-parse.js";
 
 /** The key a client presented: `Authorization: Bearer`, Anthropic's `x-api-key`, or Azure's `api-key`. */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
@@ -148,9 +148,10 @@ function decide(
   const t = performance.now();
   x.hashRequest(raw);
   let body: unknown;
+  let members: number;
   const text = raw.toString("utf8");
   try {
-    body = JSON.parse(text) as unknown;
+    ({ value: body, members } = parseJson(text));
   } catch (e) {
     // Only the position: V8's message can quote the body, and errors never repeat content.
     const at = /position (\d+)/.exec((e as Error).message)?.[1];
@@ -244,9 +245,9 @@ function decide(
     wire.setModel(json, decision.route.model);
   // Unchanged requests go upstream as the very bytes received, unless an object in them has a key twice:
   // parsing kept the last value, which is what was inspected, and an upstream that keeps the first
-  // would read text nobody inspected. Those are sent as parsed.
+  // would read text nobody inspected. Those are sent as parsed, their numbers as written.
   const outgoing =
-    changed || decision.route.model !== model || hasRepeatedKeys(json, text) ? JSON.stringify(json) : raw;
+    changed || decision.route.model !== model || members !== membersIn(text) ? stringifyJson(json) : raw;
   x.overheadMs += performance.now() - t;
   return { upstream, route: decision.route, body: outgoing, vault };
 }

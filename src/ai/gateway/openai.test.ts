@@ -97,6 +97,27 @@ describe("OpenAI Chat Completions through the gateway", () => {
     expect(data.choices[0]?.message.content).toBe(`You said: Write to ${EMAIL} about the refund.`);
   });
 
+  it("sends the numbers of a redacted request as they were written, integers beyond 2^53 included", async () => {
+    // As a client in Python or Go sends them: a 64-bit seed and, in a JSON tool result, a 64-bit id and
+    // an overflowing number. Parsed as doubles and written again, they would read ...567000 and null.
+    const result = `{"order_id": 12345678901234567891, "customer": "${EMAIL}", "score": 1e400}`;
+    const raw = `{"model":"gpt-4o","seed":18446744073709551557,"messages":[{"role":"user","content":"Summarise the order."},{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"get_order","arguments":"{\\"id\\": 98765432109876543211}"}}]},{"role":"tool","tool_call_id":"c1","content":${JSON.stringify(result)}}]}`;
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-detente-decision")).toBe("redact");
+    const sent = lastUpstream().body;
+    expect(sent).not.toContain(EMAIL);
+    expect(sent).toContain('"seed":18446744073709551557');
+    expect(sent).toContain('\\"id\\": 98765432109876543211');
+    expect(sent).toContain(
+      JSON.stringify('{"order_id":12345678901234567891,"customer":"[EMAIL_1]","score":1e400}'),
+    );
+  });
+
   it("decides on a conversation's repeated texts each turn as on the first (they are inspected once)", async () => {
     // Long enough to be remembered: assistants resend the system prompt and the history every turn.
     const system = `You support ${EMAIL}'s account team. ${"Answer briefly and cite the runbook. ".repeat(40)}`;

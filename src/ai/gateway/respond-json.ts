@@ -3,6 +3,7 @@ import { createStreamInspector } from "../inspect/index.js";
 import { sendAnswer } from "./answer.js";
 import type { ForwardArgs } from "./forward.js";
 import type { UpstreamResponse } from "./upstream-client.js";
+import { parseJson, stringifyJson } from "./wire/json-parse.js";
 
 /** An answer once inspected: what was found in it, and the body to send (the upstream's when unchanged). */
 interface InspectedAnswer {
@@ -73,7 +74,7 @@ function inspectJson(args: ForwardArgs, body: Record<string, unknown>, text: str
   const usage = wire.usage(body);
   x.event.tokensIn = usage.input;
   x.event.tokensOut = usage.output;
-  return { found, body: changed ? JSON.stringify(body) : text };
+  return { found, body: changed ? stringifyJson(body) : text };
 }
 
 /**
@@ -91,7 +92,7 @@ function inspectText(args: ForwardArgs, text: string): InspectedAnswer {
 /** The answer as a JSON object, or null when it is anything else (not JSON, an array, a string...). */
 function parseObject(text: string): Record<string, unknown> | null {
   try {
-    const v: unknown = JSON.parse(text);
+    const v = parseJson(text).value;
     return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;

@@ -6,6 +6,7 @@ import type { ForwardArgs } from "./forward.js";
 import { responseReason } from "./respond-json.js";
 import { createSseParser, formatSseEvent, type SseEvent } from "./sse.js";
 import type { UpstreamCall, UpstreamResponse } from "./upstream-client.js";
+import { parseJson, stringifyJson } from "./wire/json-parse.js";
 import { endsStream, streamErrorEvent, type StreamSlot, type WireEvent } from "./wire/index.js";
 
 /**
@@ -159,7 +160,7 @@ export async function respondStream(
       }
     }
     if (plan.block.length > 0) blocked = found.filter((d) => plan.block.includes(d.dataClass));
-    const body = changed ? JSON.stringify(parsed) : ev.data;
+    const body = changed ? stringifyJson(parsed) : ev.data;
     return prefix + formatSseEvent({ ...ev, data: body });
   };
 
@@ -267,7 +268,7 @@ function parseObject(data: string): Record<string, unknown> | null {
   while (i < data.length && isJsonSpace(data.charCodeAt(i))) i++;
   if (i === data.length || data.charCodeAt(i) !== 0x7b) return null;
   try {
-    const v: unknown = JSON.parse(data);
+    const v = parseJson(data).value;
     return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;

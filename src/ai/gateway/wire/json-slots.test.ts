@@ -90,6 +90,24 @@ describe("JSON values in requests are read with their keys", () => {
     });
   });
 
+  it("reads an integer beyond 2^53 with the digits it was sent with, and keeps it when something else is redacted", () => {
+    // A 19-digit card and a 64-bit id: as doubles they would read 4532015112830369000 and ...567000.
+    const body = chatCall(
+      '{"card": 4532015112830369272, "order_id": 12345678901234567891, "owner": "grace.hopper@cobol-labs.io"}',
+    );
+    const slots = chat.requestTexts(body);
+    expect(slots.map((s) => s.text)).toEqual([
+      '"card": 4532015112830369272',
+      '"order_id": 12345678901234567891',
+      '"owner": "grace.hopper@cobol-labs.io"',
+    ]);
+    expect(redactAll(slots)).toEqual(["email"]);
+    const args = (body as { messages: { tool_calls: { function: { arguments: string } }[] }[] }).messages[0]!
+      .tool_calls[0]!.function.arguments;
+    expect(args).toBe('{"card":4532015112830369272,"order_id":12345678901234567891,"owner":"[EMAIL_1]"}');
+    expect(JSON.stringify(body)).toContain(JSON.stringify(args));
+  });
+
   it("reads a value after its sibling name, as in a Kubernetes env list", () => {
     const body = toolUse({ env: [{ name: "DB_PASSWORD", value: "Tr0ub4dor-x9Qz-77aa" }] });
     const slots = messages.requestTexts(body);

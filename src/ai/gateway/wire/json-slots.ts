@@ -1,4 +1,5 @@
 import type { TextRole } from "../../inspect/types.js";
+import { JsonNumber } from "./json-parse.js";
 import { pushJsonLeaves } from "./json-text.js";
 import {
   indexPath,
@@ -101,12 +102,15 @@ export function pushJsonText(
 /** The key given to a property when a replacement cannot be split into its key and value. */
 const REDACTED_KEY = "[REDACTED]";
 
-/** A whole number whose digits could be a payment card, phone or account number. */
-function mayHoldNumber(value: unknown): value is number {
+/**
+ * A whole number whose digits could be a payment card, phone or account number: one a double holds, or
+ * one beyond 2^53 kept as written (a 19-digit card).
+ */
+function mayHoldNumber(value: unknown): value is number | JsonNumber {
   // Below 1e21 a number prints as plain digits; from there on in exponent form, which no detector reads.
-  return (
-    typeof value === "number" && Number.isInteger(value) && Math.abs(value) >= 1e6 && Math.abs(value) < 1e21
-  );
+  if (typeof value === "number")
+    return Number.isInteger(value) && Math.abs(value) >= 1e6 && Math.abs(value) < 1e21;
+  return value instanceof JsonNumber && value.integer;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { TextRole } from "../../inspect/types.js";
 import { isRecord, pushLeaves, pushString, readEntry, type Holder } from "./slots.js";
+import { membersIn, parseJson, stringifyJson } from "./json-parse.js";
 import { ViewSlot } from "./slot-kinds.js";
 import type { TextSlot } from "./types.js";
 
@@ -36,14 +37,15 @@ export function pushJsonLeaves(
   if (typeof raw !== "string" || raw.length === 0) return;
   const first = raw.trimStart().charCodeAt(0);
   let parsed: unknown;
+  let members = 0;
   if (first === 0x7b || first === 0x5b) {
     try {
-      parsed = JSON.parse(raw);
+      ({ value: parsed, members } = parseJson(raw));
     } catch {
       parsed = undefined;
     }
   }
-  if ((!isRecord(parsed) && !Array.isArray(parsed)) || hasRepeatedKeys(parsed, raw)) {
+  if ((!isRecord(parsed) && !Array.isArray(parsed)) || members !== membersIn(raw)) {
     pushString(out, holder, key, role, path);
     return;
   }
@@ -52,60 +54,6 @@ export function pushJsonLeaves(
   walk(leaves, box, 0, role, path);
   const changed = serializeOnRead(holder, key, box);
   for (const leaf of leaves) out.push(new ViewSlot(leaf, role, leaf.path, changed));
-}
-
-/**
- * True when the JSON text `raw` has an object with a key twice (`parsed` is `JSON.parse(raw)`, which kept
- * only the last value of each).
- *
- * @example hasRepeatedKeys(JSON.parse('{"a":1,"a":2}'), '{"a":1,"a":2}') // true
- */
-export function hasRepeatedKeys(parsed: unknown, raw: string): boolean {
-  return membersOf(parsed) !== membersIn(raw);
-}
-
-/** How many members (key-value pairs) the objects of a parsed JSON value have in all. */
-function membersOf(value: unknown): number {
-  let n = 0;
-  const stack = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (Array.isArray(v)) {
-      for (const x of v) if (typeof x === "object" && x !== null) stack.push(x);
-    } else if (isRecord(v)) {
-      for (const k of Object.keys(v)) {
-        n++;
-        const x = v[k];
-        if (typeof x === "object" && x !== null) stack.push(x);
-      }
-    }
-  }
-  return n;
-}
-
-/**
- * How many members valid JSON text has: its `:` outside strings. Jumps from quote to quote with
- * `indexOf`; each backslash is read at most once (a run of them is counted back from the quote after it).
- */
-function membersIn(raw: string): number {
-  let n = 0;
-  let i = 0;
-  for (;;) {
-    const open = raw.indexOf('"', i);
-    const stop = open === -1 ? raw.length : open;
-    for (let j = i; j < stop; j++) if (raw.charCodeAt(j) === 58) n++;
-    if (open === -1) return n;
-    let close = open + 1;
-    for (;;) {
-      close = raw.indexOf('"', close);
-      if (close === -1) return n;
-      let b = close - 1;
-      while (raw.charCodeAt(b) === 92) b--;
-      if ((close - 1 - b) % 2 === 0) break; // an even run of backslashes escapes none of the quote
-      close++;
-    }
-    i = close + 1;
-  }
 }
 
 /**
@@ -128,7 +76,7 @@ function serializeOnRead(holder: Holder, key: string | number, box: unknown[]): 
     Object.defineProperty(holder, key, {
       enumerable: true,
       configurable: true,
-      get: () => (serialized ??= JSON.stringify(box[0])),
+      get: () => (serialized ??= stringifyJson(box[0])),
       set: plain,
     });
   };

@@ -1,5 +1,6 @@
 import type { TextRole } from "../../inspect/types.js";
 import type { SseEvent } from "../sse.js";
+import { stringifyJson } from "./json-parse.js";
 import { pushJsonText } from "./json-slots.js";
 import { pushJsonLeaves } from "./json-text.js";
 import {
@@ -184,7 +185,7 @@ export function choiceFlushEvent(stream: string, text: string, like: WireEvent):
   choice.logprobs = null;
   choice.finish_reason = null;
   envelope.choices = [choice];
-  const data = JSON.stringify(envelope);
+  const data = stringifyJson(envelope);
   return like.event === undefined ? { data } : { event: like.event, data };
 }
 

@@ -1,4 +1,5 @@
 import type { SseEvent } from "../sse.js";
+import { stringifyJson } from "./json-parse.js";
 import { arrayOf, indexOf, indexPath, isRecord, pushStream, stringOf, type Json } from "./slots.js";
 import type { StreamSlot, WireEvent } from "./types.js";
 
@@ -227,6 +228,6 @@ export function responsesFlushEvent(stream: string, text: string, like: WireEven
     throw new Error(`a Responses flush needs a delta event of ${stream} as its model`);
   const copy: Json = { ...data, delta: text };
   if (Array.isArray(data.logprobs)) copy.logprobs = [];
-  const json = JSON.stringify(copy);
+  const json = stringifyJson(copy);
   return like.event === undefined ? { data: json } : { event: like.event, data: json };
 }
