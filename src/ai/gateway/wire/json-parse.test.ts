@@ -14,11 +14,29 @@ describe("JSON numbers a double would change are kept as written", () => {
     expect(roundTrip(text)).toBe(text);
   });
 
-  it("keeps a whole body that is one such number", () => {
-    const { value } = parseJson(" 12345678901234567891 ");
-    expect(value).toBeInstanceOf(JsonNumber);
-    expect(String(value)).toBe("12345678901234567891");
-    expect(stringifyJson(value)).toBe("12345678901234567891");
+  it("parses a body that is one number as JSON.parse does (it is never an object to rewrite)", () => {
+    expect(parseJson(" 12345678901234567891 ").value).toBe(12345678901234567000);
+  });
+
+  it("keeps numbers at any depth, under a __proto__ key too", () => {
+    const depth = 20_000;
+    const deep = `${"[".repeat(depth)}12345678901234567891${"]".repeat(depth)}`;
+    let v = parseJson(`{"d":${deep}}`).value as { d: unknown };
+    let inner: unknown = v.d;
+    for (let i = 1; i < depth; i++) inner = (inner as unknown[])[0];
+    expect(String((inner as unknown[])[0])).toBe("12345678901234567891");
+    v = parseJson('{"__proto__":{"n":12345678901234567891},"m":[1e400]}').value as { d: unknown };
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(Object.keys(v)).toEqual(["__proto__", "m"]);
+    expect(stringifyJson(v)).toBe('{"__proto__":{"n":12345678901234567891},"m":[1e400]}');
+  });
+
+  it("keeps none past 100,000 in one text, which then goes out as JSON.stringify writes it", () => {
+    const many = `[${Array.from({ length: 100_001 }, () => "1e999").join(",")}]`;
+    const { value } = parseJson(many);
+    expect((value as unknown[]).every((x) => x === Infinity)).toBe(true);
+    const enough = `[${Array.from({ length: 100_000 }, () => "1e999").join(",")}]`;
+    expect(stringifyJson(parseJson(enough).value)).toBe(enough);
   });
 
   it("leaves as plain numbers those a double holds, and fractions and exponents, which every reader reads as doubles", () => {
@@ -82,8 +100,9 @@ describe("JSON numbers a double would change are kept as written", () => {
     expect(roundTrip(`{"n":${big},"m":-${big}.5e3}`)).toBe(`{"n":${big},"m":-${big}.5e3}`);
   });
 
-  it("throws JSON.parse's own error on text that is not JSON", () => {
+  it("throws JSON.parse's own error on text that is not JSON, and a TypeError for a value with no JSON form", () => {
     expect(() => parseJson('{"a":12345678901234567891')).toThrow(SyntaxError);
+    expect(() => stringifyJson(undefined)).toThrow(TypeError);
   });
 
   it("counts members as membersIn does, so a key given twice shows", () => {

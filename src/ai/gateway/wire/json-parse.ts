@@ -5,8 +5,8 @@ import { randomBytes } from "node:crypto";
  * beyond 2^53 loses its last digits (`12345678901234567891` becomes `12345678901234567000`), and one
  * beyond the double range becomes Infinity, which `JSON.stringify` writes as `null`. The gateway
  * re-serializes what it redacts or reroutes, so without this a tool result's 64-bit order id would reach
- * the model changed, and a 19-digit card number written as a JSON number would be inspected with the
- * wrong digits. Readers that parse integers exactly (Python's `json`, Go's `json.Number`) would see the
+ * the model changed, and the detectors would read digits that were never sent. Readers that parse
+ * integers exactly (Python's `json`, Go's `json.Number`) would see the
  * difference; a fraction or an exponent is read as a double by every reader, so only integers and
  * overflows are kept.
  *
@@ -16,7 +16,10 @@ import { randomBytes } from "node:crypto";
  * @example stringifyJson(parseJson('{"id": 12345678901234567891}').value); // '{"id":12345678901234567891}'
  */
 
-/** A JSON number that a double would change, as it was written: an integer beyond 2^53, or an overflow. */
+/**
+ * A JSON number that a double would change, as it was written: an integer beyond 2^53, or an overflow.
+ * The detectors read an `integer` one's digits; being an object, it is ignored by readers of numbers.
+ */
 export class JsonNumber {
   readonly #token: string;
 
@@ -60,16 +63,17 @@ export interface ParsedJson {
 }
 
 /**
- * `JSON.parse(text)` (throwing its errors), with numbers a double would change kept as `JsonNumber`s,
- * and the count of members `membersIn` compares to tell a key given twice. One walk of the parsed value
- * counts the members and looks for a number at or beyond 2^53; only a text with one is read again.
+ * `JSON.parse(text)` (throwing its errors), with the numbers in its objects and arrays that a double
+ * would change kept as `JsonNumber`s (a body that is one number is parsed as `JSON.parse` does), and the
+ * count of members `membersIn` compares to tell a key given twice. One walk of the parsed value counts
+ * the members and looks for a number at or beyond 2^53; only a text with one is read again.
  *
  * @example parseJson('{"a": [1, {"b": 2}]}').members; // 2
  */
 export function parseJson(text: string): ParsedJson {
   const value: unknown = JSON.parse(text);
   let members = 0;
-  let large = typeof value === "number" && !(Math.abs(value) < TWO_53);
+  let large = false;
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
@@ -89,7 +93,7 @@ export function parseJson(text: string): ParsedJson {
       }
     }
   }
-  return { value: large ? parseKeepingNumbers(text) : value, members };
+  return { value: large ? keepNumbers(text, value) : value, members };
 }
 
 /**
@@ -98,7 +102,8 @@ export function parseJson(text: string): ParsedJson {
  * @example stringifyJson({ id: new JsonNumber("12345678901234567891") }); // '{"id":12345678901234567891}'
  */
 export function stringifyJson(value: unknown): string {
-  const s = JSON.stringify(value);
+  const s = JSON.stringify(value) as string | undefined;
+  if (s === undefined) throw new TypeError("stringifyJson: the value has no JSON form");
   if (!s.includes(MARKED_STRING)) return s;
   const parts: string[] = [];
   let i = 0;
@@ -115,10 +120,19 @@ export function stringifyJson(value: unknown): string {
 }
 
 /**
- * Valid JSON text parsed again with each number a double would change written as a marked string, which
- * the reviver makes a `JsonNumber`. Outside strings, valid JSON has a minus or a digit only in numbers.
+ * Most numbers one text keeps as written. Past this many the text keeps none (they are sent as
+ * `JSON.stringify` writes them, as before): each costs an object and a marked string, and a client could
+ * otherwise send millions of them in one body.
  */
-function parseKeepingNumbers(text: string): unknown {
+const MAX_KEPT = 100_000;
+
+/**
+ * `plain` (`JSON.parse(text)`) with each number a double would change as a `JsonNumber`: the text is
+ * parsed again with those numbers written as marked strings, which a walk (not a reviver, which recurses
+ * and so fails on deep nesting) then replaces. Outside strings, valid JSON has a minus or a digit only
+ * in numbers.
+ */
+function keepNumbers(text: string, plain: unknown): unknown {
   const parts: string[] = [];
   let copied = 0;
   let i = 0;
@@ -137,20 +151,28 @@ function parseKeepingNumbers(text: string): unknown {
     while (j < n && isNumberChar(text.charCodeAt(j))) j++;
     const token = text.slice(i, j);
     if (changedByDouble(token)) {
+      if (parts.length >= 2 * MAX_KEPT) return plain;
       parts.push(text.slice(copied, i), `"${MARK_IN_JSON}${token}"`);
       copied = j;
     }
     i = j;
   }
-  if (parts.length === 0) return JSON.parse(text);
+  if (parts.length === 0) return plain;
   parts.push(text.slice(copied));
-  return JSON.parse(parts.join(""), revive);
-}
-
-function revive(_key: string, value: unknown): unknown {
-  return typeof value === "string" && value.startsWith(MARK)
-    ? new JsonNumber(value.slice(MARK.length))
-    : value;
+  const value: unknown = JSON.parse(parts.join(""));
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== "object" || v === null) continue;
+    const o = v as Record<string, unknown>;
+    // An own property, `__proto__` included (JSON.parse makes it one), is written as a plain value.
+    for (const k of Array.isArray(v) ? v.keys() : Object.keys(o)) {
+      const x = o[k];
+      if (typeof x === "object") stack.push(x);
+      else if (typeof x === "string" && x.startsWith(MARK)) o[k] = new JsonNumber(x.slice(MARK.length));
+    }
+  }
+  return value;
 }
 
 /** Digits, sign, point or exponent. */
