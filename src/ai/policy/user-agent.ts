@@ -61,8 +61,9 @@ const HEADERS_READ = new Set([
 function readHeaders(headers: Readonly<Record<string, string | string[] | undefined>> | undefined) {
   const out = new Map<string, string>();
   if (!headers) return out;
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
     const key = name.toLowerCase();
+    const value = headers[name];
     if (!HEADERS_READ.has(key) || value === undefined) continue;
     const first = Array.isArray(value) ? value[0] : value;
     if (typeof first === "string") out.set(key, first.slice(0, LIMIT).toLowerCase());

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 /** Every gateway key starts with this, so secret scanners and people can tell what it is. */
 export const KEY_SCHEME = "dtk_";
@@ -39,7 +39,7 @@ export function newKeyId(): string {
  * @example hashKey("dtk_...") // "3b1f...64 hex digits"
  */
 export function hashKey(key: string): string {
-  return createHash("sha256").update(key, "utf8").digest("hex");
+  return hash("sha256", key, "hex");
 }
 
 /**
