@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Server, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { GatewayDispatch } from "./routes.js";
 
@@ -25,7 +26,7 @@ export function gatewayFront(): GatewayFront {
   let dispatch: GatewayDispatch | null = null;
   return {
     serverFactory(handler) {
-      const server = createServer((req, res) => {
+      const server = new FrontServer((req, res) => {
         if (dispatch?.handle(req, res) !== true) handler(req, res);
       });
       // What Fastify sets on the servers it creates itself.
@@ -42,4 +43,27 @@ export function gatewayFront(): GatewayFront {
       });
     },
   };
+}
+
+/**
+ * A server whose `closeIdleConnections` (which `close()` calls) also cuts connections that never sent a
+ * byte. Node's own leaves those open until its headers timeout, a minute or more, and clients open
+ * them ahead of need (undici, under the official SDKs, opened one after a request was aborted), so
+ * stopping would wait that long with nothing in flight, the audit trail's last events unwritten.
+ */
+class FrontServer extends Server {
+  readonly #sockets = new Set<Socket>();
+
+  constructor(handler: (req: IncomingMessage, res: ServerResponse) => void) {
+    super(handler);
+    this.on("connection", (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once("close", () => this.#sockets.delete(socket));
+    });
+  }
+
+  override closeIdleConnections(): void {
+    super.closeIdleConnections();
+    for (const socket of this.#sockets) if (socket.bytesRead === 0) socket.destroy();
+  }
 }

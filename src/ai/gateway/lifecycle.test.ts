@@ -1,4 +1,6 @@
 import { createHmac } from "node:crypto";
+import { once } from "node:events";
+import { connect } from "node:net";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { listEvents } from "../../services/ai/events.js";
@@ -49,6 +51,20 @@ describe("cancellation, timeouts and failures", () => {
       "the cancelled event",
     );
     expect(event.stream).toBe(true);
+  });
+
+  it("stops without waiting for a connection that never sent a request", async () => {
+    // Clients open connections ahead of need; Node keeps one with no request for a minute or more.
+    const own = await startTestGateway();
+    const ownClient = new OpenAI({ baseURL: `${own.url}/v1`, apiKey: own.key, maxRetries: 0 });
+    await ownClient.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
+    const unused = connect(Number(new URL(own.url).port), "127.0.0.1");
+    await once(unused, "connect");
+    const cut = once(unused, "close");
+    await own.close();
+    await cut;
+    expect(unused.bytesRead).toBe(0);
+    expect(own.events.map((e) => e.status)).toEqual([200]);
   });
 
   it("answers 504 in OpenAI's format when the upstream does not answer in time", async () => {
