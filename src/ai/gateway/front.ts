@@ -45,14 +45,26 @@ export function gatewayFront(): GatewayFront {
   };
 }
 
+/** How long requests in flight may take to finish once the server closes (a streamed answer can be long). */
+export const DRAIN_MS = 30_000;
+
 /**
- * A server whose `closeIdleConnections` (which `close()` calls) also cuts connections that never sent a
- * byte. Node's own leaves those open until its headers timeout, a minute or more, and clients open
- * them ahead of need (undici, under the official SDKs, opened one after a request was aborted), so
- * stopping would wait that long with nothing in flight, the audit trail's last events unwritten.
+ * A server that, once closing, lets requests in flight finish and then lets nothing else hold it open:
+ *
+ * - `closeIdleConnections` (which `close()` calls) also cuts connections that never sent a byte. Node's
+ *   own treats those as busy, and clients open them ahead of need (undici, under the official SDKs,
+ *   opened one after a request was aborted), so stopping waited until the client closed it: about 70 s
+ *   for undici, which reads the keep-alive timeout this server announces (72 s); forever for others.
+ * - A request in flight leaves its connection idle when it ends, which Node does not reap once closing
+ *   (it arms the keep-alive timer): idle connections are cut every 100 ms until the server has closed.
+ * - After `DRAIN_MS`, every connection left is cut (a request still running, or one half sent).
+ *
+ * The audit trail's last events are written after the server has closed, so this is also how soon
+ * they are.
  */
 class FrontServer extends Server {
   readonly #sockets = new Set<Socket>();
+  #draining: NodeJS.Timeout[] = [];
 
   constructor(handler: (req: IncomingMessage, res: ServerResponse) => void) {
     super(handler);
@@ -60,6 +72,22 @@ class FrontServer extends Server {
       this.#sockets.add(socket);
       socket.once("close", () => this.#sockets.delete(socket));
     });
+    this.once("close", () => {
+      for (const t of this.#draining) clearTimeout(t);
+    });
+  }
+
+  override close(callback?: (err?: Error) => void): this {
+    if (this.#draining.length === 0 && this.listening)
+      this.#draining = [
+        setInterval(() => {
+          this.closeIdleConnections();
+        }, 100).unref(),
+        setTimeout(() => {
+          this.closeAllConnections();
+        }, DRAIN_MS).unref(),
+      ];
+    return super.close(callback);
   }
 
   override closeIdleConnections(): void {

@@ -54,16 +54,39 @@ describe("cancellation, timeouts and failures", () => {
   });
 
   it("stops without waiting for a connection that never sent a request", async () => {
-    // Clients open connections ahead of need; Node keeps one with no request for a minute or more.
+    // Clients open connections ahead of need; Node's close() waited for one with no request until the
+    // client closed it (undici after about 70 s).
     const own = await startTestGateway();
     const ownClient = new OpenAI({ baseURL: `${own.url}/v1`, apiKey: own.key, maxRetries: 0 });
     await ownClient.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
+    const accepted = once(own.app.server, "connection");
     const unused = connect(Number(new URL(own.url).port), "127.0.0.1");
-    await once(unused, "connect");
+    await accepted;
     const cut = once(unused, "close");
     await own.close();
     await cut;
     expect(unused.bytesRead).toBe(0);
+    expect(own.events.map((e) => e.status)).toEqual([200]);
+  });
+
+  it("lets a stream in flight finish when stopping, then does not wait for its connection", async () => {
+    const own = await startTestGateway();
+    const ownClient = new OpenAI({ baseURL: `${own.url}/v1`, apiKey: own.key, maxRetries: 0 });
+    own.fake.respondWith({ kind: "text", text: "one two three four five six", chunkSize: 4, delayMs: 50 });
+    const stream = await ownClient.chat.completions.create({
+      model: "gpt-4o",
+      stream: true,
+      messages: [{ role: "user", content: "count" }],
+    });
+    let text = "";
+    let stopped: Promise<void> | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      stopped ??= own.close(); // stop after the first chunk: the rest still arrives
+    }
+    expect(text).toBe("one two three four five six");
+    // Node would keep the now idle keep-alive connection for its 72 s timeout; the test's 30 s is less.
+    await stopped;
     expect(own.events.map((e) => e.status)).toEqual([200]);
   });
 
