@@ -46,7 +46,7 @@ export function gatewayFront(): GatewayFront {
 }
 
 /** How long requests in flight may take to finish once the server closes (a streamed answer can be long). */
-export const DRAIN_MS = 30_000;
+const DRAIN_MS = 30_000;
 
 /**
  * A server that, once closing, lets requests in flight finish and then lets nothing else hold it open:

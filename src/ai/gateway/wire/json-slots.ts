@@ -104,7 +104,7 @@ const REDACTED_KEY = "[REDACTED]";
 
 /**
  * A whole number whose digits could be a payment card, phone or account number: one a double holds, or
- * one beyond 2^53 kept as written (a 19-digit card).
+ * one beyond 2^53 kept as written, read with the digits it was sent with.
  */
 function mayHoldNumber(value: unknown): value is number | JsonNumber {
   // Below 1e21 a number prints as plain digits; from there on in exponent form, which no detector reads.
