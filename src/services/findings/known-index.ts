@@ -1,4 +1,6 @@
 import type { KnownFinding, KnownFindings } from "./known-findings.js";
+import { CopyReader } from "./copy-reader.js";
+import { TextInterner } from "./text-interner.js";
 
 /**
  * Every stored finding, as an import needs it (`KnownFinding`), read in one pass over the table and kept
@@ -300,64 +302,6 @@ const CVSS3_SCORE = 2;
 const CVSS4_SCORE = 3;
 const REALS = 4;
 
-/**
- * Each distinct text once, found by its UTF-8 bytes rather than decoded to be looked up in a Map: a
- * million rows repeat a few hundred statuses, severities and CVSS vectors.
- */
-class TextInterner {
-  private readonly strings: string[] = [];
-  private readonly bytes: Uint8Array[] = [];
-  /** Open addressing on the bytes' hash: code + 1, 0 for an empty slot. */
-  private slots = new Int32Array(1024);
-  private hashes = new Int32Array(1024);
-
-  /** The code of the text in `buf` at `start` (`length` bytes), a new one for a text not seen before. */
-  intern(buf: Uint8Array, start: number, length: number): number {
-    let h = 0x811c9dc5 ^ length;
-    for (let i = start; i < start + length; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    const mask = this.slots.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const code = this.slots[i]! - 1;
-      if (code < 0) break;
-      if (this.hashes[i] === h && same(this.bytes[code]!, buf, start, length)) return code;
-    }
-    const code = this.strings.length;
-    // A copy: a view would keep the whole chunk it came in alive.
-    const copy = new Uint8Array(buf.subarray(start, start + length));
-    this.bytes.push(copy);
-    this.strings.push(Buffer.from(copy.buffer, copy.byteOffset, length).toString("utf8"));
-    if (2 * (code + 1) > this.slots.length) this.rehash();
-    this.insert(h, code);
-    return code;
-  }
-
-  /** The text of a code; null for -1 (NULL). */
-  text(code: number): string | null {
-    return code < 0 ? null : this.strings[code]!;
-  }
-
-  private insert(h: number, code: number): void {
-    const mask = this.slots.length - 1;
-    let i = h & mask;
-    while (this.slots[i] !== 0) i = (i + 1) & mask;
-    this.slots[i] = code + 1;
-    this.hashes[i] = h;
-  }
-
-  private rehash(): void {
-    const { slots, hashes } = this;
-    this.slots = new Int32Array(slots.length * 2);
-    this.hashes = new Int32Array(slots.length * 2);
-    for (let i = 0; i < slots.length; i++) if (slots[i] !== 0) this.insert(hashes[i]!, slots[i]! - 1);
-  }
-}
-
-function same(known: Uint8Array, buf: Uint8Array, start: number, length: number): boolean {
-  if (known.length !== length) return false;
-  for (let i = 0; i < length; i++) if (known[i] !== buf[start + i]) return false;
-  return true;
-}
-
 function flag(bits: number): boolean | null {
   return bits === 0 ? null : bits === 2;
 }
@@ -403,90 +347,4 @@ const HEX_WORDS = new Int32Array(4);
 /** 32-bit words as lowercase hex, 8 digits each. */
 function hex(words: readonly number[]): string {
   return words.map((w) => (w >>> 0).toString(16).padStart(8, "0")).join("");
-}
-
-/**
- * PostgreSQL's binary COPY format, read row by row across the chunks it comes in: an 11-byte signature,
- * flags and a header extension, then each row as a field count and each field as its length (-1 for
- * NULL) and bytes, and a field count of -1 at the end.
- */
-class CopyReader {
-  private pending: Buffer = Buffer.alloc(0);
-  private header = false;
-  private ended = false;
-
-  constructor(private readonly fields: number) {}
-
-  /** Hand each complete row to `into` (where its first field begins); keep the rest for the next chunk. */
-  push(chunk: Buffer, into: RowSink): void {
-    if (this.ended) throw new Error("binary COPY data after its end");
-    let buf = chunk;
-    if (this.pending.length > 0 && this.header) {
-      // The row begun in the last chunk, completed from this one's first bytes (rows are short), then
-      // the rest read where it is: copying every chunk behind the last one's tail cost as much again.
-      const head = Buffer.concat([this.pending, chunk.subarray(0, Math.min(chunk.length, STRADDLE))]);
-      const done = this.rows(head, 0, into, 1);
-      if (done > this.pending.length) buf = chunk.subarray(done - this.pending.length);
-      else if (head.length === this.pending.length + chunk.length) {
-        this.pending = head;
-        return;
-      } else buf = Buffer.concat([this.pending, chunk]); // a row longer than STRADDLE
-      this.pending = EMPTY;
-      if (this.ended) {
-        if (buf.length > 0) throw new Error("binary COPY data after its end");
-        return;
-      }
-    } else if (this.pending.length > 0) buf = Buffer.concat([this.pending, chunk]);
-    let p = 0;
-    if (!this.header) {
-      if (buf.length < 19 || buf.length < 19 + buf.readInt32BE(15)) {
-        this.pending = Buffer.from(buf);
-        return;
-      }
-      if (!buf.subarray(0, 11).equals(SIGNATURE)) throw new Error("not a binary COPY");
-      p = 19 + buf.readInt32BE(15);
-      this.header = true;
-    }
-    p = this.rows(buf, p, into, Infinity);
-    this.pending = p < buf.length ? Buffer.from(buf.subarray(p)) : EMPTY;
-    if (this.ended && this.pending.length > 0) throw new Error("binary COPY data after its end");
-  }
-
-  /** Read up to `most` complete rows of `buf` from `p` on (and the end, if it comes); gives where it stopped. */
-  private rows(buf: Buffer, p: number, into: RowSink, most: number): number {
-    const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-    for (let n = 0; n < most && p + 2 <= buf.length; n++) {
-      const fields = view.getInt16(p);
-      if (fields === -1) {
-        this.ended = true;
-        return p + 2;
-      }
-      if (fields !== this.fields)
-        throw new Error(`a binary COPY row of ${fields} fields, not ${this.fields}`);
-      // Find the row's end before reading it: it may go on in the next chunk.
-      let q = p + 2;
-      let f = 0;
-      for (; f < fields && q + 4 <= buf.length; f++) q += 4 + Math.max(view.getInt32(q), 0);
-      if (f < fields || q > buf.length) break;
-      into.add(view, p + 2, buf);
-      p = q;
-    }
-    return p;
-  }
-
-  /** Fail unless the COPY ended where it should. */
-  end(): void {
-    if (!this.ended || this.pending.length > 0) throw new Error("the binary COPY ended partway");
-  }
-}
-
-const SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
-
-const EMPTY = Buffer.alloc(0);
-
-/** Bytes of a chunk that complete a row begun in the chunk before (longer rows take a slower path). */
-const STRADDLE = 4096;
-
-interface RowSink {
-  add(view: DataView, at: number, bytes: Uint8Array): void;
 }
