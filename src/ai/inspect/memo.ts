@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac, createSecretKey, randomBytes } from "node:crypto";
 import type { Inspector } from "./engine.js";
 import type { Detection, TextRole } from "./types.js";
 
@@ -52,7 +52,8 @@ export function createInspectionMemo(inspector: Inspector, options: InspectionMe
   const entries = Number.isFinite(options.entries) ? Math.max(0, Math.floor(options.entries)) : 0;
   const minChars = options.minChars ?? 1024;
   const maxDetections = options.maxDetections ?? 16;
-  const key = randomBytes(32);
+  // A KeyObject: a raw Buffer key is imported again by every createHmac.
+  const key = createSecretKey(randomBytes(32));
   // A Map iterates in insertion order: a hit is moved to the end, the first entry is the least recent.
   const remembered = new Map<string, readonly Detection[]>();
   const observe = options.observe ?? (() => undefined);
