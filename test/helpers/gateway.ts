@@ -4,6 +4,8 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { startFakeUpstream, type FakeUpstream } from "../../src/ai/fake-upstream/index.js";
 import { buildGatewayServer } from "../../src/ai/gateway/server.js";
+import type { Inspector } from "../../src/ai/inspect/engine.js";
+import type { InspectionMemo } from "../../src/ai/inspect/memo.js";
 import { createEventWriter, type AiEvent } from "../../src/services/ai/events.js";
 import { createKey } from "../../src/services/ai/keys.js";
 import { parseConfig } from "../../src/config/load.js";
@@ -76,6 +78,11 @@ export async function startTestGateway(options?: {
   log?: (line: string) => void;
   /** Point every upstream at this server instead (for answers the fake cannot give); the fake still runs. */
   upstreamUrl?: string;
+  /**
+   * Make inspection throw, as a detector's bug would, for any text (request or answer) containing this
+   * string: the one fault the gateway's `failMode` is about, which no real input causes on purpose.
+   */
+  breakInspectionOn?: string;
 }): Promise<TestGateway> {
   const fake = await startFakeUpstream();
   const home = await mkdtemp(join(tmpdir(), "detente-gw-"));
@@ -102,6 +109,21 @@ export async function startTestGateway(options?: {
       close: () => writer.close(),
     },
   });
+  const marker = options?.breakInspectionOn;
+  if (marker !== undefined) {
+    const deps = gateway.deps as { inspector: Inspector; requestInspector: InspectionMemo };
+    const { inspector, requestInspector } = deps;
+    const check = (text: string): void => {
+      if (text.includes(marker)) throw new Error("a detector failed");
+    };
+    deps.inspector = { inspect: (text, role) => (check(text), inspector.inspect(text, role)) };
+    deps.requestInspector = {
+      inspect: (scope, text, role) => (check(text), requestInspector.inspect(scope, text, role)),
+      get size() {
+        return requestInspector.size;
+      },
+    };
+  }
   await app.listen({ host: "127.0.0.1", port: 0 });
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;

@@ -187,6 +187,7 @@ function decide(
   // Inspect every text the model will read. A failure here is decided by policy: closed blocks.
   const slots = wire.requestTexts(json);
   const found: (readonly Detection[])[] = [];
+  let uninspected = false;
   try {
     // Texts the caller sent before (system prompt, tools, the conversation so far) are remembered.
     const scope = who.principal.keyId;
@@ -197,8 +198,9 @@ function decide(
       found.push(context > 0 ? hits.filter((d) => d.end > context) : hits);
     }
   } catch {
-    x.event.reasons = ["inspection failed"];
+    uninspected = true;
     if (deps.policy.failMode === "closed") {
+      x.event.reasons = ["the request could not be inspected: not sent (fail closed)"];
       x.event.action = "block";
       x.fail(
         res,
@@ -215,7 +217,9 @@ function decide(
   x.tally.add("request", all);
   const decision = decideRequest({ policy: deps.policy, caller, route, detections: all });
   x.event.action = decision.action;
-  x.event.reasons = [...decision.reasons];
+  x.event.reasons = uninspected
+    ? ["the request could not be inspected: sent unchecked (fail open)", ...decision.reasons]
+    : [...decision.reasons];
   const upstream = deps.upstreams.get(decision.route.upstream);
   x.event.upstream = decision.route.upstream;
   x.event.provider = upstream?.type ?? null;

@@ -1,6 +1,8 @@
 import type { Detection } from "../inspect/types.js";
-import { createStreamInspector } from "../inspect/index.js";
+import { createStreamInspector, jsonStringContent } from "../inspect/index.js";
+import { ACTION_STRENGTH, type AiAction, type ResponsePlan } from "../policy/index.js";
 import { sendAnswer } from "./answer.js";
+import type { Exchange } from "./exchange.js";
 import type { ForwardArgs } from "./forward.js";
 import type { UpstreamResponse } from "./upstream-client.js";
 import { parseJson, stringifyJson } from "./wire/json-parse.js";
@@ -26,8 +28,29 @@ export async function respondJson(args: ForwardArgs & { up: UpstreamResponse }):
   const { deps, x, up } = args;
   const text = await up.body.text(deps.maxResponseBytes);
   const t = performance.now();
-  const json = parseObject(text);
-  const answer = json ? inspectJson(args, json, text) : inspectText(args, text);
+  let answer: InspectedAnswer;
+  try {
+    const json = parseObject(text);
+    answer = json ? inspectJson(args, json, text) : inspectText(args, text);
+  } catch {
+    x.overheadMs += performance.now() - t;
+    if (answerUninspectable(deps, x) === "closed") {
+      x.fail(
+        args.res,
+        503,
+        "detente could not inspect the model's answer, so it was withheld (fail closed).",
+        "inspection_failed",
+      );
+      return;
+    }
+    // Fail open: the answer as the upstream sent it, with the request's placeholders put back.
+    const vault = args.vault;
+    const json = up.contentType.toLowerCase().includes("json");
+    answer = {
+      found: [],
+      body: vault.size > 0 ? vault.restore(text, json ? jsonStringContent : undefined) : text,
+    };
+  }
   const { found } = answer;
   x.tally.add("response", found);
   const plan = deps.responsePlan;
@@ -44,13 +67,47 @@ export async function respondJson(args: ForwardArgs & { up: UpstreamResponse }):
     );
     return;
   }
-  if (found.length > 0) x.event.reasons = [...x.event.reasons, responseReason(found)];
   x.overheadMs += performance.now() - t;
   x.event.ttftMs = null;
+  // The headers say what was decided about the request, as a stream's (sent before its answer) do.
   const headers = x.decisionHeaders(up.headers);
   headers["content-type"] = up.contentType;
+  answerDecided(x, plan, found);
   sendAnswer(args.res, up.status, headers, answer.body);
   x.finish(up.status);
+}
+
+/**
+ * Inspecting the answer failed (a detector threw): decided by `ai.failMode`, as a request's inspection
+ * is. The audit records it either way; `closed` is for the caller to answer with an error.
+ */
+export function answerUninspectable(deps: ForwardArgs["deps"], x: Exchange): "closed" | "open" {
+  x.event.error = "inspection_failed";
+  if (deps.policy.failMode === "closed") {
+    x.event.action = "block";
+    x.event.reasons = [...x.event.reasons, "the answer could not be inspected: withheld (fail closed)"];
+    return "closed";
+  }
+  x.event.reasons = [...x.event.reasons, "the answer could not be inspected: passed unchecked (fail open)"];
+  return "open";
+}
+
+/**
+ * What the answer's findings did, in the audit event: their reason, and the event's action raised to
+ * the answer's (`redact` when a class was masked, `warn` when one is warned about) if that is stronger
+ * than the request's, so that `detente ai events --action redact` lists masked answers too.
+ */
+export function answerDecided(x: Exchange, plan: ResponsePlan, found: readonly Detection[]): void {
+  if (found.length === 0) return;
+  const masked = [...new Set(found.filter((d) => plan.mask.includes(d.dataClass)).map((d) => d.dataClass))];
+  const warned = found.some((d) => plan.warn.includes(d.dataClass));
+  x.event.reasons = [
+    ...x.event.reasons,
+    responseReason(found) + (masked.length > 0 ? `; ${masked.join("/")} masked` : ""),
+  ];
+  const answer = masked.length > 0 ? "redact" : warned ? "warn" : "allow";
+  const now = ACTION_STRENGTH[x.event.action as AiAction] as number | undefined; // undefined: deny, error
+  if (now !== undefined && ACTION_STRENGTH[answer] > now) x.event.action = answer;
 }
 
 /** A JSON answer: each text the wire format knows is inspected whole, and the body re-serialized if one changed. */

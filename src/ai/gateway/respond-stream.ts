@@ -1,11 +1,11 @@
 import type { ServerResponse } from "node:http";
 import type { Detection } from "../inspect/types.js";
 import { createRestoreStream, createStreamInspector, jsonStringContent } from "../inspect/index.js";
-import type { RestoreStream, StreamInspector } from "../inspect/index.js";
+import type { RestoreStream, StreamInspection, StreamInspector } from "../inspect/index.js";
 import type { ForwardArgs } from "./forward.js";
-import { responseReason } from "./respond-json.js";
+import { answerDecided, answerUninspectable, responseReason } from "./respond-json.js";
 import { createSseParser, formatSseEvent, type SseEvent } from "./sse.js";
-import type { UpstreamCall, UpstreamResponse } from "./upstream-client.js";
+import { UpstreamFailure, type UpstreamCall, type UpstreamResponse } from "./upstream-client.js";
 import { parseJson, stringifyJson } from "./wire/json-parse.js";
 import { endsStream, streamErrorEvent, type StreamSlot, type WireEvent } from "./wire/index.js";
 
@@ -82,16 +82,34 @@ export async function respondStream(
     }
     return s;
   };
+  // Set once inspecting the answer failed under `failMode: open`: the rest passes unchecked.
+  let unchecked = false;
+  const failed = (): void => {
+    if (unchecked) return;
+    if (answerUninspectable(deps, x) === "closed") throw new AnswerWithheld();
+    unchecked = true;
+  };
   const inspected = (s: OutputStream, text: string, last: boolean): string => {
-    const a = s.inspect.push(text);
-    let emit = a.emit;
-    found.push(...a.detections);
-    if (last) {
-      const b = s.inspect.end();
-      found.push(...b.detections);
-      emit += b.emit;
-      s.ended = true;
+    let emit = "";
+    let rest = text; // what the inspector has not taken
+    if (!unchecked) {
+      try {
+        const a = s.inspect.push(text);
+        rest = "";
+        emit = a.emit;
+        found.push(...a.detections);
+        if (last) {
+          const b = s.inspect.end();
+          found.push(...b.detections);
+          emit += b.emit;
+        }
+      } catch {
+        failed();
+      }
     }
+    // Unchecked: what the inspector held back, then the text as it came (a push that throws takes none).
+    if (unchecked) emit += s.inspect.abandon() + rest;
+    if (last) s.ended = true;
     const restored = last ? s.restore.push(emit) + s.restore.end() : s.restore.push(emit);
     s.forwarded += restored;
     return restored;
@@ -109,10 +127,18 @@ export async function respondStream(
   const wholeText = (snap: StreamSlot): string => {
     const seen = wholes.get(snap.stream);
     if (seen?.source === snap.text) return seen.forwarded;
-    const r = createStreamInspector(deps.inspector, { mask: masked }).end(snap.text);
+    const encode = snap.jsonFragment === true ? jsonStringContent : undefined;
+    let r: StreamInspection | undefined;
+    if (!unchecked) {
+      try {
+        r = createStreamInspector(deps.inspector, { mask: masked }).end(snap.text);
+      } catch {
+        failed();
+      }
+    }
+    if (r === undefined) return vault.size > 0 ? vault.restore(snap.text, encode) : snap.text;
     const keys = new Set(r.detections.map(detectionKey));
     found.push(...(seen ? r.detections.filter((d) => !seen.found.has(detectionKey(d))) : r.detections));
-    const encode = snap.jsonFragment === true ? jsonStringContent : undefined;
     const forwarded = vault.size > 0 ? vault.restore(r.emit, encode) : r.emit;
     wholes.set(snap.stream, { source: snap.text, forwarded, found: keys });
     return forwarded;
@@ -164,11 +190,27 @@ export async function respondStream(
     return prefix + formatSseEvent({ ...ev, data: body });
   };
 
+  // Anything else that throws while an event is read and rewritten also fails its inspection; under
+  // `failMode: open` that event goes on as it came.
+  const onEventOrFail = (ev: SseEvent): string => {
+    try {
+      return onEvent(ev);
+    } catch (e) {
+      if (e instanceof AnswerWithheld) throw e;
+      failed();
+      return formatSseEvent(ev);
+    }
+  };
+
+  // This chunk's events that were inspected: sent even when a later one fails (closed).
+  let checked = "";
   try {
     for await (const chunk of up.body) {
       const t = performance.now();
-      let text = "";
-      for (const ev of parser.push(chunk)) text += onEvent(ev);
+      checked = "";
+      for (const ev of parser.push(chunk)) checked += onEventOrFail(ev);
+      const text = checked;
+      checked = "";
       x.overheadMs += performance.now() - t;
       if (blocked.length > 0) break;
       if (text) {
@@ -177,15 +219,30 @@ export async function respondStream(
       }
     }
     if (blocked.length === 0) {
-      let tail = "";
-      for (const ev of parser.end()) tail += onEvent(ev);
-      for (const id of streams.keys()) tail += flush(id);
+      for (const ev of parser.end()) checked += onEventOrFail(ev);
+      for (const id of streams.keys()) checked += flush(id);
+      const tail = checked;
+      checked = "";
       if (tail && blocked.length === 0) {
         if (content) firstToken();
         out.write(tail);
       }
     }
-  } catch {
+  } catch (e) {
+    if (e instanceof AnswerWithheld) {
+      // Fail closed: what was checked went out; the rest is withheld, and the client told so.
+      call.cancel();
+      if (checked) {
+        if (content) firstToken();
+        out.write(checked);
+      }
+      x.event.status = 503;
+      const why =
+        "detente could not inspect the rest of the model's answer, so it was stopped (fail closed).";
+      out.end(formatSseEvent(streamErrorEvent(wire.family, 503, why, "inspection_failed")));
+      finishWith(args, found);
+      return;
+    }
     // The client went away: `call` is cancelled unless the upstream had already ended (its answer was
     // still being written out), and either way it is the client's leaving that the audit records.
     if (call.cancelled || out.destroyed) {
@@ -199,10 +256,12 @@ export async function respondStream(
     // failed: the audit says so (an error, 502, as an upstream that could not be reached), the status the
     // client's stream error carries, rather than the 200 its headers had.
     call.cancel();
-    x.event.error = "upstream_stream_error";
+    const timedOut = e instanceof UpstreamFailure && e.status === 504;
+    x.event.error = timedOut ? "upstream_timeout" : "upstream_stream_error";
     if (x.event.action === "allow") x.event.action = "error";
-    x.event.status = 502;
-    out.end(formatSseEvent(streamErrorEvent(wire.family, 502, "The upstream stream was interrupted.")));
+    x.event.status = timedOut ? 504 : 502;
+    const why = timedOut ? `${e.message}.` : "The upstream stream was interrupted.";
+    out.end(formatSseEvent(streamErrorEvent(wire.family, x.event.status, why, x.event.error)));
     finishWith(args, found);
     return;
   }
@@ -224,7 +283,7 @@ export async function respondStream(
 function clientLeft(args: ForwardArgs, found: Detection[]): void {
   const { x } = args;
   x.tally.add("response", found);
-  if (found.length > 0) x.event.reasons = [...x.event.reasons, responseReason(found)];
+  answerDecided(x, args.deps.responsePlan, found);
   x.event.error = "client_closed";
   x.finish(499);
 }
@@ -232,7 +291,8 @@ function clientLeft(args: ForwardArgs, found: Detection[]): void {
 function finishWith(args: ForwardArgs & { up: UpstreamResponse }, found: Detection[]): void {
   const { x, up } = args;
   x.tally.add("response", found);
-  if (found.length > 0) x.event.reasons = [...x.event.reasons, responseReason(found)];
+  if (x.event.action !== "block") answerDecided(x, args.deps.responsePlan, found);
+  else if (found.length > 0) x.event.reasons = [...x.event.reasons, responseReason(found)];
   x.finish(up.status);
 }
 
@@ -255,6 +315,9 @@ async function drained(out: ServerResponse, call: UpstreamCall): Promise<void> {
     throw e;
   }
 }
+
+/** Thrown when the answer cannot be inspected and the policy fails closed. */
+class AnswerWithheld extends Error {}
 
 /** Which hit a detection is, for counting a hit in a repeated text once. */
 function detectionKey(d: Detection): string {

@@ -227,3 +227,26 @@ describe("createStreamInspector with masking", () => {
     }
   });
 });
+
+describe("createStreamInspector when inspection fails", () => {
+  // An inspector whose detector breaks on one word, as a bug would.
+  const breaking = {
+    inspect: (text: string, role: Parameters<typeof inspector.inspect>[1]) => {
+      if (text.includes("BREAKS")) throw new Error("a detector failed");
+      return inspector.inspect(text, role);
+    },
+  };
+
+  it("leaves the stream as it was, and abandon() gives back exactly what was held", () => {
+    for (const cut of [5, 30, AT + 8, AT + GH.length + 3]) {
+      const stream = createStreamInspector(breaking, { mask: ["secret"] });
+      const first = stream.push(TEXT.slice(0, cut));
+      expect(() => stream.push(" then BREAKS here")).toThrow("a detector failed");
+      const held = stream.abandon();
+      // Nothing of the failed chunk, nothing sent twice, nothing lost (the masked token stays masked).
+      const sent = first.emit + held;
+      expect(sent).toBe(TEXT.slice(0, cut).replace(GH, "[REDACTED_GITHUB_TOKEN]"));
+      expect(stream.abandon()).toBe("");
+    }
+  });
+});

@@ -17,6 +17,12 @@ export interface StreamInspector {
   push(chunk: string): StreamInspection;
   /** End the stream, with its last chunk if any: `end(wholeText)` inspects a complete text in one pass. */
   end(last?: string): StreamInspection;
+  /**
+   * Stop inspecting: the text pushed and not emitted yet, with the masks already certain, and nothing
+   * more. For a caller that goes on without inspection after `push` threw (a policy that fails open): a
+   * `push` or `end` that throws leaves the stream as it was before it, so no text is lost or repeated.
+   */
+  abandon(): string;
 }
 
 /** Longest stretch held back while masking (a secret longer than this is masked from where it is found). */
@@ -100,13 +106,16 @@ export function createStreamInspector(
   }
 
   function step(chunk: string, final: boolean): StreamInspection {
-    window += chunk;
+    // The only call that can throw (a detector's bug) comes before any state changes.
+    const next = window + chunk;
+    const found = inspector.inspect(next, role);
+    window = next;
     const total = windowStart + window.length;
     let openKey = final ? -1 : openKeyStart(window);
     if (openKey !== -1 && total - (windowStart + openKey) > MAX_KEY_BLOCK) openKey = -1;
     const fresh: Detection[] = [];
     let hold = total;
-    for (const d of inspector.inspect(window, role)) {
+    for (const d of found) {
       const abs: Detection = { ...d, start: d.start + windowStart, end: d.end + windowStart };
       const open = !final && (d.end === window.length || (openKey !== -1 && d.start >= openKey));
       if (open) {
@@ -148,6 +157,16 @@ export function createStreamInspector(
   return {
     push: (chunk) => step(chunk, false),
     end: (last = "") => step(last, true),
+    abandon() {
+      const total = windowStart + window.length;
+      const rest = masking && emitted < total ? render(emitted, total) : "";
+      emitted = total;
+      window = "";
+      windowStart = total;
+      masked = [];
+      reported = [];
+      return rest;
+    },
   };
 }
 

@@ -16,7 +16,14 @@ import { ADVICE, countOf, listed, ruleSummary, verbOf } from "./words.js";
 /** Reroutes in a row before the policy is declared circular; real policies need one. */
 const MAX_REROUTES = 4;
 
-const STRENGTH: Readonly<Record<AiAction, number>> = { allow: 0, warn: 1, redact: 2, reroute: 3, block: 4 };
+/** The policy's actions, weakest first: where several apply, the strongest wins. */
+export const STRENGTH: Readonly<Record<AiAction, number>> = {
+  allow: 0,
+  warn: 1,
+  redact: 2,
+  reroute: 3,
+  block: 4,
+};
 
 interface Group {
   readonly rule: number; // -1: no rule applies

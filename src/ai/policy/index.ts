@@ -13,7 +13,7 @@
  */
 export { allowedModels, authorize, effectiveAccess } from "./access.js";
 export { resolveCredential } from "./credential.js";
-export { decideRequest } from "./decide.js";
+export { STRENGTH as ACTION_STRENGTH, decideRequest } from "./decide.js";
 export { DEFAULT_AI_POLICY, fieldPath, parseAiPolicy } from "./parse.js";
 export { responsePlan } from "./response.js";
 export { describeRoute, MAX_MODEL_NAME, routeModel } from "./route.js";
