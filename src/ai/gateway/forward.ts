@@ -69,24 +69,75 @@ export async function forward(args: ForwardArgs): Promise<void> {
       x.finish(499);
       return;
     }
+    // The answer began, then timed out, broke off or grew past the limit before it was read whole.
+    if (e instanceof UpstreamFailure && !out.headersSent) {
+      x.event.action = x.event.action === "allow" ? "error" : x.event.action;
+      x.fail(out, e.status, e.message, e.status === 504 ? "upstream_timeout" : "upstream_error");
+      return;
+    }
     throw e;
   } finally {
     out.off("close", onClose);
   }
 }
 
-/** An upstream error goes to the client as the provider sent it, minus our own credential if it echoes it. */
+/**
+ * An upstream error goes to the client as the provider sent it, minus our own credential if it echoes
+ * it, whole or masked (`sk-proj-ab****wxyz`). A 401 is about detente's credential for the upstream,
+ * never the caller's detente key: it goes as a 401 in the provider's format, with a message saying so
+ * in place of the provider's (which quotes part of the key).
+ */
 async function passError(args: ForwardArgs, up: UpstreamResponse): Promise<void> {
   const { x, upstream, deps } = args;
   let text = await up.body.text(deps.maxResponseBytes);
-  const key = upstream.apiKey;
-  if (key && key.length >= 8 && text.includes(key)) text = text.split(key).join("[upstream key]");
   x.event.error = `upstream_${up.status}`;
   x.event.status = up.status;
+  if (up.status === 401) {
+    if (x.event.action === "allow") x.event.action = "error";
+    x.fail(
+      args.res,
+      401,
+      `Upstream "${upstream.name}" refused detente's credential for it. Your detente key is fine: tell the gateway's administrator.`,
+      "upstream_auth_failed",
+    );
+    return;
+  }
+  const key = upstream.apiKey;
+  if (key && key.length >= 8 && text.includes(key)) text = text.split(key).join("[upstream key]");
+  text = maskedKeys(text);
   const headers = x.decisionHeaders(up.headers);
   headers["content-type"] = up.contentType;
   sendAnswer(args.res, up.status, headers, text);
   x.finish(up.status);
+}
+
+/**
+ * `sk-proj-ab****wxyz` (a key as providers quote it, masked in the middle) as `[upstream key]`: each
+ * run of three or more `*` with the letters, digits, `-` and `_` around it. Linear: every character is
+ * looked at a bounded number of times.
+ */
+export function maskedKeys(text: string): string {
+  let out = "";
+  let from = 0;
+  for (let star = text.indexOf("***"); star >= 0; star = text.indexOf("***", from)) {
+    let start = star;
+    while (start > from && isKeyChar(text.charCodeAt(start - 1))) start--;
+    let end = star + 3;
+    while (end < text.length && (text.charCodeAt(end) === 0x2a || isKeyChar(text.charCodeAt(end)))) end++;
+    out += text.slice(from, start) + "[upstream key]";
+    from = end;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+function isKeyChar(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    c === 0x2d ||
+    c === 0x5f
+  );
 }
 
 /** True for `text/event-stream`, in any case, with or without parameters (`; charset=utf-8`). */

@@ -284,6 +284,27 @@ describe("OpenAI Chat Completions through the gateway", () => {
     expect((err as Error).message).toContain("Rate limit reached for gpt-4o");
   });
 
+  it("never passes on a quote of its upstream credential, whole or masked", async () => {
+    // As OpenAI words a rejected key: its prefix and last four characters around asterisks.
+    const key = UPSTREAM_KEYS.FAKE_OPENAI_KEY;
+    const quoted = `${key.slice(0, 10)}${"*".repeat(20)}${key.slice(-4)}`;
+    gw.fake.respondWith({ kind: "error", status: 401, message: `Incorrect API key provided: ${quoted}.` });
+    const auth = await client.chat.completions
+      .create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(auth).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((auth as Error).message).toMatch(
+      /Upstream "openai" refused detente's credential.*detente key is fine/,
+    );
+    expect((auth as Error).message).not.toContain(key.slice(-4));
+    gw.fake.respondWith({ kind: "error", status: 403, message: `Key ${quoted} may not use gpt-4o.` });
+    const denied = await client.chat.completions
+      .create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect((denied as Error).message).toContain("Key [upstream key] may not use gpt-4o.");
+  });
+
   it("answers a model with no route with a 404 listing what the caller may use", async () => {
     const err = await client.chat.completions
       .create({ model: "llama-unknown", messages: [{ role: "user", content: "hi" }] })

@@ -23,6 +23,8 @@ interface Answer {
   readonly body: string;
   /** Drop the connection once the body is written, without ending the answer. */
   readonly cut?: boolean;
+  /** Write the body, then send nothing more (until the test ends). */
+  readonly stall?: boolean;
 }
 
 let upstream: Server;
@@ -40,6 +42,7 @@ beforeAll(async () => {
         res.write(answer.body, () => {
           res.destroy();
         });
+      else if (answer.stall) res.write(answer.body);
       else res.end(answer.body);
     });
   });
@@ -60,8 +63,8 @@ afterAll(async () => {
   });
 });
 
-function answer(contentType: string, body: string, cut = false): void {
-  next.push({ contentType, body, cut });
+function answer(contentType: string, body: string, cut = false, stall = false): void {
+  next.push({ contentType, body, cut, stall });
 }
 
 function chatChunk(delta: Record<string, unknown>, finish: string | null = null): string {
@@ -614,6 +617,53 @@ describe("a stream the upstream breaks off", () => {
       ).toMatchObject({ action: "error", status: 502, error: "upstream_stream_error" });
     },
   );
+});
+
+describe("an upstream that stops sending partway through its answer", () => {
+  // `slow-*` goes to an upstream with `timeoutMs: 500` (test/helpers/gateway.ts).
+  it("answers a whole answer's client with a 504 in the provider's format", async () => {
+    answer("application/json", '{"id":"chatcmpl-1","object":"chat.completion","choices":[', false, true);
+    const failure = await client(gw)
+      .chat.completions.create({ model: "slow-model", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((failure as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
+    expect((failure as Error).message).toMatch(/upstream "slow" sent nothing more of its answer within/);
+    const event = await eventually(
+      () => gw.events.find((e) => e.modelRequested === "slow-model" && !e.stream),
+      "the event",
+    );
+    expect(event).toMatchObject({ action: "error", status: 504, error: "upstream_timeout" });
+  });
+
+  it("ends a stream with a timeout error, after the text that came, audited as a timeout", async () => {
+    const start = chatStream(["Half ", "an answer"])
+      .split("data: [DONE]")[0]!
+      .split(chatChunk({}, "stop"))[0]!;
+    answer("text/event-stream", start, false, true);
+    const stream = await client(gw).chat.completions.create({
+      model: "slow-model",
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    let received = "";
+    const failure = await (async () => {
+      try {
+        for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? "";
+        return null;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect((failure as Error).message).toMatch(/upstream "slow" sent nothing more of its answer within/);
+    expect(received).toBe("Half an answer");
+    const event = await eventually(
+      () => gw.events.find((e) => e.modelRequested === "slow-model" && e.stream),
+      "the event",
+    );
+    expect(event).toMatchObject({ action: "error", status: 504, error: "upstream_timeout" });
+  });
 });
 
 describe("streamed text without spaces", () => {

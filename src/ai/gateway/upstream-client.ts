@@ -206,7 +206,7 @@ class Call implements UpstreamCall, UpstreamBody, Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.size += chunk.byteLength;
     if (this.size > this.limit) {
-      controller.abort(new Error(`upstream response larger than ${this.limit} bytes`));
+      controller.abort(new TooLarge(this.limit));
       return;
     }
     this.chunks.push(chunk);
@@ -226,13 +226,14 @@ class Call implements UpstreamCall, UpstreamBody, Dispatcher.DispatchHandler {
       this.rejectResponse(describeFailure(e, this.upstream));
       return;
     }
-    this.error = e;
+    // Partway through the answer: a timeout is still a timeout (504), anything else a broken answer.
+    this.error = e.name === "AbortError" ? e : describeFailure(e, this.upstream, true);
     this.wakeReader();
   }
 
   text(max: number): Promise<string> {
     this.limit = max;
-    if (this.size > max) this.controller?.abort(new Error(`upstream response larger than ${max} bytes`));
+    if (this.size > max) this.controller?.abort(new TooLarge(max));
     this.controller?.resume();
     return new Promise((resolve, reject) => {
       const settle = () => {
@@ -287,17 +288,38 @@ function passedHeaders(h: Record<string, string | string[] | undefined>): Record
   return out;
 }
 
-/** A message about a failed upstream call that names the upstream but never its URL's credentials. */
-export function describeFailure(e: unknown, upstream: Upstream): unknown {
+/** The gateway's limit on an answer it reads whole (`maxResponseBytes`) was passed. */
+class TooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`upstream response larger than ${limit} bytes`);
+  }
+}
+
+/**
+ * A message about a failed upstream call that names the upstream but never its URL's credentials;
+ * `partway` when the answer had begun (its status and headers came).
+ */
+export function describeFailure(e: unknown, upstream: Upstream, partway = false): Error {
+  const seconds = Math.round(upstream.timeoutMs / 1000);
   if (e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError)
     return new UpstreamFailure(
       504,
-      `upstream "${upstream.name}" did not answer within ${Math.round(upstream.timeoutMs / 1000)} s`,
+      partway
+        ? `upstream "${upstream.name}" sent nothing more of its answer within ${seconds} s`
+        : `upstream "${upstream.name}" did not answer within ${seconds} s`,
     );
   if (e instanceof Error && e.name === "AbortError") return e;
+  if (e instanceof TooLarge)
+    return new UpstreamFailure(
+      502,
+      `upstream "${upstream.name}" sent an answer larger than ${e.limit} bytes`,
+    );
   const code = (e as { code?: unknown }).code;
+  const why = typeof code === "string" ? code : "connection failed";
   return new UpstreamFailure(
     502,
-    `upstream "${upstream.name}" could not be reached (${typeof code === "string" ? code : "connection failed"})`,
+    partway
+      ? `upstream "${upstream.name}" broke off its answer (${why})`
+      : `upstream "${upstream.name}" could not be reached (${why})`,
   );
 }
