@@ -28,7 +28,10 @@ export function registerKeys(program: Command): void {
     .description("Create a key for a user in a team, optionally for one tool only; it is shown once")
     .requiredOption("--user <user>", "the person the key is for")
     .requiredOption("--team <team>", "their team")
-    .option("--tool <tool>", "accept the key only from this tool (claude-code, cursor, codex, ...)")
+    .option(
+      "--tool <tool>",
+      "the tool this key is for (claude-code, cursor, codex, ...): its requests are recorded as this tool, and refused when their User-Agent names another tool (a generic SDK or curl names none)",
+    )
     .option("--name <name>", "a label, such as the machine the key is for")
     .option("--expires <days>", 'expire after this many days, e.g. "90d"')
     .option("--json", "print JSON (the key included)")

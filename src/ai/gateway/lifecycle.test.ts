@@ -128,6 +128,8 @@ describe("cancellation, timeouts and failures", () => {
       expect(err).toBeInstanceOf(OpenAI.APIError);
       expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
       expect((err as Error).message).toContain("larger than the gateway's limit (4096 bytes)");
+      // Like every answer, it says what was decided.
+      expect((err as InstanceType<typeof OpenAI.APIError>).headers?.get("x-detente-decision")).toBe("error");
       // Without a Content-Length (chunked), the limit is counted as the body arrives.
       const bytes = new TextEncoder().encode(JSON.stringify({ model: "claude-sonnet-4-5", big }));
       const streamed = await fetch(`${small.url}/v1/messages`, {
@@ -137,6 +139,7 @@ describe("cancellation, timeouts and failures", () => {
         duplex: "half",
       });
       expect(streamed.status).toBe(413);
+      expect(streamed.headers.get("x-detente-decision")).toBe("error");
       const body = (await streamed.json()) as { type: string; error: { type: string } };
       expect(body).toMatchObject({ type: "error", error: { type: "request_too_large" } });
       // A request within the limit still goes through.

@@ -116,7 +116,13 @@ function tooLarge(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse):
   sendAnswer(
     res,
     413,
-    { ...deps.answerHeaders, "content-type": "application/json", connection: "close" },
+    {
+      ...deps.answerHeaders,
+      "content-type": "application/json",
+      connection: "close",
+      // Refused before it was read, so before anything was decided about it.
+      "x-detente-decision": "error",
+    },
     JSON.stringify(body),
   );
 }
@@ -133,7 +139,12 @@ function failed(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, e:
     return;
   }
   const body = errorBody(familyOf(req), 500, "detente could not handle this request.");
-  sendAnswer(res, 500, { ...deps.answerHeaders, "content-type": "application/json" }, JSON.stringify(body));
+  sendAnswer(
+    res,
+    500,
+    { ...deps.answerHeaders, "content-type": "application/json", "x-detente-decision": "error" },
+    JSON.stringify(body),
+  );
 }
 
 /**
@@ -164,7 +175,10 @@ export function registerGatewayRoutes(
           : "detente could not handle this request.";
     if (status >= 500) deps.log.warn({ code: err.code ?? "unknown" }, "gateway error");
     const code = status === 413 ? "request_too_large" : err.code;
-    void reply.code(status).send(errorBody(familyOf(req.raw), status, message, code));
+    void reply
+      .code(status)
+      .header("x-detente-decision", "error")
+      .send(errorBody(familyOf(req.raw), status, message, code));
   });
 
   for (const r of MODEL_ROUTES) {
