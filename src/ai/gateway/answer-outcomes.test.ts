@@ -17,15 +17,21 @@ const AWS_KEY = "AKIA" + "Z7QWERTY4ASDFGH2";
 
 let closed: TestGateway;
 let open: TestGateway;
+let blocking: TestGateway;
 
 beforeAll(async () => {
   closed = await startTestGateway({ breakInspectionOn: BREAK });
   open = await startTestGateway({ breakInspectionOn: BREAK, extraYaml: "  failMode: open\n" });
+  blocking = await startTestGateway({
+    breakInspectionOn: BREAK,
+    extraYaml: "  responses: { secret: block }\n",
+  });
 });
 
 afterAll(async () => {
   await closed.close();
   await open.close();
+  await blocking.close();
 });
 
 function openai(gw: TestGateway): OpenAI {
@@ -95,6 +101,21 @@ describe("an answer that cannot be inspected, failMode closed (the default)", ()
     const event = await eventually(() => closed.events[before], "the event");
     expect(event).toMatchObject({ action: "block", error: "inspection_failed" });
     expect(event.reasons).toEqual(["the request could not be inspected: not sent (fail closed)"]);
+  });
+});
+
+describe("an answer blocked, then not inspectable, in one piece of the stream", () => {
+  it("is stopped as blocked, with nothing of it sent", async () => {
+    // Sent at once, so that the event completing the key and the one that fails arrive together.
+    const text = `Use ${AWS_KEY} now and then ${BREAK} more words.`;
+    blocking.fake.respondWith({ kind: "text", text, chunkSize: 12 });
+    const before = blocking.events.length;
+    const { text: received, error } = await readStream(blocking, "Deploy how?");
+    expect((error as Error).message).toMatch(/stopped the model's answer/);
+    expect(received).not.toContain("now and");
+    expect(received).not.toContain(AWS_KEY.slice(0, 8));
+    const event = await eventually(() => blocking.events[before], "the event");
+    expect(event).toMatchObject({ action: "block", status: 200, error: "response_blocked" });
   });
 });
 

@@ -97,7 +97,9 @@ async function passError(args: ForwardArgs, up: UpstreamResponse): Promise<void>
     x.fail(
       args.res,
       401,
-      `Upstream "${upstream.name}" refused detente's credential for it. Your detente key is fine: tell the gateway's administrator.`,
+      upstream.apiKey
+        ? `Upstream "${upstream.name}" refused detente's credential for it. Your detente key is fine: tell the gateway's administrator.`
+        : `Upstream "${upstream.name}" wants a credential, and detente has none configured for it. Your detente key is fine: tell the gateway's administrator.`,
       "upstream_auth_failed",
     );
     return;
@@ -113,8 +115,8 @@ async function passError(args: ForwardArgs, up: UpstreamResponse): Promise<void>
 
 /**
  * `sk-proj-ab****wxyz` (a key as providers quote it, masked in the middle) as `[upstream key]`: each
- * run of three or more `*` with the letters, digits, `-` and `_` around it. Linear: every character is
- * looked at a bounded number of times.
+ * run of three or more `*` with the letters, digits, `-` and `_` around it, when there are any. Linear:
+ * every character is looked at a bounded number of times.
  */
 export function maskedKeys(text: string): string {
   let out = "";
@@ -123,8 +125,12 @@ export function maskedKeys(text: string): string {
     let start = star;
     while (start > from && isKeyChar(text.charCodeAt(start - 1))) start--;
     let end = star + 3;
+    while (end < text.length && text.charCodeAt(end) === 0x2a) end++;
+    const stars = end;
     while (end < text.length && (text.charCodeAt(end) === 0x2a || isKeyChar(text.charCodeAt(end)))) end++;
-    out += text.slice(from, start) + "[upstream key]";
+    // Stars alone ("a *** b") quote nothing.
+    if (start < star || end > stars) out += text.slice(from, start) + "[upstream key]";
+    else out += text.slice(from, end);
     from = end;
   }
   return from === 0 ? text : out + text.slice(from);

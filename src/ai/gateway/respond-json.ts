@@ -33,8 +33,8 @@ export async function respondJson(args: ForwardArgs & { up: UpstreamResponse }):
     const json = parseObject(text);
     answer = json ? inspectJson(args, json, text) : inspectText(args, text);
   } catch {
-    x.overheadMs += performance.now() - t;
     if (answerUninspectable(deps, x) === "closed") {
+      x.overheadMs += performance.now() - t;
       x.fail(
         args.res,
         503,
@@ -44,6 +44,7 @@ export async function respondJson(args: ForwardArgs & { up: UpstreamResponse }):
       return;
     }
     // Fail open: the answer as the upstream sent it, with the request's placeholders put back.
+    usageOf(args, text);
     const vault = args.vault;
     const json = up.contentType.toLowerCase().includes("json");
     answer = {
@@ -144,6 +145,19 @@ function inspectText(args: ForwardArgs, text: string): InspectedAnswer {
   const whole = createStreamInspector(deps.inspector, { mask: deps.responsePlan.mask }).end(text);
   const body = vault.size > 0 ? vault.restore(whole.emit) : whole.emit;
   return { found: [...whole.detections], body };
+}
+
+/** Tokens in and out from an answer that could not be inspected, if it can be read at all. */
+function usageOf(args: ForwardArgs, text: string): void {
+  try {
+    const json = parseObject(text);
+    if (!json) return;
+    const usage = args.x.wire!.usage(json);
+    args.x.event.tokensIn = usage.input;
+    args.x.event.tokensOut = usage.output;
+  } catch {
+    // Nothing more to record.
+  }
 }
 
 /** The answer as a JSON object, or null when it is anything else (not JSON, an array, a string...). */

@@ -1,11 +1,19 @@
-import type { ServerResponse } from "node:http";
 import type { Detection } from "../inspect/types.js";
 import { createRestoreStream, createStreamInspector, jsonStringContent } from "../inspect/index.js";
 import type { RestoreStream, StreamInspection, StreamInspector } from "../inspect/index.js";
 import type { ForwardArgs } from "./forward.js";
-import { answerDecided, answerUninspectable, responseReason } from "./respond-json.js";
+import { answerUninspectable, responseReason } from "./respond-json.js";
 import { createSseParser, formatSseEvent, type SseEvent } from "./sse.js";
-import { UpstreamFailure, type UpstreamCall, type UpstreamResponse } from "./upstream-client.js";
+import {
+  AnswerWithheld,
+  GatewayFault,
+  clientLeft,
+  drained,
+  finishWith,
+  stopped,
+  upstreamBroke,
+} from "./stream-end.js";
+import type { UpstreamCall, UpstreamResponse } from "./upstream-client.js";
 import { parseJson, stringifyJson } from "./wire/json-parse.js";
 import { endsStream, streamErrorEvent, type StreamSlot, type WireEvent } from "./wire/index.js";
 
@@ -190,15 +198,14 @@ export async function respondStream(
     return prefix + formatSseEvent({ ...ev, data: body });
   };
 
-  // Anything else that throws while an event is read and rewritten also fails its inspection; under
-  // `failMode: open` that event goes on as it came.
+  // Inspection failures are decided inside (failMode). Anything else that throws while an event is
+  // rewritten is a fault of the gateway's: the inspectors may have taken text that would then be lost or
+  // sent twice, so the stream stops, whatever the failMode.
   const onEventOrFail = (ev: SseEvent): string => {
     try {
       return onEvent(ev);
     } catch (e) {
-      if (e instanceof AnswerWithheld) throw e;
-      failed();
-      return formatSseEvent(ev);
+      throw e instanceof AnswerWithheld ? e : new GatewayFault(e);
     }
   };
 
@@ -220,7 +227,12 @@ export async function respondStream(
     }
     if (blocked.length === 0) {
       for (const ev of parser.end()) checked += onEventOrFail(ev);
-      for (const id of streams.keys()) checked += flush(id);
+      try {
+        for (const id of streams.keys()) checked += flush(id);
+      } catch (e) {
+        throw e instanceof AnswerWithheld ? e : new GatewayFault(e);
+      }
+      if (plan.block.length > 0) blocked = found.filter((d) => plan.block.includes(d.dataClass));
       const tail = checked;
       checked = "";
       if (tail && blocked.length === 0) {
@@ -229,20 +241,6 @@ export async function respondStream(
       }
     }
   } catch (e) {
-    if (e instanceof AnswerWithheld) {
-      // Fail closed: what was checked went out; the rest is withheld, and the client told so.
-      call.cancel();
-      if (checked) {
-        if (content) firstToken();
-        out.write(checked);
-      }
-      x.event.status = 503;
-      const why =
-        "detente could not inspect the rest of the model's answer, so it was stopped (fail closed).";
-      out.end(formatSseEvent(streamErrorEvent(wire.family, 503, why, "inspection_failed")));
-      finishWith(args, found);
-      return;
-    }
     // The client went away: `call` is cancelled unless the upstream had already ended (its answer was
     // still being written out), and either way it is the client's leaving that the audit records.
     if (call.cancelled || out.destroyed) {
@@ -250,20 +248,20 @@ export async function respondStream(
       clientLeft(args, found);
       return;
     }
-    // The upstream broke off mid-stream, or sent what cannot be read (an event over the size limit): the
-    // upstream request is cancelled (else its connection stays taken), and the client told in the
-    // provider's own stream error format. The client got a 200 and part of an answer, but the request
-    // failed: the audit says so (an error, 502, as an upstream that could not be reached), the status the
-    // client's stream error carries, rather than the 200 its headers had.
     call.cancel();
-    const timedOut = e instanceof UpstreamFailure && e.status === 504;
-    x.event.error = timedOut ? "upstream_timeout" : "upstream_stream_error";
-    if (x.event.action === "allow") x.event.action = "error";
-    x.event.status = timedOut ? 504 : 502;
-    const why = timedOut ? `${e.message}.` : "The upstream stream was interrupted.";
-    out.end(formatSseEvent(streamErrorEvent(wire.family, x.event.status, why, x.event.error)));
-    finishWith(args, found);
-    return;
+    if (!(e instanceof AnswerWithheld || e instanceof GatewayFault)) {
+      upstreamBroke(args, found, e);
+      return;
+    }
+    // A block found earlier in the same chunk wins (below): nothing more of a blocked answer goes out.
+    if (blocked.length === 0) {
+      if (checked) {
+        if (content) firstToken();
+        out.write(checked);
+      }
+      stopped(args, found, e);
+      return;
+    }
   }
   if (blocked.length > 0) {
     call.cancel();
@@ -278,46 +276,6 @@ export async function respondStream(
   } else out.end();
   finishWith(args, found);
 }
-
-/** Audit a stream the client left before its end, as `forward` does one it left before the answer. */
-function clientLeft(args: ForwardArgs, found: Detection[]): void {
-  const { x } = args;
-  x.tally.add("response", found);
-  answerDecided(x, args.deps.responsePlan, found);
-  x.event.error = "client_closed";
-  x.finish(499);
-}
-
-function finishWith(args: ForwardArgs & { up: UpstreamResponse }, found: Detection[]): void {
-  const { x, up } = args;
-  x.tally.add("response", found);
-  if (x.event.action !== "block") answerDecided(x, args.deps.responsePlan, found);
-  else if (found.length > 0) x.event.reasons = [...x.event.reasons, responseReason(found)];
-  x.finish(up.status);
-}
-
-/** Wait until the client reads what was written, or goes away (which cancels `call`: then throw). */
-async function drained(out: ServerResponse, call: UpstreamCall): Promise<void> {
-  // Gone already: no 'drain' or 'close' is coming any more.
-  if (!call.cancelled && !out.destroyed)
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        out.off("drain", done);
-        out.off("close", done);
-        resolve();
-      };
-      out.on("drain", done);
-      out.on("close", done);
-    });
-  if (call.cancelled || out.destroyed) {
-    const e = new Error("the client went away");
-    e.name = "AbortError";
-    throw e;
-  }
-}
-
-/** Thrown when the answer cannot be inspected and the policy fails closed. */
-class AnswerWithheld extends Error {}
 
 /** Which hit a detection is, for counting a hit in a repeated text once. */
 function detectionKey(d: Detection): string {
