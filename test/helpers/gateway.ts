@@ -159,3 +159,19 @@ export async function eventually<T>(fn: () => T | undefined, what: string, timeo
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * Read a Chat Completions stream to its end: the text of its deltas, and the error that ended it (null
+ * when it ended normally).
+ */
+export async function readChatStream(
+  stream: AsyncIterable<{ choices: readonly { delta: { content?: string | null } }[] }>,
+): Promise<{ text: string; error: unknown }> {
+  let text = "";
+  try {
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    return { text, error: null };
+  } catch (e) {
+    return { text, error: e };
+  }
+}

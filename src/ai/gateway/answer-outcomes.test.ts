@@ -2,7 +2,12 @@ import { Anthropic } from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listEvents } from "../../services/ai/events.js";
-import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
+import {
+  eventually,
+  readChatStream,
+  startTestGateway,
+  type TestGateway,
+} from "../../../test/helpers/gateway.js";
 
 /**
  * What the gateway does with the answer, as the audit trail and the client see it: an answer whose
@@ -38,20 +43,13 @@ function openai(gw: TestGateway): OpenAI {
   return new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 });
 }
 
-/** Read a chat stream to its end: the text received, and the error that ended it, if one did. */
 async function readStream(gw: TestGateway, question: string): Promise<{ text: string; error: unknown }> {
   const stream = await openai(gw).chat.completions.create({
     model: "gpt-4o",
     stream: true,
     messages: [{ role: "user", content: question }],
   });
-  let text = "";
-  try {
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
-    return { text, error: null };
-  } catch (e) {
-    return { text, error: e };
-  }
+  return readChatStream(stream);
 }
 
 describe("an answer that cannot be inspected, failMode closed (the default)", () => {

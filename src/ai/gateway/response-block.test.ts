@@ -1,6 +1,11 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
+import {
+  eventually,
+  readChatStream,
+  startTestGateway,
+  type TestGateway,
+} from "../../../test/helpers/gateway.js";
 
 // A policy that stops answers carrying a credential instead of masking it.
 const POLICY = `  responses: { secret: block }
@@ -30,15 +35,7 @@ describe("an answer blocked for a secret", () => {
       stream: true,
       messages: [{ role: "user", content: "Print the deploy token." }],
     });
-    let received = "";
-    const failure = await (async () => {
-      try {
-        for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? "";
-        return null;
-      } catch (e) {
-        return e;
-      }
-    })();
+    const { text: received, error: failure } = await readChatStream(stream);
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect((failure as Error).message).toMatch(/stopped the model's answer/);
     // The text before it streamed as it came: only the credential was held back.

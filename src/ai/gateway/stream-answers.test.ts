@@ -5,7 +5,12 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listEvents } from "../../services/ai/events.js";
 import { B64, randomString, seeded } from "../inspect/testing.js";
-import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
+import {
+  eventually,
+  readChatStream,
+  startTestGateway,
+  type TestGateway,
+} from "../../../test/helpers/gateway.js";
 
 /**
  * Answers as an upstream may really send them, not only as the fake upstream does: text that only comes
@@ -646,15 +651,7 @@ describe("an upstream that stops sending partway through its answer", () => {
       stream: true,
       messages: [{ role: "user", content: "hi" }],
     });
-    let received = "";
-    const failure = await (async () => {
-      try {
-        for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? "";
-        return null;
-      } catch (e) {
-        return e;
-      }
-    })();
+    const { text: received, error: failure } = await readChatStream(stream);
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect((failure as Error).message).toMatch(/upstream "slow" sent nothing more of its answer within/);
     expect(received).toBe("Half an answer");
