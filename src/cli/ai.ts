@@ -44,7 +44,10 @@ export function registerAi(program: Command): void {
     .option("--team <team>", "only this team's requests")
     .option("--tool <tool>", "only requests from this tool (claude-code, cursor, ...)")
     .option("--upstream <name>", "only requests sent to this upstream")
-    .option("--model <model>", "only requests that asked for or used this model")
+    .option(
+      "--model <model>",
+      "only requests that asked for this model, or used it under the name the upstream got (a models entry's `as`, e.g. qwen2.5-coder:32b)",
+    )
     .option("--action <actions>", `only these actions, comma-separated (${AI_ACTIONS.join(", ")})`)
     .option("--limit <n>", "at most this many events", "50")
     .option("--json", "print JSON")
