@@ -624,6 +624,18 @@ describe("a stream the upstream breaks off", () => {
   );
 });
 
+describe("a whole answer larger than the gateway reads (64 MiB)", () => {
+  it("is a 502 that says so, not a crash or a bare 500", async () => {
+    answer("application/json", `{"pad":"${"x".repeat(65 << 20)}"}`);
+    const failure = await client(gw)
+      .chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((failure as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    expect((failure as Error).message).toMatch(/upstream "openai" sent an answer larger than 67108864 bytes/);
+  });
+});
+
 describe("an upstream that stops sending partway through its answer", () => {
   // `slow-*` goes to an upstream with `timeoutMs: 500` (test/helpers/gateway.ts).
   it("answers a whole answer's client with a 504 in the provider's format", async () => {

@@ -249,4 +249,11 @@ describe("createStreamInspector when inspection fails", () => {
       expect(stream.abandon()).toBe("");
     }
   });
+
+  it("does the same when the end fails after a push that did not", () => {
+    const stream = createStreamInspector(breaking, { mask: ["secret"] });
+    const first = stream.push(TEXT.slice(0, AT + 8));
+    expect(() => stream.end(" BREAKS")).toThrow("a detector failed");
+    expect(first.emit + stream.abandon()).toBe(TEXT.slice(0, AT + 8));
+  });
 });
