@@ -10,6 +10,7 @@ import {
   clientLeft,
   drained,
   finishWith,
+  logFault,
   stopped,
   upstreamBroke,
 } from "./stream-end.js";
@@ -152,12 +153,20 @@ export async function respondStream(
     return forwarded;
   };
 
+  const updateBlocked = (): void => {
+    if (plan.block.length > 0) blocked = found.filter((d) => plan.block.includes(d.dataClass));
+  };
+
   const firstToken = (): void => {
     if (x.event.ttftMs === null) x.event.ttftMs = Math.round((performance.now() - x.t0) * 1000) / 1000;
   };
 
   const onEvent = (ev: SseEvent): string => {
-    if (ev.data === "[DONE]") return [...streams.keys()].map(flush).join("") + formatSseEvent(ev);
+    if (ev.data === "[DONE]") {
+      const flushed = [...streams.keys()].map(flush).join("");
+      updateBlocked(); // a class to block, found only now, stops the answer before its [DONE]
+      return flushed + formatSseEvent(ev);
+    }
     const parsed = parseObject(ev.data);
     if (!parsed) return formatSseEvent(ev);
     const pe: WireEvent = ev.event === undefined ? { data: parsed } : { event: ev.event, data: parsed };
@@ -193,7 +202,7 @@ export async function respondStream(
         changed = true;
       }
     }
-    if (plan.block.length > 0) blocked = found.filter((d) => plan.block.includes(d.dataClass));
+    updateBlocked();
     const body = changed ? stringifyJson(parsed) : ev.data;
     return prefix + formatSseEvent({ ...ev, data: body });
   };
@@ -232,7 +241,7 @@ export async function respondStream(
       } catch (e) {
         throw e instanceof AnswerWithheld ? e : new GatewayFault(e);
       }
-      if (plan.block.length > 0) blocked = found.filter((d) => plan.block.includes(d.dataClass));
+      updateBlocked();
       const tail = checked;
       checked = "";
       if (tail && blocked.length === 0) {
@@ -253,7 +262,10 @@ export async function respondStream(
       upstreamBroke(args, found, e);
       return;
     }
-    // A block found earlier in the same chunk wins (below): nothing more of a blocked answer goes out.
+    // A block found before the failure (earlier in the chunk, or in the same event) wins, below: nothing
+    // more of a blocked answer goes out.
+    updateBlocked();
+    if (blocked.length > 0 && e instanceof GatewayFault) logFault(args, e);
     if (blocked.length === 0) {
       if (checked) {
         if (content) firstToken();

@@ -576,6 +576,30 @@ describe("an answer that is not JSON", () => {
   );
 });
 
+describe("a secret to block at the very end of a stream", () => {
+  it("stops the answer before its [DONE], also when no event ends the text first", async () => {
+    // Some upstreams send [DONE] with no finish_reason before it: the held-back key is flushed there.
+    const body =
+      chatChunk({ role: "assistant", content: "" }) +
+      chatChunk({ content: "The key is " }) +
+      chatChunk({ content: TOKEN }) +
+      "data: [DONE]\n\n";
+    answer("text/event-stream", body);
+    const res = await fetch(`${blocking.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${blocking.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o", stream: true, messages: [{ role: "user", content: "hi" }] }),
+    });
+    const text = await res.text();
+    expect(text).not.toContain(TOKEN.slice(0, 8));
+    expect(text).not.toContain("[DONE]");
+    expect(text).toMatch(/stopped the model's answer/);
+    const id = res.headers.get("x-detente-request-id");
+    const event = await eventually(() => blocking.events.find((e) => e.requestId === id), "the event");
+    expect(event).toMatchObject({ action: "block", error: "response_blocked" });
+  });
+});
+
 describe("a stream the upstream breaks off", () => {
   const start = chatChunk({ role: "assistant", content: "" }) + chatChunk({ content: "Half an answer" });
   const broken: [string, string, boolean][] = [

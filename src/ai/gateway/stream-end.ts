@@ -39,16 +39,13 @@ export function stopped(
   found: Detection[],
   e: AnswerWithheld | GatewayFault,
 ): void {
-  const { x, deps } = args;
+  const { x } = args;
   let why: string;
   if (e instanceof AnswerWithheld) {
     x.event.status = 503;
     why = "detente could not inspect the rest of the model's answer, so it was stopped (fail closed).";
   } else {
-    deps.log.warn(
-      { requestId: x.id, error: e.cause instanceof Error ? e.cause.name : "unknown" },
-      "gateway stream failed",
-    );
+    logFault(args, e);
     x.event.status = 500;
     x.event.error = "internal_error";
     if (x.event.action === "allow") x.event.action = "error";
@@ -57,6 +54,14 @@ export function stopped(
   const code = e instanceof AnswerWithheld ? "inspection_failed" : "internal_error";
   args.res.end(formatSseEvent(streamErrorEvent(x.wire!.family, x.event.status, why, code)));
   finishWith(args, found);
+}
+
+/** A fault of the gateway's in a stream, for the log: the error's name only, never content. */
+export function logFault(args: ForwardArgs, e: GatewayFault): void {
+  args.deps.log.warn(
+    { requestId: args.x.id, error: e.cause instanceof Error ? e.cause.name : "unknown" },
+    "gateway stream failed",
+  );
 }
 
 /** Audit a stream the client left before its end, as `forward` does one it left before the answer. */
