@@ -94,6 +94,18 @@ function chatStream(pieces: readonly string[]): string {
   );
 }
 
+/** A whole Chat Completions answer with `content`. */
+function chatCompletion(content: string): string {
+  const message = { role: "assistant", content };
+  return JSON.stringify({
+    id: "chatcmpl-1",
+    object: "chat.completion",
+    created: 1,
+    model: "gpt-4o",
+    choices: [{ index: 0, message, finish_reason: "stop" }],
+  });
+}
+
 /** A Responses API stream of `events`, each named and numbered as OpenAI sends them. */
 function responsesStream(events: readonly Record<string, unknown>[]): string {
   return events
@@ -646,6 +658,33 @@ describe("a stream the upstream breaks off", () => {
       ).toMatchObject({ action: "error", status: 502, error: "upstream_stream_error" });
     },
   );
+});
+
+describe("an answer with hundreds of thousands of findings", () => {
+  it("passes, whole and streamed, with every one counted", async () => {
+    const n = 250_000;
+    const addresses = Array.from({ length: n }, (_, i) => `u${i}@corp.io`).join(" ");
+    answer("application/json", chatCompletion(addresses));
+    const whole = await client(gw).chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: "list them" }],
+    });
+    expect(whole.choices[0]?.message.content).toBe(addresses);
+    answer("text/event-stream", chatStream([addresses]));
+    const streamed = await readChatStream(
+      await client(gw).chat.completions.create({
+        model: "gpt-4o",
+        stream: true,
+        messages: [{ role: "user", content: "list them" }],
+      }),
+    );
+    expect(streamed).toEqual({ text: addresses, error: null });
+    await gw.flush();
+    for (const e of gw.events.slice(-2)) {
+      expect(e.status).toBe(200);
+      expect(e.detections).toMatchObject([{ where: "response", type: "email", count: n }]);
+    }
+  });
 });
 
 describe("a whole answer larger than the gateway reads (64 MiB)", () => {

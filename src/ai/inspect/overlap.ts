@@ -6,7 +6,7 @@ import type { Hit } from "./scan.js";
  * code and source code are facts about a region, each its own group, so a code block keeps the secret
  * inside it and both are reported. Plug-in failures stand apart.
  */
-function groupOf(h: Pick<Hit, "dataClass" | "type">): string {
+export function groupOf(h: Pick<Hit, "dataClass" | "type">): string {
   if (h.type.startsWith("detector-error:")) return h.type;
   if (h.dataClass === "secret" || h.dataClass === "pii" || h.dataClass === "confidential") return "value";
   return h.dataClass;

@@ -1,6 +1,6 @@
 import { DetenteError } from "../../errors.js";
 import type { Inspector } from "./engine.js";
-import { sameGroup } from "./overlap.js";
+import { groupOf } from "./overlap.js";
 import { MAX_KEY_BLOCK } from "./secrets/structured.js";
 import { isSpaceCode } from "./chars.js";
 import { holdStart, isUnspacedCode } from "./stream-hold.js";
@@ -115,14 +115,19 @@ export function createStreamInspector(
     if (openKey !== -1 && total - (windowStart + openKey) > MAX_KEY_BLOCK) openKey = -1;
     const fresh: Detection[] = [];
     let hold = total;
+    // A hit already reported (by an earlier step, seen again in the kept context) is not reported twice.
+    // This step's hits never overlap one another within a group (the engine resolves them), so only the
+    // earlier steps' are compared: per group sorted by start, and so by end, a cursor per group follows
+    // `found`, which is sorted by start, and the check stays linear however many hits there are.
+    const earlier = byGroup(reported);
     for (const d of found) {
-      const abs: Detection = { ...d, start: d.start + windowStart, end: d.end + windowStart };
       const open = !final && (d.end === window.length || (openKey !== -1 && d.start >= openKey));
       if (open) {
-        if (mask.has(d.dataClass)) hold = Math.min(hold, abs.start);
+        if (mask.has(d.dataClass)) hold = Math.min(hold, d.start + windowStart);
         continue;
       }
-      if (reported.some((r) => r.start < abs.end && abs.start < r.end && sameGroup(r, abs))) continue;
+      const abs = windowStart === 0 ? d : moved(d, windowStart);
+      if (earlier?.overlaps(abs)) continue;
       reported.push(abs);
       fresh.push(abs);
       if (mask.has(d.dataClass)) masked.push({ ...abs, placed: false });
@@ -166,6 +171,44 @@ export function createStreamInspector(
       masked = [];
       reported = [];
       return rest;
+    },
+  };
+}
+
+/**
+ * `d` at `by` characters further on. Its keyed hash is still computed only when read: a spread would
+ * compute one HMAC per detection, which an answer with a few hundred thousand of them cannot afford.
+ */
+function moved(d: Detection, by: number): Detection {
+  const m: Record<string, unknown> = {};
+  for (const k in d) if (k !== "hash") m[k] = (d as unknown as Record<string, unknown>)[k];
+  m.start = d.start + by;
+  m.end = d.end + by;
+  Object.defineProperty(m, "hash", { enumerable: true, get: () => d.hash });
+  return m as unknown as Detection;
+}
+
+/**
+ * Reported hits by group, for `overlaps(d)`: whether one of `d`'s group overlaps it. Within a group the
+ * hits do not overlap, so sorted by start their ends ascend too; calls must come in order of start.
+ */
+function byGroup(reported: readonly Detection[]): { overlaps(d: Detection): boolean } | null {
+  if (reported.length === 0) return null;
+  const groups = new Map<string, { list: Detection[]; at: number }>();
+  for (const r of reported) {
+    const g = groupOf(r);
+    const entry = groups.get(g);
+    if (entry === undefined) groups.set(g, { list: [r], at: 0 });
+    else entry.list.push(r);
+  }
+  for (const entry of groups.values()) entry.list.sort((a, b) => a.start - b.start);
+  return {
+    overlaps(d) {
+      const entry = groups.get(groupOf(d));
+      if (entry === undefined) return false;
+      const { list } = entry;
+      while (entry.at < list.length && list[entry.at]!.end <= d.start) entry.at++;
+      return entry.at < list.length && list[entry.at]!.start < d.end;
     },
   };
 }
