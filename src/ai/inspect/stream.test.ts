@@ -228,6 +228,29 @@ describe("createStreamInspector with masking", () => {
   });
 });
 
+describe("createStreamInspector with many hits", () => {
+  it("reports each hit once, at its offset and with its hash, however the stream is cut", () => {
+    const parts: string[] = [];
+    for (let i = 0; i < 2000; i++) parts.push(i % 50 === 0 ? GH : `user${i}@corp.io`);
+    const text = parts.join(" \n, ");
+    const whole = inspector.inspect(text, "response").map((d) => `${d.type}@${d.start}-${d.end}#${d.hash}`);
+    for (const seed of [1, 2, 3]) {
+      const rand = seeded(seed);
+      const chunks: string[] = [];
+      for (let i = 0; i < text.length;) {
+        const n = 1 + Math.floor(rand() * 300);
+        chunks.push(text.slice(i, i + n));
+        i += n;
+      }
+      for (const mask of [[], ["secret"]] as const) {
+        const { detections } = run(chunks, { mask });
+        const got = detections.map((d) => `${d.type}@${d.start}-${d.end}#${d.hash}`);
+        expect(got, `seed ${seed}, mask ${mask.join()}`).toEqual(whole);
+      }
+    }
+  });
+});
+
 describe("createStreamInspector when inspection fails", () => {
   // An inspector whose detector breaks on one word, as a bug would.
   const breaking = {
