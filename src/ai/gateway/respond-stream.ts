@@ -212,9 +212,11 @@ export async function respondStream(
   // rewritten is a fault of the gateway's: the inspectors may have taken text that would then be lost or
   // sent twice, so the stream stops, whatever the failMode.
   const onEventOrFail = (ev: SseEvent): string => {
+    const before = content;
     try {
       return onEvent(ev);
     } catch (e) {
+      content = before; // the failed event's text is not sent: it does not start the answer
       throw e instanceof AnswerWithheld ? e : new GatewayFault(e);
     }
   };
