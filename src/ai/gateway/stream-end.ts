@@ -73,6 +73,7 @@ export function clientLeft(args: ForwardArgs, found: Detection[]): void {
   x.finish(499);
 }
 
+/** Write a stream's audit event: what the answer held and what was done to it, with the upstream's status. */
 export function finishWith(args: ForwardArgs & { up: UpstreamResponse }, found: Detection[]): void {
   const { x, up } = args;
   x.tally.add("response", found);
