@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isIdentCode } from "../inspect/chars.js";
 import type { RedactionVault } from "../inspect/index.js";
 import type { Route } from "../policy/index.js";
 import type { GatewayDeps } from "./deps.js";
@@ -123,11 +124,11 @@ export function maskedKeys(text: string): string {
   let from = 0;
   for (let star = text.indexOf("***"); star >= 0; star = text.indexOf("***", from)) {
     let start = star;
-    while (start > from && isKeyChar(text.charCodeAt(start - 1))) start--;
+    while (start > from && isKeyCode(text.charCodeAt(start - 1))) start--;
     let end = star + 3;
     while (end < text.length && text.charCodeAt(end) === 0x2a) end++;
     const stars = end;
-    while (end < text.length && (text.charCodeAt(end) === 0x2a || isKeyChar(text.charCodeAt(end)))) end++;
+    while (end < text.length && (text.charCodeAt(end) === 0x2a || isKeyCode(text.charCodeAt(end)))) end++;
     // Stars alone ("a *** b") quote nothing.
     if (start < star || end > stars) out += text.slice(from, start) + "[upstream key]";
     else out += text.slice(from, end);
@@ -136,14 +137,9 @@ export function maskedKeys(text: string): string {
   return from === 0 ? text : out + text.slice(from);
 }
 
-function isKeyChar(c: number): boolean {
-  return (
-    (c >= 0x30 && c <= 0x39) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    (c >= 0x61 && c <= 0x7a) ||
-    c === 0x2d ||
-    c === 0x5f
-  );
+/** A character of a key as providers print one: ASCII letters, digits, `_` and `-`. */
+function isKeyCode(c: number): boolean {
+  return isIdentCode(c) || c === 0x2d;
 }
 
 /** True for `text/event-stream`, in any case, with or without parameters (`; charset=utf-8`). */

@@ -227,7 +227,7 @@ class Call implements UpstreamCall, UpstreamBody, Dispatcher.DispatchHandler {
       return;
     }
     // Partway through the answer: a timeout is still a timeout (504), anything else a broken answer.
-    this.error = e.name === "AbortError" ? e : describeFailure(e, this.upstream, true);
+    this.error = describeFailure(e, this.upstream, true);
     this.wakeReader();
   }
 
