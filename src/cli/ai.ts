@@ -46,7 +46,7 @@ export function registerAi(program: Command): void {
     .option("--upstream <name>", "only requests sent to this upstream")
     .option(
       "--model <model>",
-      "only requests that asked for this model, or used it under the name the upstream got (a models entry's `as`, e.g. qwen2.5-coder:32b)",
+      "only requests that asked for this model, went to it (a models entry's name, a reroute's target included) or used it under the name the upstream got (the entry's `as`, e.g. qwen2.5-coder:32b)",
     )
     .option("--action <actions>", `only these actions, comma-separated (${AI_ACTIONS.join(", ")})`)
     .option("--limit <n>", "at most this many events", "50")

@@ -98,6 +98,10 @@ describe("detente ai", { timeout: 180_000 }, () => {
         ),
       ),
     );
+    // A rerouted request is found by the models entry it went to, as the policy names it.
+    const rerouted = newestFirst.filter((e) => e.modelRouted === "local-coder");
+    expect(rerouted.length).toBeGreaterThan(0);
+    expect(ids(await eventsJson("--model", "local-coder"))).toEqual(ids(rerouted));
     expect(ids(await eventsJson("--user", "nobody"))).toEqual([]);
   });
 

@@ -50,6 +50,7 @@ export class Exchange {
       provider: null,
       modelRequested: null,
       modelUsed: null,
+      modelRouted: null,
       stream: false,
       action: "allow",
       status: 0,

@@ -224,6 +224,7 @@ function decide(
   x.event.upstream = decision.route.upstream;
   x.event.provider = upstream?.type ?? null;
   x.event.modelUsed = decision.route.model;
+  x.event.modelRouted = decision.route.requested;
   if (decision.action === "block") {
     x.fail(res, 403, decision.message ?? "Blocked by the AI usage policy.", "blocked_by_policy");
     return null;

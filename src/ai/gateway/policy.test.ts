@@ -65,6 +65,7 @@ describe("the policy decides where a request may go", () => {
     const event = await eventually(() => gw.events.find((e) => e.action === "reroute"), "the reroute event");
     expect(event).toMatchObject({
       modelRequested: "gpt-4o",
+      modelRouted: "qwen2.5-coder",
       modelUsed: "qwen2.5-coder:32b",
       upstream: "local",
     });

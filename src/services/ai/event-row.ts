@@ -25,6 +25,8 @@ export interface AiEvent {
   provider: string | null;
   modelRequested: string | null;
   modelUsed: string | null;
+  /** The models entry the request went to, by the policy's name; `modelUsed` is what the upstream got. */
+  modelRouted: string | null;
   stream: boolean;
   action: string;
   status: number;
@@ -80,6 +82,7 @@ export const EVENT_COLUMNS = [
   "tokens_out",
   "request_hash",
   "error",
+  "model_routed",
 ] as const;
 
 // Bounds: names come from requests (a model name is whatever the client sent), so nothing is kept whole.
@@ -131,6 +134,7 @@ export function eventCopyLine(e: AiEvent): string {
     int(e.tokensOut),
     text(e.requestHash, SHORT) ?? "",
     text(e.error, SHORT),
+    text(e.modelRouted, SHORT),
   ]);
 }
 
@@ -197,6 +201,7 @@ export function eventFromRow(r: Record<string, unknown>): AiEvent & { id: string
     provider: str(r.provider),
     modelRequested: str(r.model_requested),
     modelUsed: str(r.model_used),
+    modelRouted: str(r.model_routed),
     stream: r.stream === true,
     action: String(r.action),
     status: Number(r.status),

@@ -67,8 +67,10 @@ describe.each(STORE_BACKENDS)("AI events list and summary on $name", (backend) =
       [{ team: "payments" }, (e) => e.team === "payments"],
       [{ tool: "cursor" }, (e) => e.tool === "cursor"],
       [{ upstream: "azure-eu" }, (e) => e.upstream === "azure-eu"],
-      // A model matches what was asked for or what was used (a reroute changes it).
+      // A model matches what was asked for, the models entry it went to (a reroute changes it), or the
+      // name the upstream got (the entry's `as`).
       [{ model: "local-llama" }, (e) => e.modelUsed === "local-llama"],
+      [{ model: "local-coder" }, (e) => e.modelRouted === "local-coder"],
       [{ model: "gpt-5" }, (e) => e.modelRequested === "gpt-5" || e.modelUsed === "gpt-5"],
       [{ action: ["block", "redact"] }, (e) => e.action === "block" || e.action === "redact"],
       [

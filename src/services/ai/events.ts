@@ -82,7 +82,7 @@ export async function listEvents({
   if (q.team) add((p) => `team = ${p}`, q.team);
   if (q.tool) add((p) => `tool = ${p}`, q.tool);
   if (q.upstream) add((p) => `upstream = ${p}`, q.upstream);
-  if (q.model) add((p) => `(model_requested = ${p} OR model_used = ${p})`, q.model);
+  if (q.model) add((p) => `(model_requested = ${p} OR model_routed = ${p} OR model_used = ${p})`, q.model);
   if (q.action) add((p) => `action = ANY(${p}::text[])`, q.action);
   params.push(q.limit);
   const rows = await ctx.store.query(

@@ -49,6 +49,9 @@ export const aiEvents = pgTable(
     provider: text("provider"),
     modelRequested: text("model_requested"),
     modelUsed: text("model_used"),
+    // The models entry the request went to, by the policy's name (after a reroute, the target's): it
+    // differs from model_used when the entry sends another name upstream (`as:`).
+    modelRouted: text("model_routed"),
     stream: boolean("stream").notNull(),
     action: text("action").notNull(),
     status: integer("status").notNull(),
