@@ -120,6 +120,29 @@ describe("payment cards", () => {
   ])("ignores %s", (text) => {
     expect(typesIn(inspector, text)).toEqual([]);
   });
+
+  // 19 digits in one run are mostly 64-bit ids, a tenth of which pass Luhn: only a card key names them.
+  it.each([
+    ['{"card": 4556737589532146213}', "4556737589532146213"],
+    ['"cardNumber": "6212345678901234569"', "6212345678901234569"],
+    ["credit_card_no=4556737589532146213", "4556737589532146213"],
+    ["cc: 4556737589532146213", "4556737589532146213"],
+    ['{"pan": 4556737589532146213}', "4556737589532146213"],
+  ])("finds the 19 digits of %s", (text, digits) => {
+    expect(found(inspector, text)).toEqual([["payment-card", digits]]);
+  });
+
+  it("takes 17 to 19 digits in one run for a card only under a card key", () => {
+    for (const text of [
+      '{"id": 4556737589532146213}',
+      '{"japan": 4556737589532146213}',
+      '{"card_count": 4556737589532146213}',
+      "card 4556737589532146213",
+      '{"card": 4556737589532146214}', // fails Luhn
+      '{"card": 45567375895321462130}', // 20 digits
+    ])
+      expect(typesIn(inspector, text), text).toEqual([]);
+  });
 });
 
 describe("IBAN, SSN, IP addresses", () => {

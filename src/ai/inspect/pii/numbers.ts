@@ -91,10 +91,14 @@ function ssn(text: string, groups: Group[]): number | undefined {
   return sep === "-" ? 0.85 : 0.6;
 }
 
-function card(groups: Group[], digits: string): number | undefined {
+function card(text: string, s: number, groups: Group[], digits: string): number | undefined {
   const sizes = groups.map((g) => g.end - g.start);
   const seps = new Set(groups.slice(1).map((g) => g.sep));
-  if (groups.length === 1) return digits.length <= 16 ? cardConfidence(digits, false) : undefined;
+  // 17 to 19 digits in one run are mostly ids (64-bit ids have 19), unless a card key names them.
+  if (groups.length === 1)
+    return digits.length <= 16 || CARD_KEY.test(keyBefore(text, s))
+      ? cardConfidence(digits, false)
+      : undefined;
   if (seps.size !== 1 || !(seps.has(" ") || seps.has("-"))) return undefined;
   const fours = sizes.slice(0, -1).every((s) => s === 4) && sizes[sizes.length - 1]! <= 4;
   const amex = sizes.length === 3 && sizes[0] === 4 && sizes[1] === 6 && (sizes[2] === 5 || sizes[2] === 4);
@@ -109,25 +113,31 @@ function card(groups: Group[], digits: string): number | undefined {
 const PHONE_KEY =
   /^(?:[a-z0-9_-]*?(?:phone|mobile|msisdn|whatsapp)|(?:[a-z0-9]*[_-])?(?:tel|fax|cell|sms))(?:[_-]?(?:no|nr|num|number|[0-9]))?$/i;
 
+/**
+ * A key that names a payment card number: `card`, `cardNumber`, `credit_card_no`, `payment-card`, `cc`,
+ * `cc_num`, `pan`, `card_pan`. Matched against at most 40 characters.
+ */
+const CARD_KEY = /^(?:[a-z0-9_-]*?card|(?:[a-z0-9]*[_-])?(?:cc|pan))(?:[_-]?(?:no|nr|num|number|pan))?$/i;
+
 function isKeyCode(c: number): boolean {
   return isIdentCode(c) || c === 45;
 }
 
 /**
- * True when the digits at `s` are the value of a key that names a phone number: `"phone": 4155552671`
- * (a JSON number, which has no `+` or separators to tell it by), `phone=4155552671`, `"mobile": "..."`.
- * Reads back at most an opening quote, 8 blanks, `:` or `=`, 8 blanks, a closing quote and 40 key
- * characters.
+ * The key whose value the digits at `s` are, or "": `phone` for `"phone": 4155552671` (a JSON number,
+ * which has no `+` or separators to tell it by), `phone=4155552671`, `"mobile": "..."`. Reads back at most
+ * an opening quote, 8 blanks, `:` or `=`, 8 blanks, a closing quote and 40 key characters; a key of fewer
+ * than 2 characters, or one cut off at 40, is none.
  */
-function phoneKeyBefore(text: string, s: number): boolean {
+function keyBefore(text: string, s: number): string {
   let i = quoteBefore(text, blanksBefore(text, quoteBefore(text, s)));
   const op = i - 1;
-  if (op < 0 || (text.charCodeAt(op) !== 58 && text.charCodeAt(op) !== 61)) return false;
+  if (op < 0 || (text.charCodeAt(op) !== 58 && text.charCodeAt(op) !== 61)) return "";
   i = quoteBefore(text, blanksBefore(text, op));
   const end = i;
   while (i > 0 && end - i < 40 && isKeyCode(text.charCodeAt(i - 1))) i--;
-  if (end - i < 3 || (i > 0 && isKeyCode(text.charCodeAt(i - 1)))) return false; // `tel` at least
-  return PHONE_KEY.test(text.slice(i, end));
+  if (end - i < 2 || (i > 0 && isKeyCode(text.charCodeAt(i - 1)))) return "";
+  return text.slice(i, end);
 }
 
 /** `i` less a quote before it. */
@@ -145,7 +155,7 @@ function blanksBefore(text: string, i: number): number {
 
 /** A bare run of 7 to 15 digits under a phone key (see `phoneKeyBefore`). */
 function keyedPhone(text: string, s: number, digits: number): boolean {
-  return digits >= 7 && digits <= 15 && phoneKeyBefore(text, s);
+  return digits >= 7 && digits <= 15 && PHONE_KEY.test(keyBefore(text, s));
 }
 
 function phone(text: string, s: number, groups: Group[], digits: string): number | undefined {
@@ -253,7 +263,7 @@ export function registerNumbers(plan: Plan, types: ReadonlySet<string>): void {
       !groups.slice(1).every((g) => g.sep === ".")
     )
       return;
-    const c = want("payment-card") ? card(groups, digits) : undefined;
+    const c = want("payment-card") ? card(text, s, groups, digits) : undefined;
     if (c !== undefined) {
       scan.emit("pii", "payment-card", s, end, c, RANK.checksumPii);
       scan.numberSkipUntil = end;
