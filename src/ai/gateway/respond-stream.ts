@@ -4,6 +4,7 @@ import type { RestoreStream, StreamInspection, StreamInspector } from "../inspec
 import type { ForwardArgs } from "./forward.js";
 import { answerUninspectable, responseReason } from "./respond-json.js";
 import { createSseParser, formatSseEvent, type SseEvent } from "./sse.js";
+import { MAX_HELD_ARGUMENTS, inspectArguments } from "./stream-json.js";
 import {
   AnswerWithheld,
   GatewayFault,
@@ -20,8 +21,9 @@ import { endsStream, streamErrorEvent, type StreamSlot, type WireEvent } from ".
 
 /**
  * Per output stream (a choice, a content block, a tool call's arguments): its inspector, its placeholder
- * restorer, an event to model a flush on, and the text forwarded so far (for snapshot events that repeat
- * a stream's whole text).
+ * restorer, an event to model a flush on, the text forwarded so far (for snapshot events that repeat a
+ * stream's whole text), and for a tool call's arguments the JSON held until the call ends (undefined
+ * once it is sent, or when it grew past MAX_HELD_ARGUMENTS and is inspected as text as it comes).
  */
 interface OutputStream {
   readonly inspect: StreamInspector;
@@ -29,6 +31,7 @@ interface OutputStream {
   like: WireEvent;
   ended: boolean;
   forwarded: string;
+  held: string | undefined;
 }
 
 /**
@@ -86,6 +89,7 @@ export async function respondStream(
         like,
         ended: false,
         forwarded: "",
+        held: json ? "" : undefined,
       };
       streams.set(id, s);
     }
@@ -98,7 +102,35 @@ export async function respondStream(
     if (answerUninspectable(deps, x) === "closed") throw new AnswerWithheld();
     unchecked = true;
   };
-  const inspected = (s: OutputStream, text: string, last: boolean): string => {
+  // One value of held arguments, or their source when they are not JSON: masked, placeholders put back.
+  const inspectValue = (text: string, encode: ((value: string) => string) | undefined): string => {
+    let r: StreamInspection | undefined;
+    if (!unchecked) {
+      try {
+        r = createStreamInspector(deps.inspector, { mask: masked }).end(text);
+      } catch {
+        failed();
+      }
+    }
+    if (r !== undefined) for (const d of r.detections) found.push(d);
+    const emit = r === undefined ? text : r.emit;
+    return vault.size > 0 ? vault.restore(emit, encode) : emit;
+  };
+  const inspected = (s: OutputStream, piece: string, last: boolean): string => {
+    let text = piece;
+    if (s.held !== undefined) {
+      s.held += text;
+      if (!last && s.held.length <= MAX_HELD_ARGUMENTS) return "";
+      text = s.held;
+      s.held = undefined;
+      if (last) {
+        s.ended = true;
+        const whole = inspectArguments(text, inspectValue);
+        s.forwarded += whole;
+        return whole;
+      }
+      // Too long to hold: inspected as text from here on (restored values JSON-escaped).
+    }
     let emit = "";
     let rest = text; // what the inspector has not taken
     if (!unchecked) {
@@ -137,7 +169,15 @@ export async function respondStream(
   const wholeText = (snap: StreamSlot): string => {
     const seen = wholes.get(snap.stream);
     if (seen?.source === snap.text) return seen.forwarded;
-    const encode = snap.jsonFragment === true ? jsonStringContent : undefined;
+    if (snap.jsonFragment === true) {
+      // A tool call's arguments that came whole: each value decoded, as the held ones are.
+      const before = found.length;
+      const forwarded = inspectArguments(snap.text, inspectValue);
+      const hits = found.splice(before);
+      for (const d of hits) if (!seen?.found.has(detectionKey(d))) found.push(d);
+      wholes.set(snap.stream, { source: snap.text, forwarded, found: new Set(hits.map(detectionKey)) });
+      return forwarded;
+    }
     let r: StreamInspection | undefined;
     if (!unchecked) {
       try {
@@ -146,10 +186,10 @@ export async function respondStream(
         failed();
       }
     }
-    if (r === undefined) return vault.size > 0 ? vault.restore(snap.text, encode) : snap.text;
+    if (r === undefined) return vault.size > 0 ? vault.restore(snap.text) : snap.text;
     const keys = new Set(r.detections.map(detectionKey));
     for (const d of r.detections) if (!seen?.found.has(detectionKey(d))) found.push(d);
-    const forwarded = vault.size > 0 ? vault.restore(r.emit, encode) : r.emit;
+    const forwarded = vault.size > 0 ? vault.restore(r.emit) : r.emit;
     wholes.set(snap.stream, { source: snap.text, forwarded, found: keys });
     return forwarded;
   };

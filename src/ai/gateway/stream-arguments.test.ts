@@ -1,0 +1,281 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Anthropic } from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
+
+/**
+ * A streamed tool call's arguments are JSON source, cut anywhere. The gateway must read their values
+ * decoded, as it reads a whole answer's tool input: escapes (`\n`, `\"`) are not part of a secret, a
+ * masked value must not swallow them, and a secret behind escaped quotes must be found. Claude Code
+ * streams every Write, Edit and Bash call this way; Codex every function call.
+ */
+
+const PASSWORD = "Zx9kQ2mW7pL4vR8t";
+const MASK = "[REDACTED_PASSWORD]";
+
+/** What a scripted upstream sends next: an SSE body, cut into pieces written one by one. */
+const next: string[][] = [];
+let upstream: Server;
+let gw: TestGateway;
+let blocking: TestGateway;
+
+beforeAll(async () => {
+  upstream = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const pieces = next.shift() ?? ["{}"];
+      const stream = pieces.length > 1 || pieces[0]!.startsWith("event:") || pieces[0]!.startsWith("data:");
+      res.writeHead(200, { "content-type": stream ? "text/event-stream" : "application/json" });
+      const write = (i: number): void => {
+        if (i === pieces.length) res.end();
+        else
+          res.write(pieces[i]!, () => {
+            setImmediate(() => {
+              write(i + 1);
+            });
+          });
+      };
+      write(0);
+    });
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  gw = await startTestGateway({ upstreamUrl });
+  blocking = await startTestGateway({ upstreamUrl, extraYaml: "  responses: { secret: block }\n" });
+});
+
+afterAll(async () => {
+  await gw.close();
+  await blocking.close();
+  upstream.closeAllConnections();
+  await new Promise<void>((resolve) => {
+    upstream.close(() => {
+      resolve();
+    });
+  });
+});
+
+/** `text` in pieces of `size` characters. */
+function cut(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
+const sse = (events: readonly Record<string, unknown>[]): string[] =>
+  events.map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`);
+
+/** An Anthropic stream with one tool_use block whose input JSON comes in pieces of 7 characters. */
+function toolUseStream(input: unknown): string[] {
+  const json = JSON.stringify(input);
+  return sse([
+    {
+      type: "message_start",
+      message: {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "claude-sonnet-4-5",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 5, output_tokens: 1 },
+      },
+    },
+    {
+      type: "content_block_start",
+      index: 0,
+      content_block: { type: "tool_use", id: "toolu_1", name: "Write", input: {} },
+    },
+    ...["", ...cut(json, 7)].map((partial_json) => ({
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "input_json_delta", partial_json },
+    })),
+    { type: "content_block_stop", index: 0 },
+    {
+      type: "message_delta",
+      delta: { stop_reason: "tool_use", stop_sequence: null },
+      usage: { output_tokens: 9 },
+    },
+    { type: "message_stop" },
+  ]);
+}
+
+/** The same tool call as a whole Anthropic answer. */
+function toolUseMessage(input: unknown): string[] {
+  return [
+    JSON.stringify({
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "claude-sonnet-4-5",
+      content: [{ type: "tool_use", id: "toolu_1", name: "Write", input }],
+      stop_reason: "tool_use",
+      stop_sequence: null,
+      usage: { input_tokens: 5, output_tokens: 9 },
+    }),
+  ];
+}
+
+function anthropic(g: TestGateway): Anthropic {
+  return new Anthropic({ baseURL: g.url, apiKey: g.key, maxRetries: 0 });
+}
+
+/** The tool input Claude Code gets from a streamed answer, and from the same answer sent whole. */
+async function streamedAndWhole(input: unknown): Promise<[unknown, unknown]> {
+  const params = {
+    model: "claude-sonnet-4-5",
+    max_tokens: 1024,
+    messages: [{ role: "user" as const, content: "write the file" }],
+  };
+  next.push(toolUseStream(input));
+  const message = await anthropic(gw).messages.stream(params).finalMessage();
+  next.push(toolUseMessage(input));
+  const whole = await anthropic(gw).messages.create(params);
+  const inputOf = (m: Anthropic.Message): unknown => m.content.find((b) => b.type === "tool_use")?.input;
+  return [inputOf(message), inputOf(whole)];
+}
+
+describe("streamed tool call arguments are read as the JSON they are", () => {
+  it("masks a password in a file the model writes without eating the lines after it", async () => {
+    const content = `DB_PASSWORD=${PASSWORD}\nDB_HOST=localhost\nDB_PORT=5432\n`;
+    const [streamed, whole] = await streamedAndWhole({ file_path: "/srv/app/.env", content });
+    expect(streamed).toEqual({
+      file_path: "/srv/app/.env",
+      content: `DB_PASSWORD=${MASK}\nDB_HOST=localhost\nDB_PORT=5432\n`,
+    });
+    expect(whole).toEqual(streamed);
+  });
+
+  it("keeps a command's JSON valid when the password sits before an escaped quote", async () => {
+    const command = `curl -d "password=${PASSWORD}" https://api.example.com/login`;
+    const [streamed, whole] = await streamedAndWhole({ command });
+    expect(streamed).toEqual({ command: `curl -d "password=${MASK}" https://api.example.com/login` });
+    expect(whole).toEqual(streamed);
+  });
+
+  it("finds a password in a JSON file the model writes, behind its escaped quotes", async () => {
+    const content = `{\n  "user": "app",\n  "password": "${PASSWORD}"\n}\n`;
+    const [streamed, whole] = await streamedAndWhole({ file_path: "config.json", content });
+    expect(JSON.stringify(streamed)).not.toContain(PASSWORD);
+    expect(streamed).toEqual({
+      file_path: "config.json",
+      content: `{\n  "user": "app",\n  "password": "${MASK}"\n}\n`,
+    });
+    expect(whole).toEqual(streamed);
+  });
+
+  it("stops the answer before any of a call's arguments that hold a secret to block", async () => {
+    next.push(toolUseStream({ command: `psql "host=db user=admin password=${PASSWORD}"` }));
+    const seen: string[] = [];
+    const stream = anthropic(blocking).messages.stream({
+      model: "claude-sonnet-4-5",
+      max_tokens: 1024,
+      messages: [{ role: "user", content: "connect" }],
+    });
+    stream.on("inputJson", (partial) => seen.push(partial));
+    const error = await stream.finalMessage().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/stopped the model's answer/);
+    expect(seen.join("")).toBe("");
+    const event = await eventually(
+      () => blocking.events.find((e) => e.error === "response_blocked" && e.endpoint === "messages"),
+      "the blocked event",
+    );
+    expect(event.action).toBe("block");
+  });
+
+  it("reads OpenAI chat tool-call arguments decoded, streamed in pieces", async () => {
+    const args = JSON.stringify({ command: `export DB_PASSWORD="${PASSWORD}" && ./migrate` });
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
+      `data: ${JSON.stringify({
+        id: "chatcmpl-1",
+        object: "chat.completion.chunk",
+        created: 1,
+        model: "gpt-4o",
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      })}\n\n`;
+    const call = (fn: Record<string, unknown>, first: boolean): Record<string, unknown> => ({
+      tool_calls: [
+        first ? { index: 0, id: "call_1", type: "function", function: fn } : { index: 0, function: fn },
+      ],
+    });
+    next.push([
+      chunk({ role: "assistant", content: null, ...call({ name: "shell", arguments: "" }, true) }),
+      ...cut(args, 5).map((a) => chunk(call({ arguments: a }, false))),
+      chunk({}, "tool_calls"),
+      "data: [DONE]\n\n",
+    ]);
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 });
+    const stream = client.chat.completions.stream({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: "migrate" }],
+    });
+    const done = await stream.finalChatCompletion();
+    const got = done.choices[0]?.message.tool_calls?.[0];
+    expect(got?.type === "function" ? JSON.parse(got.function.arguments) : undefined).toEqual({
+      command: `export DB_PASSWORD="${MASK}" && ./migrate`,
+    });
+  });
+
+  it("reads Responses API function calls decoded, streamed or sent whole, the same in every event", async () => {
+    const args = JSON.stringify({ command: ["bash", "-lc", `psql "host=db password=${PASSWORD}"`] });
+    const item = (id: string, a: string, status: string) => ({
+      id,
+      type: "function_call",
+      call_id: `call_${id}`,
+      name: "shell",
+      arguments: a,
+      status,
+    });
+    const response = (status: string, output: unknown[]) => ({
+      id: "resp_1",
+      object: "response",
+      created_at: 1,
+      status,
+      model: "gpt-4o",
+      output,
+      usage: null,
+    });
+    const events = [
+      { type: "response.created", response: response("in_progress", []) },
+      { type: "response.output_item.added", output_index: 0, item: item("fc_1", "", "in_progress") },
+      ...cut(args, 6).map((delta) => ({
+        type: "response.function_call_arguments.delta",
+        output_index: 0,
+        item_id: "fc_1",
+        delta,
+      })),
+      { type: "response.function_call_arguments.done", output_index: 0, item_id: "fc_1", arguments: args },
+      { type: "response.output_item.done", output_index: 0, item: item("fc_1", args, "completed") },
+      // A second call sent whole, with no deltas.
+      { type: "response.output_item.done", output_index: 1, item: item("fc_2", args, "completed") },
+      {
+        type: "response.completed",
+        response: response("completed", [item("fc_1", args, "completed"), item("fc_2", args, "completed")]),
+      },
+    ].map((e, i) => ({ ...e, sequence_number: i }));
+    next.push(sse(events));
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 });
+    const stream = await client.responses.create({ model: "gpt-4o", input: "connect", stream: true });
+    let deltas = "";
+    const texts: string[] = [];
+    for await (const ev of stream) {
+      if (ev.type === "response.function_call_arguments.delta") deltas += ev.delta;
+      if (ev.type === "response.function_call_arguments.done") texts.push(ev.arguments);
+      if (ev.type === "response.output_item.done" && ev.item.type === "function_call")
+        texts.push(ev.item.arguments);
+      if (ev.type === "response.completed")
+        for (const o of ev.response.output) if (o.type === "function_call") texts.push(o.arguments);
+    }
+    const expected = { command: ["bash", "-lc", `psql "host=db password=${MASK}"`] };
+    expect(JSON.parse(deltas)).toEqual(expected);
+    expect(texts).toHaveLength(5);
+    for (const t of texts) expect(JSON.parse(t)).toEqual(expected);
+    // The streamed call is the same in its deltas and every copy of it.
+    expect(texts.slice(0, 2)).toEqual([deltas, deltas]);
+  });
+});

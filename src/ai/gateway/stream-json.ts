@@ -1,0 +1,38 @@
+import { jsonStringContent } from "../inspect/index.js";
+import { pushJsonLeaves } from "./wire/json-text.js";
+import type { TextSlot } from "./wire/types.js";
+
+/**
+ * How much of one streamed tool call's arguments is held back to be read whole (see `inspectArguments`).
+ * Past it, the call's arguments are inspected as the text they are, piece by piece.
+ */
+export const MAX_HELD_ARGUMENTS = 8 * 1024 * 1024;
+
+/**
+ * A streamed tool call's arguments (Anthropic's `input_json_delta`, OpenAI's tool-call `arguments`, the
+ * Responses API's `function_call_arguments.delta`) are JSON source. Read as text, the detectors would see
+ * escapes (`\n`, `\"`) as part of the values next to them: a masked password would swallow the lines
+ * after it, or a `\` and leave the JSON invalid, and a secret in a JSON file the model writes would go
+ * unseen behind its escaped quotes. So the gateway holds them until the call ends (nothing can run a
+ * tool before its arguments are whole) and reads them as a whole answer's tool input is read: each string
+ * value decoded and inspected by `inspect` (which masks and puts placeholders back), and the JSON written
+ * again only when a value changed. Arguments that are not a JSON object or array are read as the text
+ * they are, with placeholders put back JSON-escaped.
+ *
+ * @example inspectArguments('{"cmd":"echo hi"}', (t) => t); // '{"cmd":"echo hi"}'
+ */
+export function inspectArguments(
+  json: string,
+  inspect: (text: string, encode: ((value: string) => string) | undefined) => string,
+): string {
+  const holder = { json };
+  const slots: TextSlot[] = [];
+  pushJsonLeaves(slots, holder, "json", "response", "arguments");
+  // Not JSON (cut short, or a key twice): one slot over the source itself.
+  const source = slots.length === 1 && slots[0]!.text === json;
+  for (const slot of slots) {
+    const text = inspect(slot.text, source ? jsonStringContent : undefined);
+    if (text !== slot.text) slot.replace(text);
+  }
+  return holder.json;
+}
