@@ -245,7 +245,16 @@ function decide(
 
   // Most requests redact nothing: they share one vault that stays empty, and allocate none.
   const vault = decision.redact.length > 0 ? createVault() : NOTHING_REDACTED;
-  const changed = decision.redact.length > 0 && redact(slots, found, new Set(decision.redact), vault);
+  const { changed, signed } =
+    decision.redact.length > 0 ? redact(slots, found, new Set(decision.redact), vault) : UNCHANGED;
+  if (signed > 0) {
+    x.event.reasons = [
+      ...x.event.reasons,
+      `${signed} finding${signed === 1 ? "" : "s"} in signed thinking sent unchanged: the provider refuses a changed thinking block`,
+    ];
+    // Nothing else was redacted: the request went as it came.
+    if (!changed && x.event.action === "redact") x.event.action = "warn";
+  }
   if (decision.route.model !== model && upstream.type !== "azure-openai")
     wire.setModel(json, decision.route.model);
   // Unchanged requests go upstream as the very bytes received, unless an object in them has a key twice:
@@ -260,20 +269,30 @@ function decide(
 /** The vault of every request that redacts nothing: never written to, so always empty. */
 const NOTHING_REDACTED: RedactionVault = createVault();
 
-/** Replace the spans the decision redacts with placeholders; true when anything changed. */
+const UNCHANGED = { changed: false, signed: 0 } as const;
+
+/**
+ * Replace the spans the decision redacts with placeholders, except in text the provider signed (see
+ * `TextSlot.signed`): whether anything changed, and how many spans were left in signed text.
+ */
 function redact(
   slots: readonly TextSlot[],
   found: readonly (readonly Detection[])[],
   chosen: ReadonlySet<Detection>,
   vault: RedactionVault,
-): boolean {
-  if (chosen.size === 0) return false;
+): { changed: boolean; signed: number } {
+  if (chosen.size === 0) return UNCHANGED;
   let changed = false;
+  let signed = 0;
   slots.forEach((slot, i) => {
     const hits = (found[i] ?? []).filter((d) => chosen.has(d));
     if (hits.length === 0) return;
+    if (slot.signed === true) {
+      signed += hits.length;
+      return;
+    }
     slot.replace(vault.redact(slot.text, hits));
     changed = true;
   });
-  return changed;
+  return { changed, signed };
 }

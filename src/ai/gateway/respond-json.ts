@@ -100,15 +100,33 @@ export function answerUninspectable(deps: ForwardArgs["deps"], x: Exchange): "cl
  */
 export function answerDecided(x: Exchange, plan: ResponsePlan, found: readonly Detection[]): void {
   if (found.length === 0) return;
-  const masked = [...new Set(found.filter((d) => plan.mask.includes(d.dataClass)).map((d) => d.dataClass))];
+  const kept = found.filter((d) => IN_SIGNED_TEXT.has(d)).length;
+  const masked = [
+    ...new Set(
+      found.filter((d) => plan.mask.includes(d.dataClass) && !IN_SIGNED_TEXT.has(d)).map((d) => d.dataClass),
+    ),
+  ];
   const warned = found.some((d) => plan.warn.includes(d.dataClass));
   x.event.reasons = [
     ...x.event.reasons,
-    responseReason(found) + (masked.length > 0 ? `; ${masked.join("/")} masked` : ""),
+    responseReason(found) +
+      (masked.length > 0 ? `; ${masked.join("/")} masked` : "") +
+      (kept > 0 ? `; ${kept} in signed thinking left as the provider sent it` : ""),
   ];
   const answer = masked.length > 0 ? "redact" : warned ? "warn" : "allow";
   const now = ACTION_STRENGTH[x.event.action as AiAction] as number | undefined; // undefined: deny, error
   if (now !== undefined && ACTION_STRENGTH[answer] > now) x.event.action = answer;
+}
+
+/**
+ * Findings in text the provider signed (see `TextSlot.signed`): counted and blocked like any other, but
+ * neither masked nor given placeholders back, so an answer's reason must not say they were masked.
+ */
+const IN_SIGNED_TEXT = new WeakSet<Detection>();
+
+/** Note that `d` was found in signed text, which is passed as it came (see `IN_SIGNED_TEXT`). */
+export function foundInSigned(d: Detection): void {
+  IN_SIGNED_TEXT.add(d);
 }
 
 /** A JSON answer: each text the wire format knows is inspected whole, and the body re-serialized if one changed. */
@@ -119,9 +137,15 @@ function inspectJson(args: ForwardArgs, body: Record<string, unknown>, text: str
   let changed = false;
   const found: Detection[] = [];
   for (const slot of wire.responseTexts(body)) {
-    // The whole text is here: one final pass, nothing held back, each hit found once.
-    const whole = createStreamInspector(deps.inspector, { mask }).end(slot.text);
-    for (const d of whole.detections) found.push(d); // a spread of 200,000 would throw
+    // The whole text is here: one final pass, nothing held back, each hit found once. Signed text is
+    // only read: a class to block withholds the whole answer anyway.
+    const signed = slot.signed === true;
+    const whole = createStreamInspector(deps.inspector, { mask: signed ? [] : mask }).end(slot.text);
+    for (const d of whole.detections) {
+      found.push(d); // one by one: a spread of 200,000 would throw
+      if (signed) foundInSigned(d);
+    }
+    if (signed) continue;
     const emitted = whole.emit;
     const restored = vault.size > 0 ? vault.restore(emitted) : emitted;
     if (restored !== slot.text) {

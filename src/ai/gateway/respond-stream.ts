@@ -2,7 +2,7 @@ import type { Detection } from "../inspect/types.js";
 import { createRestoreStream, createStreamInspector, jsonStringContent } from "../inspect/index.js";
 import type { RestoreStream, StreamInspection, StreamInspector } from "../inspect/index.js";
 import type { ForwardArgs } from "./forward.js";
-import { answerUninspectable, responseReason } from "./respond-json.js";
+import { answerUninspectable, foundInSigned, responseReason } from "./respond-json.js";
 import { createSseParser, formatSseEvent, type SseEvent } from "./sse.js";
 import { MAX_HELD_ARGUMENTS, inspectArguments } from "./stream-json.js";
 import {
@@ -32,7 +32,12 @@ interface OutputStream {
   ended: boolean;
   forwarded: string;
   held: string | undefined;
+  /** Signed text (thinking): only read, sent as it came; see `TextSlot.signed`. */
+  readonly signed: boolean;
 }
+
+/** A restorer that changes nothing, for signed text. */
+const AS_IT_CAME: RestoreStream = { push: (text) => text, end: () => "" };
 
 /**
  * A stream whose text only came whole, in snapshot events (an MCP call's output, an item sent without
@@ -77,19 +82,23 @@ export async function respondStream(
   // out: time to first token is taken when it is written, whichever event carried it.
   let content = false;
 
-  const stream = (id: string, like: WireEvent, json: boolean): OutputStream => {
+  const stream = (id: string, like: WireEvent, json: boolean, signed: boolean): OutputStream => {
     let s = streams.get(id);
     if (!s) {
       s = {
         // Blocked classes are held back (masked) too: a finding is only certain once later text came, and
-        // by then the chunk that carries it would have gone to the client before the block.
-        inspect: createStreamInspector(deps.inspector, { mask: masked }),
+        // by then the chunk that carries it would have gone to the client before the block. Signed text
+        // is held back for a block only: what it holds otherwise goes as it came.
+        inspect: createStreamInspector(deps.inspector, { mask: signed ? plan.block : masked }),
         // Streamed tool arguments are JSON source: a restored value must be escaped to keep it valid.
-        restore: createRestoreStream(vault, json ? { encode: jsonStringContent } : undefined),
+        restore: signed
+          ? AS_IT_CAME
+          : createRestoreStream(vault, json ? { encode: jsonStringContent } : undefined),
         like,
         ended: false,
         forwarded: "",
         held: json ? "" : undefined,
+        signed,
       };
       streams.set(id, s);
     }
@@ -116,6 +125,13 @@ export async function respondStream(
     const emit = r === undefined ? text : r.emit;
     return vault.size > 0 ? vault.restore(emit, encode) : emit;
   };
+  // One by one: a spread of a few hundred thousand detections (an 8 MiB event of addresses) throws.
+  const take = (s: OutputStream, detections: readonly Detection[]): void => {
+    for (const d of detections) {
+      found.push(d);
+      if (s.signed) foundInSigned(d);
+    }
+  };
   const inspected = (s: OutputStream, piece: string, last: boolean): string => {
     let text = piece;
     if (s.held !== undefined) {
@@ -138,12 +154,11 @@ export async function respondStream(
         const a = s.inspect.push(text);
         rest = "";
         emit = a.emit;
-        // One by one: a spread of a few hundred thousand detections (an 8 MiB event of addresses) throws.
-        for (const d of a.detections) found.push(d);
+        take(s, a.detections);
         if (last) {
           const b = s.inspect.end();
           emit += b.emit;
-          for (const d of b.detections) found.push(d);
+          take(s, b.detections);
         }
       } catch {
         failed();
@@ -223,7 +238,7 @@ export async function respondStream(
       if (endsHere(id) && !slots.some((s) => s.stream === id)) prefix += flush(id);
     let changed = false;
     for (const slot of slots) {
-      const s = stream(slot.stream, pe, slot.jsonFragment === true);
+      const s = stream(slot.stream, pe, slot.jsonFragment === true, slot.signed === true);
       s.like = pe;
       const text = inspected(s, slot.text, endsHere(slot.stream));
       if (text !== slot.text) {

@@ -1,9 +1,12 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Anthropic } from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
+import {
+  type ScriptedUpstream,
+  sseEvents,
+  startScriptedUpstream,
+} from "../../../test/helpers/scripted-upstream.js";
 
 /**
  * A streamed tool call's arguments are JSON source, cut anywhere. The gateway must read their values
@@ -15,46 +18,23 @@ import { eventually, startTestGateway, type TestGateway } from "../../../test/he
 const PASSWORD = "Zx9kQ2mW7pL4vR8t";
 const MASK = "[REDACTED_PASSWORD]";
 
-/** What a scripted upstream sends next: an SSE body, cut into pieces written one by one. */
-const next: string[][] = [];
-let upstream: Server;
+let upstream: ScriptedUpstream;
 let gw: TestGateway;
 let blocking: TestGateway;
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      const pieces = next.shift() ?? ["{}"];
-      const stream = pieces.length > 1 || pieces[0]!.startsWith("event:") || pieces[0]!.startsWith("data:");
-      res.writeHead(200, { "content-type": stream ? "text/event-stream" : "application/json" });
-      const write = (i: number): void => {
-        if (i === pieces.length) res.end();
-        else
-          res.write(pieces[i]!, () => {
-            setImmediate(() => {
-              write(i + 1);
-            });
-          });
-      };
-      write(0);
-    });
+  upstream = await startScriptedUpstream();
+  gw = await startTestGateway({ upstreamUrl: upstream.url });
+  blocking = await startTestGateway({
+    upstreamUrl: upstream.url,
+    extraYaml: "  responses: { secret: block }\n",
   });
-  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  gw = await startTestGateway({ upstreamUrl });
-  blocking = await startTestGateway({ upstreamUrl, extraYaml: "  responses: { secret: block }\n" });
 });
 
 afterAll(async () => {
   await gw.close();
   await blocking.close();
-  upstream.closeAllConnections();
-  await new Promise<void>((resolve) => {
-    upstream.close(() => {
-      resolve();
-    });
-  });
+  await upstream.close();
 });
 
 /** `text` in pieces of `size` characters. */
@@ -64,13 +44,10 @@ function cut(text: string, size: number): string[] {
   return out;
 }
 
-const sse = (events: readonly Record<string, unknown>[]): string[] =>
-  events.map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`);
-
 /** An Anthropic stream with one tool_use block whose input JSON comes in pieces of 7 characters. */
 function toolUseStream(input: unknown): string[] {
   const json = JSON.stringify(input);
-  return sse([
+  return sseEvents([
     {
       type: "message_start",
       message: {
@@ -131,9 +108,9 @@ async function streamedAndWhole(input: unknown): Promise<[unknown, unknown]> {
     max_tokens: 1024,
     messages: [{ role: "user" as const, content: "write the file" }],
   };
-  next.push(toolUseStream(input));
+  upstream.answer(toolUseStream(input));
   const message = await anthropic(gw).messages.stream(params).finalMessage();
-  next.push(toolUseMessage(input));
+  upstream.answer(toolUseMessage(input));
   const whole = await anthropic(gw).messages.create(params);
   const inputOf = (m: Anthropic.Message): unknown => m.content.find((b) => b.type === "tool_use")?.input;
   return [inputOf(message), inputOf(whole)];
@@ -169,7 +146,7 @@ describe("streamed tool call arguments are read as the JSON they are", () => {
   });
 
   it("stops the answer before any of a call's arguments that hold a secret to block", async () => {
-    next.push(toolUseStream({ command: `psql "host=db user=admin password=${PASSWORD}"` }));
+    upstream.answer(toolUseStream({ command: `psql "host=db user=admin password=${PASSWORD}"` }));
     const seen: string[] = [];
     const stream = anthropic(blocking).messages.stream({
       model: "claude-sonnet-4-5",
@@ -203,7 +180,7 @@ describe("streamed tool call arguments are read as the JSON they are", () => {
         first ? { index: 0, id: "call_1", type: "function", function: fn } : { index: 0, function: fn },
       ],
     });
-    next.push([
+    upstream.answer([
       chunk({ role: "assistant", content: null, ...call({ name: "shell", arguments: "" }, true) }),
       ...cut(args, 5).map((a) => chunk(call({ arguments: a }, false))),
       chunk({}, "tool_calls"),
@@ -258,7 +235,7 @@ describe("streamed tool call arguments are read as the JSON they are", () => {
         response: response("completed", [item("fc_1", args, "completed"), item("fc_2", args, "completed")]),
       },
     ].map((e, i) => ({ ...e, sequence_number: i }));
-    next.push(sse(events));
+    upstream.answer(sseEvents(events));
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 });
     const stream = await client.responses.create({ model: "gpt-4o", input: "connect", stream: true });
     let deltas = "";

@@ -1,5 +1,14 @@
 import { CITATION_TEXTS, pushServerToolResult, pushTexts } from "./anthropic-blocks.js";
-import { arrayOf, indexOf, indexPath, isRecord, pushLeaves, pushString, type Json } from "./slots.js";
+import {
+  arrayOf,
+  indexOf,
+  indexPath,
+  isRecord,
+  pushLeaves,
+  pushSigned,
+  pushString,
+  type Json,
+} from "./slots.js";
 import { StreamView } from "./slot-kinds.js";
 import type { StreamSlot, TextSlot, WireEvent } from "./types.js";
 
@@ -15,7 +24,7 @@ export function anthropicResponseTexts(body: Json): TextSlot[] {
     if (!isRecord(block)) return;
     const p = indexPath("content", i);
     if (block.type === "text") pushString(out, block, "text", "response", `${p}.text`);
-    else if (block.type === "thinking") pushString(out, block, "thinking", "response", `${p}.thinking`);
+    else if (block.type === "thinking") pushSigned(out, block, "thinking", "response", `${p}.thinking`);
     pushWholeTexts(out, block, p);
   });
   return out;

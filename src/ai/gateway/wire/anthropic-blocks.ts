@@ -1,7 +1,7 @@
 import type { TextRole } from "../../inspect/types.js";
 import { pushJsonText, pushJsonValue } from "./json-slots.js";
 import { pushToolDefinition } from "./schema-slots.js";
-import { arrayOf, indexPath, isRecord, pushString, writeEntry, type Json } from "./slots.js";
+import { arrayOf, indexPath, isRecord, pushSigned, pushString, writeEntry, type Json } from "./slots.js";
 import { OwnSlot } from "./slot-kinds.js";
 import type { TextSlot } from "./types.js";
 
@@ -68,7 +68,7 @@ function pushBlock(out: TextSlot[], block: Json, role: TextRole, path: string, n
       });
       return;
     case "thinking":
-      pushString(out, block, "thinking", role, `${path}.thinking`);
+      pushSigned(out, block, "thinking", role, `${path}.thinking`);
       return;
     case "compaction":
       pushString(out, block, "content", role, `${path}.content`);

@@ -579,13 +579,14 @@ describe("anthropic-messages streams", () => {
       .map((e) => ({ event: e.event!, data: JSON.parse(e.data) as Record<string, unknown> }));
   };
 
-  it("concatenates text, thinking and JSON deltas per content block, and ends blocks on stop", () => {
+  it("concatenates text, thinking and JSON deltas per content block, and ends blocks on stop and thinking on its signature", () => {
     const evs = events();
     const out: Record<string, string> = {};
     for (const ev of evs)
       for (const s of messages.streamTexts(ev)) out[s.stream] = (out[s.stream] ?? "") + s.text;
     expect(out).toEqual({ "block:0": "Hmm.", "block:1": "Hi there", "block:2": '{"command": "ls"}' });
     expect(evs.flatMap((e) => messages.streamEnds(e))).toEqual([
+      "block:0", // the thinking's signature_delta: its text goes before it
       "block:0",
       "block:1",
       "block:2",

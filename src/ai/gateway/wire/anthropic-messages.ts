@@ -1,6 +1,6 @@
 import { anthropicResponseTexts, anthropicStreamSnapshots } from "./anthropic-answer.js";
 import { anthropicRequestTexts } from "./anthropic-content.js";
-import { indexOf, isRecord, numberOf, pushStream, stringOf, type Json } from "./slots.js";
+import { indexOf, isRecord, numberOf, pushSignedStream, pushStream, stringOf, type Json } from "./slots.js";
 import type { StreamSlot, Usage, WireFormat } from "./types.js";
 
 /** Input tokens as Anthropic counts them: uncached + written to the cache + read from the cache. */
@@ -52,20 +52,26 @@ export const anthropicMessages: WireFormat = {
     if (n === undefined) return out;
     if (d.type === "content_block_delta" && isRecord(d.delta)) {
       const field = DELTA_FIELDS[stringOf(d.delta.type) ?? ""];
-      if (field) pushStream(out, d.delta, field, `block:${n}`, `delta.${field}`, field === "partial_json");
+      // Thinking is signed: read, never changed (see TextSlot.signed).
+      if (field === "thinking") pushSignedStream(out, d.delta, field, `block:${n}`, "delta.thinking");
+      else if (field)
+        pushStream(out, d.delta, field, `block:${n}`, `delta.${field}`, field === "partial_json");
     } else if (d.type === "content_block_start" && isRecord(d.content_block)) {
       // Blocks start empty in practice; text already in a start event is the block's first piece.
       const block = d.content_block;
       if (block.type === "text") pushStream(out, block, "text", `block:${n}`, "content_block.text");
       else if (block.type === "thinking")
-        pushStream(out, block, "thinking", `block:${n}`, "content_block.thinking");
+        pushSignedStream(out, block, "thinking", `block:${n}`, "content_block.thinking");
     }
     return out;
   },
   streamSnapshots: anthropicStreamSnapshots,
   streamEnds(event) {
     const d = event.data;
-    if (d.type === "content_block_stop") {
+    // A thinking block's signature comes last: what was held of its text goes before it.
+    const signature =
+      d.type === "content_block_delta" && isRecord(d.delta) && d.delta.type === "signature_delta";
+    if (d.type === "content_block_stop" || signature) {
       const n = indexOf(d.index);
       return n === undefined ? [] : [`block:${n}`];
     }

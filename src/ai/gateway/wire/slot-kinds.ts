@@ -94,6 +94,24 @@ export class StringStreamSlot extends StringSlot implements StreamSlot {
 }
 
 /**
+ * A `StringSlot` over text the provider signed (see `TextSlot.signed`).
+ *
+ * @example new SignedSlot(block, "thinking", "assistant", "messages[1].content[0].thinking", block.thinking).signed; // true
+ */
+export class SignedSlot extends StringSlot {
+  readonly signed = true;
+}
+
+/**
+ * A `StringStreamSlot` over text the provider signed (see `TextSlot.signed`): a thinking block's deltas.
+ *
+ * @example new SignedStreamSlot(delta, "thinking", "delta.thinking", delta.thinking, "block:0", false).signed; // true
+ */
+export class SignedStreamSlot extends StringStreamSlot {
+  readonly signed = true;
+}
+
+/**
  * A slot that keeps its own text: `write` puts a replacement where it belongs and returns the slot's
  * text from then on. Replacing with the same text does nothing.
  *

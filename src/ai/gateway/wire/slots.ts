@@ -1,5 +1,13 @@
 import type { TextRole } from "../../inspect/types.js";
-import { type Holder, type Json, StringSlot, StringStreamSlot, readEntry } from "./slot-kinds.js";
+import {
+  type Holder,
+  type Json,
+  SignedSlot,
+  SignedStreamSlot,
+  StringSlot,
+  StringStreamSlot,
+  readEntry,
+} from "./slot-kinds.js";
 import type { StreamSlot, TextSlot, Usage } from "./types.js";
 
 /**
@@ -107,6 +115,41 @@ export function pushString(
 ): void {
   const slot = stringSlot(holder, key, role, path);
   if (slot) out.push(slot);
+}
+
+/**
+ * Push a slot over text the provider signed (see `TextSlot.signed`) at `holder[key]`, when it is a
+ * non-empty string.
+ *
+ * @example pushSigned(out, block, "thinking", "assistant", "messages[1].content[0].thinking");
+ */
+export function pushSigned(
+  out: TextSlot[],
+  holder: Holder,
+  key: string | number,
+  role: TextRole,
+  path: string,
+): void {
+  const initial = readEntry(holder, key);
+  if (typeof initial === "string" && initial.length > 0)
+    out.push(new SignedSlot(holder, key, role, path, initial));
+}
+
+/**
+ * Push a stream slot over text the provider signed (a thinking delta), when it is a non-empty string.
+ *
+ * @example pushSignedStream(out, event.data.delta, "thinking", "block:0", "delta.thinking");
+ */
+export function pushSignedStream(
+  out: StreamSlot[],
+  holder: Holder,
+  key: string | number,
+  stream: string,
+  path: string,
+): void {
+  const initial = readEntry(holder, key);
+  if (typeof initial === "string" && initial.length > 0)
+    out.push(new SignedStreamSlot(holder, key, path, initial, stream, false));
 }
 
 /**

@@ -36,6 +36,12 @@ export interface TextSlot {
    */
   readonly jsonFragment?: boolean;
   /**
+   * True for text the provider signed (an Anthropic `thinking` block): it is inspected, so its findings
+   * count (a block, the audit), but never changed, in a request or an answer, since the provider refuses
+   * a thinking block whose text changed and a client resends the last one with every request.
+   */
+  readonly signed?: boolean;
+  /**
    * How many leading characters of `text` are context shown to the detectors rather than this slot's own
    * text (the sibling `"name": "DB_PASSWORD", ` before a `value`): what is found entirely inside them is
    * the sibling's own slot's to report and redact, so the caller drops it here.

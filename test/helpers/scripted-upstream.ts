@@ -1,0 +1,78 @@
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** A request the scripted upstream received. */
+export interface ScriptedRequest {
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/**
+ * An upstream that answers each request with the next scripted body, written piece by piece (one write
+ * per piece, the next after the last was flushed), as `text/event-stream` when it is SSE and JSON
+ * otherwise: for answers the fake upstream does not send (thinking, tool calls cut anywhere).
+ */
+export interface ScriptedUpstream {
+  readonly url: string;
+  /** What the next request gets: one body, or its pieces. */
+  answer(body: string | readonly string[]): void;
+  readonly requests: ScriptedRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * Start a scripted upstream on 127.0.0.1.
+ *
+ * @example const up = await startScriptedUpstream(); up.answer(JSON.stringify(message)); // then point a gateway at up.url
+ */
+export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
+  const next: (readonly string[])[] = [];
+  const requests: ScriptedRequest[] = [];
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on("data", (c: Buffer) => parts.push(c));
+    req.on("end", () => {
+      requests.push({
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(parts).toString("utf8"),
+      });
+      const pieces = next.shift() ?? ["{}"];
+      const first = pieces[0] ?? "";
+      const sse = first.startsWith("event:") || first.startsWith("data:");
+      res.writeHead(200, { "content-type": sse ? "text/event-stream" : "application/json" });
+      const write = (i: number): void => {
+        if (i === pieces.length) res.end();
+        else
+          res.write(pieces[i]!, () => {
+            setImmediate(() => {
+              write(i + 1);
+            });
+          });
+      };
+      write(0);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    answer(body) {
+      next.push(typeof body === "string" ? [body] : body);
+    },
+    requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+/** Events as an SSE body, one piece per event, each named by its `type`. */
+export function sseEvents(events: readonly Record<string, unknown>[]): string[] {
+  return events.map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`);
+}
