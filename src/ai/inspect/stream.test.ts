@@ -76,6 +76,20 @@ describe("createStreamInspector with masking", () => {
     }
   });
 
+  it("holds a token that is already a hit but may still grow, wherever the stream is cut", () => {
+    // `xoxb-<id>-<id>` is a Slack token already; its secret part comes after the next `-`.
+    const slack = "xoxb-2384729384-2384729384723-aB3dE5fG7hJ9kL1mN3pQ5rS7";
+    const text = `SLACK_BOT_TOKEN=${slack}\nREGION=eu-west-1`;
+    const at = text.indexOf(slack);
+    const whole = run([text], { mask: ["secret"] }).out;
+    expect(whole).toBe("SLACK_BOT_TOKEN=[REDACTED_SLACK_TOKEN]\nREGION=eu-west-1");
+    for (let cut = 1; cut < text.length; cut++) {
+      const { out } = run([text.slice(0, cut), text.slice(cut)], { mask: ["secret"] });
+      expect(out, `cut at ${cut}`).not.toContain("aB3dE5fG7hJ9kL1mN3pQ5rS7");
+      if (cut <= at || cut > at + 5) expect(out, `cut at ${cut}`).toBe(whole);
+    }
+  });
+
   it("does not hold back prose that ends in a short word", () => {
     const stream = createStreamInspector(inspector, { mask: ["secret", "pii"] });
     expect(stream.push("Restart the").emit).toBe("Restart the");

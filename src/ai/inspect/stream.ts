@@ -2,7 +2,7 @@ import { DetenteError } from "../../errors.js";
 import type { Inspector } from "./engine.js";
 import { groupOf } from "./overlap.js";
 import { MAX_KEY_BLOCK } from "./secrets/structured.js";
-import { isSpaceCode } from "./chars.js";
+import { isIdentCode, isSpaceCode } from "./chars.js";
 import { holdStart, isUnspacedCode } from "./stream-hold.js";
 import { DATA_CLASSES, type DataClass, type Detection, type TextRole } from "./types.js";
 
@@ -120,8 +120,11 @@ export function createStreamInspector(
     // earlier steps' are compared: per group sorted by start, and so by end, a cursor per group follows
     // `found`, which is sorted by start, and the check stays linear however many hits there are.
     const earlier = byGroup(reported);
+    // A hit followed only by token characters up to the window's end may still grow (`xoxb-1-2-` is a
+    // Slack token already, and its secret part has not come yet): it waits, as one at the very end does.
+    const tail = final ? window.length : tokenTail(window);
     for (const d of found) {
-      const open = !final && (d.end === window.length || (openKey !== -1 && d.start >= openKey));
+      const open = !final && (d.end >= tail || (openKey !== -1 && d.start >= openKey));
       if (open) {
         if (mask.has(d.dataClass)) hold = Math.min(hold, d.start + windowStart);
         continue;
@@ -211,6 +214,24 @@ function byGroup(reported: readonly Detection[]): { overlaps(d: Detection): bool
       return entry.at < list.length && list[entry.at]!.start < d.end;
     },
   };
+}
+
+/** How far past a hit the stream may still be the same token (see `tokenTail`). */
+const MAX_GROWTH = 256;
+
+/**
+ * Where the run of token characters (letters, digits, `_-./+=`) that ends `window` starts, looking back
+ * at most MAX_GROWTH characters: a hit that ends in it is followed by nothing but token characters, so
+ * the next chunk may extend it.
+ */
+function tokenTail(window: string): number {
+  let i = window.length;
+  while (i > 0 && window.length - i < MAX_GROWTH && isTokenCode(window.charCodeAt(i - 1))) i--;
+  return i;
+}
+
+function isTokenCode(c: number): boolean {
+  return isIdentCode(c) || c === 45 || c === 46 || c === 47 || c === 43 || c === 61;
 }
 
 function isHighSurrogate(c: number): boolean {
