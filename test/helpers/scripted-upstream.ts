@@ -1,6 +1,12 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** The status and headers of a scripted answer. */
+export interface ScriptedOptions {
+  readonly status?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /** A request the scripted upstream received. */
 export interface ScriptedRequest {
   readonly url: string;
@@ -15,8 +21,8 @@ export interface ScriptedRequest {
  */
 export interface ScriptedUpstream {
   readonly url: string;
-  /** What the next request gets: one body, or its pieces. */
-  answer(body: string | readonly string[]): void;
+  /** What the next request gets: one body, or its pieces, with this status (200) and these headers. */
+  answer(body: string | readonly string[], options?: ScriptedOptions): void;
   readonly requests: ScriptedRequest[];
   close(): Promise<void>;
 }
@@ -27,7 +33,7 @@ export interface ScriptedUpstream {
  * @example const up = await startScriptedUpstream(); up.answer(JSON.stringify(message)); // then point a gateway at up.url
  */
 export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
-  const next: (readonly string[])[] = [];
+  const next: { pieces: readonly string[]; options: ScriptedOptions }[] = [];
   const requests: ScriptedRequest[] = [];
   const server = createServer((req, res) => {
     const parts: Buffer[] = [];
@@ -38,10 +44,13 @@ export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
         headers: req.headers,
         body: Buffer.concat(parts).toString("utf8"),
       });
-      const pieces = next.shift() ?? ["{}"];
+      const { pieces, options } = next.shift() ?? { pieces: ["{}"], options: {} };
       const first = pieces[0] ?? "";
       const sse = first.startsWith("event:") || first.startsWith("data:");
-      res.writeHead(200, { "content-type": sse ? "text/event-stream" : "application/json" });
+      res.writeHead(options.status ?? 200, {
+        "content-type": sse ? "text/event-stream" : "application/json",
+        ...options.headers,
+      });
       const write = (i: number): void => {
         if (i === pieces.length) res.end();
         else
@@ -57,8 +66,8 @@ export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    answer(body) {
-      next.push(typeof body === "string" ? [body] : body);
+    answer(body, options = {}) {
+      next.push({ pieces: typeof body === "string" ? [body] : body, options });
     },
     requests,
     async close() {

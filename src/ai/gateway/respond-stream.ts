@@ -17,7 +17,7 @@ import {
 } from "./stream-end.js";
 import type { UpstreamCall, UpstreamResponse } from "./upstream-client.js";
 import { parseJson, stringifyJson } from "./wire/json-parse.js";
-import { endsStream, streamErrorEvent, type StreamSlot, type WireEvent } from "./wire/index.js";
+import { endsStream, streamFailureEvents, type StreamSlot, type WireEvent } from "./wire/index.js";
 
 /**
  * Per output stream (a choice, a content block, a tool call's arguments): its inspector, its placeholder
@@ -229,8 +229,10 @@ export async function respondStream(
     const usage = wire.streamUsage(pe);
     if (usage.input != null) x.event.tokensIn = usage.input;
     if (usage.output != null) x.event.tokensOut = usage.output;
-    const ends = wire.streamEnds(pe);
-    const endsHere = (id: string) => ends.some((e) => endsStream(e, id));
+    // An upstream's error event (overloaded, say) ends the answer: clients stop reading at it, so what
+    // was held back goes before it.
+    const ends = isUpstreamError(ev, parsed) ? [""] : wire.streamEnds(pe);
+    const endsHere = (id: string) => ends.some((e) => e === "" || endsStream(e, id));
     const slots = wire.streamTexts(pe);
     // Text held back for a stream that ends here goes out first, in an event of its own.
     let prefix = "";
@@ -338,13 +340,22 @@ export async function respondStream(
     x.event.action = "block";
     x.event.error = "response_blocked";
     const why = `detente stopped the model's answer: ${responseReason(blocked)}.`;
-    out.end(formatSseEvent(streamErrorEvent(wire.family, 403, why, "response_blocked")));
+    out.end(streamFailureEvents(wire, 403, why, "response_blocked").map(formatSseEvent).join(""));
   } else if (out.destroyed) {
     // Gone while the last of the answer was written: it never had all of it.
     clientLeft(args, found);
     return;
   } else out.end();
   finishWith(args, found);
+}
+
+/**
+ * An error the upstream sent in its stream: `event: error` (Anthropic, the Responses API), or a data
+ * object with an `error` and no `choices` (Chat Completions servers).
+ */
+function isUpstreamError(ev: SseEvent, data: Record<string, unknown>): boolean {
+  if (ev.event === "error" || data.type === "error") return true;
+  return typeof data.error === "object" && data.error !== null && data.choices === undefined;
 }
 
 /** Which hit a detection is, for counting a hit in a repeated text once. */

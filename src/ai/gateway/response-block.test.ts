@@ -48,4 +48,32 @@ describe("an answer blocked for a secret", () => {
     );
     expect(event.action).toBe("block");
   });
+
+  it("tells a Responses API client why in response.failed, which Codex reads, then in the error event", async () => {
+    gw.fake.respondWith({ kind: "text", text: `Here is the token: ${TOKEN} now.`, chunkSize: 6 });
+    const res = await fetch(`${gw.url}/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o", input: "Print the deploy token.", stream: true }),
+    });
+    const events = (await res.text())
+      .split("\n\n")
+      .filter((e) => e.startsWith("event:"))
+      .map((e) => e.slice("event: ".length, e.indexOf("\n")));
+    expect(events.slice(-2)).toEqual(["response.failed", "error"]);
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 });
+    gw.fake.respondWith({ kind: "text", text: `Here is the token: ${TOKEN} now.`, chunkSize: 6 });
+    const stream = await client.responses.create({ model: "gpt-4o", input: "Print it.", stream: true });
+    const seen: OpenAI.Responses.ResponseStreamEvent[] = [];
+    const error = await (async () => {
+      for await (const ev of stream) seen.push(ev);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    const last = seen.at(-1);
+    expect(last?.type).toBe("response.failed");
+    expect(last?.type === "response.failed" ? last.response.error : null).toEqual({
+      code: "response_blocked",
+      message: expect.stringMatching(/^detente stopped the model's answer/) as string,
+    });
+  });
 });

@@ -6,7 +6,7 @@ import type { ForwardArgs } from "./forward.js";
 import { answerDecided, responseReason } from "./respond-json.js";
 import { formatSseEvent } from "./sse.js";
 import { UpstreamFailure, type UpstreamCall, type UpstreamResponse } from "./upstream-client.js";
-import { streamErrorEvent } from "./wire/index.js";
+import { streamFailureEvents } from "./wire/index.js";
 
 /**
  * The upstream broke off mid-stream, or sent what cannot be read (an event over the size limit), or
@@ -26,7 +26,7 @@ export function upstreamBroke(
   if (x.event.action === "allow") x.event.action = "error";
   x.event.status = timedOut ? 504 : 502;
   const why = timedOut ? `${e.message}.` : "The upstream stream was interrupted.";
-  args.res.end(formatSseEvent(streamErrorEvent(x.wire!.family, x.event.status, why, x.event.error)));
+  args.res.end(streamFailureEvents(x.wire!, x.event.status, why, x.event.error).map(formatSseEvent).join(""));
   finishWith(args, found);
 }
 
@@ -52,7 +52,7 @@ export function stopped(
     why = `detente could not handle the rest of this answer (request id ${x.id}).`;
   }
   const code = e instanceof AnswerWithheld ? "inspection_failed" : "internal_error";
-  args.res.end(formatSseEvent(streamErrorEvent(x.wire!.family, x.event.status, why, code)));
+  args.res.end(streamFailureEvents(x.wire!, x.event.status, why, code).map(formatSseEvent).join(""));
   finishWith(args, found);
 }
 

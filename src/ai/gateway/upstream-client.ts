@@ -11,7 +11,14 @@ export interface UpstreamResponse {
 
 /** Response headers passed to the client (rate limits, request ids); everything else is the gateway's. */
 const PASSED_PREFIXES = ["x-ratelimit-", "anthropic-ratelimit-", "openai-"];
-const PASSED_HEADERS = new Set(["retry-after", "request-id", "x-request-id"]);
+// `x-should-retry` and `retry-after-ms` tell the SDKs whether and when to retry.
+const PASSED_HEADERS = new Set([
+  "retry-after",
+  "retry-after-ms",
+  "x-should-retry",
+  "request-id",
+  "x-request-id",
+]);
 
 /** Why an upstream call failed before it answered; becomes a 502/504 in the client's error format. */
 export class UpstreamFailure extends Error {

@@ -1,5 +1,5 @@
 import type { SseEvent } from "../sse.js";
-import type { WireFamily } from "./types.js";
+import type { WireFamily, WireId } from "./types.js";
 
 /** Anthropic's error type for each status (its documented table); other statuses fall back by class. */
 const ANTHROPIC_TYPES: Readonly<Record<number, string>> = {
@@ -81,4 +81,32 @@ export function streamErrorEvent(
     event: "error",
     data: JSON.stringify({ type: "error", error, message, code: error.code, param: null }),
   };
+}
+
+/**
+ * The events that end a started stream with an error: `streamErrorEvent`, and before it, for the
+ * Responses API, a `response.failed` whose `response.error` says why. Codex reads only the latter (it
+ * ignores `error` events, reports "stream closed before response.completed" and retries), so without it a
+ * blocked answer would be asked for again and the user never told; the SDKs raise on the `error` event.
+ *
+ * @example streamFailureEvents({ id: "openai-responses", family: "openai" }, 403, "Blocked.", "response_blocked")[0]!.event; // "response.failed"
+ */
+export function streamFailureEvents(
+  wire: { readonly id: WireId; readonly family: WireFamily },
+  status: number,
+  message: string,
+  code?: string,
+): SseEvent[] {
+  const error = streamErrorEvent(wire.family, status, message, code);
+  if (wire.id !== "openai-responses") return [error];
+  const failed = {
+    type: "response.failed",
+    response: {
+      object: "response",
+      status: "failed",
+      error: { code: code ?? `http_${status}`, message },
+      output: [],
+    },
+  };
+  return [{ event: "response.failed", data: JSON.stringify(failed) }, error];
 }

@@ -8,7 +8,7 @@ import { openaiResponses } from "./openai-responses.js";
 import type { WireFormat, WireId } from "./types.js";
 
 export type { StreamSlot, TextSlot, Usage, WireEvent, WireFamily, WireFormat, WireId } from "./types.js";
-export { errorBody, streamErrorEvent } from "./errors.js";
+export { errorBody, streamErrorEvent, streamFailureEvents } from "./errors.js";
 export { endsStream } from "./slots.js";
 
 const FORMATS: Readonly<Record<WireId, WireFormat>> = {
