@@ -59,8 +59,11 @@ export interface UpstreamClient {
     upstream: Upstream,
     req: { url: string; headers: Record<string, string>; body: string | Buffer },
   ): UpstreamCall;
-  /** The model ids an upstream serves (`GET /models`), or [] when it cannot say within `timeoutMs`. */
-  listModels(upstream: Upstream, timeoutMs: number): Promise<string[]>;
+  /**
+   * The model ids an upstream serves (`GET /models`), [] for Azure (deployments are named in the
+   * policy), or null when it could not say within `timeoutMs` (an error status, no answer, not a list).
+   */
+  listModels(upstream: Upstream, timeoutMs: number): Promise<string[] | null>;
   close(): Promise<void>;
 }
 
@@ -123,16 +126,16 @@ export function createUpstreamClient(options?: { connections?: number }): Upstre
         });
         if (res.statusCode !== 200) {
           await res.body.dump();
-          return [];
+          return null;
         }
         const body = (await res.body.json()) as { data?: unknown };
         return Array.isArray(body.data)
           ? body.data
               .map((m: unknown) => (m as { id?: unknown } | null)?.id)
               .filter((id): id is string => typeof id === "string" && id.length > 0 && id.length <= 256)
-          : [];
+          : null;
       } catch {
-        return [];
+        return null;
       }
     },
     async close() {
