@@ -363,6 +363,23 @@ describe("the other OpenAI endpoints", () => {
     expect(lastUpstream().body).not.toContain(EMAIL);
   });
 
+  it("answers what it does not serve under /v1 with the provider's 404, and takes a trailing slash", async () => {
+    const missing = await client.responses.retrieve("resp_123").catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((missing as Error).message).toMatch(
+      /does not serve GET \/v1\/responses\/resp_123\. It serves POST \/v1\/chat\/completions, /,
+    );
+    const res = await fetch(`${gw.url}/v1/responses/`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o", input: "slash" }),
+    });
+    expect(res.status).toBe(200);
+    expect(
+      ((await res.json()) as { output: { content: { text: string }[] }[] }).output[0]?.content[0]?.text,
+    ).toBe("You said: slash");
+  });
+
   it("inspects an MCP tool's headers and OAuth token, which go to the provider with the request", async () => {
     const mcp = (fields: Partial<OpenAI.Responses.Tool.Mcp>): OpenAI.Responses.Tool => ({
       type: "mcp",

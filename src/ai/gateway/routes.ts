@@ -83,31 +83,57 @@ export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
       const url = req.url ?? "";
       const q = url.indexOf("?");
       const path = q < 0 ? url : url.slice(0, q);
+      if (!path.startsWith("/v1/")) return false;
       if (req.method === "POST") {
-        const route = byPath.get(path);
-        if (route === undefined) return false;
-        void readThenHandle(route, req, res);
-        return true;
-      }
-      if (req.method !== "GET" || !path.startsWith(MODELS_PATH)) return false;
-      if (path.length === MODELS_PATH.length) {
+        // `/v1/responses/` as `/v1/responses`: clients that join a base URL and a path leave one.
+        const route = byPath.get(path) ?? byPath.get(path.endsWith("/") ? path.slice(0, -1) : path);
+        if (route !== undefined) {
+          void readThenHandle(route, req, res);
+          return true;
+        }
+      } else if (req.method === "GET" && path === MODELS_PATH) {
         void models(req, res);
         return true;
+      } else if (req.method === "GET" && path.startsWith(`${MODELS_PATH}/`)) {
+        const id = modelId(path.slice(MODELS_PATH.length + 1));
+        if (id !== undefined) {
+          void models(req, res, id);
+          return true;
+        }
       }
-      const rest = path.slice(MODELS_PATH.length + 1);
-      if (path[MODELS_PATH.length] !== "/" || rest.length === 0 || rest.includes("/")) return false;
-      let id: string;
-      try {
-        id = decodeURIComponent(rest);
-      } catch {
-        return false; // the framework answers what it cannot route
-      }
-      void models(req, res, id);
+      notServed(deps, req, res, path);
       return true;
     },
     model,
     models,
   };
+}
+
+/** The model id in the rest of a `/v1/models/` path, or undefined when it is none (empty, nested, bad escape). */
+function modelId(rest: string): string | undefined {
+  if (rest.length === 0 || rest.includes("/")) return undefined;
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Any other method or path under `/v1` (a stored response, `/v1/responses/{id}/cancel`, background mode,
+ * files): 404 in the provider's format, so that the SDKs raise their `NotFoundError` with a message that
+ * says what detente does serve, rather than the framework's own 404.
+ */
+function notServed(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, path: string): void {
+  req.resume();
+  const served = [...MODEL_ROUTES.map((r) => `POST ${r.path}`), `GET ${MODELS_PATH}`].join(", ");
+  const message = `detente's AI gateway does not serve ${req.method ?? "GET"} ${path.slice(0, 200)}. It serves ${served}.`;
+  sendAnswer(
+    res,
+    404,
+    { ...deps.answerHeaders, "content-type": "application/json", "x-detente-decision": "error" },
+    JSON.stringify(errorBody(familyOf(req), 404, message, "not_found")),
+  );
 }
 
 /** A request body over `ai.gateway.maxBodyBytes`: 413 in the provider's format, and the connection closed. */
