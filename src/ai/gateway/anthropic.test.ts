@@ -92,6 +92,31 @@ describe("Anthropic Messages through the gateway", () => {
     expect(lastUpstream().body).toContain("[EMAIL_1]");
   });
 
+  it("numbers a tool description's placeholders first, so new data in the conversation keeps the prompt's head", async () => {
+    // Claude Code's Bash tool tells the model how to sign commits; the conversation then brings others.
+    const tools = [
+      {
+        name: "Bash",
+        description:
+          "Run a command. End commit messages with Co-Authored-By: Claude <noreply@anthropic.com>.",
+        input_schema: { type: "object" as const, properties: { command: { type: "string" } } },
+      },
+    ];
+    const sentTools: unknown[] = [];
+    for (const content of ["hi", `git log says ${EMAIL} wrote it`]) {
+      await client.messages.create({
+        model: "claude-sonnet-4-5",
+        max_tokens: 100,
+        tools,
+        messages: [{ role: "user", content }],
+      });
+      sentTools.push((lastUpstream().json as { tools: unknown }).tools);
+    }
+    expect(JSON.stringify(sentTools[0])).toContain("<[EMAIL_1]>");
+    expect(sentTools[1]).toEqual(sentTools[0]);
+    expect(lastUpstream().body).toContain("git log says [EMAIL_2] wrote it");
+  });
+
   it("blocks a secret in a tool result with PermissionDeniedError", async () => {
     const err = await client.messages
       .create({

@@ -441,6 +441,11 @@ describe("anthropic-messages blocks of the newer APIs (compaction, inline tools,
     const system = "messages[0].content[0].tool.definition";
     const compaction = "messages[1].content[0]";
     expect(slots.map((s) => [s.path, s.role])).toEqual([
+      // Tools first, as the provider reads the prompt (placeholders are numbered in this order).
+      // An MCP toolset's pinned listing in tools[].
+      ["tools[0].tools[0].name", "tool-definition"],
+      ["tools[0].tools[0].description", "tool-definition"],
+      ["tools[0].tools[0].input_schema.properties.service.description", "tool-definition"],
       // An inline tool in a system message, read as a tools[] entry.
       [`${system}.name`, "tool-definition"],
       [`${system}.description`, "tool-definition"],
@@ -474,10 +479,6 @@ describe("anthropic-messages blocks of the newer APIs (compaction, inline tools,
       ["messages[2].content[1].content[0].state_changes[1].error", "tool-result"],
       ["messages[2].content[1].content[0].state_changes[2].url", "tool-result"],
       ["messages[2].content[1].content[0].state_changes[2].path", "tool-result"],
-      // An MCP toolset's pinned listing in tools[].
-      ["tools[0].tools[0].name", "tool-definition"],
-      ["tools[0].tools[0].description", "tool-definition"],
-      ["tools[0].tools[0].input_schema.properties.service.description", "tool-definition"],
       ["compaction.instructions", "system"],
       ["context_management.edits[0].instructions", "system"],
     ]);
