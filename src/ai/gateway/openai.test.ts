@@ -113,9 +113,8 @@ describe("OpenAI Chat Completions through the gateway", () => {
     expect(sent).not.toContain(EMAIL);
     expect(sent).toContain('"seed":18446744073709551557');
     expect(sent).toContain('\\"id\\": 98765432109876543211');
-    expect(sent).toContain(
-      JSON.stringify('{"order_id":12345678901234567891,"customer":"[EMAIL_1]","score":1e400}'),
-    );
+    // The tool result keeps its layout too: only the redacted value changed.
+    expect(sent).toContain(JSON.stringify(result.replace(EMAIL, "[EMAIL_1]")));
   });
 
   it("decides on a conversation's repeated texts each turn as on the first (they are inspected once)", async () => {

@@ -1,6 +1,7 @@
 import type { TextRole } from "../../inspect/types.js";
 import { isRecord, pushLeaves, pushString, readEntry, type Holder } from "./slots.js";
 import { membersIn, parseJson, stringifyJson } from "./json-parse.js";
+import { keepLayout } from "./json-layout.js";
 import { ViewSlot } from "./slot-kinds.js";
 import type { TextSlot } from "./types.js";
 
@@ -52,17 +53,18 @@ export function pushJsonLeaves(
   const leaves: TextSlot[] = [];
   const box = [parsed];
   walk(leaves, box, 0, role, path);
-  const changed = serializeOnRead(holder, key, box);
+  const changed = serializeOnRead(holder, key, box, raw);
   for (const leaf of leaves) out.push(new ViewSlot(leaf, role, leaf.path, changed));
 }
 
 /**
- * Make `holder[key]` the JSON text of `box[0]`, serialized when it is read (by the `JSON.stringify` that
- * sends the body) rather than after every replacement, which would be quadratic in a JSON tool result
- * with thousands of redacted values. Returns the function to call after each change of `box[0]`; a write
- * to `holder[key]` makes it a plain value again.
+ * Make `holder[key]` the JSON text of `box[0]`, in the layout of `raw` (the text it was parsed from: see
+ * `keepLayout`), serialized when it is read (by the `JSON.stringify` that sends the body) rather than
+ * after every replacement, which would be quadratic in a JSON tool result with thousands of redacted
+ * values. Returns the function to call after each change of `box[0]`; a write to `holder[key]` makes it
+ * a plain value again.
  */
-function serializeOnRead(holder: Holder, key: string | number, box: unknown[]): () => void {
+function serializeOnRead(holder: Holder, key: string | number, box: unknown[], raw: string): () => void {
   let installed = false;
   let serialized: string | undefined;
   const plain = (value: unknown) => {
@@ -76,7 +78,7 @@ function serializeOnRead(holder: Holder, key: string | number, box: unknown[]): 
     Object.defineProperty(holder, key, {
       enumerable: true,
       configurable: true,
-      get: () => (serialized ??= stringifyJson(box[0])),
+      get: () => (serialized ??= keepLayout(raw, stringifyJson(box[0]))),
       set: plain,
     });
   };
