@@ -9,6 +9,7 @@ import { Exchange } from "./exchange.js";
 import { forward, type ForwardArgs } from "./forward.js";
 import type { TextSlot, WireFormat } from "./wire/index.js";
 import { membersIn, parseJson, stringifyJson } from "./wire/json-parse.js";
+import { UnreadableInput } from "./wire/token-ids.js";
 
 /** The key a client presented: `Authorization: Bearer`, Anthropic's `x-api-key`, or Azure's `api-key`. */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
@@ -197,15 +198,17 @@ function decide(
       const context = slot.contextLength ?? 0;
       found.push(context > 0 ? hits.filter((d) => d.end > context) : hits);
     }
-  } catch {
+  } catch (e) {
     uninspected = true;
+    // Token ids detente cannot read say which and what to do; a detector's fault says nothing more.
+    const why = e instanceof UnreadableInput ? ` ${e.message}` : "";
     if (deps.policy.failMode === "closed") {
-      x.event.reasons = ["the request could not be inspected: not sent (fail closed)"];
+      x.event.reasons = [`the request could not be inspected: not sent (fail closed)${why}`];
       x.event.action = "block";
       x.fail(
         res,
         503,
-        "detente could not inspect this request, so it was not sent (fail closed).",
+        `detente could not inspect this request, so it was not sent (fail closed).${why}`,
         "inspection_failed",
       );
       return null;

@@ -1,3 +1,5 @@
+import { Tiktoken } from "js-tiktoken/lite";
+import cl100k_base from "js-tiktoken/ranks/cl100k_base";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -434,6 +436,33 @@ describe("the other OpenAI endpoints", () => {
       .create({ model: "text-embedding-3-small", input: [`secret ${AWS_KEY}`] })
       .catch((x: unknown) => x);
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+  });
+
+  it("reads embedding and completion inputs sent as token ids, as LangChain sends them", async () => {
+    const enc = new Tiktoken(cl100k_base);
+    const ids = (text: string): number[] => enc.encode(text);
+    // Clean ids go as they came.
+    await client.embeddings.create({ model: "text-embedding-3-small", input: [ids("plain text")] });
+    expect((lastUpstream().json as { input: unknown }).input).toEqual([ids("plain text")]);
+    // A credential is blocked whatever its encoding.
+    const blocked = await client.embeddings
+      .create({ model: "text-embedding-3-small", input: [ids(`secret ${AWS_KEY}`)] })
+      .catch((x: unknown) => x);
+    expect(blocked).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    // What is redacted goes as text.
+    gw.fake.reset();
+    await client.embeddings.create({ model: "text-embedding-3-small", input: ids(`contact ${EMAIL} today`) });
+    expect((lastUpstream().json as { input: unknown }).input).toBe("contact [EMAIL_1] today");
+    await client.completions.create({ model: "gpt-3.5-turbo-instruct", prompt: [ids(`mail ${EMAIL}`)] });
+    expect((lastUpstream().json as { prompt: unknown }).prompt).toEqual(["mail [EMAIL_1]"]);
+    // Ids of a tokenizer detente does not have: not sent (fail closed), and the message says what to do.
+    gw.fake.reset();
+    const unknown = await client.embeddings
+      .create({ model: "text-embedding-nomic", input: [[1, 2, 3]] })
+      .catch((x: unknown) => x);
+    expect(unknown).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((unknown as Error).message).toMatch(/`input\[0\]` is token ids.*send the text instead/);
+    expect(gw.fake.requests).toHaveLength(0);
   });
 
   it("lists the policy's models and, for wildcard routes, the upstreams' own models that route there", async () => {

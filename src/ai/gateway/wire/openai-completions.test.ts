@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { wireFormat } from "./index.js";
 import { aContinueFimRequest, diffPaths, markAll } from "./testing.js";
+import { UnreadableInput } from "./token-ids.js";
 
 const completions = wireFormat("openai-completions");
 const fim = wireFormat("openai-fim");
@@ -54,11 +55,31 @@ describe("openai-fim (a Continue autocomplete request)", () => {
 });
 
 describe("openai-completions", () => {
-  it("reads a prompt string or a list of prompts, skipping token arrays", () => {
+  it("reads a prompt string or a list of prompts, token ids decoded with the model's tokenizer", () => {
+    // In cl100k_base (gpt-3.5-turbo-instruct's), ids 0, 1 and 2 are `!`, `"` and `#`.
+    const model = "gpt-3.5-turbo-instruct";
     expect(
-      completions.requestTexts({ prompt: ["a", [1, 2, 3], "b"], suffix: "" }).map((s) => s.path),
-    ).toEqual(["prompt[0]", "prompt[2]"]);
-    expect(completions.requestTexts({ prompt: [101, 102] })).toEqual([]);
+      completions
+        .requestTexts({ model, prompt: ["a", [1, 2, 0], "b"], suffix: "" })
+        .map((s) => [s.path, s.text]),
+    ).toEqual([
+      ["prompt[0]", "a"],
+      ["prompt[1]", '"#!'],
+      ["prompt[2]", "b"],
+    ]);
+    expect(completions.requestTexts({ model, prompt: [1, 2] }).map((s) => s.text)).toEqual(['"#']);
+    // A redaction writes the text in place of the ids.
+    const body = { model, prompt: [0, 1] };
+    completions.requestTexts(body)[0]!.replace("[EMAIL_1]");
+    expect(body.prompt).toBe("[EMAIL_1]");
+    // Ids of a tokenizer detente does not have, or beyond the vocabulary, cannot be read.
+    for (const unreadable of [
+      { model: "my-llama", prompt: [1, 2] },
+      { model, prompt: [1, 99_999_999] },
+    ]) {
+      const [slot] = completions.requestTexts(unreadable);
+      expect(() => slot!.text).toThrow(UnreadableInput);
+    }
   });
 
   it("reads choices' text and ends a choice on its finish reason", () => {
@@ -86,6 +107,7 @@ describe("openai-embeddings", () => {
     };
     expect(embeddings.requestTexts(body).map((s) => [s.path, s.role, s.text])).toEqual([
       ["input[0]", "user", "alice@example.com"],
+      ["input[2]", "user", '"#'],
     ]);
     expect(embeddings.requestTexts({ input: "one" }).map((s) => s.path)).toEqual(["input"]);
     expect(embeddings.stream({ stream: true })).toBe(false);

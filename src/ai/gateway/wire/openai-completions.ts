@@ -8,6 +8,7 @@ import {
 } from "./openai-choices.js";
 import { arrayOf, indexPath, pushString, stringOf, type Json } from "./slots.js";
 import type { TextSlot, WireFormat } from "./types.js";
+import { isTokenIds, pushTokenIds } from "./token-ids.js";
 
 /**
  * `prompt` (a string or an array of strings; token arrays are not text) and `suffix`, as user text.
@@ -17,10 +18,12 @@ import type { TextSlot, WireFormat } from "./types.js";
 export function promptTexts(body: Json): TextSlot[] {
   const out: TextSlot[] = [];
   if (typeof body.prompt === "string") pushString(out, body, "prompt", "user", "prompt");
+  else if (isTokenIds(body.prompt)) pushTokenIds(out, body, "prompt", "user", "prompt", body.model);
   else {
-    const prompts = arrayOf(body.prompt);
-    prompts.forEach((_, i) => {
-      pushString(out, prompts as unknown[], i, "user", indexPath("prompt", i));
+    const prompts = arrayOf(body.prompt) as unknown[];
+    prompts.forEach((prompt, i) => {
+      if (isTokenIds(prompt)) pushTokenIds(out, prompts, i, "user", indexPath("prompt", i), body.model);
+      else pushString(out, prompts, i, "user", indexPath("prompt", i));
     });
   }
   pushString(out, body, "suffix", "user", "suffix");

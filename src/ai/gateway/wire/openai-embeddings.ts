@@ -1,9 +1,10 @@
 import { arrayOf, indexPath, pushString, stringOf, usageOf } from "./slots.js";
+import { isTokenIds, pushTokenIds } from "./token-ids.js";
 import type { TextSlot, WireFormat } from "./types.js";
 
 /**
- * OpenAI Embeddings (`POST /v1/embeddings`): the texts sent for embedding (`input`, a string or an array
- * of strings; token arrays are not text) are user text the provider receives. The response is vectors,
+ * OpenAI Embeddings (`POST /v1/embeddings`): the texts sent for embedding (`input`, a string, an array
+ * of strings, token ids or an array of token ids: see token-ids.ts) are user text the provider receives. The response is vectors,
  * so there is nothing to inspect on the way back, and there is no stream.
  *
  * @example
@@ -20,10 +21,12 @@ export const openaiEmbeddings: WireFormat = {
   requestTexts(body) {
     const out: TextSlot[] = [];
     if (typeof body.input === "string") pushString(out, body, "input", "user", "input");
+    else if (isTokenIds(body.input)) pushTokenIds(out, body, "input", "user", "input", body.model);
     else {
       const inputs = arrayOf(body.input) as unknown[];
-      inputs.forEach((_, i) => {
-        pushString(out, inputs, i, "user", indexPath("input", i));
+      inputs.forEach((input, i) => {
+        if (isTokenIds(input)) pushTokenIds(out, inputs, i, "user", indexPath("input", i), body.model);
+        else pushString(out, inputs, i, "user", indexPath("input", i));
       });
     }
     return out;
