@@ -40,6 +40,8 @@ const ROUTES: Readonly<Record<string, Route>> = {
   "/v1/embeddings": { endpoint: "embeddings", family: "openai", auth: "bearer", method: "POST" },
   "/v1/models": { endpoint: "models", family: "openai", auth: "bearer", method: "GET" },
   "/v1/messages": { endpoint: "messages", family: "anthropic", auth: "anthropic", method: "POST" },
+  // Azure OpenAI's v1 API, the only one with the Responses API: the deployment is the body's `model`.
+  "/openai/v1/responses": { endpoint: "responses", family: "openai", auth: "azure", method: "POST" },
   "/v1/messages/count_tokens": {
     endpoint: "count_tokens",
     family: "anthropic",

@@ -258,8 +258,9 @@ function decide(
     // Nothing else was redacted: the request went as it came.
     if (!changed && x.event.action === "redact") x.event.action = "warn";
   }
-  if (decision.route.model !== model && upstream.type !== "azure-openai")
-    wire.setModel(json, decision.route.model);
+  // Azure names the deployment in the path, except for the Responses API, which reads it from `model`.
+  const modelInBody = upstream.type !== "azure-openai" || wire.id === "openai-responses";
+  if (decision.route.model !== model && modelInBody) wire.setModel(json, decision.route.model);
   // Unchanged requests go upstream as the very bytes received, unless an object in them has a key twice:
   // parsing kept the last value, which is what was inspected, and an upstream that keeps the first
   // would read text nobody inspected. Those are sent as parsed, their numbers as written.

@@ -350,6 +350,12 @@ describe("OpenAI Chat Completions through the gateway", () => {
     const up = lastUpstream();
     expect(up.path).toBe("/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21");
     expect(up.headers["api-key"]).toBe(UPSTREAM_KEYS.FAKE_AZURE_KEY);
+    // Azure serves the Responses API on its v1 API only, with the deployment as the model.
+    const r = await client.responses.create({ model: "azure-gpt-4o", input: "hello azure" });
+    expect(r.output_text).toBe("You said: hello azure");
+    expect(lastUpstream().path).toBe("/openai/v1/responses");
+    expect((lastUpstream().json as { model: string }).model).toBe("prod-gpt4o");
+    expect(lastUpstream().headers["api-key"]).toBe(UPSTREAM_KEYS.FAKE_AZURE_KEY);
   });
 });
 

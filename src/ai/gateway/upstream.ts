@@ -39,8 +39,9 @@ const FORWARDED_HEADERS = ["anthropic-version", "anthropic-beta", "openai-beta",
 
 /**
  * The URL of `wire`'s endpoint on `upstream`, for the model `model` (Azure puts the deployment in the
- * path). The client's query string is kept, as assistants add their own (`?beta=true`), except on Azure,
- * whose `api-version` comes from the configuration.
+ * path, except for the Responses API, which Azure serves only on its v1 API, `/openai/v1/responses`, with
+ * the deployment as the body's `model`). The client's query string is kept, as assistants add their own
+ * (`?beta=true`), except on Azure, whose `api-version` comes from the configuration.
  *
  * @example upstreamUrl(openai, "openai-chat", "gpt-4o", "") // "https://api.openai.com/v1/chat/completions"
  */
@@ -51,6 +52,7 @@ export function upstreamUrl(upstream: Upstream, wire: WireId, model: string, que
     case "anthropic":
       return `${base}/v1${path}${query}`;
     case "azure-openai": {
+      if (wire === "openai-responses") return `${base}/openai/v1/responses`;
       const version = encodeURIComponent(upstream.apiVersion ?? "2024-10-21");
       return `${base}/openai/deployments/${encodeURIComponent(model)}${path}?api-version=${version}`;
     }
