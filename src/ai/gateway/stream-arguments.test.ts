@@ -46,7 +46,7 @@ function cut(text: string, size: number): string[] {
 
 /** An Anthropic stream with one tool_use block whose input JSON comes in pieces of 7 characters. */
 function toolUseStream(input: unknown): string[] {
-  const json = JSON.stringify(input);
+  const json = typeof input === "string" ? input : JSON.stringify(input); // a string: the JSON as sent
   return sseEvents([
     {
       type: "message_start",
@@ -143,6 +143,19 @@ describe("streamed tool call arguments are read as the JSON they are", () => {
       content: `{\n  "user": "app",\n  "password": "${MASK}"\n}\n`,
     });
     expect(whole).toEqual(streamed);
+  });
+
+  it("reads each argument under its key, as a password is told by its name", async () => {
+    upstream.answer(toolUseStream('{"password": "Tr0ub4dor-x9Qz-77aa", "retries": 3}'));
+    const message = await anthropic(gw)
+      .messages.stream({
+        model: "claude-sonnet-4-5",
+        max_tokens: 1024,
+        messages: [{ role: "user", content: "configure" }],
+      })
+      .finalMessage();
+    const input = message.content.find((b) => b.type === "tool_use")?.input;
+    expect(input).toEqual({ password: MASK, retries: 3 });
   });
 
   it("stops the answer before any of a call's arguments that hold a secret to block", async () => {

@@ -1,5 +1,5 @@
 import { jsonStringContent } from "../inspect/index.js";
-import { pushJsonLeaves } from "./wire/json-text.js";
+import { pushJsonText } from "./wire/json-slots.js";
 import type { TextSlot } from "./wire/types.js";
 
 /**
@@ -27,7 +27,9 @@ export function inspectArguments(
 ): string {
   const holder = { json };
   const slots: TextSlot[] = [];
-  pushJsonLeaves(slots, holder, "json", "response", "arguments");
+  // Each value with its key, as requests are read: `"password": "..."` is a password, its value alone
+  // may not look like one.
+  pushJsonText(slots, holder, "json", "response", "arguments");
   // Not JSON (cut short, or a key twice): one slot over the source itself.
   const source = slots.length === 1 && slots[0]!.text === json;
   for (const slot of slots) {
