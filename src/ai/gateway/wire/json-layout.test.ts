@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { seeded } from "../../inspect/testing.js";
-import { keepLayout } from "./json-layout.js";
+import { MAX_RELAID, keepLayout } from "./json-layout.js";
 
 describe("keepLayout", () => {
   it("changes only the values that changed, keeping indentation, spelling and the last newline", () => {
@@ -16,6 +16,20 @@ describe("keepLayout", () => {
     // Integer-like keys come first in a JavaScript object: every token that moved is rewritten.
     const reordered = keepLayout('{ "b": "ada@x.io", "1": "y" }', '{"1":"y","b":"[EMAIL_1]"}');
     expect(JSON.parse(reordered)).toEqual({ 1: "y", b: "[EMAIL_1]" });
+  });
+
+  it("compares integers a double cannot hold as written, so reordered keys keep their own ids", () => {
+    const original = '{"b": 12345678901234567891, "1": 12345678901234567892, "c": "ada@x.io"}';
+    const next = '{"1":12345678901234567892,"b":12345678901234567891,"c":"[EMAIL_1]"}';
+    expect(keepLayout(original, next)).toBe(
+      '{"1": 12345678901234567892, "b": 12345678901234567891, "c": "[EMAIL_1]"}',
+    );
+  });
+
+  it("sends a text above MAX_RELAID as the new serialization, without reading it", () => {
+    const big = `[${'"ada@x.io",'.repeat(MAX_RELAID / 10)}0]`;
+    const next = big.replaceAll("ada@x.io", "[EMAIL_1]").replaceAll(",", ", ");
+    expect(keepLayout(big, next)).toBe(next);
   });
 
   it("gives the new text as it is when the two do not have the same tokens", () => {

@@ -7,29 +7,35 @@
  * original's spelling of every token whose value did not change.
  */
 
-/** One token of a JSON text: where it is, and its kind (a string, a number, or the character itself). */
-interface Token {
-  readonly start: number;
-  readonly end: number;
-  /** `"` a string, `0` a number, `t`/`f`/`n` a literal, else the punctuation character. */
-  readonly kind: string;
+/**
+ * The tokens of a JSON text, as parallel arrays (one object per token would cost megabytes on a large
+ * tool result): where each starts and ends, and its kind (`"` a string, `0` a number, `t`/`f`/`n` a
+ * literal, else the punctuation character's code). Null when it is not a text this reader can split (a
+ * control character outside a string, an unterminated string). One pass, no backtracking.
+ */
+interface Tokens {
+  readonly count: number;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  readonly kind: Uint8Array;
 }
 
-/**
- * The tokens of a JSON text, or null when it is not one this reader can split (a control character
- * outside a string, an unterminated string). One pass, no backtracking.
- */
-function tokens(text: string): Token[] | null {
-  const out: Token[] = [];
-  let i = 0;
+function tokens(text: string): Tokens | null {
   const n = text.length;
+  // A token takes at least one character.
+  const start = new Int32Array(n + 1);
+  const end = new Int32Array(n + 1);
+  const kind = new Uint8Array(n + 1);
+  let count = 0;
+  let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
       i++;
       continue;
     }
-    const start = i;
+    const from = i;
+    let k = c;
     if (c === 0x22) {
       i++;
       while (i < n) {
@@ -40,33 +46,44 @@ function tokens(text: string): Token[] | null {
       }
       if (i >= n) return null;
       i++;
-      out.push({ start, end: i, kind: '"' });
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      k = 0x30;
       i++;
       while (i < n && isNumberCode(text.charCodeAt(i))) i++;
-      out.push({ start, end: i, kind: "0" });
     } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
       while (i < n && text.charCodeAt(i) >= 0x61 && text.charCodeAt(i) <= 0x7a) i++;
-      out.push({ start, end: i, kind: text[start]! });
     } else if (c === 0x7b || c === 0x7d || c === 0x5b || c === 0x5d || c === 0x3a || c === 0x2c) {
       i++;
-      out.push({ start, end: i, kind: text[start]! });
     } else return null;
+    start[count] = from;
+    end[count] = i;
+    kind[count] = k;
+    count++;
   }
-  return out;
+  return { count, start, end, kind };
 }
 
 function isNumberCode(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d;
 }
 
-/** Whether two spellings of a token of `kind` are the same value. */
-function sameValue(kind: string, a: string, b: string): boolean {
+/**
+ * Whether two spellings of a token of `kind` are the same value: the same string decoded, or the same
+ * number within a double's exact range (`1.50` and `1.5`; two 20-digit ids that a double cannot tell
+ * apart are compared as written).
+ */
+function sameValue(kind: number, a: string, b: string): boolean {
   if (a === b) return true;
-  if (kind === '"') return (JSON.parse(a) as string) === (JSON.parse(b) as string);
-  if (kind === "0") return Number.isFinite(Number(a)) && Number(a) === Number(b);
+  if (kind === 0x22) return (JSON.parse(a) as string) === (JSON.parse(b) as string);
+  if (kind === 0x30) {
+    const x = Number(a);
+    return Number.isFinite(x) && Math.abs(x) < 2 ** 53 && x === Number(b);
+  }
   return false;
 }
+
+/** Above this many characters the new text is sent as it is: keeping the layout is not worth the time. */
+export const MAX_RELAID = 1024 * 1024;
 
 /**
  * `next` (a serialization of `original`'s value after some of its strings changed) in `original`'s
@@ -85,20 +102,19 @@ export function keepLayout(original: string, next: string): string {
 }
 
 function relaid(original: string, next: string): string {
+  if (original.length > MAX_RELAID || next.length > MAX_RELAID) return next;
   const was = tokens(original);
   const now = tokens(next);
-  if (was === null || was.length !== now?.length) return next;
-  for (let k = 0; k < was.length; k++) if (was[k]!.kind !== now[k]!.kind) return next;
+  if (was === null || was.count !== now?.count) return next;
+  for (let k = 0; k < was.count; k++) if (was.kind[k] !== now.kind[k]) return next;
   const parts: string[] = [];
   let at = 0;
-  for (let k = 0; k < was.length; k++) {
-    const w = was[k]!;
-    const spelled = original.slice(w.start, w.end);
-    const t = now[k]!;
-    const wanted = next.slice(t.start, t.end);
-    if (sameValue(w.kind, spelled, wanted)) continue;
-    parts.push(original.slice(at, w.start), wanted);
-    at = w.end;
+  for (let k = 0; k < was.count; k++) {
+    const spelled = original.slice(was.start[k], was.end[k]);
+    const wanted = next.slice(now.start[k], now.end[k]);
+    if (sameValue(was.kind[k]!, spelled, wanted)) continue;
+    parts.push(original.slice(at, was.start[k]), wanted);
+    at = was.end[k]!;
   }
   parts.push(original.slice(at));
   return parts.join("");
