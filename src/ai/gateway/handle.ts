@@ -199,16 +199,21 @@ function decide(
       found.push(context > 0 ? hits.filter((d) => d.end > context) : hits);
     }
   } catch (e) {
+    // Token ids detente cannot read are the client's to fix, whatever the failMode: a client must not be
+    // able to make the gateway fail open on purpose.
+    if (e instanceof UnreadableInput) {
+      x.event.reasons = ["token ids detente cannot read: not sent"];
+      x.fail(res, 400, `detente could not read this request: ${e.message}`, "unreadable_token_ids");
+      return null;
+    }
     uninspected = true;
-    // Token ids detente cannot read say which and what to do; a detector's fault says nothing more.
-    const why = e instanceof UnreadableInput ? ` ${e.message}` : "";
     if (deps.policy.failMode === "closed") {
-      x.event.reasons = [`the request could not be inspected: not sent (fail closed)${why}`];
+      x.event.reasons = ["the request could not be inspected: not sent (fail closed)"];
       x.event.action = "block";
       x.fail(
         res,
         503,
-        `detente could not inspect this request, so it was not sent (fail closed).${why}`,
+        "detente could not inspect this request, so it was not sent (fail closed).",
         "inspection_failed",
       );
       return null;

@@ -461,13 +461,28 @@ describe("the other OpenAI endpoints", () => {
     expect((lastUpstream().json as { input: unknown }).input).toBe("contact [EMAIL_1] today");
     await client.completions.create({ model: "gpt-3.5-turbo-instruct", prompt: [ids(`mail ${EMAIL}`)] });
     expect((lastUpstream().json as { prompt: unknown }).prompt).toEqual(["mail [EMAIL_1]"]);
-    // Ids of a tokenizer detente does not have: not sent (fail closed), and the message says what to do.
+    // One list redacted in a batch: every list goes as text, as ids and text cannot be mixed.
+    await client.embeddings.create({
+      model: "text-embedding-3-small",
+      input: [ids("plain document"), ids(`mail ${EMAIL} now`)],
+    });
+    expect((lastUpstream().json as { input: unknown }).input).toEqual([
+      "plain document",
+      "mail [EMAIL_1] now",
+    ]);
+    // Ids of a tokenizer detente does not have, or too many to read: a 400 that says what to do,
+    // whatever the failMode, and nothing sent.
     gw.fake.reset();
     const unknown = await client.embeddings
       .create({ model: "text-embedding-nomic", input: [[1, 2, 3]] })
       .catch((x: unknown) => x);
-    expect(unknown).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(unknown).toBeInstanceOf(OpenAI.BadRequestError);
     expect((unknown as Error).message).toMatch(/`input\[0\]` is token ids.*send the text instead/);
+    const flood = await client.embeddings
+      .create({ model: "text-embedding-3-small", input: [Array<number>(200_000).fill(58040)] })
+      .catch((x: unknown) => x);
+    expect(flood).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((flood as Error).message).toMatch(/`input\[0\]` decodes to more than 16 MiB of text/);
     expect(gw.fake.requests).toHaveLength(0);
   });
 

@@ -64,8 +64,8 @@ describe("openai-completions", () => {
         .map((s) => [s.path, s.text]),
     ).toEqual([
       ["prompt[0]", "a"],
-      ["prompt[1]", '"#!'],
       ["prompt[2]", "b"],
+      ["prompt[1]", '"#!'],
     ]);
     expect(completions.requestTexts({ model, prompt: [1, 2] }).map((s) => s.text)).toEqual(['"#']);
     // A redaction writes the text in place of the ids.

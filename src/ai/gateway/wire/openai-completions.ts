@@ -21,10 +21,10 @@ export function promptTexts(body: Json): TextSlot[] {
   else if (isTokenIds(body.prompt)) pushTokenIds(out, body, "prompt", "user", "prompt", body.model);
   else {
     const prompts = arrayOf(body.prompt) as unknown[];
-    prompts.forEach((prompt, i) => {
-      if (isTokenIds(prompt)) pushTokenIds(out, prompts, i, "user", indexPath("prompt", i), body.model);
-      else pushString(out, prompts, i, "user", indexPath("prompt", i));
+    prompts.forEach((_, i) => {
+      pushString(out, prompts, i, "user", indexPath("prompt", i));
     });
+    if (prompts.some(isTokenIds)) pushTokenIds(out, body, "prompt", "user", "prompt", body.model);
   }
   pushString(out, body, "suffix", "user", "suffix");
   return out;

@@ -24,10 +24,10 @@ export const openaiEmbeddings: WireFormat = {
     else if (isTokenIds(body.input)) pushTokenIds(out, body, "input", "user", "input", body.model);
     else {
       const inputs = arrayOf(body.input) as unknown[];
-      inputs.forEach((input, i) => {
-        if (isTokenIds(input)) pushTokenIds(out, inputs, i, "user", indexPath("input", i), body.model);
-        else pushString(out, inputs, i, "user", indexPath("input", i));
+      inputs.forEach((_, i) => {
+        pushString(out, inputs, i, "user", indexPath("input", i));
       });
+      if (inputs.some(isTokenIds)) pushTokenIds(out, body, "input", "user", "input", body.model);
     }
     return out;
   },

@@ -23,8 +23,14 @@ export class UnreadableInput extends Error {
 const ENCODINGS = ["o200k_base", "cl100k_base"] as const;
 type Encoding = (typeof ENCODINGS)[number];
 
-/** Each encoding's tokens (the bytes of token id i, in base64) and special tokens, read once when first needed. */
+/**
+ * Each encoding's tokens (the bytes of token id i, as a latin1 string: one character a byte) and special
+ * tokens, read once when first needed.
+ */
 const vocabularies = new Map<Encoding, { tokens: string[]; special: Map<number, string> }>();
+
+/** The most text one list of ids may decode to (a cl100k token is up to 128 bytes): past it, a 400. */
+export const MAX_DECODED_BYTES = 16 * 1024 * 1024;
 const requireCjs = createRequire(import.meta.url);
 
 function vocabulary(encoding: Encoding): { tokens: string[]; special: Map<number, string> } {
@@ -38,9 +44,12 @@ function vocabulary(encoding: Encoding): { tokens: string[]; special: Map<number
       const parts = line.split(" ");
       const first = Number.parseInt(parts[1] ?? "", 10);
       if (!Number.isInteger(first)) continue;
-      for (let k = 2; k < parts.length; k++) tokens[first + k - 2] = parts[k]!;
+      for (let k = 2; k < parts.length; k++)
+        tokens[first + k - 2] = Buffer.from(parts[k]!, "base64").toString("latin1");
     }
-    const special = new Map(Object.entries(bpe.special_tokens).map(([text, id]) => [id, text]));
+    const special = new Map(
+      Object.entries(bpe.special_tokens).map(([text, id]) => [id, Buffer.from(text).toString("latin1")]),
+    );
     v = { tokens, special };
     vocabularies.set(encoding, v);
   }
@@ -58,21 +67,25 @@ function encodingOf(model: unknown): Encoding | undefined {
   }
 }
 
-/** The text of token ids, or undefined when one is not an id of `encoding`. */
-function decode(encoding: Encoding, ids: readonly unknown[]): string | undefined {
+/**
+ * The text of token ids, or why not: an id that is not one of `encoding`'s, or more than
+ * MAX_DECODED_BYTES of text.
+ */
+function decode(encoding: Encoding, ids: readonly unknown[]): { text: string } | { why: string } {
   const { tokens, special } = vocabulary(encoding);
-  const parts: Buffer[] = [];
+  const parts: string[] = [];
+  let bytes = 0;
   for (const id of ids) {
-    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) return undefined;
-    const b64 = tokens[id];
-    if (b64 !== undefined) parts.push(Buffer.from(b64, "base64"));
-    else {
-      const text = special.get(id);
-      if (text === undefined) return undefined;
-      parts.push(Buffer.from(text, "utf8"));
-    }
+    const token =
+      typeof id === "number" && Number.isInteger(id) && id >= 0 ? (tokens[id] ?? special.get(id)) : undefined;
+    if (token === undefined)
+      return { why: `holds ${String(id).slice(0, 20)}, which is not a token of ${encoding}` };
+    bytes += token.length;
+    if (bytes > MAX_DECODED_BYTES)
+      return { why: `decodes to more than ${MAX_DECODED_BYTES / 1024 / 1024} MiB of text` };
+    parts.push(token);
   }
-  return Buffer.concat(parts).toString("utf8");
+  return { text: Buffer.from(parts.join(""), "latin1").toString("utf8") };
 }
 
 /** True for a non-empty array of numbers: token ids, not text. */
@@ -81,9 +94,10 @@ export function isTokenIds(value: unknown): value is readonly number[] {
 }
 
 /**
- * A slot over token ids at `holder[key]`, read as `model`'s tokenizer reads them; a replacement writes
- * the text there instead of the ids. Its `text` throws `UnreadableInput` when they cannot be read, which
- * the gateway handles as an inspection failure.
+ * Slots over the token ids in `holder[key]`: the ids themselves (one list) or a list of lists, each read
+ * as `model`'s tokenizer reads them. A replacement writes text in place of ids, for every list of the
+ * input at once, since the API takes text or ids but not both in one input. A slot's `text` throws
+ * `UnreadableInput` when the ids cannot be read; the gateway answers that with a 400.
  *
  * @example pushTokenIds(out, body, "input", "user", "input", "text-embedding-3-small");
  */
@@ -95,23 +109,40 @@ export function pushTokenIds(
   path: string,
   model: unknown,
 ): void {
-  const ids = readEntry(holder, key) as readonly unknown[];
+  const value = readEntry(holder, key);
   const encoding = encodingOf(model);
-  const text = encoding === undefined ? undefined : decode(encoding, ids);
-  if (text === undefined) {
-    const why =
-      encoding === undefined
-        ? `\`${path}\` is token ids, and detente can only read the ids of OpenAI's models (o200k_base, cl100k_base): send the text instead.`
-        : `\`${path}\` holds an id that is not a token of ${encoding}.`;
-    out.push(new UnreadableSlot(role, path, why));
-    return;
+  // One list of ids, or a list of lists (strings among them are read as strings by the caller).
+  const lists: { holder: Holder; key: string | number; path: string }[] = isTokenIds(value)
+    ? [{ holder, key, path }]
+    : (value as unknown[]).flatMap((v, i) =>
+        isTokenIds(v) ? [{ holder: value as unknown[], key: i, path: `${path}[${i}]` }] : [],
+      );
+  const texts: string[] = [];
+  for (const list of lists) {
+    const ids = readEntry(list.holder, list.key) as readonly unknown[];
+    const read = encoding === undefined ? undefined : decode(encoding, ids);
+    if (read === undefined || "why" in read) {
+      const why =
+        read === undefined
+          ? `\`${list.path}\` is token ids, and detente can only read the ids of OpenAI's models (o200k_base, cl100k_base): send the text instead.`
+          : `\`${list.path}\` ${read.why}.`;
+      out.push(new UnreadableSlot(role, list.path, why));
+      return;
+    }
+    texts.push(read.text);
   }
-  out.push(
-    new OwnSlot(role, path, text, (next) => {
-      writeEntry(holder, key, next);
-      return next;
-    }),
-  );
+  lists.forEach((list, i) => {
+    out.push(
+      new OwnSlot(role, list.path, texts[i]!, (next) => {
+        texts[i] = next;
+        // Every list of the input becomes its text: ids and text cannot be mixed in one input.
+        lists.forEach((l, j) => {
+          writeEntry(l.holder, l.key, texts[j]);
+        });
+        return next;
+      }),
+    );
+  });
 }
 
 /** A slot whose text cannot be read: reading it throws, so the request is not inspected (see failMode). */
