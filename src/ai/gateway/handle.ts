@@ -254,7 +254,9 @@ function decide(
   // Most requests redact nothing: they share one vault that stays empty, and allocate none.
   const vault = decision.redact.length > 0 ? createVault() : NOTHING_REDACTED;
   const { changed, signed } =
-    decision.redact.length > 0 ? redact(slots, found, new Set(decision.redact), vault) : UNCHANGED;
+    decision.redact.length > 0
+      ? redact(slots, found, new Set(decision.redact), vault, signedPrefix(json, upstream.type))
+      : UNCHANGED;
   if (signed > 0) {
     x.event.reasons = [
       ...x.event.reasons,
@@ -281,14 +283,30 @@ const NOTHING_REDACTED: RedactionVault = createVault();
 const UNCHANGED = { changed: false, signed: 0 } as const;
 
 /**
- * Replace the spans the decision redacts with placeholders, except in text the provider signed (see
- * `TextSlot.signed`): whether anything changed, and how many spans were left in signed text.
+ * Where signed text that must reach the provider unchanged is: Anthropic checks the thinking blocks of the
+ * latest assistant message only (earlier ones it drops), and only Anthropic signs them. Undefined: none.
+ */
+function signedPrefix(json: Record<string, unknown>, upstream: string): string | undefined {
+  if (upstream !== "anthropic" || !Array.isArray(json.messages)) return undefined;
+  const messages = json.messages as unknown[];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (typeof m === "object" && m !== null && (m as { role?: unknown }).role === "assistant")
+      return `messages[${i}].`;
+  }
+  return undefined;
+}
+
+/**
+ * Replace the spans the decision redacts with placeholders, except in signed text under `keep` (see
+ * `TextSlot.signed`, `signedPrefix`): whether anything changed, and how many spans were left there.
  */
 function redact(
   slots: readonly TextSlot[],
   found: readonly (readonly Detection[])[],
   chosen: ReadonlySet<Detection>,
   vault: RedactionVault,
+  keep: string | undefined,
 ): { changed: boolean; signed: number } {
   if (chosen.size === 0) return UNCHANGED;
   let changed = false;
@@ -296,7 +314,7 @@ function redact(
   slots.forEach((slot, i) => {
     const hits = (found[i] ?? []).filter((d) => chosen.has(d));
     if (hits.length === 0) return;
-    if (slot.signed === true) {
+    if (slot.signed === true && keep !== undefined && slot.path.startsWith(keep)) {
       signed += hits.length;
       return;
     }

@@ -106,6 +106,29 @@ describe("signed thinking is read but never changed", () => {
     expect(JSON.parse(upstream.requests.at(-1)!.body)).toEqual({ ...params, stream: undefined });
   });
 
+  it("redacts thinking the provider does not check: earlier turns, and blocks without a signature", async () => {
+    upstream.answer(JSON.stringify(message([{ type: "text", text: "Done." }])));
+    const params = toolLoop("no answer");
+    const [first, earlier, result] = params.messages;
+    const unsigned = { type: "thinking" as const, thinking: THINKING, signature: "" };
+    await anthropic(gw).messages.create({
+      ...params,
+      messages: [
+        first!,
+        earlier!,
+        result!,
+        { role: "assistant", content: [unsigned] },
+        { role: "user", content: "go on" },
+      ],
+    });
+    const sent = JSON.parse(upstream.requests.at(-1)!.body) as {
+      messages: { content: { thinking?: string }[] }[];
+    };
+    // The earlier turn's signed thinking, and the latest turn's unsigned one, are redacted.
+    expect(sent.messages[1]!.content[0]!.thinking).toBe("I'll query [IP_1] and mail [EMAIL_1] the result.");
+    expect(sent.messages[3]!.content[0]!.thinking).toBe("I'll query [IP_1] and mail [EMAIL_1] the result.");
+  });
+
   it("passes the thinking of a whole answer as the provider signed it, and masks the text", async () => {
     upstream.answer(
       JSON.stringify(

@@ -68,7 +68,10 @@ function pushBlock(out: TextSlot[], block: Json, role: TextRole, path: string, n
       });
       return;
     case "thinking":
-      pushSigned(out, block, "thinking", role, `${path}.thinking`);
+      // Signed only with a signature: a block without one is text like any other.
+      if (typeof block.signature === "string" && block.signature.length > 0)
+        pushSigned(out, block, "thinking", role, `${path}.thinking`);
+      else pushString(out, block, "thinking", role, `${path}.thinking`);
       return;
     case "compaction":
       pushString(out, block, "content", role, `${path}.content`);
