@@ -29,6 +29,8 @@ export class Exchange {
   readonly event: EventDraft;
   /** Milliseconds the gateway itself spent (not waiting for the upstream or the client). */
   overheadMs = 0;
+  /** A Responses stream's `response.created` went out: a failure is then told in a `response.failed` too. */
+  responseOpened = false;
   private finished = false;
   private received: Buffer | null = null;
 

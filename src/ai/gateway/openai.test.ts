@@ -385,6 +385,14 @@ describe("the other OpenAI endpoints", () => {
     expect(
       ((await res.json()) as { output: { content: { text: string }[] }[] }).output[0]?.content[0]?.text,
     ).toBe("You said: slash");
+    // The model list with a trailing slash, and HEAD as health checks send it, answer as before.
+    const listed = await fetch(`${gw.url}/v1/models/`, { headers: { authorization: `Bearer ${gw.key}` } });
+    expect(((await listed.json()) as { object: string }).object).toBe("list");
+    const head = await fetch(`${gw.url}/v1/models`, {
+      method: "HEAD",
+      headers: { authorization: `Bearer ${gw.key}` },
+    });
+    expect(head.status).toBe(200);
   });
 
   it("inspects an MCP tool's headers and OAuth token, which go to the provider with the request", async () => {

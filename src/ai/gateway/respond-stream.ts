@@ -81,6 +81,8 @@ export async function respondStream(
   // Set when text of the answer (a delta, a flush, a text first seen whole in a snapshot) is about to go
   // out: time to first token is taken when it is written, whichever event carried it.
   let content = false;
+  // Set when a Responses `response.created` was read; it is out once the text that carries it is written.
+  let opening = false;
 
   const stream = (id: string, like: WireEvent, json: boolean, signed: boolean): OutputStream => {
     let s = streams.get(id);
@@ -225,6 +227,7 @@ export async function respondStream(
     }
     const parsed = parseObject(ev.data);
     if (!parsed) return formatSseEvent(ev);
+    if (parsed.type === "response.created") opening = true;
     const pe: WireEvent = ev.event === undefined ? { data: parsed } : { event: ev.event, data: parsed };
     const usage = wire.streamUsage(pe);
     if (usage.input != null) x.event.tokensIn = usage.input;
@@ -291,6 +294,7 @@ export async function respondStream(
       if (blocked.length > 0) break;
       if (text) {
         if (content) firstToken();
+        if (opening) x.responseOpened = true;
         if (!out.write(text)) await drained(out, call);
       }
     }
@@ -306,6 +310,7 @@ export async function respondStream(
       checked = "";
       if (tail && blocked.length === 0) {
         if (content) firstToken();
+        if (opening) x.responseOpened = true;
         out.write(tail);
       }
     }
@@ -329,6 +334,7 @@ export async function respondStream(
     if (blocked.length === 0) {
       if (checked) {
         if (content) firstToken();
+        if (opening) x.responseOpened = true;
         out.write(checked);
       }
       stopped(args, found, e);
@@ -340,7 +346,9 @@ export async function respondStream(
     x.event.action = "block";
     x.event.error = "response_blocked";
     const why = `detente stopped the model's answer: ${responseReason(blocked)}.`;
-    out.end(streamFailureEvents(wire, 403, why, "response_blocked").map(formatSseEvent).join(""));
+    out.end(
+      streamFailureEvents(wire, x.responseOpened, 403, why, "response_blocked").map(formatSseEvent).join(""),
+    );
   } else if (out.destroyed) {
     // Gone while the last of the answer was written: it never had all of it.
     clientLeft(args, found);

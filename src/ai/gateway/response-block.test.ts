@@ -50,7 +50,13 @@ describe("an answer blocked for a secret", () => {
   });
 
   it("tells a Responses API client why in response.failed, which Codex reads, then in the error event", async () => {
-    gw.fake.respondWith({ kind: "text", text: `Here is the token: ${TOKEN} now.`, chunkSize: 6 });
+    // Paced, so that response.created reaches the client before the token comes.
+    gw.fake.respondWith({
+      kind: "text",
+      text: `Here is the token: ${TOKEN} now.`,
+      chunkSize: 6,
+      delayMs: 10,
+    });
     const res = await fetch(`${gw.url}/v1/responses`, {
       method: "POST",
       headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
@@ -62,7 +68,12 @@ describe("an answer blocked for a secret", () => {
       .map((e) => e.slice("event: ".length, e.indexOf("\n")));
     expect(events.slice(-2)).toEqual(["response.failed", "error"]);
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 });
-    gw.fake.respondWith({ kind: "text", text: `Here is the token: ${TOKEN} now.`, chunkSize: 6 });
+    gw.fake.respondWith({
+      kind: "text",
+      text: `Here is the token: ${TOKEN} now.`,
+      chunkSize: 6,
+      delayMs: 10,
+    });
     const stream = await client.responses.create({ model: "gpt-4o", input: "Print it.", stream: true });
     const seen: OpenAI.Responses.ResponseStreamEvent[] = [];
     const error = await (async () => {

@@ -83,7 +83,8 @@ export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
       const url = req.url ?? "";
       const q = url.indexOf("?");
       const path = q < 0 ? url : url.slice(0, q);
-      if (!path.startsWith("/v1/")) return false;
+      // HEAD, OPTIONS...: the framework's (HEAD /v1/models is a health check's GET without a body).
+      if (!path.startsWith("/v1/") || (req.method !== "POST" && req.method !== "GET")) return false;
       if (req.method === "POST") {
         // `/v1/responses/` as `/v1/responses`: clients that join a base URL and a path leave one.
         const route = byPath.get(path) ?? byPath.get(path.endsWith("/") ? path.slice(0, -1) : path);
@@ -91,7 +92,7 @@ export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
           void readThenHandle(route, req, res);
           return true;
         }
-      } else if (req.method === "GET" && path === MODELS_PATH) {
+      } else if (req.method === "GET" && (path === MODELS_PATH || path === `${MODELS_PATH}/`)) {
         void models(req, res);
         return true;
       } else if (req.method === "GET" && path.startsWith(`${MODELS_PATH}/`)) {

@@ -178,6 +178,41 @@ describe("streamed tool call arguments are read as the JSON they are", () => {
     expect(event.action).toBe("block");
   });
 
+  it("stops a Responses stream blocked before anything went out with the error event alone", async () => {
+    // Everything in one piece: the block comes before response.created reached the client, and the SDK
+    // takes no response.failed before it.
+    const token = "ghp_" + "Hq2Wm8Zr4Tn6Xv0Lb9Cd3Jf7Kg1Ps5Qa2Eu8";
+    const response = {
+      id: "resp_1",
+      object: "response",
+      created_at: 1,
+      status: "in_progress",
+      model: "gpt-4o",
+      output: [],
+      usage: null,
+    };
+    upstream.answer(
+      sseEvents([
+        { type: "response.created", sequence_number: 0, response },
+        {
+          type: "response.output_text.delta",
+          sequence_number: 1,
+          item_id: "m",
+          output_index: 0,
+          content_index: 0,
+          delta: `Token ${token} ok`,
+        },
+      ]).join(""),
+    );
+    const client = new OpenAI({ baseURL: `${blocking.url}/v1`, apiKey: blocking.key, maxRetries: 0 });
+    const error = await client.responses
+      .stream({ model: "gpt-4o", input: "token?" })
+      .finalResponse()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as Error).message).toMatch(/stopped the model's answer/);
+  });
+
   it("reads OpenAI chat tool-call arguments decoded, streamed in pieces", async () => {
     const args = JSON.stringify({ command: `export DB_PASSWORD="${PASSWORD}" && ./migrate` });
     const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>

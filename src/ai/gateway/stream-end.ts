@@ -26,7 +26,11 @@ export function upstreamBroke(
   if (x.event.action === "allow") x.event.action = "error";
   x.event.status = timedOut ? 504 : 502;
   const why = timedOut ? `${e.message}.` : "The upstream stream was interrupted.";
-  args.res.end(streamFailureEvents(x.wire!, x.event.status, why, x.event.error).map(formatSseEvent).join(""));
+  args.res.end(
+    streamFailureEvents(x.wire!, x.responseOpened, x.event.status, why, x.event.error)
+      .map(formatSseEvent)
+      .join(""),
+  );
   finishWith(args, found);
 }
 
@@ -52,7 +56,9 @@ export function stopped(
     why = `detente could not handle the rest of this answer (request id ${x.id}).`;
   }
   const code = e instanceof AnswerWithheld ? "inspection_failed" : "internal_error";
-  args.res.end(streamFailureEvents(x.wire!, x.event.status, why, code).map(formatSseEvent).join(""));
+  args.res.end(
+    streamFailureEvents(x.wire!, x.responseOpened, x.event.status, why, code).map(formatSseEvent).join(""),
+  );
   finishWith(args, found);
 }
 

@@ -87,18 +87,21 @@ export function streamErrorEvent(
  * The events that end a started stream with an error: `streamErrorEvent`, and before it, for the
  * Responses API, a `response.failed` whose `response.error` says why. Codex reads only the latter (it
  * ignores `error` events, reports "stream closed before response.completed" and retries), so without it a
- * blocked answer would be asked for again and the user never told; the SDKs raise on the `error` event.
+ * blocked answer would be asked again without the user being told why; the SDKs raise on the `error`
+ * event. Only once `response.created` went out (`opened`): before it, the SDKs refuse any other event.
  *
- * @example streamFailureEvents({ id: "openai-responses", family: "openai" }, 403, "Blocked.", "response_blocked")[0]!.event; // "response.failed"
+ * @example streamFailureEvents({ id: "openai-responses", family: "openai" }, true, 403, "Blocked.", "response_blocked")[0]!.event; // "response.failed"
  */
 export function streamFailureEvents(
   wire: { readonly id: WireId; readonly family: WireFamily },
+  opened: boolean,
   status: number,
   message: string,
   code?: string,
 ): SseEvent[] {
   const error = streamErrorEvent(wire.family, status, message, code);
-  if (wire.id !== "openai-responses") return [error];
+  // Before `response.created` the SDKs accept no other event: the error event alone.
+  if (wire.id !== "openai-responses" || !opened) return [error];
   const failed = {
     type: "response.failed",
     response: {
