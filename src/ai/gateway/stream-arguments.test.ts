@@ -145,6 +145,24 @@ describe("streamed tool call arguments are read as the JSON they are", () => {
     expect(whole).toEqual(streamed);
   });
 
+  it("reads arguments with a key given twice as the client will, decoded", async () => {
+    const content = `{\n  "password": "${PASSWORD}"\n}`;
+    upstream.answer(
+      toolUseStream(`{"file_path": "a", "file_path": "config.json", "content": ${JSON.stringify(content)}}`),
+    );
+    const message = await anthropic(gw)
+      .messages.stream({
+        model: "claude-sonnet-4-5",
+        max_tokens: 1024,
+        messages: [{ role: "user", content: "x" }],
+      })
+      .finalMessage();
+    expect(message.content.find((b) => b.type === "tool_use")?.input).toEqual({
+      file_path: "config.json",
+      content: content.replace(PASSWORD, MASK),
+    });
+  });
+
   it("reads each argument under its key, as a password is told by its name", async () => {
     upstream.answer(toolUseStream('{"password": "Tr0ub4dor-x9Qz-77aa", "retries": 3}'));
     const message = await anthropic(gw)

@@ -1,4 +1,5 @@
 import { jsonStringContent } from "../inspect/index.js";
+import { membersIn, parseJson, stringifyJson } from "./wire/json-parse.js";
 import { pushJsonText } from "./wire/json-slots.js";
 import type { TextSlot } from "./wire/types.js";
 
@@ -25,16 +26,30 @@ export function inspectArguments(
   json: string,
   inspect: (text: string, encode: ((value: string) => string) | undefined) => string,
 ): string {
-  const holder = { json };
+  // A key given twice would leave the text to be read as JSON source, escapes and all. Clients read the
+  // last value (JSON.parse, Python's json), so the arguments go as parsed: each key once, read decoded.
+  const holder = { json: withoutRepeatedKeys(json) };
   const slots: TextSlot[] = [];
   // Each value with its key, as requests are read: `"password": "..."` is a password, its value alone
   // may not look like one.
   pushJsonText(slots, holder, "json", "response", "arguments");
   // Not JSON (cut short, or a key twice): one slot over the source itself.
-  const source = slots.length === 1 && slots[0]!.text === json;
+  const source = slots.length === 1 && slots[0]!.text === holder.json;
   for (const slot of slots) {
     const text = inspect(slot.text, source ? jsonStringContent : undefined);
     if (text !== slot.text) slot.replace(text);
   }
   return holder.json;
+}
+
+/** `json` serialized as parsed when an object in it has a key twice; otherwise (or not JSON) as it is. */
+function withoutRepeatedKeys(json: string): string {
+  let parsed: { value: unknown; members: number };
+  try {
+    parsed = parseJson(json);
+  } catch {
+    return json;
+  }
+  if (typeof parsed.value !== "object" || parsed.value === null) return json;
+  return parsed.members === membersIn(json) ? json : stringifyJson(parsed.value);
 }
