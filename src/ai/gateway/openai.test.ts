@@ -218,6 +218,33 @@ describe("OpenAI Chat Completions through the gateway", () => {
     expect(JSON.stringify(event)).not.toContain(AWS_KEY);
   });
 
+  it("redacts the name of a name-value pair in tool call arguments and keeps the pair", async () => {
+    await client.chat.completions.create({
+      model: "gpt-4o",
+      messages: [
+        { role: "user", content: "make her admin" },
+        {
+          role: "assistant",
+          tool_calls: [
+            {
+              id: "c1",
+              type: "function",
+              function: { name: "grant", arguments: `{"key": "${EMAIL}", "value": "admin"}` },
+            },
+          ],
+        },
+        { role: "tool", tool_call_id: "c1", content: "done" },
+      ],
+    });
+    const sent = lastUpstream().json as {
+      messages: { tool_calls?: { function: { arguments: string } }[] }[];
+    };
+    expect(JSON.parse(sent.messages[1]!.tool_calls![0]!.function.arguments)).toEqual({
+      key: "[EMAIL_1]",
+      value: "admin",
+    });
+  });
+
   it("inspects tool results and tool call arguments like any other text", async () => {
     const err = await client.chat.completions
       .create({
@@ -491,6 +518,17 @@ describe("the other OpenAI endpoints", () => {
       .catch((x: unknown) => x);
     expect(flood).toBeInstanceOf(OpenAI.BadRequestError);
     expect((flood as Error).message).toMatch(/`input\[0\]` decodes to more than 16 MiB of text/);
+    // The budget is the input's, not each list's.
+    const lists = await client.embeddings
+      .create({
+        model: "text-embedding-3-small",
+        input: Array.from({ length: 3 }, () => Array<number>(60_000).fill(58040)),
+      })
+      .catch((x: unknown) => x);
+    expect(lists).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((lists as Error).message).toMatch(
+      /`input\[2\]` decodes to more than 16 MiB of text with the rest/,
+    );
     expect(gw.fake.requests).toHaveLength(0);
   });
 

@@ -163,6 +163,21 @@ describe("streamed tool call arguments are read as the JSON they are", () => {
     });
   });
 
+  it("keeps a name-value pair whole when the name holds what is masked", async () => {
+    upstream.answer(toolUseStream({ name: `DB_PASSWORD=${PASSWORD}`, value: "1" }));
+    const message = await anthropic(gw)
+      .messages.stream({
+        model: "claude-sonnet-4-5",
+        max_tokens: 1024,
+        messages: [{ role: "user", content: "x" }],
+      })
+      .finalMessage();
+    expect(message.content.find((b) => b.type === "tool_use")?.input).toEqual({
+      name: `DB_PASSWORD=${MASK}`,
+      value: "1",
+    });
+  });
+
   it("reads each argument under its key, as a password is told by its name", async () => {
     upstream.answer(toolUseStream('{"password": "Tr0ub4dor-x9Qz-77aa", "retries": 3}'));
     const message = await anthropic(gw)

@@ -36,8 +36,13 @@ export function inspectArguments(
   // Not JSON (cut short, or a key twice): one slot over the source itself.
   const source = slots.length === 1 && slots[0]!.text === holder.json;
   for (const slot of slots) {
-    const text = inspect(slot.text, source ? jsonStringContent : undefined);
-    if (text !== slot.text) slot.replace(text);
+    // A sibling's name shown before a `value` is the sibling's own slot's: only what follows is read
+    // here, so that a mask or a restored placeholder never rewrites the context (which the slot could
+    // not split back into a key and a value).
+    const ctx = slot.contextLength ?? 0;
+    const own = slot.text.slice(ctx);
+    const text = inspect(own, source ? jsonStringContent : undefined);
+    if (text !== own) slot.replace(slot.text.slice(0, ctx) + text);
   }
   return holder.json;
 }

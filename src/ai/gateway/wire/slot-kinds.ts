@@ -148,11 +148,11 @@ export class OwnSlot implements TextSlot {
  * @example new ViewSlot(leaf, "tool-result", leaf.path, changed);
  */
 export class ViewSlot implements TextSlot {
-  readonly #source: Pick<TextSlot, "text" | "replace">;
+  readonly #source: Pick<TextSlot, "text" | "replace" | "contextLength">;
   readonly #after: (() => void) | undefined;
 
   constructor(
-    source: Pick<TextSlot, "text" | "replace">,
+    source: Pick<TextSlot, "text" | "replace" | "contextLength">,
     readonly role: TextRole,
     readonly path: string,
     after?: () => void,
@@ -163,6 +163,11 @@ export class ViewSlot implements TextSlot {
 
   get text(): string {
     return this.#source.text;
+  }
+
+  /** The source's context (a sibling's name shown before a `value`): see `TextSlot.contextLength`. */
+  get contextLength(): number | undefined {
+    return this.#source.contextLength;
   }
 
   replace(text: string): void {

@@ -29,7 +29,7 @@ type Encoding = (typeof ENCODINGS)[number];
  */
 const vocabularies = new Map<Encoding, { tokens: string[]; special: Map<number, string> }>();
 
-/** The most text one list of ids may decode to (a cl100k token is up to 128 bytes): past it, a 400. */
+/** The most text the ids of one input may decode to (a cl100k token is up to 128 bytes): past it, a 400. */
 export const MAX_DECODED_BYTES = 16 * 1024 * 1024;
 const requireCjs = createRequire(import.meta.url);
 
@@ -71,18 +71,23 @@ function encodingOf(model: unknown): Encoding | undefined {
  * The text of token ids, or why not: an id that is not one of `encoding`'s, or more than
  * MAX_DECODED_BYTES of text.
  */
-function decode(encoding: Encoding, ids: readonly unknown[]): { text: string } | { why: string } {
+function decode(
+  encoding: Encoding,
+  ids: readonly unknown[],
+  budget: { left: number },
+): { text: string } | { why: string } {
   const { tokens, special } = vocabulary(encoding);
   const parts: string[] = [];
-  let bytes = 0;
   for (const id of ids) {
     const token =
       typeof id === "number" && Number.isInteger(id) && id >= 0 ? (tokens[id] ?? special.get(id)) : undefined;
     if (token === undefined)
       return { why: `holds ${String(id).slice(0, 20)}, which is not a token of ${encoding}` };
-    bytes += token.length;
-    if (bytes > MAX_DECODED_BYTES)
-      return { why: `decodes to more than ${MAX_DECODED_BYTES / 1024 / 1024} MiB of text` };
+    budget.left -= token.length;
+    if (budget.left < 0)
+      return {
+        why: `decodes to more than ${MAX_DECODED_BYTES / 1024 / 1024} MiB of text with the rest of the input`,
+      };
     parts.push(token);
   }
   return { text: Buffer.from(parts.join(""), "latin1").toString("utf8") };
@@ -118,9 +123,10 @@ export function pushTokenIds(
         isTokenIds(v) ? [{ holder: value as unknown[], key: i, path: `${path}[${i}]` }] : [],
       );
   const texts: string[] = [];
+  const budget = { left: MAX_DECODED_BYTES }; // shared by the lists: one request, one budget
   for (const list of lists) {
     const ids = readEntry(list.holder, list.key) as readonly unknown[];
-    const read = encoding === undefined ? undefined : decode(encoding, ids);
+    const read = encoding === undefined ? undefined : decode(encoding, ids, budget);
     if (read === undefined || "why" in read) {
       const why =
         read === undefined
