@@ -255,7 +255,7 @@ function decide(
   const vault = decision.redact.length > 0 ? createVault() : NOTHING_REDACTED;
   const { changed, signed } =
     decision.redact.length > 0
-      ? redact(slots, found, new Set(decision.redact), vault, signedPrefix(json, upstream.type))
+      ? redact(slots, found, new Set(decision.redact), vault, signedPrefix(json, wire.family))
       : UNCHANGED;
   if (signed > 0) {
     x.event.reasons = [
@@ -284,10 +284,11 @@ const UNCHANGED = { changed: false, signed: 0 } as const;
 
 /**
  * Where signed text that must reach the provider unchanged is: Anthropic checks the thinking blocks of the
- * latest assistant message only (earlier ones it drops), and only Anthropic signs them. Undefined: none.
+ * latest assistant message only (earlier ones it drops), in requests in its own format (sent to Anthropic
+ * or to a proxy in front of Claude, such as LiteLLM or a Bedrock gateway). Undefined: none.
  */
-function signedPrefix(json: Record<string, unknown>, upstream: string): string | undefined {
-  if (upstream !== "anthropic" || !Array.isArray(json.messages)) return undefined;
+function signedPrefix(json: Record<string, unknown>, family: string): string | undefined {
+  if (family !== "anthropic" || !Array.isArray(json.messages)) return undefined;
   const messages = json.messages as unknown[];
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];

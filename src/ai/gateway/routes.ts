@@ -83,8 +83,8 @@ export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
       const url = req.url ?? "";
       const q = url.indexOf("?");
       const path = q < 0 ? url : url.slice(0, q);
-      // HEAD, OPTIONS...: the framework's (HEAD /v1/models is a health check's GET without a body).
-      if (!path.startsWith("/v1/") || (req.method !== "POST" && req.method !== "GET")) return false;
+      // HEAD and OPTIONS are the framework's (HEAD /v1/models is a health check's GET without a body).
+      if (!path.startsWith("/v1/") || req.method === "HEAD" || req.method === "OPTIONS") return false;
       if (req.method === "POST") {
         // `/v1/responses/` as `/v1/responses`: clients that join a base URL and a path leave one.
         const route = byPath.get(path) ?? byPath.get(path.endsWith("/") ? path.slice(0, -1) : path);
@@ -96,7 +96,7 @@ export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
         void models(req, res);
         return true;
       } else if (req.method === "GET" && path.startsWith(`${MODELS_PATH}/`)) {
-        const id = modelId(path.slice(MODELS_PATH.length + 1));
+        const id = modelId(path.slice(MODELS_PATH.length + 1).replace(/\/$/, ""));
         if (id !== undefined) {
           void models(req, res, id);
           return true;
