@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { startTestGateway, type TestGateway } from "./gateway.js";
 
 /** The status and headers of a scripted answer. */
 export interface ScriptedOptions {
@@ -84,4 +85,54 @@ export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
 /** Events as an SSE body, one piece per event, each named by its `type`. */
 export function sseEvents(events: readonly Record<string, unknown>[]): string[] {
   return events.map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`);
+}
+
+/** Anthropic's `message_start` event, as a stream opens, with `message` fields overridden. */
+export function messageStart(message: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: "message_start",
+    message: {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "claude-sonnet-4-5",
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 5, output_tokens: 1 },
+      ...message,
+    },
+  };
+}
+
+/** A scripted upstream with two gateways in front: the default policy, and one that blocks secrets in answers. */
+export interface ScriptedGateways {
+  readonly upstream: ScriptedUpstream;
+  readonly gw: TestGateway;
+  readonly blocking: TestGateway;
+  close(): Promise<void>;
+}
+
+/**
+ * Start a scripted upstream and the two gateways of `ScriptedGateways` in front of it.
+ *
+ * @example const s = await startScriptedGateways(); s.upstream.answer(body); // then call s.gw or s.blocking
+ */
+export async function startScriptedGateways(): Promise<ScriptedGateways> {
+  const upstream = await startScriptedUpstream();
+  const gw = await startTestGateway({ upstreamUrl: upstream.url });
+  const blocking = await startTestGateway({
+    upstreamUrl: upstream.url,
+    extraYaml: "  responses: { secret: block }\n",
+  });
+  return {
+    upstream,
+    gw,
+    blocking,
+    async close() {
+      await gw.close();
+      await blocking.close();
+      await upstream.close();
+    },
+  };
 }

@@ -1,11 +1,13 @@
 import { Anthropic } from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
+import { eventually, type TestGateway } from "../../../test/helpers/gateway.js";
 import {
   type ScriptedUpstream,
+  messageStart,
   sseEvents,
-  startScriptedUpstream,
+  type ScriptedGateways,
+  startScriptedGateways,
 } from "../../../test/helpers/scripted-upstream.js";
 
 /**
@@ -21,20 +23,15 @@ const MASK = "[REDACTED_PASSWORD]";
 let upstream: ScriptedUpstream;
 let gw: TestGateway;
 let blocking: TestGateway;
+let scripted: ScriptedGateways;
 
 beforeAll(async () => {
-  upstream = await startScriptedUpstream();
-  gw = await startTestGateway({ upstreamUrl: upstream.url });
-  blocking = await startTestGateway({
-    upstreamUrl: upstream.url,
-    extraYaml: "  responses: { secret: block }\n",
-  });
+  scripted = await startScriptedGateways();
+  ({ upstream, gw, blocking } = scripted);
 });
 
 afterAll(async () => {
-  await gw.close();
-  await blocking.close();
-  await upstream.close();
+  await scripted.close();
 });
 
 /** `text` in pieces of `size` characters. */
@@ -48,19 +45,7 @@ function cut(text: string, size: number): string[] {
 function toolUseStream(input: unknown): string[] {
   const json = typeof input === "string" ? input : JSON.stringify(input); // a string: the JSON as sent
   return sseEvents([
-    {
-      type: "message_start",
-      message: {
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "claude-sonnet-4-5",
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 5, output_tokens: 1 },
-      },
-    },
+    messageStart(),
     {
       type: "content_block_start",
       index: 0,

@@ -1,10 +1,11 @@
 import { Anthropic } from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
+import { eventually, type TestGateway } from "../../../test/helpers/gateway.js";
 import {
   type ScriptedUpstream,
   sseEvents,
-  startScriptedUpstream,
+  type ScriptedGateways,
+  startScriptedGateways,
 } from "../../../test/helpers/scripted-upstream.js";
 
 /**
@@ -21,20 +22,15 @@ const THINKING = "I'll query 8.8.8.8 and mail grace.hopper@cobol-labs.io the res
 let upstream: ScriptedUpstream;
 let gw: TestGateway;
 let blocking: TestGateway;
+let scripted: ScriptedGateways;
 
 beforeAll(async () => {
-  upstream = await startScriptedUpstream();
-  gw = await startTestGateway({ upstreamUrl: upstream.url });
-  blocking = await startTestGateway({
-    upstreamUrl: upstream.url,
-    extraYaml: "  responses: { secret: block }\n",
-  });
+  scripted = await startScriptedGateways();
+  ({ upstream, gw, blocking } = scripted);
 });
 
 afterAll(async () => {
-  await gw.close();
-  await blocking.close();
-  await upstream.close();
+  await scripted.close();
 });
 
 function anthropic(g: TestGateway): Anthropic {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
 import {
   type ScriptedUpstream,
+  messageStart,
   sseEvents,
   startScriptedUpstream,
 } from "../../../test/helpers/scripted-upstream.js";
@@ -50,19 +51,7 @@ describe("upstream errors", () => {
     const text = "Deploy with DEPLOY_KEY=Kq8ZrT2mWx9vLp4N";
     upstream.answer(
       sseEvents([
-        {
-          type: "message_start",
-          message: {
-            id: "msg_1",
-            type: "message",
-            role: "assistant",
-            model: "claude-sonnet-4-5",
-            content: [],
-            stop_reason: null,
-            stop_sequence: null,
-            usage: { input_tokens: 5, output_tokens: 1 },
-          },
-        },
+        messageStart(),
         { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
         ...(text.match(/.{1,8}/g) ?? []).map((t) => ({
           type: "content_block_delta",
