@@ -186,28 +186,17 @@ export async function respondStream(
   const wholeText = (snap: StreamSlot): string => {
     const seen = wholes.get(snap.stream);
     if (seen?.source === snap.text) return seen.forwarded;
-    if (snap.jsonFragment === true) {
-      // A tool call's arguments that came whole: each value decoded, as the held ones are.
-      const before = found.length;
-      const forwarded = inspectArguments(snap.text, inspectValue);
-      const hits = found.splice(before);
-      for (const d of hits) if (!seen?.found.has(detectionKey(d))) found.push(d);
+    // A tool call's arguments that came whole are read value by value, as held ones are; other text whole.
+    const before = found.length;
+    const forwarded =
+      snap.jsonFragment === true
+        ? inspectArguments(snap.text, inspectValue)
+        : inspectValue(snap.text, undefined);
+    const hits = found.splice(before);
+    for (const d of hits) if (!seen?.found.has(detectionKey(d))) found.push(d);
+    // Text that could not be inspected (failMode open) is not remembered as inspected.
+    if (!unchecked)
       wholes.set(snap.stream, { source: snap.text, forwarded, found: new Set(hits.map(detectionKey)) });
-      return forwarded;
-    }
-    let r: StreamInspection | undefined;
-    if (!unchecked) {
-      try {
-        r = createStreamInspector(deps.inspector, { mask: masked }).end(snap.text);
-      } catch {
-        failed();
-      }
-    }
-    if (r === undefined) return vault.size > 0 ? vault.restore(snap.text) : snap.text;
-    const keys = new Set(r.detections.map(detectionKey));
-    for (const d of r.detections) if (!seen?.found.has(detectionKey(d))) found.push(d);
-    const forwarded = vault.size > 0 ? vault.restore(r.emit) : r.emit;
-    wholes.set(snap.stream, { source: snap.text, forwarded, found: keys });
     return forwarded;
   };
 
