@@ -1,5 +1,5 @@
 import type { Detection } from "../inspect/types.js";
-import { createStreamInspector, jsonStringContent } from "../inspect/index.js";
+import { createStreamInspector, inspectWhole, jsonStringContent } from "../inspect/index.js";
 import { ACTION_STRENGTH, type AiAction, type ResponsePlan } from "../policy/index.js";
 import { sendAnswer } from "./answer.js";
 import type { Exchange } from "./exchange.js";
@@ -140,7 +140,11 @@ function inspectJson(args: ForwardArgs, body: Record<string, unknown>, text: str
     // The whole text is here: one final pass, nothing held back, each hit found once. Signed text is
     // only read: a class to block withholds the whole answer anyway.
     const signed = slot.signed === true;
-    const whole = createStreamInspector(deps.inspector, { mask: signed ? [] : mask }).end(slot.text);
+    // A sibling's name shown before a `value` (the context) is the sibling's own slot's to report and
+    // rewrite: only what follows it is masked and restored here, so the slot can still be split back
+    // into its key and value.
+    const context = slot.contextLength ?? 0;
+    const whole = inspectWhole(deps.inspector, slot.text, signed ? [] : mask, context);
     for (const d of whole.detections) {
       found.push(d); // one by one: a spread of 200,000 would throw
       if (signed) foundInSigned(d);
@@ -148,8 +152,8 @@ function inspectJson(args: ForwardArgs, body: Record<string, unknown>, text: str
     if (signed) continue;
     const emitted = whole.emit;
     const restored = vault.size > 0 ? vault.restore(emitted) : emitted;
-    if (restored !== slot.text) {
-      slot.replace(restored);
+    if (restored !== slot.text.slice(context)) {
+      slot.replace(slot.text.slice(0, context) + restored);
       changed = true;
     }
   }

@@ -1,5 +1,10 @@
 import type { Detection } from "../inspect/types.js";
-import { createRestoreStream, createStreamInspector, jsonStringContent } from "../inspect/index.js";
+import {
+  createRestoreStream,
+  createStreamInspector,
+  inspectWhole,
+  jsonStringContent,
+} from "../inspect/index.js";
 import type { RestoreStream, StreamInspection, StreamInspector } from "../inspect/index.js";
 import type { ForwardArgs } from "./forward.js";
 import { answerUninspectable, foundInSigned, responseReason } from "./respond-json.js";
@@ -113,18 +118,19 @@ export async function respondStream(
     if (answerUninspectable(deps, x) === "closed") throw new AnswerWithheld();
     unchecked = true;
   };
-  // One value of held arguments, or their source when they are not JSON: masked, placeholders put back.
-  const inspectValue = (text: string, encode: ((value: string) => string) | undefined): string => {
+  // One value of held arguments, or their source when they are not JSON: masked, placeholders put back;
+  // its first `from` characters are context (see `inspectWhole`), read and not returned.
+  const inspectValue = (text: string, encode: ((value: string) => string) | undefined, from = 0): string => {
     let r: StreamInspection | undefined;
     if (!unchecked) {
       try {
-        r = createStreamInspector(deps.inspector, { mask: masked }).end(text);
+        r = inspectWhole(deps.inspector, text, masked, from);
       } catch {
         failed();
       }
     }
     if (r !== undefined) for (const d of r.detections) found.push(d);
-    const emit = r === undefined ? text : r.emit;
+    const emit = r === undefined ? text.slice(from) : r.emit;
     return vault.size > 0 ? vault.restore(emit, encode) : emit;
   };
   // One by one: a spread of a few hundred thousand detections (an 8 MiB event of addresses) throws.

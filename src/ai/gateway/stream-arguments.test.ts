@@ -149,31 +149,81 @@ describe("streamed tool call arguments are read as the JSON they are", () => {
   });
 
   it("keeps a name-value pair whole when the name holds what is masked", async () => {
-    upstream.answer(toolUseStream({ name: `DB_PASSWORD=${PASSWORD}`, value: "1" }));
-    const message = await anthropic(gw)
-      .messages.stream({
-        model: "claude-sonnet-4-5",
-        max_tokens: 1024,
-        messages: [{ role: "user", content: "x" }],
-      })
-      .finalMessage();
-    expect(message.content.find((b) => b.type === "tool_use")?.input).toEqual({
-      name: `DB_PASSWORD=${MASK}`,
-      value: "1",
-    });
+    const [streamed, whole] = await streamedAndWhole({ name: `DB_PASSWORD=${PASSWORD}`, value: "1" });
+    expect(streamed).toEqual({ name: `DB_PASSWORD=${MASK}`, value: "1" });
+    expect(whole).toEqual(streamed);
   });
 
-  it("reads each argument under its key, as a password is told by its name", async () => {
-    upstream.answer(toolUseStream('{"password": "Tr0ub4dor-x9Qz-77aa", "retries": 3}'));
-    const message = await anthropic(gw)
-      .messages.stream({
-        model: "claude-sonnet-4-5",
-        max_tokens: 1024,
-        messages: [{ role: "user", content: "configure" }],
-      })
-      .finalMessage();
-    const input = message.content.find((b) => b.type === "tool_use")?.input;
-    expect(input).toEqual({ password: MASK, retries: 3 });
+  it("reads each argument under its key, as a password is told by its name, streamed or whole", async () => {
+    const [streamed, whole] = await streamedAndWhole({ password: "Tr0ub4dor-x9Qz-77aa", retries: 3 });
+    expect(streamed).toEqual({ password: MASK, retries: 3 });
+    expect(whole).toEqual(streamed);
+  });
+
+  it("reads a value under the name its sibling gives it (Kubernetes env lists), streamed or whole", async () => {
+    const env = [
+      { name: "LOG_LEVEL", value: "debug" },
+      { name: "DB_PASSWORD", value: "Tr0ub4dor-x9Qz-77aa" },
+    ];
+    const [streamed, whole] = await streamedAndWhole({ env });
+    expect(streamed).toEqual({ env: [env[0], { name: "DB_PASSWORD", value: MASK }] });
+    expect(whole).toEqual(streamed);
+  });
+
+  it("reads a whole OpenAI answer's tool-call arguments under their keys, chat and Responses", async () => {
+    const args = JSON.stringify({ user: "app", password: "Tr0ub4dor-x9Qz-77aa" });
+    upstream.answer([
+      JSON.stringify({
+        id: "chatcmpl-1",
+        object: "chat.completion",
+        created: 1,
+        model: "gpt-4o",
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: "assistant",
+              content: null,
+              tool_calls: [{ id: "call_1", type: "function", function: { name: "login", arguments: args } }],
+            },
+            finish_reason: "tool_calls",
+            logprobs: null,
+          },
+        ],
+      }),
+    ]);
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 });
+    const chat = await client.chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: "log in" }],
+    });
+    const call = chat.choices[0]?.message.tool_calls?.[0];
+    const expected = { user: "app", password: MASK };
+    expect(call?.type === "function" ? JSON.parse(call.function.arguments) : undefined).toEqual(expected);
+
+    upstream.answer([
+      JSON.stringify({
+        id: "resp_1",
+        object: "response",
+        created_at: 1,
+        status: "completed",
+        model: "gpt-4o",
+        output: [
+          {
+            id: "fc_1",
+            type: "function_call",
+            call_id: "call_1",
+            name: "login",
+            arguments: args,
+            status: "completed",
+          },
+        ],
+        usage: null,
+      }),
+    ]);
+    const response = await client.responses.create({ model: "gpt-4o", input: "log in" });
+    const item = response.output[0];
+    expect(item?.type === "function_call" ? JSON.parse(item.arguments) : undefined).toEqual(expected);
   });
 
   it("stops the answer before any of a call's arguments that hold a secret to block", async () => {

@@ -16,15 +16,16 @@ export const MAX_HELD_ARGUMENTS = 8 * 1024 * 1024;
  * after it, or a `\` and leave the JSON invalid, and a secret in a JSON file the model writes would go
  * unseen behind its escaped quotes. So the gateway holds them until the call ends (nothing can run a
  * tool before its arguments are whole) and reads them as a whole answer's tool input is read: each string
- * value decoded and inspected by `inspect` (which masks and puts placeholders back), and the JSON written
- * again only when a value changed. Arguments that are not a JSON object or array are read as the text
- * they are, with placeholders put back JSON-escaped.
+ * value decoded and inspected by `inspect` (which returns the text after its first `from` characters,
+ * masked and with placeholders put back), and the JSON written again only when a value changed.
+ * Arguments that are not a JSON object or array are read as the text they are, with placeholders put
+ * back JSON-escaped.
  *
- * @example inspectArguments('{"cmd":"echo hi"}', (t) => t); // '{"cmd":"echo hi"}'
+ * @example inspectArguments('{"cmd":"echo hi"}', (t, _, from) => t.slice(from)); // '{"cmd":"echo hi"}'
  */
 export function inspectArguments(
   json: string,
-  inspect: (text: string, encode: ((value: string) => string) | undefined) => string,
+  inspect: (text: string, encode: ((value: string) => string) | undefined, from: number) => string,
 ): string {
   // A key given twice would leave the text to be read as JSON source, escapes and all. Clients read the
   // last value (JSON.parse, Python's json), so the arguments go as parsed: each key once, read decoded.
@@ -36,13 +37,12 @@ export function inspectArguments(
   // Not JSON (cut short, or a key twice): one slot over the source itself.
   const source = slots.length === 1 && slots[0]!.text === holder.json;
   for (const slot of slots) {
-    // A sibling's name shown before a `value` is the sibling's own slot's: only what follows is read
-    // here, so that a mask or a restored placeholder never rewrites the context (which the slot could
-    // not split back into a key and a value).
+    // A sibling's name shown before a `value` is read with it but is the sibling's own slot's: only what
+    // follows is masked and restored here, so that the context is never rewritten (the slot could not
+    // be split back into a key and a value).
     const ctx = slot.contextLength ?? 0;
-    const own = slot.text.slice(ctx);
-    const text = inspect(own, source ? jsonStringContent : undefined);
-    if (text !== own) slot.replace(slot.text.slice(0, ctx) + text);
+    const text = inspect(slot.text, source ? jsonStringContent : undefined, ctx);
+    if (text !== slot.text.slice(ctx)) slot.replace(slot.text.slice(0, ctx) + text);
   }
   return holder.json;
 }

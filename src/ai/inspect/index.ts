@@ -13,7 +13,12 @@ export {
   type RedactionVault,
   type RestoreStream,
 } from "./redact.js";
-export { createStreamInspector, type StreamInspection, type StreamInspector } from "./stream.js";
+export {
+  createStreamInspector,
+  inspectWhole,
+  type StreamInspection,
+  type StreamInspector,
+} from "./stream.js";
 export {
   DATA_CLASSES,
   isSourceCodeDetection,

@@ -45,6 +45,34 @@ function placeholder(type: string): string {
 }
 
 /**
+ * Inspect a whole text in one pass, as `createStreamInspector(inspector, { mask }).end(text)` does, for a
+ * text whose first `from` characters are context shown to the detectors only (a sibling's name before a
+ * `value`: see `TextSlot.contextLength`). Returned: the hits that reach past the context, at offsets into
+ * the whole text, and the text after the context with the hits of the `mask` classes replaced by
+ * `[REDACTED_<TYPE>]`; a hit that starts in the context is masked from where the context ends.
+ *
+ * @example inspectWhole(inspector, '"name": "DB_PASSWORD", "value": "hunter2!x"', ["secret"], 23).emit; // '"value": "[REDACTED_PASSWORD]"'
+ */
+export function inspectWhole(
+  inspector: Inspector,
+  text: string,
+  mask: readonly DataClass[],
+  from = 0,
+): StreamInspection {
+  if (from === 0) return createStreamInspector(inspector, { mask }).end(text);
+  const detections = inspector.inspect(text, "response").filter((d) => d.end > from);
+  let emit = "";
+  let pos = from;
+  for (const m of detections.filter((d) => mask.includes(d.dataClass)).sort((a, b) => a.start - b.start)) {
+    if (m.end <= pos) continue; // inside one placed before (hits of different groups may overlap)
+    if (m.start > pos) emit += text.slice(pos, m.start);
+    emit += placeholder(m.type);
+    pos = m.end;
+  }
+  return { emit: emit + text.slice(pos), detections };
+}
+
+/**
  * Inspect model output as it streams. Detections carry offsets into the whole stream (the input text,
  * not the masked output) and each hit is reported once, as soon as the text after it shows it cannot
  * grow. Memory stays bounded: `lookBack` characters (default 512) of context are kept, plus an open

@@ -1,10 +1,10 @@
+import { pushJsonValue } from "./json-slots.js";
 import { CITATION_TEXTS, pushServerToolResult, pushTexts } from "./anthropic-blocks.js";
 import {
   arrayOf,
   indexOf,
   indexPath,
   isRecord,
-  pushLeaves,
   pushSigned,
   pushString,
   type Json,
@@ -64,7 +64,7 @@ export function anthropicStreamSnapshots(event: WireEvent): StreamSlot[] {
 /**
  * Push what an answer block carries whole, with role "response" (everything but the text of a `text`
  * block and the thinking of a `thinking` block, which streams deliver as deltas): a text block's
- * citations (cited text, titles, URL); each string leaf of a `tool_use` / `server_tool_use` /
+ * citations (cited text, titles, URL); each value of a `tool_use` / `server_tool_use` /
  * `mcp_tool_use` block's `input` (`content[1].input.command`, so a replacement keeps `input` an object);
  * an MCP tool's result (a string, or text blocks and their citations); a `compaction` summary; web search
  * results (title and URL: the page is encrypted), a web fetch's URL and page (title and plain text; a
@@ -83,7 +83,7 @@ function pushWholeTexts(out: TextSlot[], block: Json, path: string): void {
     case "tool_use":
     case "server_tool_use":
     case "mcp_tool_use":
-      pushLeaves(out, block, "input", "response", `${path}.input`);
+      pushJsonValue(out, block, "input", "response", `${path}.input`);
       return;
     case "tool_result":
     case "mcp_tool_result":

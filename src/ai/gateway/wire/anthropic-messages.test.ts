@@ -518,7 +518,7 @@ describe("anthropic-messages blocks of the newer APIs (compaction, inline tools,
 });
 
 describe("anthropic-messages responses", () => {
-  it("exposes text, thinking and each string leaf of tool_use input, keeping input an object", () => {
+  it("exposes text, thinking and each value of tool_use input with its key, keeping input an object", () => {
     const body = {
       id: "msg_1",
       type: "message",
@@ -539,9 +539,10 @@ describe("anthropic-messages responses", () => {
     expect(slots.map((s) => [s.path, s.text])).toEqual([
       ["content[0].thinking", "Let me check."],
       ["content[1].text", "Running it."],
-      ["content[2].input.command", "echo hi"],
+      ["content[2].input.command", '"command": "echo hi"'],
+      ["content[2].input", '"timeout"'],
     ]);
-    slots[2]!.replace("echo bye");
+    slots[2]!.replace('"command": "echo bye"');
     expect(body.content[2]).toEqual({
       type: "tool_use",
       id: "toolu_1",
@@ -868,7 +869,7 @@ describe("anthropic-messages answers: every block that carries text, whole and s
     [3, "citations[1].cited_text", "a web quote"],
     [3, "citations[1].title", "A page"],
     [3, "citations[1].url", "https://example.com/page"],
-    [4, "input.url", "https://example.com/b"],
+    [4, "input.url", '"url": "https://example.com/b"'],
     [5, "content[0].title", "Result"],
     [5, "content[0].url", "https://example.com/r"],
     [6, "content.url", "https://example.com/b"],
@@ -884,12 +885,13 @@ describe("anthropic-messages answers: every block that carries text, whole and s
     [13, "content.error_message", "no such file"],
     [14, "content.error_message", "search down"],
     [16, "content.text", "the advice"],
-    [18, "input.q", "the query"],
+    [18, "input.q", '"q": "the query"'],
     [19, "content[0].text", "mcp text"],
     [19, "content[0].citations[0].cited_text", "mcp cited"],
     [19, "content[0].citations[0].source", "docs://a"],
     [20, "content", "mcp error"],
-    [24, "input.command", "ls"],
+    [24, "input.command", '"command": "ls"'],
+    [24, "input", '"env"'],
     [24, "input.env[0]", "A=1"],
   ];
   const start = (index: number, block: unknown): WireEvent => ({

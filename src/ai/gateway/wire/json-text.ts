@@ -1,13 +1,12 @@
 import type { TextRole } from "../../inspect/types.js";
-import { isRecord, pushLeaves, pushString, readEntry, type Holder } from "./slots.js";
+import { isRecord, pushString, readEntry, type Holder } from "./slots.js";
 import { membersIn, parseJson, stringifyJson } from "./json-parse.js";
 import { keepLayout } from "./json-layout.js";
 import { ViewSlot } from "./slot-kinds.js";
 import type { TextSlot } from "./types.js";
 
 /**
- * A function that pushes the slots of the JSON value `holder[key]`: `pushLeaves` (answers), or
- * `pushJsonValue` (json-slots.ts, requests).
+ * A function that pushes the slots of the JSON value `holder[key]`: `pushJsonValue` (json-slots.ts).
  */
 export type JsonWalk = (
   out: TextSlot[],
@@ -19,12 +18,12 @@ export type JsonWalk = (
 
 /**
  * Slots over a string that holds JSON (OpenAI's tool-call `arguments`, a JSON tool result): the slots
- * `walk` finds in the parsed value (by default one per string leaf), each replacement changing the
+ * `walk` finds in the parsed value, each replacement changing the
  * string. A string that is not a JSON object or array is one slot over the raw text, and so is one with a
  * key twice in an object: parsing keeps the last value only, but the string goes upstream as it came
  * when nothing is redacted, and the model reads both.
  *
- * @example pushJsonLeaves(out, call.function, "arguments", "response", "tool_calls[0].function.arguments");
+ * @example pushJsonLeaves(out, call.function, "arguments", "response", "tool_calls[0].function.arguments", pushJsonValue);
  */
 export function pushJsonLeaves(
   out: TextSlot[],
@@ -32,7 +31,7 @@ export function pushJsonLeaves(
   key: string | number,
   role: TextRole,
   path: string,
-  walk: JsonWalk = pushLeaves,
+  walk: JsonWalk,
 ): void {
   const raw = readEntry(holder, key);
   if (typeof raw !== "string" || raw.length === 0) return;

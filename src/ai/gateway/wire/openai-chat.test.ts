@@ -118,15 +118,16 @@ describe("openai-chat responses", () => {
     usage: { prompt_tokens: 120, completion_tokens: 18, total_tokens: 138 },
   });
 
-  it("exposes content and each string leaf of the tool call arguments", () => {
+  it("exposes content and each value of the tool call arguments with its key", () => {
     const body = response();
     const slots = chat.responseTexts(body);
     expect(slots.map((s) => [s.path, s.role, s.text])).toEqual([
       ["choices[0].message.content", "response", "Use the vault."],
-      ["choices[0].message.tool_calls[0].function.arguments.cmd", "response", "ls -la"],
-      ["choices[0].message.tool_calls[0].function.arguments.env.TOKEN", "response", "x"],
+      ["choices[0].message.tool_calls[0].function.arguments.cmd", "response", '"cmd": "ls -la"'],
+      ["choices[0].message.tool_calls[0].function.arguments", "response", '"env"'],
+      ["choices[0].message.tool_calls[0].function.arguments.env.TOKEN", "response", '"TOKEN": "x"'],
     ]);
-    slots[2]!.replace('a "quoted"\nsecret');
+    slots[3]!.replace('"TOKEN": "a "quoted"\nsecret"');
     const args = body.choices[0]!.message.tool_calls[0]!.function.arguments;
     expect(JSON.parse(args)).toEqual({ cmd: "ls -la", env: { TOKEN: 'a "quoted"\nsecret' } });
     expect(chat.usage(body)).toEqual({ input: 120, output: 18 });

@@ -2,7 +2,6 @@ import type { TextRole } from "../../inspect/types.js";
 import type { SseEvent } from "../sse.js";
 import { stringifyJson } from "./json-parse.js";
 import { pushJsonText } from "./json-slots.js";
-import { pushJsonLeaves } from "./json-text.js";
 import {
   arrayOf,
   indexPath,
@@ -55,19 +54,17 @@ export function pushChatContent(out: TextSlot[], message: Json, role: TextRole, 
  * @example pushAssistantExtras(out, { refusal: "no" }, "assistant", "messages[1]"); // out[0].path: "messages[1].refusal"
  */
 export function pushAssistantExtras(out: TextSlot[], message: Json, role: TextRole, path: string): void {
-  // Requests show each argument with its key (json-slots.ts); answers keep one slot per string leaf.
-  const pushJson = role === "response" ? pushJsonLeaves : pushJsonText;
   pushString(out, message, "refusal", role, `${path}.refusal`);
   pushString(out, message, "reasoning_content", role, `${path}.reasoning_content`);
   pushString(out, message, "reasoning", role, `${path}.reasoning`);
   arrayOf(message.tool_calls).forEach((call, j) => {
     if (!isRecord(call)) return;
     const p = indexPath(`${path}.tool_calls`, j);
-    if (isRecord(call.function)) pushJson(out, call.function, "arguments", role, `${p}.function.arguments`);
+    if (isRecord(call.function)) pushJsonText(out, call.function, "arguments", role, `${p}.function.arguments`);
     else if (isRecord(call.custom)) pushString(out, call.custom, "input", role, `${p}.custom.input`);
   });
   if (isRecord(message.function_call))
-    pushJson(out, message.function_call, "arguments", role, `${path}.function_call.arguments`);
+    pushJsonText(out, message.function_call, "arguments", role, `${path}.function_call.arguments`);
 }
 
 /**

@@ -280,7 +280,7 @@ describe("openai-responses MCP headers whose value is a credential whatever its 
 });
 
 describe("openai-responses responses", () => {
-  it("exposes output text, refusals, reasoning summaries and function-call argument leaves", () => {
+  it("exposes output text, refusals, reasoning summaries and function-call arguments with their keys", () => {
     const body = {
       id: "resp_1",
       object: "response",
@@ -310,6 +310,7 @@ describe("openai-responses responses", () => {
       ["output[0].summary[0].text", "response", "Thinking"],
       ["output[1].content[0].text", "response", "Done."],
       ["output[1].content[1].refusal", "response", "Not that."],
+      ["output[2].arguments", "response", '"command"'],
       ["output[2].arguments.command[0]", "response", "ls"],
     ]);
     expect(responses.usage(body)).toEqual({ input: 50, output: 9 });
@@ -336,8 +337,9 @@ describe("openai-responses responses", () => {
       ["output[0].code", "print(1)"],
       ["output[0].outputs[0].logs", "1"],
       ["output[1].error", "denied"],
-      ["output[2].arguments.env", "prod"],
-      ["output[3].action.type", "exec"],
+      ["output[2].arguments.env", '"env": "prod"'],
+      ["output[3].action.type", '"type": "exec"'],
+      ["output[3].action", '"command"'],
       ["output[3].action.command[0]", "cat"],
       ["output[3].action.command[1]", "key.pem"],
       ["output[4].operation.diff", "+eval(x)"],

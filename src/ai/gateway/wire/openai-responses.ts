@@ -1,11 +1,10 @@
-import { pushJsonLeaves } from "./json-text.js";
+import { pushJsonText, pushJsonValue } from "./json-slots.js";
 import { pushMessageContent, pushReasoning, responsesRequestTexts } from "./openai-responses-input.js";
 import {
   arrayOf,
   indexPath,
   isRecord,
   partialUsageOf,
-  pushLeaves,
   pushString,
   stringOf,
   usageOf,
@@ -69,22 +68,22 @@ function outputItemTexts(out: TextSlot[], item: Json, path: string): void {
       pushMessageContent(out, item, "response", path);
       return;
     case "function_call":
-      pushJsonLeaves(out, item, "arguments", "response", `${path}.arguments`);
+      pushJsonText(out, item, "arguments", "response", `${path}.arguments`);
       return;
     case "custom_tool_call":
       pushString(out, item, "input", "response", `${path}.input`);
       return;
     case "mcp_call":
-      pushJsonLeaves(out, item, "arguments", "response", `${path}.arguments`);
+      pushJsonText(out, item, "arguments", "response", `${path}.arguments`);
       pushString(out, item, "output", "response", `${path}.output`);
       pushString(out, item, "error", "response", `${path}.error`);
       return;
     case "mcp_approval_request":
-      pushJsonLeaves(out, item, "arguments", "response", `${path}.arguments`);
+      pushJsonText(out, item, "arguments", "response", `${path}.arguments`);
       return;
     case "local_shell_call":
     case "shell_call":
-      pushLeaves(out, item, "action", "response", `${path}.action`);
+      pushJsonValue(out, item, "action", "response", `${path}.action`);
       return;
     case "apply_patch_call":
       // The patch is generated code: it is read like any other answer text (unsafe code included).

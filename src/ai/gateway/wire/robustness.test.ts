@@ -218,16 +218,16 @@ describe("every wire format, on odd but valid JSON", () => {
       string,
       unknown
     >;
-    // A request shows the value with its key; an answer the value alone.
-    for (const [id, slots, key] of [
-      ["openai-chat", wireFormat("openai-chat").requestTexts(body), '"__proto__": '],
-      ["anthropic-messages", wireFormat("anthropic-messages").responseTexts(anthropic), ""],
+    // Requests and answers show the value with its key.
+    for (const [id, slots] of [
+      ["openai-chat", wireFormat("openai-chat").requestTexts(body)],
+      ["anthropic-messages", wireFormat("anthropic-messages").responseTexts(anthropic)],
     ] as const) {
       expect(
         slots.map((s) => s.text),
         id,
-      ).toEqual([`${key}${key ? '"AKIA"' : "AKIA"}`]);
-      slots[0]!.replace(`${key}${key ? '"[SECRET]"' : "[SECRET]"}`);
+      ).toEqual(['"__proto__": "AKIA"']);
+      slots[0]!.replace('"__proto__": "[SECRET]"');
     }
     expect(JSON.stringify(body)).toContain('{\\"__proto__\\":\\"[SECRET]\\"}');
     expect(JSON.stringify(anthropic)).toBe(

@@ -153,34 +153,6 @@ export function pushSignedStream(
 }
 
 /**
- * Push one slot per non-empty string leaf of the JSON value `holder[key]` (objects and arrays walked).
- * Answers are read this way; requests with `pushJsonValue`, which also shows each value's key.
- *
- * @example pushLeaves(out, block, "input", "response", "content[2].input"); // one slot per string in the tool input
- */
-export function pushLeaves(
-  out: TextSlot[],
-  holder: Holder,
-  key: string | number,
-  role: TextRole,
-  path: string,
-): void {
-  const stack: [Holder, string | number, string][] = [[holder, key, path]];
-  while (stack.length > 0) {
-    const [h, k, p] = stack.pop()!;
-    const value = readEntry(h, k);
-    if (typeof value === "string") {
-      pushString(out, h, k, role, p);
-    } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push([value, i, indexPath(p, i)]);
-    } else if (isRecord(value)) {
-      const keys = Object.keys(value);
-      for (let i = keys.length - 1; i >= 0; i--) stack.push([value, keys[i]!, keyPath(p, keys[i]!)]);
-    }
-  }
-}
-
-/**
  * A stream slot over `holder[key]` when it is a non-empty string.
  *
  * @example streamSlot(delta, "content", "choice:0", "choices[0].delta.content")?.text;

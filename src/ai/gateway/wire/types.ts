@@ -97,7 +97,7 @@ export interface WireFormat {
   stream(body: Record<string, unknown>): boolean;
   /** Every text the model will read: system prompt, messages (string and content-part forms), tool definitions (name, description, JSON schema descriptions and enum, const, default and example values, grammars), structured-output schemas, tool calls' arguments, tool results (including MCP tool results sent in Anthropic format, nested content arrays), documents; images and other binary parts are skipped (never touched). Roles: system, user, assistant, tool-definition, tool-result. */
   requestTexts(body: Record<string, unknown>): TextSlot[];
-  /** Texts of a non-streaming response body (message content, refusal, reasoning, tool-call arguments as string leaves) with role "response". */
+  /** Texts of a non-streaming response body (message content, refusal, reasoning, tool-call arguments value by value with their keys) with role "response". */
   responseTexts(body: Record<string, unknown>): TextSlot[];
   /** The text deltas one parsed stream event carries (content deltas, tool-call argument deltas, thinking deltas). `data` is the JSON-parsed `data:` field. */
   streamTexts(event: WireEvent): StreamSlot[];
