@@ -182,22 +182,26 @@ describe("OpenAI Chat Completions through the gateway", () => {
     },
   );
 
-  it("restores placeholders inside streamed tool-call arguments, and the arguments stay valid JSON", async () => {
-    gw.fake.respondWith({
-      kind: "tool-call",
-      name: "send_mail",
-      arguments: { to: "[EMAIL_1]", body: "refund" },
-    });
-    const stream = await client.chat.completions.create({
+  it("restores placeholders inside tool-call arguments, streamed or whole, and the arguments stay valid JSON", async () => {
+    const params = {
       model: "gpt-4o",
-      stream: true,
-      messages: [{ role: "user", content: `Send the refund note to ${EMAIL}` }],
-      tools: [{ type: "function", function: { name: "send_mail", parameters: { type: "object" } } }],
-    });
+      messages: [{ role: "user" as const, content: `Send the refund note to ${EMAIL}` }],
+      tools: [{ type: "function" as const, function: { name: "send_mail", parameters: { type: "object" } } }],
+    };
+    const answer = { to: "[EMAIL_1]", body: "Dear [EMAIL_1], refund" };
+    const expected = { to: EMAIL, body: `Dear ${EMAIL}, refund` };
+    gw.fake.respondWith({ kind: "tool-call", name: "send_mail", arguments: answer });
+    const stream = await client.chat.completions.create({ ...params, stream: true });
     let args = "";
     for await (const chunk of stream)
       args += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? "";
-    expect(JSON.parse(args)).toEqual({ to: EMAIL, body: "refund" });
+    expect(JSON.parse(args)).toEqual(expected);
+    expect(lastUpstream().body).not.toContain(EMAIL);
+
+    gw.fake.respondWith({ kind: "tool-call", name: "send_mail", arguments: answer });
+    const whole = await client.chat.completions.create(params);
+    const call = whole.choices[0]?.message.tool_calls?.[0];
+    expect(call?.type === "function" ? JSON.parse(call.function.arguments) : undefined).toEqual(expected);
     expect(lastUpstream().body).not.toContain(EMAIL);
   });
 
