@@ -113,3 +113,46 @@ export function responsesStream(turn: Turn): Streamed {
     ev("response.completed", { response: responseObject(turn, "completed", [outputItem(turn, true)]) });
   return { head, chunks, tail };
 }
+
+/**
+ * A compacted conversation (`POST /v1/responses/compact`), as OpenAI returns it: every user message of
+ * the input, word for word, then one `compaction` item whose content is opaque (here base64 of a fixed
+ * text, not a summary).
+ */
+export function compactJson(body: Json, model: string, inputTokens: number, id: string): Json {
+  const items: unknown[] = typeof body.input === "string" ? [{ role: "user", content: body.input }] : [];
+  if (Array.isArray(body.input)) items.push(...(body.input as unknown[]));
+  const users = items.filter(
+    (item): item is Json =>
+      typeof item === "object" &&
+      item !== null &&
+      (item as Json).role === "user" &&
+      ((item as Json).type === undefined || (item as Json).type === "message"),
+  );
+  const output: Json[] = users.map((m, i) => ({
+    id: `msg_${id}_${i}`,
+    type: "message",
+    status: "completed",
+    role: "user",
+    content: typeof m.content === "string" ? [{ type: "input_text", text: m.content }] : (m.content ?? []),
+  }));
+  output.push({
+    id: `cmp_${id}`,
+    type: "compaction",
+    encrypted_content: Buffer.from("the fake upstream's compaction").toString("base64"),
+  });
+  return {
+    id: `resp_${id}`,
+    object: "response.compaction",
+    created_at: Math.floor(Date.now() / 1000),
+    model,
+    output,
+    usage: {
+      input_tokens: inputTokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: 12,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: inputTokens + 12,
+    },
+  };
+}

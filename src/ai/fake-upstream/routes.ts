@@ -4,7 +4,16 @@ import type { EchoSource } from "./echo.js";
 
 /** The endpoints the fake upstream serves. */
 export type Endpoint =
-  "chat" | "responses" | "completions" | "fim" | "embeddings" | "messages" | "count_tokens" | "models";
+  | "chat"
+  | "responses"
+  | "compact"
+  | "input_tokens"
+  | "completions"
+  | "fim"
+  | "embeddings"
+  | "messages"
+  | "count_tokens"
+  | "models";
 
 /** A matched route: what to answer, in which provider's conventions, checking which credential. */
 export interface Route {
@@ -24,6 +33,8 @@ export interface Route {
 export const ECHO_SOURCE: Readonly<Record<Endpoint, EchoSource>> = {
   chat: "chat",
   responses: "responses",
+  compact: "responses",
+  input_tokens: "responses",
   completions: "prompt",
   fim: "prompt",
   embeddings: "prompt",
@@ -35,6 +46,13 @@ export const ECHO_SOURCE: Readonly<Record<Endpoint, EchoSource>> = {
 const ROUTES: Readonly<Record<string, Route>> = {
   "/v1/chat/completions": { endpoint: "chat", family: "openai", auth: "bearer", method: "POST" },
   "/v1/responses": { endpoint: "responses", family: "openai", auth: "bearer", method: "POST" },
+  "/v1/responses/compact": { endpoint: "compact", family: "openai", auth: "bearer", method: "POST" },
+  "/v1/responses/input_tokens": {
+    endpoint: "input_tokens",
+    family: "openai",
+    auth: "bearer",
+    method: "POST",
+  },
   "/v1/completions": { endpoint: "completions", family: "openai", auth: "bearer", method: "POST" },
   "/v1/fim/completions": { endpoint: "fim", family: "openai", auth: "bearer", method: "POST" },
   "/v1/embeddings": { endpoint: "embeddings", family: "openai", auth: "bearer", method: "POST" },
@@ -42,6 +60,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
   "/v1/messages": { endpoint: "messages", family: "anthropic", auth: "anthropic", method: "POST" },
   // Azure OpenAI's v1 API, the only one with the Responses API: the deployment is the body's `model`.
   "/openai/v1/responses": { endpoint: "responses", family: "openai", auth: "azure", method: "POST" },
+  "/openai/v1/responses/compact": { endpoint: "compact", family: "openai", auth: "azure", method: "POST" },
   "/v1/messages/count_tokens": {
     endpoint: "count_tokens",
     family: "anthropic",

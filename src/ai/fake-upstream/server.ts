@@ -13,10 +13,13 @@ import {
   fimStream,
   modelsJson,
 } from "./openai.js";
-import { responsesJson, responsesStream } from "./openai-responses.js";
-import { checkAuth, ECHO_SOURCE, routeOf, type Route } from "./routes.js";
+import { compactJson, responsesJson, responsesStream } from "./openai-responses.js";
+import { checkAuth, ECHO_SOURCE, routeOf, type Endpoint, type Route } from "./routes.js";
 import type { Streamed, Turn } from "./turn.js";
 import type { FakeReply, FakeRequest, FakeUpstream, FakeUpstreamOptions } from "./types.js";
+
+/** The endpoints that stream when asked to (`"stream": true`). */
+const STREAMED: ReadonlySet<Endpoint> = new Set(["chat", "responses", "completions", "fim", "messages"]);
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
@@ -27,8 +30,8 @@ const DEFAULT_MODEL: Readonly<Record<WireFamily, string>> = {
 
 /**
  * Start a fake LLM provider on 127.0.0.1 that speaks OpenAI's, Azure OpenAI's and Anthropic's APIs
- * closely enough for the official SDKs and real assistants: chat completions, responses, completions,
- * FIM, embeddings and models; messages and count_tokens; streaming exactly as each provider streams;
+ * closely enough for the official SDKs and real assistants: chat completions, responses (and their
+ * compaction and input token count), completions, FIM, embeddings and models; messages and count_tokens; streaming exactly as each provider streams;
  * usage in every answer; the provider's own error bodies (401 for a missing or refused key). By default
  * the assistant answers `You said: <the last user message>`, so a test can see what reached the model
  * and what came back; `respondWith` queues other answers. Built for speed (the benchmark drives
@@ -84,8 +87,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       return;
     }
     const reply = queue.shift();
-    const stream =
-      json.stream === true && route.endpoint !== "embeddings" && route.endpoint !== "count_tokens";
+    const stream = json.stream === true && STREAMED.has(route.endpoint);
     if (reply?.kind === "error") {
       const message = reply.message ?? `The fake upstream was told to fail with ${reply.status}.`;
       sendJson(res, reply.status, errorBody(route.family, reply.status, message), route.family);
@@ -107,6 +109,15 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     }
     if (route.endpoint === "count_tokens") {
       sendJson(res, 200, { input_tokens: inputTokens }, route.family);
+      return;
+    }
+    if (route.endpoint === "input_tokens") {
+      sendJson(res, 200, { object: "response.input_tokens", input_tokens: inputTokens }, route.family);
+      return;
+    }
+    if (route.endpoint === "compact") {
+      const id = (++counter).toString().padStart(10, "0");
+      sendJson(res, 200, compactJson(json, model, inputTokens, id), route.family);
       return;
     }
     const say =

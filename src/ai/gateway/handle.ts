@@ -7,6 +7,7 @@ import type { Caller } from "../policy/index.js";
 import type { GatewayDeps } from "./deps.js";
 import { Exchange } from "./exchange.js";
 import { forward, type ForwardArgs } from "./forward.js";
+import { RESPONSES_API } from "./upstream.js";
 import type { TextSlot, WireFormat } from "./wire/index.js";
 import { membersIn, parseJson, stringifyJson } from "./wire/json-parse.js";
 import { UnreadableInput } from "./wire/token-ids.js";
@@ -266,7 +267,7 @@ function decide(
     if (!changed && x.event.action === "redact") x.event.action = "warn";
   }
   // Azure names the deployment in the path, except for the Responses API, which reads it from `model`.
-  const modelInBody = upstream.type !== "azure-openai" || wire.id === "openai-responses";
+  const modelInBody = upstream.type !== "azure-openai" || RESPONSES_API.has(wire.id);
   if (decision.route.model !== model && modelInBody) wire.setModel(json, decision.route.model);
   // Unchanged requests go upstream as the very bytes received, unless an object in them has a key twice:
   // parsing kept the last value, which is what was inspected, and an upstream that keeps the first

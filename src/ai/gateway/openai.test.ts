@@ -387,6 +387,11 @@ describe("OpenAI Chat Completions through the gateway", () => {
     expect(lastUpstream().path).toBe("/openai/v1/responses");
     expect((lastUpstream().json as { model: string }).model).toBe("prod-gpt4o");
     expect(lastUpstream().headers["api-key"]).toBe(UPSTREAM_KEYS.FAKE_AZURE_KEY);
+    // So is compaction.
+    const compacted = await client.responses.compact({ model: "azure-gpt-4o", input: "hello azure" });
+    expect(compacted.output.map((o) => o.type)).toEqual(["message", "compaction"]);
+    expect(lastUpstream().path).toBe("/openai/v1/responses/compact");
+    expect((lastUpstream().json as { model: string }).model).toBe("prod-gpt4o");
   });
 });
 
@@ -398,6 +403,55 @@ describe("the other OpenAI endpoints", () => {
     let text = "";
     for await (const ev of stream) if (ev.type === "response.output_text.delta") text += ev.delta;
     expect(text).toBe(`You said: mail ${EMAIL}`);
+    expect(lastUpstream().body).not.toContain(EMAIL);
+  });
+
+  it("compacts a Responses conversation as Codex does, user messages redacted going up and restored coming back", async () => {
+    const { data, response } = await client.responses
+      .compact({
+        model: "gpt-4o",
+        instructions: "Summarize the conversation so far.",
+        input: [
+          { role: "user", content: `Refund the order for ${EMAIL}` },
+          { role: "assistant", content: "Done, the refund is on its way." },
+          { role: "user", content: [{ type: "input_text", text: `Also write to ${EMAIL} when it lands` }] },
+        ],
+      })
+      .withResponse();
+    expect(response.headers.get("x-detente-decision")).toBe("redact");
+    const up = lastUpstream();
+    expect(up.path).toBe("/v1/responses/compact");
+    expect(up.body).not.toContain(EMAIL);
+    expect(up.body).toContain("[EMAIL_1]");
+    expect(data.object).toBe("response.compaction");
+    const texts = data.output.flatMap((item) =>
+      item.type === "message" ? item.content.map((c) => ("text" in c ? c.text : "")) : [],
+    );
+    expect(texts).toEqual([`Refund the order for ${EMAIL}`, `Also write to ${EMAIL} when it lands`]);
+    expect(data.output.at(-1)?.type).toBe("compaction");
+    const event = await eventually(
+      () => gw.events.find((e) => e.endpoint === "responses.compact" && e.action === "redact"),
+      "the compaction's audit event",
+    );
+    expect(event).toMatchObject({ action: "redact", status: 200, stream: false });
+    expect(event.tokensIn).toBeGreaterThan(0);
+
+    // A credential is blocked there as on every endpoint, with the SDK's typed error.
+    const blocked = await client.responses
+      .compact({ model: "gpt-4o", input: `my key is ${AWS_KEY}` })
+      .catch((e: unknown) => e);
+    expect(blocked).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect((blocked as Error).message).toContain("aws-access-key-id");
+    expect(gw.fake.requests.filter((r) => r.body.includes(AWS_KEY))).toEqual([]);
+  });
+
+  it("counts a Responses request's input tokens, inspecting it as the request it counts", async () => {
+    const counted = await client.responses.inputTokens.count({
+      model: "gpt-4o",
+      input: `How long is this? Reply to ${EMAIL}`,
+    });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    expect(lastUpstream().path).toBe("/v1/responses/input_tokens");
     expect(lastUpstream().body).not.toContain(EMAIL);
   });
 

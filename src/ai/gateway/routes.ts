@@ -11,6 +11,12 @@ import { errorBody, wireFormat, type WireFamily, type WireFormat, type WireId } 
 export const MODEL_ROUTES: readonly { path: string; wire: WireId; endpoint: string }[] = [
   { path: "/v1/chat/completions", wire: "openai-chat", endpoint: "chat.completions" },
   { path: "/v1/responses", wire: "openai-responses", endpoint: "responses" },
+  { path: "/v1/responses/compact", wire: "openai-responses-compact", endpoint: "responses.compact" },
+  {
+    path: "/v1/responses/input_tokens",
+    wire: "openai-responses-input-tokens",
+    endpoint: "responses.input_tokens",
+  },
   { path: "/v1/completions", wire: "openai-completions", endpoint: "completions" },
   { path: "/v1/fim/completions", wire: "openai-fim", endpoint: "fim.completions" },
   { path: "/v1/embeddings", wire: "openai-embeddings", endpoint: "embeddings" },

@@ -27,6 +27,8 @@ export interface Upstream {
 const OPENAI_PATHS: Record<WireId, string> = {
   "openai-chat": "/chat/completions",
   "openai-responses": "/responses",
+  "openai-responses-compact": "/responses/compact",
+  "openai-responses-input-tokens": "/responses/input_tokens",
   "openai-completions": "/completions",
   "openai-fim": "/fim/completions",
   "openai-embeddings": "/embeddings",
@@ -34,13 +36,20 @@ const OPENAI_PATHS: Record<WireId, string> = {
   "anthropic-count-tokens": "/messages/count_tokens",
 };
 
+/** The Responses API and its sub-endpoints: on Azure, served by the v1 API with the model in the body. */
+export const RESPONSES_API: ReadonlySet<WireId> = new Set([
+  "openai-responses",
+  "openai-responses-compact",
+  "openai-responses-input-tokens",
+]);
+
 /** Client headers passed upstream as they are (credentials never: the upstream's own are used). */
 const FORWARDED_HEADERS = ["anthropic-version", "anthropic-beta", "openai-beta", "accept"];
 
 /**
  * The URL of `wire`'s endpoint on `upstream`, for the model `model` (Azure puts the deployment in the
- * path, except for the Responses API, which Azure serves only on its v1 API, `/openai/v1/responses`, with
- * the deployment as the body's `model`). The client's query string is kept, as assistants add their own
+ * path, except for the Responses API and its `compact` and `input_tokens`, which Azure serves only on its
+ * v1 API, `/openai/v1/responses...`, with the deployment as the body's `model`). The client's query string is kept, as assistants add their own
  * (`?beta=true`), except on Azure, whose `api-version` comes from the configuration.
  *
  * @example upstreamUrl(openai, "openai-chat", "gpt-4o", "") // "https://api.openai.com/v1/chat/completions"
@@ -52,7 +61,7 @@ export function upstreamUrl(upstream: Upstream, wire: WireId, model: string, que
     case "anthropic":
       return `${base}/v1${path}${query}`;
     case "azure-openai": {
-      if (wire === "openai-responses") return `${base}/openai/v1/responses`;
+      if (RESPONSES_API.has(wire)) return `${base}/openai/v1${path}`;
       const version = encodeURIComponent(upstream.apiVersion ?? "2024-10-21");
       return `${base}/openai/deployments/${encodeURIComponent(model)}${path}?api-version=${version}`;
     }

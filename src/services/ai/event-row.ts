@@ -49,6 +49,8 @@ export type AiAction = (typeof AI_ACTIONS)[number];
 export const AI_ENDPOINTS = [
   "chat.completions",
   "responses",
+  "responses.compact",
+  "responses.input_tokens",
   "completions",
   "fim.completions",
   "embeddings",

@@ -1,14 +1,6 @@
 import { pushJsonValue } from "./json-slots.js";
 import { CITATION_TEXTS, pushServerToolResult, pushTexts } from "./anthropic-blocks.js";
-import {
-  arrayOf,
-  indexOf,
-  indexPath,
-  isRecord,
-  pushSigned,
-  pushString,
-  type Json,
-} from "./slots.js";
+import { arrayOf, indexOf, indexPath, isRecord, pushSigned, pushString, type Json } from "./slots.js";
 import { StreamView } from "./slot-kinds.js";
 import type { StreamSlot, TextSlot, WireEvent } from "./types.js";
 

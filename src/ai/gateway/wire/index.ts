@@ -5,6 +5,7 @@ import { openaiCompletions } from "./openai-completions.js";
 import { openaiEmbeddings } from "./openai-embeddings.js";
 import { openaiFim } from "./openai-fim.js";
 import { openaiResponses } from "./openai-responses.js";
+import { openaiResponsesCompact, openaiResponsesInputTokens } from "./openai-responses-extra.js";
 import type { WireFormat, WireId } from "./types.js";
 
 export type { StreamSlot, TextSlot, Usage, WireEvent, WireFamily, WireFormat, WireId } from "./types.js";
@@ -14,6 +15,8 @@ export { endsStream } from "./slots.js";
 const FORMATS: Readonly<Record<WireId, WireFormat>> = {
   "openai-chat": openaiChat,
   "openai-responses": openaiResponses,
+  "openai-responses-compact": openaiResponsesCompact,
+  "openai-responses-input-tokens": openaiResponsesInputTokens,
   "openai-completions": openaiCompletions,
   "openai-fim": openaiFim,
   "openai-embeddings": openaiEmbeddings,

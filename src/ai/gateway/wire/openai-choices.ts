@@ -60,7 +60,8 @@ export function pushAssistantExtras(out: TextSlot[], message: Json, role: TextRo
   arrayOf(message.tool_calls).forEach((call, j) => {
     if (!isRecord(call)) return;
     const p = indexPath(`${path}.tool_calls`, j);
-    if (isRecord(call.function)) pushJsonText(out, call.function, "arguments", role, `${p}.function.arguments`);
+    if (isRecord(call.function))
+      pushJsonText(out, call.function, "arguments", role, `${p}.function.arguments`);
     else if (isRecord(call.custom)) pushString(out, call.custom, "input", role, `${p}.custom.input`);
   });
   if (isRecord(message.function_call))

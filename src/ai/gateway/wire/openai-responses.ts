@@ -61,8 +61,11 @@ export const openaiResponses: WireFormat = {
   },
 };
 
-/** A response's output item (non-streaming body, or an item inside a stream event). */
-function outputItemTexts(out: TextSlot[], item: Json, path: string): void {
+/**
+ * A response's output item (non-streaming body, an item inside a stream event, or one of a compacted
+ * conversation's items).
+ */
+export function outputItemTexts(out: TextSlot[], item: Json, path: string): void {
   switch (item.type) {
     case "message":
       pushMessageContent(out, item, "response", path);

@@ -5,6 +5,8 @@ import type { SseEvent } from "../sse.js";
 export type WireId =
   | "openai-chat"
   | "openai-responses"
+  | "openai-responses-compact"
+  | "openai-responses-input-tokens"
   | "openai-completions"
   | "openai-fim"
   | "openai-embeddings"

@@ -1,0 +1,67 @@
+import { outputItemTexts } from "./openai-responses.js";
+import { responsesRequestTexts } from "./openai-responses-input.js";
+import { arrayOf, indexPath, isRecord, numberOf, stringOf, usageOf } from "./slots.js";
+import type { TextSlot, WireFormat } from "./types.js";
+
+/**
+ * Compacting a Responses conversation (`POST /v1/responses/compact`, the SDK's `responses.compact()`,
+ * and what the Codex CLI calls for its built-in OpenAI provider when the context fills): the request is
+ * a Responses request's input and instructions, read as those are; the answer, never streamed, is the
+ * conversation to continue with, its user messages followed by one `compaction` item whose content is
+ * encrypted. The user messages are read as an answer's text, so placeholders the request was sent with
+ * are put back in them and the client keeps the conversation it wrote.
+ *
+ * @example openaiResponsesCompact.responseTexts({ output: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }] })[0]!.path; // "output[0].content[0].text"
+ */
+export const openaiResponsesCompact: WireFormat = {
+  id: "openai-responses-compact",
+  family: "openai",
+  model: (body) => stringOf(body.model),
+  setModel(body, model) {
+    body.model = model;
+  },
+  stream: () => false,
+  requestTexts: responsesRequestTexts,
+  responseTexts(body) {
+    const out: TextSlot[] = [];
+    arrayOf(body.output).forEach((item, i) => {
+      if (isRecord(item)) outputItemTexts(out, item, indexPath("output", i));
+    });
+    return out;
+  },
+  streamTexts: () => [],
+  streamSnapshots: () => [],
+  streamEnds: () => [],
+  flushEvent(stream) {
+    throw new Error(`responses.compact has no streams (asked to flush ${stream})`);
+  },
+  usage: (body) => usageOf(body.usage, "input_tokens", "output_tokens"),
+  streamUsage: () => ({}),
+};
+
+/**
+ * Counting a Responses request's input tokens (`POST /v1/responses/input_tokens`, the SDK's
+ * `responses.inputTokens.count()`): the same request texts as the Responses API (the provider reads them
+ * to count), an `{ object: "response.input_tokens", input_tokens }` answer with no text and no stream.
+ *
+ * @example openaiResponsesInputTokens.usage({ object: "response.input_tokens", input_tokens: 12 }); // { input: 12, output: null }
+ */
+export const openaiResponsesInputTokens: WireFormat = {
+  id: "openai-responses-input-tokens",
+  family: "openai",
+  model: (body) => stringOf(body.model),
+  setModel(body, model) {
+    body.model = model;
+  },
+  stream: () => false,
+  requestTexts: responsesRequestTexts,
+  responseTexts: () => [],
+  streamTexts: () => [],
+  streamSnapshots: () => [],
+  streamEnds: () => [],
+  flushEvent(stream) {
+    throw new Error(`responses.input_tokens has no streams (asked to flush ${stream})`);
+  },
+  usage: (body) => ({ input: numberOf(body.input_tokens) ?? null, output: null }),
+  streamUsage: () => ({}),
+};
