@@ -31,6 +31,11 @@ export class Exchange {
   overheadMs = 0;
   /** A Responses stream's `response.created` went out: a failure is then told in a `response.failed` too. */
   responseOpened = false;
+  /**
+   * The last `sequence_number` of a Responses stream's events sent on: an event the gateway adds (held
+   * text let out, a failure) takes the next one, and the upstream's later events follow it.
+   */
+  sequence = -1;
   private finished = false;
   private received: Buffer | null = null;
 

@@ -88,6 +88,18 @@ export async function respondStream(
   let content = false;
   // Set when a Responses `response.created` was read; it is out once the text that carries it is written.
   let opening = false;
+  // The Responses API numbers its events; see `Exchange.sequence`. True when `data`'s number changed.
+  const numbered = wire.id === "openai-responses";
+  const renumber = (data: Record<string, unknown>): boolean => {
+    const n = data.sequence_number;
+    if (!numbered || typeof n !== "number") return false;
+    if (n > x.sequence) {
+      x.sequence = n;
+      return false;
+    }
+    data.sequence_number = ++x.sequence;
+    return true;
+  };
 
   const stream = (id: string, like: WireEvent, json: boolean, signed: boolean): OutputStream => {
     let s = streams.get(id);
@@ -185,7 +197,10 @@ export async function respondStream(
     const text = inspected(s, "", true);
     if (!text) return "";
     content = true;
-    return formatSseEvent(wire.flushEvent(id, text, s.like));
+    const ev = wire.flushEvent(id, text, s.like);
+    if (!numbered) return formatSseEvent(ev);
+    const data = parseJson(ev.data).value as Record<string, unknown>;
+    return formatSseEvent(renumber(data) ? { ...ev, data: stringifyJson(data) } : ev);
   };
 
   // Text no delta carried is inspected whole, with the same masks, where it first appears.
@@ -236,7 +251,8 @@ export async function respondStream(
     let prefix = "";
     for (const id of streams.keys())
       if (endsHere(id) && !slots.some((s) => s.stream === id)) prefix += flush(id);
-    let changed = false;
+    // Numbered after what goes before it.
+    let changed = renumber(parsed);
     for (const slot of slots) {
       const s = stream(slot.stream, pe, slot.jsonFragment === true, slot.signed === true);
       s.like = pe;
@@ -341,9 +357,7 @@ export async function respondStream(
     x.event.action = "block";
     x.event.error = "response_blocked";
     const why = `detente stopped the model's answer: ${responseReason(blocked)}.`;
-    out.end(
-      streamFailureEvents(wire, x.responseOpened, 403, why, "response_blocked").map(formatSseEvent).join(""),
-    );
+    out.end(streamFailureEvents(wire, x, 403, why, "response_blocked").map(formatSseEvent).join(""));
   } else if (out.destroyed) {
     // Gone while the last of the answer was written: it never had all of it.
     clientLeft(args, found);

@@ -27,9 +27,7 @@ export function upstreamBroke(
   x.event.status = timedOut ? 504 : 502;
   const why = timedOut ? `${e.message}.` : "The upstream stream was interrupted.";
   args.res.end(
-    streamFailureEvents(x.wire!, x.responseOpened, x.event.status, why, x.event.error)
-      .map(formatSseEvent)
-      .join(""),
+    streamFailureEvents(x.wire!, x, x.event.status, why, x.event.error).map(formatSseEvent).join(""),
   );
   finishWith(args, found);
 }
@@ -56,9 +54,7 @@ export function stopped(
     why = `detente could not handle the rest of this answer (request id ${x.id}).`;
   }
   const code = e instanceof AnswerWithheld ? "inspection_failed" : "internal_error";
-  args.res.end(
-    streamFailureEvents(x.wire!, x.responseOpened, x.event.status, why, code).map(formatSseEvent).join(""),
-  );
+  args.res.end(streamFailureEvents(x.wire!, x, x.event.status, why, code).map(formatSseEvent).join(""));
   finishWith(args, found);
 }
 

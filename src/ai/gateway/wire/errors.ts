@@ -76,11 +76,12 @@ export function streamErrorEvent(
 ): SseEvent {
   const body = errorBody(family, status, message, code);
   if (family === "anthropic") return { event: "error", data: JSON.stringify(body) };
+  return { event: "error", data: JSON.stringify(openaiErrorEvent(body, message)) };
+}
+
+function openaiErrorEvent(body: Record<string, unknown>, message: string): Record<string, unknown> {
   const error = body.error as { code: string | null; param: null };
-  return {
-    event: "error",
-    data: JSON.stringify({ type: "error", error, message, code: error.code, param: null }),
-  };
+  return { type: "error", error, message, code: error.code, param: null };
 }
 
 /**
@@ -88,20 +89,27 @@ export function streamErrorEvent(
  * Responses API, a `response.failed` whose `response.error` says why. Codex reads only the latter (it
  * ignores `error` events, reports "stream closed before response.completed" and retries), so without it a
  * blocked answer would be asked again without the user being told why; the SDKs raise on the `error`
- * event. Only once `response.created` went out (`opened`): before it, the SDKs refuse any other event.
+ * event. Only once `response.created` went out (`stream.responseOpened`): before it, the SDKs refuse any
+ * other event. The Responses API numbers its events: these take the numbers after `stream.sequence`, the
+ * last one sent, which they advance.
  *
- * @example streamFailureEvents({ id: "openai-responses", family: "openai" }, true, 403, "Blocked.", "response_blocked")[0]!.event; // "response.failed"
+ * @example streamFailureEvents({ id: "openai-responses", family: "openai" }, { responseOpened: true, sequence: 7 }, 403, "Blocked.", "response_blocked")[0]!.event; // "response.failed"
  */
 export function streamFailureEvents(
   wire: { readonly id: WireId; readonly family: WireFamily },
-  opened: boolean,
+  stream: { readonly responseOpened: boolean; sequence: number },
   status: number,
   message: string,
   code?: string,
 ): SseEvent[] {
-  const error = streamErrorEvent(wire.family, status, message, code);
+  if (wire.id !== "openai-responses") return [streamErrorEvent(wire.family, status, message, code)];
+  const error = openaiErrorEvent(errorBody("openai", status, message, code), message);
+  const numbered = (event: string, data: Record<string, unknown>): SseEvent => ({
+    event,
+    data: JSON.stringify({ ...data, sequence_number: ++stream.sequence }),
+  });
   // Before `response.created` the SDKs accept no other event: the error event alone.
-  if (wire.id !== "openai-responses" || !opened) return [error];
+  if (!stream.responseOpened) return [numbered("error", error)];
   const failed = {
     type: "response.failed",
     response: {
@@ -111,5 +119,5 @@ export function streamFailureEvents(
       output: [],
     },
   };
-  return [{ event: "response.failed", data: JSON.stringify(failed) }, error];
+  return [numbered("response.failed", failed), numbered("error", error)];
 }

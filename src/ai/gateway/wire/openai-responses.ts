@@ -28,8 +28,8 @@ import type { TextSlot, WireFormat } from "./types.js";
  * (function or MCP call arguments, a JSON fragment), `output:N:input` (custom tool input),
  * `output:N:summary:M`, `output:N:reasoning:M`, `output:N:code`. The `*.done`, `content_part.*`,
  * `output_item.*` and `response.*` events repeat the full text: see `streamSnapshots`. Flush events copy
- * the delta event they are modelled on, `sequence_number` included; a gateway that inserts events and
- * whose clients check the numbering renumbers them.
+ * the delta event they are modelled on, `sequence_number` included; the gateway renumbers the events
+ * it adds and those after them (see `Exchange.sequence`).
  *
  * @example
  * openaiResponses.requestTexts({ instructions: "Be brief.", input: "hi" }).map((s) => s.role); // ["system", "user"]

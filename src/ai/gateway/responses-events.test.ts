@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestGateway } from "../../../test/helpers/gateway.js";
+import {
+  sseEvents,
+  startScriptedGateways,
+  type ScriptedGateways,
+  type ScriptedUpstream,
+} from "../../../test/helpers/scripted-upstream.js";
+
+/**
+ * The Responses API numbers its stream events (`sequence_number`), and clients that resume a stream
+ * (`starting_after`) or check the order rely on the numbers rising. The gateway adds events of its own:
+ * text it held back to inspect, let out when the text ends, and the events that end a stream it stops.
+ */
+
+const TOKEN = "ghp_" + "Hq2Wm8Zr4Tn6Xv0Lb9Cd3Jf7Kg1Ps5Qa2Eu8";
+
+let upstream: ScriptedUpstream;
+let gw: TestGateway;
+let blocking: TestGateway;
+let scripted: ScriptedGateways;
+
+beforeAll(async () => {
+  scripted = await startScriptedGateways();
+  ({ upstream, gw, blocking } = scripted);
+});
+
+afterAll(async () => {
+  await scripted.close();
+});
+
+const response = (status: string) => ({
+  id: "resp_1",
+  object: "response",
+  created_at: 1,
+  status,
+  model: "gpt-4o",
+  output: [],
+  usage: null,
+});
+const item = { id: "msg_1", type: "message", role: "assistant", status: "in_progress", content: [] };
+const part = { type: "output_text", text: "", annotations: [] };
+const where = { item_id: "msg_1", output_index: 0, content_index: 0 };
+
+/** A numbered Responses stream of one message whose text ends with `text`'s last delta. */
+function script(deltas: readonly string[]): string[] {
+  const text = deltas.join("");
+  return sseEvents(
+    [
+      { type: "response.created", response: response("in_progress") },
+      { type: "response.output_item.added", output_index: 0, item },
+      { type: "response.content_part.added", ...where, part },
+      ...deltas.map((delta) => ({ type: "response.output_text.delta", ...where, delta, logprobs: [] })),
+      { type: "response.output_text.done", ...where, text, logprobs: [] },
+      { type: "response.content_part.done", ...where, part: { ...part, text } },
+      {
+        type: "response.output_item.done",
+        output_index: 0,
+        item: { ...item, status: "completed", content: [{ ...part, text }] },
+      },
+      { type: "response.completed", response: response("completed") },
+    ].map((e, i) => ({ ...e, sequence_number: i })),
+  );
+}
+
+/** The events of a Responses stream through `g`, as the client receives them. */
+async function events(g: TestGateway): Promise<Record<string, unknown>[]> {
+  const res = await fetch(`${g.url}/v1/responses`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${g.key}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "gpt-4o", input: "deploy", stream: true }),
+  });
+  return (await res.text())
+    .split("\n")
+    .filter((l) => l.startsWith("data: "))
+    .map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
+}
+
+function rising(numbers: readonly unknown[]): boolean {
+  return numbers.every((n, i) => typeof n === "number" && (i === 0 || n > (numbers[i - 1] as number)));
+}
+
+describe("Responses stream event numbers", () => {
+  it("keep rising when the gateway lets out held text in an event of its own", async () => {
+    // The text ends with the token: held back until the text is done, then sent masked, in an added event.
+    upstream.answer(script(["Deploy with ", TOKEN.slice(0, 12), TOKEN.slice(12)]));
+    const got = await events(gw);
+    const deltas = got.filter((e) => e.type === "response.output_text.delta");
+    expect(deltas.map((e) => e.delta).join("")).toBe("Deploy with [REDACTED_GITHUB_TOKEN]");
+    expect(got.map((e) => e.sequence_number)).toEqual([...got.keys()]);
+    expect(got.at(-1)?.type).toBe("response.completed");
+  });
+
+  it("go on in the events that end a stream the policy stops", async () => {
+    upstream.answer(script(["Deploy with ", TOKEN, " today."]));
+    const got = await events(blocking);
+    expect(got.at(-1)?.type).toBe("error");
+    expect(JSON.stringify(got)).not.toContain(TOKEN.slice(4, 12));
+    expect(rising(got.map((e) => e.sequence_number))).toBe(true);
+    // Once response.created went out, a response.failed says why before the error.
+    if (got[0]?.type === "response.created") expect(got.at(-2)?.type).toBe("response.failed");
+  });
+});
