@@ -186,6 +186,59 @@ describe("Responses API text that never comes as deltas", () => {
     expect(found.reduce((n, d) => n + d.count, 0)).toBe(2);
   });
 
+  it("masks a secret in a citation's URL, in every event that repeats it, streamed and whole", async () => {
+    const cite = {
+      type: "url_citation",
+      url: `https://ci.example.com/builds?access_token=${TOKEN}`,
+      title: "Build 42",
+      start_index: 0,
+      end_index: 8,
+    };
+    const cited = {
+      ...message,
+      id: "msg_3",
+      content: [{ type: "output_text", text: "Build 42 passed.", annotations: [cite] }],
+    };
+    const where = { item_id: "msg_3", output_index: 0, content_index: 0 };
+    answer(
+      "text/event-stream",
+      responsesStream([
+        { type: "response.created", response: responseObject("in_progress", []) },
+        { type: "response.output_text.delta", ...where, delta: "Build 42 passed.", logprobs: [] },
+        { type: "response.output_text.annotation.added", ...where, annotation_index: 0, annotation: cite },
+        { type: "response.output_text.done", ...where, text: "Build 42 passed.", logprobs: [] },
+        { type: "response.output_item.done", output_index: 0, item: cited },
+        { type: "response.completed", response: responseObject("completed", [cited]) },
+      ]),
+    );
+    const stream = await client(gw).responses.create({ model: "gpt-4o", input: "ci?", stream: true });
+    const urls: unknown[] = [];
+    for await (const ev of stream) {
+      if (ev.type === "response.output_text.annotation.added")
+        urls.push((ev.annotation as { url: string }).url);
+      const items =
+        ev.type === "response.output_item.done"
+          ? [ev.item]
+          : ev.type === "response.completed"
+            ? ev.response.output
+            : [];
+      for (const item of items)
+        if (item.type === "message")
+          for (const c of item.content)
+            if (c.type === "output_text") urls.push(...c.annotations.map((a) => ("url" in a ? a.url : "")));
+    }
+    const masked = `https://ci.example.com/builds?access_token=${REDACTED}`;
+    expect(urls).toEqual([masked, masked, masked]);
+
+    answer(
+      "application/json",
+      JSON.stringify({ ...responseObject("completed", [cited]), object: "response" }),
+    );
+    const whole = await client(gw).responses.create({ model: "gpt-4o", input: "ci?" });
+    const part = whole.output[0]?.type === "message" ? whole.output[0].content[0] : undefined;
+    expect(part?.type === "output_text" ? part.annotations : []).toEqual([{ ...cite, url: masked }]);
+  });
+
   it("times the first token when the first text comes in a whole item, without deltas", async () => {
     const hello = { ...message, id: "msg_2", content: [{ ...message.content[0], text: "Hello there." }] };
     answer(

@@ -134,6 +134,47 @@ describe("openai-chat responses", () => {
   });
 });
 
+describe("openai-chat citations", () => {
+  const citation = () => ({
+    type: "url_citation",
+    url_citation: { url: "https://a.example/?k=1", title: "Page A", start_index: 0, end_index: 4 },
+  });
+
+  it("reads a whole answer's cited URLs and titles, and rewrites them in place", () => {
+    const body = {
+      choices: [
+        { index: 0, message: { role: "assistant", content: "Page A says so.", annotations: [citation()] } },
+      ],
+    };
+    const slots = chat.responseTexts(body);
+    expect(slots.map((s) => [s.path, s.text])).toEqual([
+      ["choices[0].message.content", "Page A says so."],
+      ["choices[0].message.annotations[0].url_citation.url", "https://a.example/?k=1"],
+      ["choices[0].message.annotations[0].url_citation.title", "Page A"],
+    ]);
+    slots[1]!.replace("https://a.example/?k=[REDACTED]");
+    expect(body.choices[0]!.message.annotations[0]!.url_citation).toMatchObject({
+      url: "https://a.example/?k=[REDACTED]",
+      start_index: 0,
+    });
+  });
+
+  it("reads the citations a stream chunk carries as whole texts of their own", () => {
+    const ev: WireEvent = {
+      data: { choices: [{ index: 1, delta: { annotations: [citation()] }, finish_reason: null }] },
+    };
+    expect(chat.streamTexts(ev)).toEqual([]);
+    expect(chat.streamSnapshots(ev).map((s) => [s.stream, s.path, s.text])).toEqual([
+      [
+        "choice:1:annotation:0:url",
+        "choices[0].delta.annotations[0].url_citation.url",
+        "https://a.example/?k=1",
+      ],
+      ["choice:1:annotation:0:title", "choices[0].delta.annotations[0].url_citation.title", "Page A"],
+    ]);
+  });
+});
+
 describe("openai-chat streams", () => {
   const transcript = [
     'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4.1","system_fingerprint":"fp","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}',

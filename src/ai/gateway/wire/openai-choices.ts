@@ -1,5 +1,6 @@
 import type { TextRole } from "../../inspect/types.js";
 import type { SseEvent } from "../sse.js";
+import { pushAnnotationSnapshots, pushAnnotations } from "./annotations.js";
 import { stringifyJson } from "./json-parse.js";
 import { pushJsonText } from "./json-slots.js";
 import {
@@ -81,6 +82,7 @@ export function choiceResponseTexts(body: Json): TextSlot[] {
     if (isRecord(choice.message)) {
       pushChatContent(out, choice.message, "response", `${p}.message`);
       pushAssistantExtras(out, choice.message, "response", `${p}.message`);
+      pushAnnotations(out, choice.message, "response", `${p}.message`);
     }
     pushString(out, choice, "text", "response", `${p}.text`);
   });
@@ -129,6 +131,26 @@ export function choiceStreamTexts(event: WireEvent): StreamSlot[] {
         `choice:${n}:function`,
         `${p}.delta.function_call.arguments`,
         true,
+      );
+  });
+  return out;
+}
+
+/**
+ * The whole texts of one stream chunk: the citations a chunk's delta carries (`annotations`, which
+ * OpenAI's search models send in a chunk of their own), each under a stream id of its own.
+ *
+ * @example choiceStreamSnapshots({ data: { choices: [{ index: 0, delta: { annotations: [{ type: "url_citation", url_citation: { url: "https://a" } }] } }] } })[0]!.stream; // "choice:0:annotation:0:url"
+ */
+export function choiceStreamSnapshots(event: WireEvent): StreamSlot[] {
+  const out: StreamSlot[] = [];
+  arrayOf(event.data.choices).forEach((choice, i) => {
+    if (isRecord(choice) && isRecord(choice.delta))
+      pushAnnotationSnapshots(
+        out,
+        choice.delta,
+        `choice:${choiceIndex(choice, i)}`,
+        `${indexPath("choices", i)}.delta`,
       );
   });
   return out;

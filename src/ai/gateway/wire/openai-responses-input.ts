@@ -1,4 +1,5 @@
 import type { TextRole } from "../../inspect/types.js";
+import { pushAnnotations } from "./annotations.js";
 import { pushField, pushHeader } from "./header-slots.js";
 import { pushJsonText, pushJsonValue } from "./json-slots.js";
 import { pushSchemaTexts, pushToolDefinition } from "./schema-slots.js";
@@ -51,8 +52,10 @@ export function pushMessageContent(out: TextSlot[], message: Json, role: TextRol
     if (!isRecord(part)) return;
     const p = indexPath(`${path}.content`, j);
     if (part.type === "refusal") pushString(out, part, "refusal", role, `${p}.refusal`);
-    else if (part.type === "input_text" || part.type === "output_text" || part.type === "text")
+    else if (part.type === "input_text" || part.type === "output_text" || part.type === "text") {
       pushString(out, part, "text", role, `${p}.text`);
+      pushAnnotations(out, part, role, p);
+    }
   });
 }
 

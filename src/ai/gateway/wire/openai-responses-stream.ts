@@ -1,4 +1,5 @@
 import type { SseEvent } from "../sse.js";
+import { pushAnnotationSnapshot, pushAnnotationSnapshots } from "./annotations.js";
 import { stringifyJson } from "./json-parse.js";
 import { arrayOf, indexOf, indexPath, isRecord, pushStream, stringOf, type Json } from "./slots.js";
 import type { StreamSlot, WireEvent } from "./types.js";
@@ -107,7 +108,9 @@ function pushItemSnapshots(out: StreamSlot[], item: Json, n: number, path: strin
       arrayOf(item.content).forEach((part, j) => {
         if (!isRecord(part)) return;
         const key = part.type === "refusal" ? "refusal" : "text";
-        pushStream(out, part, key, `output:${n}:content:${j}`, `${indexPath(`${path}.content`, j)}.${key}`);
+        const p = indexPath(`${path}.content`, j);
+        pushStream(out, part, key, `output:${n}:content:${j}`, `${p}.${key}`);
+        pushAnnotationSnapshots(out, part, `output:${n}:content:${j}`, p);
       });
       return;
     case "mcp_call":
@@ -192,6 +195,15 @@ export function responsesStreamSnapshots(event: WireEvent): StreamSlot[] {
     case "response.code_interpreter_call_code.done":
       pushStream(out, d, "code", `output:${n}:code`, "code");
       break;
+    case "response.output_text.annotation.added":
+      pushAnnotationSnapshot(
+        out,
+        d.annotation,
+        indexOf(d.annotation_index) ?? 0,
+        `output:${n}:content:${ci}`,
+        "annotation",
+      );
+      break;
     case "response.content_part.added":
     case "response.content_part.done":
       if (isRecord(d.part)) {
@@ -200,7 +212,10 @@ export function responsesStreamSnapshots(event: WireEvent): StreamSlot[] {
           pushStream(out, part, "refusal", `output:${n}:content:${ci}`, "part.refusal");
         else if (part.type === "reasoning_text")
           pushStream(out, part, "text", `output:${n}:reasoning:${ci}`, "part.text");
-        else pushStream(out, part, "text", `output:${n}:content:${ci}`, "part.text");
+        else {
+          pushStream(out, part, "text", `output:${n}:content:${ci}`, "part.text");
+          pushAnnotationSnapshots(out, part, `output:${n}:content:${ci}`, "part");
+        }
       }
       break;
     case "response.reasoning_summary_part.added":

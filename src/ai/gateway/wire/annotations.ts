@@ -1,0 +1,63 @@
+import type { TextRole } from "../../inspect/types.js";
+import { arrayOf, indexPath, isRecord, pushStream, pushString, type Json } from "./slots.js";
+import type { StreamSlot, TextSlot } from "./types.js";
+
+/**
+ * What a reader sees of an answer's citations (OpenAI's `annotations`): a cited page's URL and title, a
+ * cited file's name. A URL can carry a token or an address in its query; a title what the page holds.
+ * Their offsets into the text (`start_index`, `end_index`) are left as they are: a mask or a restored
+ * placeholder before them changes the text's length, so a client that links the cited span from them
+ * may link a few characters off.
+ */
+const CITED = ["url", "title", "filename"] as const;
+
+/** The citation itself: a Responses annotation is one; Chat Completions wraps it in `url_citation`. */
+function cited(annotation: Json, path: string): [Json, string] {
+  return isRecord(annotation.url_citation)
+    ? [annotation.url_citation, `${path}.url_citation`]
+    : [annotation, path];
+}
+
+/**
+ * Push the cited texts of `holder.annotations` (a Responses `output_text` part, a Chat Completions
+ * message).
+ *
+ * @example pushAnnotations(out, part, "response", "output[0].content[0]"); // "output[0].content[0].annotations[0].url", ...
+ */
+export function pushAnnotations(out: TextSlot[], holder: Json, role: TextRole, path: string): void {
+  arrayOf(holder.annotations).forEach((a, k) => {
+    if (!isRecord(a)) return;
+    const [c, p] = cited(a, indexPath(`${path}.annotations`, k));
+    for (const key of CITED) pushString(out, c, key, role, `${p}.${key}`);
+  });
+}
+
+/**
+ * Push the cited texts of one annotation of a stream (`stream`, the text it annotates) as whole texts,
+ * each under a stream id of its own (`output:0:content:0:annotation:2:url`), so that every event that
+ * repeats it sends the same.
+ *
+ * @example pushAnnotationSnapshot(out, event.data.annotation, 2, "output:0:content:0", "annotation");
+ */
+export function pushAnnotationSnapshot(
+  out: StreamSlot[],
+  annotation: unknown,
+  index: number,
+  stream: string,
+  path: string,
+): void {
+  if (!isRecord(annotation)) return;
+  const [c, p] = cited(annotation, path);
+  for (const key of CITED) pushStream(out, c, key, `${stream}:annotation:${index}:${key}`, `${p}.${key}`);
+}
+
+/**
+ * `pushAnnotationSnapshot` for each of `holder.annotations`.
+ *
+ * @example pushAnnotationSnapshots(out, part, "output:0:content:0", "part");
+ */
+export function pushAnnotationSnapshots(out: StreamSlot[], holder: Json, stream: string, path: string): void {
+  arrayOf(holder.annotations).forEach((a, k) => {
+    pushAnnotationSnapshot(out, a, k, stream, indexPath(`${path}.annotations`, k));
+  });
+}
