@@ -207,12 +207,14 @@ export async function respondStream(
   const wholeText = (snap: StreamSlot): string => {
     const seen = wholes.get(snap.stream);
     if (seen?.source === snap.text) return seen.forwarded;
-    // A tool call's arguments that came whole are read value by value, as held ones are; other text whole.
+    // A tool call's arguments that came whole are read value by value, as held ones are; other text
+    // whole, a value shown after its sibling's name (a tool input given whole) masked after the name only.
     const before = found.length;
+    const ctx = snap.contextLength ?? 0;
     const forwarded =
       snap.jsonFragment === true
         ? inspectArguments(snap.text, inspectValue)
-        : inspectValue(snap.text, undefined);
+        : snap.text.slice(0, ctx) + inspectValue(snap.text, undefined, ctx);
     const hits = found.splice(before);
     for (const d of hits) if (!seen?.found.has(detectionKey(d))) found.push(d);
     // Text that could not be inspected (failMode open) is not remembered as inspected.

@@ -170,6 +170,43 @@ describe("streamed tool call arguments are read as the JSON they are", () => {
     expect(whole).toEqual(streamed);
   });
 
+  it("reads a tool input given whole in its start event (proxies in front of Claude) the same way", async () => {
+    const env = [
+      { name: "DB_PASSWORD", value: "Tr0ub4dor-x9Qz-77aa" },
+      { name: `DB_URL_PASSWORD=${PASSWORD}`, value: "on" },
+    ];
+    upstream.answer(
+      sseEvents([
+        messageStart(),
+        {
+          type: "content_block_start",
+          index: 0,
+          content_block: { type: "tool_use", id: "toolu_1", name: "Deploy", input: { env } },
+        },
+        { type: "content_block_stop", index: 0 },
+        {
+          type: "message_delta",
+          delta: { stop_reason: "tool_use", stop_sequence: null },
+          usage: { output_tokens: 9 },
+        },
+        { type: "message_stop" },
+      ]),
+    );
+    const message = await anthropic(gw)
+      .messages.stream({
+        model: "claude-sonnet-4-5",
+        max_tokens: 1024,
+        messages: [{ role: "user", content: "deploy" }],
+      })
+      .finalMessage();
+    expect(message.content.find((b) => b.type === "tool_use")?.input).toEqual({
+      env: [
+        { name: "DB_PASSWORD", value: MASK },
+        { name: `DB_URL_PASSWORD=${MASK}`, value: "on" },
+      ],
+    });
+  });
+
   it("reads a whole OpenAI answer's tool-call arguments under their keys, chat and Responses", async () => {
     const args = JSON.stringify({ user: "app", password: "Tr0ub4dor-x9Qz-77aa" });
     upstream.answer([

@@ -183,7 +183,7 @@ export class ViewSlot implements TextSlot {
  */
 export class StreamView extends ViewSlot implements StreamSlot {
   constructor(
-    source: Pick<TextSlot, "text" | "replace">,
+    source: Pick<TextSlot, "text" | "replace" | "contextLength">,
     role: TextRole,
     path: string,
     readonly stream: string,
