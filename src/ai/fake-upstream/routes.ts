@@ -61,6 +61,12 @@ const ROUTES: Readonly<Record<string, Route>> = {
   // Azure OpenAI's v1 API, the only one with the Responses API: the deployment is the body's `model`.
   "/openai/v1/responses": { endpoint: "responses", family: "openai", auth: "azure", method: "POST" },
   "/openai/v1/responses/compact": { endpoint: "compact", family: "openai", auth: "azure", method: "POST" },
+  "/openai/v1/responses/input_tokens": {
+    endpoint: "input_tokens",
+    family: "openai",
+    auth: "azure",
+    method: "POST",
+  },
   "/v1/messages/count_tokens": {
     endpoint: "count_tokens",
     family: "anthropic",

@@ -62,7 +62,7 @@ export async function forward(args: ForwardArgs): Promise<void> {
     if (up.status >= 400) await passError(args, up);
     // The answer's own type decides how it is read, not what the request asked for: an upstream that
     // streams an answer the client wanted whole (or the reverse) is still inspected with the right parser.
-    else if (isEventStream(up.contentType)) await respondStream({ ...args, up, call });
+    else if (isEventStream(up.contentType) && wire.streams) await respondStream({ ...args, up, call });
     else await respondJson({ ...args, up });
   } catch (e) {
     if (call.cancelled || isAbort(e)) {

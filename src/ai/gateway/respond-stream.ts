@@ -89,7 +89,7 @@ export async function respondStream(
   // Set when a Responses `response.created` was read; it is out once the text that carries it is written.
   let opening = false;
   // The Responses API numbers its events; see `Exchange.sequence`. True when `data`'s number changed.
-  const numbered = wire.id === "openai-responses";
+  const numbered = wire.id.startsWith("openai-responses");
   const renumber = (data: Record<string, unknown>): boolean => {
     const n = data.sequence_number;
     if (!numbered || typeof n !== "number") return false;
@@ -239,7 +239,7 @@ export async function respondStream(
     }
     const parsed = parseObject(ev.data);
     if (!parsed) return formatSseEvent(ev);
-    if (parsed.type === "response.created") opening = true;
+    if (numbered && parsed.type === "response.created") opening = true;
     const pe: WireEvent = ev.event === undefined ? { data: parsed } : { event: ev.event, data: parsed };
     const usage = wire.streamUsage(pe);
     if (usage.input != null) x.event.tokensIn = usage.input;

@@ -101,3 +101,74 @@ describe("Responses stream event numbers", () => {
     if (got[0]?.type === "response.created") expect(got.at(-2)?.type).toBe("response.failed");
   });
 });
+
+describe("event streams sent where the API answers whole", () => {
+  it("inspects a streamed compaction as a Responses stream: secrets masked, placeholders restored", async () => {
+    const email = "jane.doe@customer-mail.com";
+    upstream.answer(script([`Keep ${TOKEN} for `, "[EMAIL_1]."]));
+    const res = await fetch(`${gw.url}/v1/responses/compact`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o", input: `mail ${email}`, stream: true }),
+    });
+    const body = await res.text();
+    expect(upstream.requests.at(-1)?.body).not.toContain(email);
+    expect(body).not.toContain(TOKEN.slice(4, 12));
+    const deltas = body
+      .split("\n")
+      .filter((l) => l.startsWith("data: "))
+      .map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>)
+      .filter((e) => e.type === "response.output_text.delta")
+      .map((e) => e.delta);
+    expect(deltas.join("")).toBe(`Keep [REDACTED_GITHUB_TOKEN] for ${email}.`);
+  });
+
+  it("inspects an event stream sent for embeddings as the text it is", async () => {
+    upstream.answer([`data: {"object":"list","note":"token ${TOKEN}"}\n\n`]);
+    const res = await fetch(`${gw.url}/v1/embeddings`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "text-embedding-3-small", input: "hello" }),
+    });
+    const body = await res.text();
+    expect(body).not.toContain(TOKEN.slice(4, 12));
+    expect(body).toContain("[REDACTED_GITHUB_TOKEN]");
+  });
+});
+
+describe("Responses tool items sent whole in a stream", () => {
+  it("masks a secret in a shell call's action, under its key, in every event that repeats it", async () => {
+    const call = {
+      id: "lsh_1",
+      type: "local_shell_call",
+      call_id: "call_1",
+      status: "completed",
+      action: {
+        type: "exec",
+        command: ["./deploy.sh"],
+        env: { GITHUB_TOKEN: TOKEN },
+        working_directory: "/srv",
+      },
+    };
+    upstream.answer(
+      sseEvents(
+        [
+          { type: "response.created", response: response("in_progress") },
+          { type: "response.output_item.done", output_index: 0, item: call },
+          { type: "response.completed", response: { ...response("completed"), output: [call] } },
+        ].map((e, i) => ({ ...e, sequence_number: i })),
+      ),
+    );
+    const got = await events(gw);
+    expect(JSON.stringify(got)).not.toContain(TOKEN.slice(4, 12));
+    const actions = got.flatMap((e) => {
+      const items =
+        e.type === "response.output_item.done"
+          ? [e.item]
+          : ((e.response as { output?: unknown[] })?.output ?? []);
+      return items.map((i) => (i as { action?: unknown }).action);
+    });
+    const masked = { ...call.action, env: { GITHUB_TOKEN: "[REDACTED_GITHUB_TOKEN]" } };
+    expect(actions.filter((a) => a !== undefined)).toEqual([masked, masked]);
+  });
+});

@@ -16,6 +16,7 @@ export const anthropicCountTokens: WireFormat = {
     body.model = model;
   },
   stream: () => false,
+  streams: false,
   requestTexts: anthropicRequestTexts,
   responseTexts: () => [],
   streamTexts: () => [],

@@ -43,6 +43,7 @@ export const anthropicMessages: WireFormat = {
     body.model = model;
   },
   stream: (body) => body.stream === true,
+  streams: true,
   requestTexts: anthropicRequestTexts,
   responseTexts: anthropicResponseTexts,
   streamTexts(event) {

@@ -102,7 +102,7 @@ export function streamFailureEvents(
   message: string,
   code?: string,
 ): SseEvent[] {
-  if (wire.id !== "openai-responses") return [streamErrorEvent(wire.family, status, message, code)];
+  if (!wire.id.startsWith("openai-responses")) return [streamErrorEvent(wire.family, status, message, code)];
   const error = openaiErrorEvent(errorBody("openai", status, message, code), message);
   const numbered = (event: string, data: Record<string, unknown>): SseEvent => ({
     event,

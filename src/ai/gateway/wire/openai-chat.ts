@@ -76,6 +76,7 @@ export const openaiChat: WireFormat = {
     body.model = model;
   },
   stream: (body) => body.stream === true,
+  streams: true,
   requestTexts,
   responseTexts: choiceResponseTexts,
   streamTexts: choiceStreamTexts,

@@ -46,6 +46,7 @@ export const openaiCompletions: WireFormat = {
     body.model = model;
   },
   stream: (body) => body.stream === true,
+  streams: true,
   requestTexts: promptTexts,
   responseTexts: choiceResponseTexts,
   streamTexts: choiceStreamTexts,

@@ -18,6 +18,7 @@ export const openaiEmbeddings: WireFormat = {
     body.model = model;
   },
   stream: () => false,
+  streams: false,
   requestTexts(body) {
     const out: TextSlot[] = [];
     if (typeof body.input === "string") pushString(out, body, "input", "user", "input");

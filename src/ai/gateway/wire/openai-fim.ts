@@ -28,6 +28,7 @@ export const openaiFim: WireFormat = {
     body.model = model;
   },
   stream: (body) => body.stream === true,
+  streams: true,
   requestTexts: promptTexts,
   responseTexts: choiceResponseTexts,
   streamTexts: choiceStreamTexts,

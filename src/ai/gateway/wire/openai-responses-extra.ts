@@ -1,4 +1,10 @@
-import { outputItemTexts } from "./openai-responses.js";
+import { openaiResponses, outputItemTexts } from "./openai-responses.js";
+import {
+  responsesFlushEvent,
+  responsesStreamEnds,
+  responsesStreamSnapshots,
+  responsesStreamTexts,
+} from "./openai-responses-stream.js";
 import { responsesRequestTexts } from "./openai-responses-input.js";
 import { arrayOf, indexPath, isRecord, numberOf, stringOf, usageOf } from "./slots.js";
 import type { TextSlot, WireFormat } from "./types.js";
@@ -6,7 +12,8 @@ import type { TextSlot, WireFormat } from "./types.js";
 /**
  * Compacting a Responses conversation (`POST /v1/responses/compact`, the SDK's `responses.compact()`,
  * and what the Codex CLI calls for its built-in OpenAI provider when the context fills): the request is
- * a Responses request's input and instructions, read as those are; the answer, never streamed, is the
+ * a Responses request's input and instructions, read as those are; the answer, which OpenAI does not
+ * stream (a compatible server that does sends Responses events, read as those are), is the
  * conversation to continue with, its user messages followed by one `compaction` item whose content is
  * encrypted. The user messages are read as an answer's text, so placeholders the request was sent with
  * are put back in them and the client keeps the conversation it wrote.
@@ -20,7 +27,9 @@ export const openaiResponsesCompact: WireFormat = {
   setModel(body, model) {
     body.model = model;
   },
-  stream: () => false,
+  stream: (body) => body.stream === true,
+  // OpenAI answers it whole; a compatible server asked to stream may send Responses events.
+  streams: true,
   requestTexts: responsesRequestTexts,
   responseTexts(body) {
     const out: TextSlot[] = [];
@@ -29,14 +38,12 @@ export const openaiResponsesCompact: WireFormat = {
     });
     return out;
   },
-  streamTexts: () => [],
-  streamSnapshots: () => [],
-  streamEnds: () => [],
-  flushEvent(stream) {
-    throw new Error(`responses.compact has no streams (asked to flush ${stream})`);
-  },
+  streamTexts: responsesStreamTexts,
+  streamSnapshots: responsesStreamSnapshots,
+  streamEnds: responsesStreamEnds,
+  flushEvent: responsesFlushEvent,
   usage: (body) => usageOf(body.usage, "input_tokens", "output_tokens"),
-  streamUsage: () => ({}),
+  streamUsage: (event) => openaiResponses.streamUsage(event),
 };
 
 /**
@@ -54,6 +61,7 @@ export const openaiResponsesInputTokens: WireFormat = {
     body.model = model;
   },
   stream: () => false,
+  streams: false,
   requestTexts: responsesRequestTexts,
   responseTexts: () => [],
   streamTexts: () => [],

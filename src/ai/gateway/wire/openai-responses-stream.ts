@@ -2,7 +2,9 @@ import type { SseEvent } from "../sse.js";
 import { pushAnnotationSnapshot, pushAnnotationSnapshots } from "./annotations.js";
 import { stringifyJson } from "./json-parse.js";
 import { arrayOf, indexOf, indexPath, isRecord, pushStream, stringOf, type Json } from "./slots.js";
-import type { StreamSlot, WireEvent } from "./types.js";
+import { pushJsonValue } from "./json-slots.js";
+import { StreamView } from "./slot-kinds.js";
+import type { StreamSlot, TextSlot, WireEvent } from "./types.js";
 
 /**
  * The Responses API's stream events (see openai-responses.ts for the stream ids): which carry text
@@ -129,6 +131,16 @@ function pushItemSnapshots(out: StreamSlot[], item: Json, n: number, path: strin
     case "custom_tool_call":
       pushStream(out, item, "input", `output:${n}:input`, `${path}.input`);
       return;
+    case "local_shell_call":
+    case "shell_call": {
+      // The command to run, each value under its key, as a whole answer reads it; named by its place
+      // in the action, the same in every event that repeats the item.
+      const texts: TextSlot[] = [];
+      pushJsonValue(texts, item, "action", "response", `${path}.action`);
+      for (const t of texts)
+        out.push(new StreamView(t, t.role, t.path, `output:${n}:action${t.path.slice(path.length + 7)}`));
+      return;
+    }
     case "reasoning":
       arrayOf(item.summary).forEach((part, j) => {
         if (isRecord(part))

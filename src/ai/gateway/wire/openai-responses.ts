@@ -42,6 +42,7 @@ export const openaiResponses: WireFormat = {
     body.model = model;
   },
   stream: (body) => body.stream === true,
+  streams: true,
   requestTexts: responsesRequestTexts,
   responseTexts(body) {
     const out: TextSlot[] = [];

@@ -97,6 +97,11 @@ export interface WireFormat {
   model(body: Record<string, unknown>): string | undefined;
   setModel(body: Record<string, unknown>, model: string): void;
   stream(body: Record<string, unknown>): boolean;
+  /**
+   * Whether its answers can come as a stream of events the functions below read. An event stream sent
+   * to a format without (embeddings, token counts) is inspected as the text it is, never passed unread.
+   */
+  readonly streams: boolean;
   /** Every text the model will read: system prompt, messages (string and content-part forms), tool definitions (name, description, JSON schema descriptions and enum, const, default and example values, grammars), structured-output schemas, tool calls' arguments, tool results (including MCP tool results sent in Anthropic format, nested content arrays), documents; images and other binary parts are skipped (never touched). Roles: system, user, assistant, tool-definition, tool-result. */
   requestTexts(body: Record<string, unknown>): TextSlot[];
   /** Texts of a non-streaming response body (message content, refusal, reasoning, tool-call arguments value by value with their keys) with role "response". */
