@@ -119,6 +119,14 @@ describe("JSON values in requests are read with their keys", () => {
     ]);
     expect(redactAll(slots)).toEqual(["password"]);
     expect(inputOf(body)).toEqual({ env: [{ name: "DB_PASSWORD", value: "[SECRET_1]" }] });
+
+    // A finding that began in the sibling's name took the value's lead-in: the value is what follows
+    // the name, never a copy of it.
+    const value = slots[2]!;
+    const context = value.text.slice(0, value.contextLength);
+    expect(context).toBe('"name": "DB_PASSWORD", ');
+    value.replace(`${context}[SECRET_2]"`);
+    expect(inputOf(body)).toEqual({ env: [{ name: "DB_PASSWORD", "[REDACTED]": '[SECRET_2]"' }] });
   });
 
   it("renames a key to a free name, and withholds a key a finding crossed", () => {

@@ -39,8 +39,9 @@ import type { TextSlot } from "./types.js";
  * (`"[CARD_1]"`): a placeholder is not a number, and keeping the number would send what the policy
  * redacts, so the JSON stays valid and only the value's type changes. A replacement that lost the
  * `"key": ` lead-in (a finding across the key's closing quote, or a caller replacing the whole text)
- * cannot be split: the key becomes `[REDACTED]` and the value the whole replacement, so no part of the
- * finding is sent; so do the keys of a key list whose line breaks a finding covered.
+ * cannot be split: the key becomes `[REDACTED]` and the value the whole replacement (less a sibling's name
+ * shown before it, which the sibling's own slot sends), so no part of the finding is sent; so do the keys
+ * of a key list whose line breaks a finding covered.
  *
  * @example
  * const out: TextSlot[] = [];
@@ -191,9 +192,12 @@ function keyedSlot(obj: Json, name: string, role: TextRole, path: string): TextS
   const context = siblingContext(obj, name);
   const rewrite = (next: string): string => {
     const was = obj[current];
-    const split = next.startsWith(context) ? splitKeyed(next.slice(context.length)) : undefined;
+    const own = next.startsWith(context) ? next.slice(context.length) : undefined;
+    const split = own === undefined ? undefined : splitKeyed(own);
     let key = REDACTED_KEY;
-    let value: unknown = next;
+    // A replacement that reached into the key (a finding that began in the context, say): the value is
+    // what follows the context, which the sibling's own slot sends.
+    let value: unknown = own ?? next;
     if (split !== undefined) {
       key = split.key;
       value = typeof was === "string" ? unquote(split.rest) : split.rest === String(was) ? was : split.rest;
