@@ -6,6 +6,7 @@ import type { Exchange } from "./exchange.js";
 import type { ForwardArgs } from "./forward.js";
 import type { UpstreamResponse } from "./upstream-client.js";
 import { parseJson, stringifyJson } from "./wire/json-parse.js";
+import { restoreOwnText } from "./wire/json-slots.js";
 
 /** An answer once inspected: what was found in it, and the body to send (the upstream's when unchanged). */
 interface InspectedAnswer {
@@ -151,7 +152,8 @@ function inspectJson(args: ForwardArgs, body: Record<string, unknown>, text: str
     }
     if (signed) continue;
     const emitted = whole.emit;
-    const restored = vault.size > 0 ? vault.restore(emitted) : emitted;
+    const restored =
+      vault.size > 0 ? restoreOwnText(slot, emitted, (t, encode) => vault.restore(t, encode)) : emitted;
     if (restored !== slot.text.slice(context)) {
       slot.replace(slot.text.slice(0, context) + restored);
       changed = true;

@@ -22,7 +22,14 @@ import {
 } from "./stream-end.js";
 import type { UpstreamCall, UpstreamResponse } from "./upstream-client.js";
 import { parseJson, stringifyJson } from "./wire/json-parse.js";
-import { endsStream, streamFailureEvents, type StreamSlot, type WireEvent } from "./wire/index.js";
+import {
+  endsStream,
+  streamFailureEvents,
+  type StreamSlot,
+  type TextSlot,
+  type WireEvent,
+} from "./wire/index.js";
+import { restoreOwnText } from "./wire/json-slots.js";
 
 /**
  * Per output stream (a choice, a content block, a tool call's arguments): its inspector, its placeholder
@@ -132,7 +139,12 @@ export async function respondStream(
   };
   // One value of held arguments, or their source when they are not JSON: masked, placeholders put back;
   // its first `from` characters are context (see `inspectWhole`), read and not returned.
-  const inspectValue = (text: string, encode: ((value: string) => string) | undefined, from = 0): string => {
+  const inspectValue = (
+    text: string,
+    encode: ((value: string) => string) | undefined,
+    from = 0,
+    slot: Pick<TextSlot, "quotedKeys"> = {},
+  ): string => {
     let r: StreamInspection | undefined;
     if (!unchecked) {
       try {
@@ -143,7 +155,7 @@ export async function respondStream(
     }
     if (r !== undefined) for (const d of r.detections) found.push(d);
     const emit = r === undefined ? text.slice(from) : r.emit;
-    return vault.size > 0 ? vault.restore(emit, encode) : emit;
+    return vault.size > 0 ? restoreOwnText(slot, emit, (t, e) => vault.restore(t, e), encode) : emit;
   };
   // One by one: a spread of a few hundred thousand detections (an 8 MiB event of addresses) throws.
   const take = (s: OutputStream, detections: readonly Detection[]): void => {
@@ -214,7 +226,7 @@ export async function respondStream(
     const forwarded =
       snap.jsonFragment === true
         ? inspectArguments(snap.text, inspectValue)
-        : snap.text.slice(0, ctx) + inspectValue(snap.text, undefined, ctx);
+        : snap.text.slice(0, ctx) + inspectValue(snap.text, undefined, ctx, snap);
     const hits = found.splice(before);
     for (const d of hits) if (!seen?.found.has(detectionKey(d))) found.push(d);
     // Text that could not be inspected (failMode open) is not remembered as inspected.

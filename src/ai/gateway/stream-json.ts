@@ -25,7 +25,12 @@ export const MAX_HELD_ARGUMENTS = 8 * 1024 * 1024;
  */
 export function inspectArguments(
   json: string,
-  inspect: (text: string, encode: ((value: string) => string) | undefined, from: number) => string,
+  inspect: (
+    text: string,
+    encode: ((value: string) => string) | undefined,
+    from: number,
+    slot: TextSlot,
+  ) => string,
 ): string {
   // A key given twice would leave the text to be read as JSON source, escapes and all. Clients read the
   // last value (JSON.parse, Python's json), so the arguments go as parsed: each key once, read decoded.
@@ -41,7 +46,7 @@ export function inspectArguments(
     // follows is masked and restored here, so that the context is never rewritten (the slot could not
     // be split back into a key and a value).
     const ctx = slot.contextLength ?? 0;
-    const text = inspect(slot.text, source ? jsonStringContent : undefined, ctx);
+    const text = inspect(slot.text, source ? jsonStringContent : undefined, ctx, slot);
     if (text !== slot.text.slice(ctx)) slot.replace(slot.text.slice(0, ctx) + text);
   }
   return holder.json;

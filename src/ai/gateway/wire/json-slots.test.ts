@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createVault } from "../../inspect/index.js";
 import { testInspector } from "../../inspect/testing.js";
 import { wireFormat } from "./index.js";
+import { restoreOwnText } from "./json-slots.js";
 import type { TextSlot } from "./types.js";
 
 const chat = wireFormat("openai-chat");
@@ -127,6 +128,31 @@ describe("JSON values in requests are read with their keys", () => {
     expect(context).toBe('"name": "DB_PASSWORD", ');
     value.replace(`${context}[SECRET_2]"`);
     expect(inputOf(body)).toEqual({ env: [{ name: "DB_PASSWORD", "[REDACTED]": '[SECRET_2]"' }] });
+  });
+
+  it("puts placeholders back in keys JSON-escaped and in values as they are, so keys stay whole", () => {
+    const vault = createVault();
+    const original = 'pa"ss\\1\nend';
+    const placeholder = vault.redact(original, [
+      { dataClass: "secret", type: "password", start: 0, end: original.length, confidence: 1, hash: "h" },
+    ]);
+    // The model answered with the placeholder as a key, as a value, and as a key listed alone.
+    const body = {
+      content: [
+        {
+          type: "tool_use",
+          id: "toolu_1",
+          name: "t",
+          input: { [placeholder]: placeholder, nested: { [placeholder]: { deep: 1 } } },
+        },
+      ],
+    };
+    for (const slot of messages.responseTexts(body)) {
+      const own = slot.text.slice(slot.contextLength ?? 0);
+      const back = restoreOwnText(slot, own, (t, encode) => vault.restore(t, encode));
+      slot.replace(slot.text.slice(0, slot.contextLength ?? 0) + back);
+    }
+    expect(body.content[0]!.input).toEqual({ [original]: original, nested: { [original]: { deep: 1 } } });
   });
 
   it("renames a key to a free name, and withholds a key a finding crossed", () => {

@@ -1,3 +1,4 @@
+import { jsonStringContent } from "../../inspect/index.js";
 import type { TextRole } from "../../inspect/types.js";
 import { JsonNumber } from "./json-parse.js";
 import { pushJsonLeaves } from "./json-text.js";
@@ -131,16 +132,10 @@ export function keyedText(context: string, name: string, value: unknown): string
  * a JSON-quoted key and `: ` (a replacement reached into them).
  */
 function splitKeyed(text: string): { key: string; rest: string } | undefined {
-  if (text.charCodeAt(0) !== 34) return undefined;
-  let i = 1;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c === 34) break;
-    i += c === 92 ? 2 : 1;
-  }
-  if (i >= text.length || text.charCodeAt(i + 1) !== 58 || text.charCodeAt(i + 2) !== 32) return undefined;
-  const key = parseKey(text.slice(0, i + 1));
-  return key === undefined ? undefined : { key, rest: text.slice(i + 3) };
+  const end = leadingStringEnd(text);
+  if (end < 0 || text.charCodeAt(end) !== 58 || text.charCodeAt(end + 1) !== 32) return undefined;
+  const key = parseKey(text.slice(0, end));
+  return key === undefined ? undefined : { key, rest: text.slice(end + 2) };
 }
 
 function parseKey(literal: string): string | undefined {
@@ -206,7 +201,7 @@ function keyedSlot(obj: Json, name: string, role: TextRole, path: string): TextS
     writeEntry(obj, current, value);
     return keyedText(context, current, value);
   };
-  return new OwnSlot(role, path, keyedText(context, name, obj[name]), rewrite, context.length);
+  return new OwnSlot(role, path, keyedText(context, name, obj[name]), rewrite, context.length, "lead");
 }
 
 /**
@@ -242,6 +237,7 @@ interface Place {
  * distinct key once; replacing renames a key in every object that has it.
  */
 class KeyList {
+  readonly quotedKeys = "all";
   readonly places = new Map<string, Place[]>();
   private lines: string | undefined;
 
@@ -280,4 +276,37 @@ class KeyList {
     });
     this.lines = undefined;
   }
+}
+
+/**
+ * Put placeholders back into a slot's own text (after its context) with `restore`, JSON-escaping what
+ * goes inside a quoted key (see `TextSlot.quotedKeys`): the slot reads its keys back as JSON strings, and
+ * a restored value may hold a quote, a backslash or a line break. A value is restored with `encode`
+ * (none when it is decoded text). Masks and placeholders hold no quote, so none straddles a key's end.
+ *
+ * @example restoreOwnText({ quotedKeys: "lead" }, '"[PASSWORD_1]": "x"', (t, e) => vault.restore(t, e)); // '"pa\"ss": "x"'
+ */
+export function restoreOwnText(
+  slot: Pick<TextSlot, "quotedKeys">,
+  own: string,
+  restore: (text: string, encode?: (value: string) => string) => string,
+  encode?: (value: string) => string,
+): string {
+  if (slot.quotedKeys === "all") return restore(own, jsonStringContent);
+  if (slot.quotedKeys === "lead") {
+    const end = leadingStringEnd(own);
+    if (end > 0) return restore(own.slice(0, end), jsonStringContent) + restore(own.slice(end), encode);
+  }
+  return restore(own, encode);
+}
+
+/** The index after a JSON string literal that starts `text`, or -1 when it does not start with a whole one. */
+function leadingStringEnd(text: string): number {
+  if (text.charCodeAt(0) !== 34) return -1;
+  for (let i = 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92) i++;
+    else if (c === 34) return i + 1;
+  }
+  return -1;
 }

@@ -127,6 +127,7 @@ export class OwnSlot implements TextSlot {
     text: string,
     write: (next: string) => string,
     readonly contextLength?: number,
+    readonly quotedKeys?: "lead" | "all",
   ) {
     this.#text = text;
     this.#write = write;
@@ -148,11 +149,11 @@ export class OwnSlot implements TextSlot {
  * @example new ViewSlot(leaf, "tool-result", leaf.path, changed);
  */
 export class ViewSlot implements TextSlot {
-  readonly #source: Pick<TextSlot, "text" | "replace" | "contextLength">;
+  readonly #source: Pick<TextSlot, "text" | "replace" | "contextLength" | "quotedKeys">;
   readonly #after: (() => void) | undefined;
 
   constructor(
-    source: Pick<TextSlot, "text" | "replace" | "contextLength">,
+    source: Pick<TextSlot, "text" | "replace" | "contextLength" | "quotedKeys">,
     readonly role: TextRole,
     readonly path: string,
     after?: () => void,
@@ -170,6 +171,11 @@ export class ViewSlot implements TextSlot {
     return this.#source.contextLength;
   }
 
+  /** The source's JSON-quoted keys: see `TextSlot.quotedKeys`. */
+  get quotedKeys(): "lead" | "all" | undefined {
+    return this.#source.quotedKeys;
+  }
+
   replace(text: string): void {
     this.#source.replace(text);
     this.#after?.();
@@ -183,7 +189,7 @@ export class ViewSlot implements TextSlot {
  */
 export class StreamView extends ViewSlot implements StreamSlot {
   constructor(
-    source: Pick<TextSlot, "text" | "replace" | "contextLength">,
+    source: Pick<TextSlot, "text" | "replace" | "contextLength" | "quotedKeys">,
     role: TextRole,
     path: string,
     readonly stream: string,

@@ -49,6 +49,13 @@ export interface TextSlot {
    * the sibling's own slot's to report and redact, so the caller drops it here.
    */
   readonly contextLength?: number;
+  /**
+   * Where the slot's own text (after `contextLength`) holds JSON-quoted keys (json-slots.ts): `lead`, a
+   * key and then its value (`"key": "value"`); `all`, keys only, one a line. A placeholder put back in a
+   * key is JSON-escaped (see `restoreOwnText`), so that a restored quote, backslash or line break cannot
+   * end the key early.
+   */
+  readonly quotedKeys?: "lead" | "all";
 }
 
 /**
