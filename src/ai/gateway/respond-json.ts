@@ -32,7 +32,7 @@ export async function respondJson(args: ForwardArgs & { up: UpstreamResponse }):
   let answer: InspectedAnswer;
   try {
     const json = parseObject(text);
-    answer = json ? inspectJson(args, json, text) : inspectText(args, text);
+    answer = json ? inspectJson(args, json, text) : inspectText(args, text, up.contentType);
   } catch {
     if (answerUninspectable(deps, x) === "closed") {
       x.overheadMs += performance.now() - t;
@@ -47,10 +47,9 @@ export async function respondJson(args: ForwardArgs & { up: UpstreamResponse }):
     // Fail open: the answer as the upstream sent it, with the request's placeholders put back.
     usageOf(args, text);
     const vault = args.vault;
-    const json = up.contentType.toLowerCase().includes("json");
     answer = {
       found: [],
-      body: vault.size > 0 ? vault.restore(text, json ? jsonStringContent : undefined) : text,
+      body: vault.size > 0 ? vault.restore(text, placeholderEncoding(up.contentType)) : text,
     };
   }
   const { found } = answer;
@@ -166,14 +165,15 @@ function inspectJson(args: ForwardArgs, body: Record<string, unknown>, text: str
 }
 
 /**
- * Any other answer, inspected as the text it is. Placeholders are restored as plain text: a body that
- * does not parse gives no way to tell where a JSON string would need its value escaped.
+ * Any other answer, inspected as the text it is. Placeholders are restored JSON-escaped in JSON or an
+ * event stream (whose data is JSON), where a placeholder can only sit inside a string, as plain text
+ * otherwise (see `placeholderEncoding`).
  */
-function inspectText(args: ForwardArgs, text: string): InspectedAnswer {
+function inspectText(args: ForwardArgs, text: string, contentType: string): InspectedAnswer {
   if (text.length === 0) return { found: [], body: text };
   const { deps, vault } = args;
   const whole = createStreamInspector(deps.inspector, { mask: deps.responsePlan.mask }).end(text);
-  const body = vault.size > 0 ? vault.restore(whole.emit) : whole.emit;
+  const body = vault.size > 0 ? vault.restore(whole.emit, placeholderEncoding(contentType)) : whole.emit;
   return { found: [...whole.detections], body };
 }
 
@@ -205,4 +205,13 @@ export function responseReason(found: readonly Detection[]): string {
   const types = [...new Set(found.map((d) => d.type))];
   const classes = [...new Set(found.map((d) => d.dataClass))];
   return `the answer contained ${found.length} ${classes.join("/")} finding${found.length === 1 ? "" : "s"} (${types.join(", ")})`;
+}
+
+/**
+ * How a value put back into an answer read as text is written: JSON-escaped when the body is JSON or an
+ * event stream (a quote in the value would otherwise end the string it sits in), as it is otherwise.
+ */
+function placeholderEncoding(contentType: string): ((value: string) => string) | undefined {
+  const type = contentType.toLowerCase();
+  return type.includes("json") || type.includes("event-stream") ? jsonStringContent : undefined;
 }

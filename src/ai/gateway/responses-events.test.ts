@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestGateway } from "../../../test/helpers/gateway.js";
+import { startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
 import {
   sseEvents,
   startScriptedGateways,
@@ -170,5 +170,121 @@ describe("Responses tool items sent whole in a stream", () => {
     });
     const masked = { ...call.action, env: { GITHUB_TOKEN: "[REDACTED_GITHUB_TOKEN]" } };
     expect(actions.filter((a) => a !== undefined)).toEqual([masked, masked]);
+  });
+});
+
+describe("Responses tool items streamed in pieces", () => {
+  it("masks a secret in a shell command, a patch and a shell's output, in their deltas and every repeat", async () => {
+    const command = `curl -H 'Authorization: token ${TOKEN}' https://api.github.com/user`;
+    const diff = `+GITHUB_TOKEN=${TOKEN}\n`;
+    const stdout = `export GITHUB_TOKEN=${TOKEN}\n`;
+    const shell = {
+      id: "sh_1",
+      type: "shell_call",
+      call_id: "call_1",
+      status: "completed",
+      action: { commands: [command], timeout_ms: null, max_output_length: null },
+    };
+    const patch = {
+      id: "ap_1",
+      type: "apply_patch_call",
+      call_id: "call_2",
+      status: "completed",
+      operation: { type: "update_file", path: ".env", diff },
+    };
+    const output = {
+      id: "sho_1",
+      type: "shell_call_output",
+      call_id: "call_1",
+      status: "completed",
+      max_output_length: null,
+      output: [{ stdout, stderr: "", outcome: { type: "exit", exit_code: 0 } }],
+    };
+    const cut = (s: string) => [s.slice(0, 20), s.slice(20)];
+    upstream.answer(
+      sseEvents(
+        [
+          { type: "response.created", response: response("in_progress") },
+          {
+            type: "response.output_item.added",
+            output_index: 0,
+            item: { ...shell, action: { commands: [] } },
+          },
+          { type: "response.shell_call_command.added", output_index: 0, command_index: 0, command: "" },
+          ...cut(command).map((delta) => ({
+            type: "response.shell_call_command.delta",
+            output_index: 0,
+            command_index: 0,
+            delta,
+          })),
+          { type: "response.shell_call_command.done", output_index: 0, command_index: 0, command },
+          { type: "response.output_item.done", output_index: 0, item: shell },
+          ...cut(diff).map((delta) => ({
+            type: "response.apply_patch_call_operation_diff.delta",
+            output_index: 1,
+            item_id: "ap_1",
+            delta,
+          })),
+          { type: "response.apply_patch_call_operation_diff.done", output_index: 1, item_id: "ap_1", diff },
+          { type: "response.output_item.done", output_index: 1, item: patch },
+          ...cut(stdout).map((s) => ({
+            type: "response.shell_call_output_content.delta",
+            output_index: 2,
+            item_id: "sho_1",
+            command_index: 0,
+            delta: { stdout: s },
+          })),
+          { type: "response.output_item.done", output_index: 2, item: output },
+          {
+            type: "response.completed",
+            response: { ...response("completed"), output: [shell, patch, output] },
+          },
+        ].map((e, i) => ({ ...e, sequence_number: i })),
+      ),
+    );
+    const got = await events(gw);
+    expect(JSON.stringify(got)).not.toContain(TOKEN.slice(4, 12));
+    const joined = (type: string, pick: (e: Record<string, unknown>) => string) =>
+      got
+        .filter((e) => e.type === type)
+        .map(pick)
+        .join("");
+    const mask = "[REDACTED_GITHUB_TOKEN]";
+    expect(joined("response.shell_call_command.delta", (e) => e.delta as string)).toBe(
+      command.replace(TOKEN, mask),
+    );
+    expect(joined("response.apply_patch_call_operation_diff.delta", (e) => e.delta as string)).toBe(
+      diff.replace(TOKEN, mask),
+    );
+    expect(
+      joined("response.shell_call_output_content.delta", (e) => (e.delta as { stdout: string }).stdout),
+    ).toBe(stdout.replace(TOKEN, mask));
+    const completed = got.at(-1)?.response as { output: Record<string, unknown>[] };
+    expect(completed.output[0]!.action).toMatchObject({ commands: [command.replace(TOKEN, mask)] });
+    expect(completed.output[1]!.operation).toMatchObject({ diff: diff.replace(TOKEN, mask) });
+    expect(completed.output[2]!.output).toMatchObject([{ stdout: stdout.replace(TOKEN, mask) }]);
+  });
+});
+
+describe("a placeholder put back in an answer read as text", () => {
+  it("is JSON-escaped in an event stream, so each event stays valid JSON", async () => {
+    const redacting = await startTestGateway({
+      upstreamUrl: upstream.url,
+      extraYaml: "  rules:\n    - { data: secret, action: redact }\n",
+    });
+    try {
+      const password = 'Tr0"ub4dor\\x9Qz7w';
+      upstream.answer(['data: {"object":"list","note":"[SECRET_1]"}\n\n']);
+      const res = await fetch(`${redacting.url}/v1/embeddings`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${redacting.key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "text-embedding-3-small", input: `DB_PASSWORD=${password}` }),
+      });
+      expect(upstream.requests.at(-1)?.body).toContain("[SECRET_1]");
+      const line = (await res.text()).split("\n").find((l) => l.startsWith("data: "))!;
+      expect(JSON.parse(line.slice(6))).toEqual({ object: "list", note: password });
+    } finally {
+      await redacting.close();
+    }
   });
 });

@@ -89,6 +89,17 @@ export function outputItemTexts(out: TextSlot[], item: Json, path: string): void
     case "shell_call":
       pushJsonValue(out, item, "action", "response", `${path}.action`);
       return;
+    case "local_shell_call_output":
+      pushString(out, item, "output", "response", `${path}.output`);
+      return;
+    case "shell_call_output":
+      arrayOf(item.output).forEach((o, k) => {
+        if (!isRecord(o)) return;
+        const p = indexPath(`${path}.output`, k);
+        pushString(out, o, "stdout", "response", `${p}.stdout`);
+        pushString(out, o, "stderr", "response", `${p}.stderr`);
+      });
+      return;
     case "apply_patch_call":
       // The patch is generated code: it is read like any other answer text (unsafe code included).
       if (isRecord(item.operation))
