@@ -10,12 +10,18 @@ import type { StreamSlot, TextSlot } from "./types.js";
  * may link a few characters off.
  */
 const CITED = ["url", "title", "filename"] as const;
+/** In Chat Completions' `url_citation`, also the page's excerpt some compatible servers send. */
+const CITED_IN_URL_CITATION = [...CITED, "content"] as const;
 
-/** The citation itself: a Responses annotation is one; Chat Completions wraps it in `url_citation`. */
-function cited(annotation: Json, path: string): [Json, string] {
-  return isRecord(annotation.url_citation)
-    ? [annotation.url_citation, `${path}.url_citation`]
-    : [annotation, path];
+/**
+ * Each object of a citation with the keys read in it and its path: a Responses annotation is the
+ * citation; Chat Completions wraps it in `url_citation` (both levels are read).
+ */
+function cited(annotation: Json, path: string): [Json, readonly string[], string][] {
+  const out: [Json, readonly string[], string][] = [[annotation, CITED, path]];
+  if (isRecord(annotation.url_citation))
+    out.push([annotation.url_citation, CITED_IN_URL_CITATION, `${path}.url_citation`]);
+  return out;
 }
 
 /**
@@ -27,8 +33,8 @@ function cited(annotation: Json, path: string): [Json, string] {
 export function pushAnnotations(out: TextSlot[], holder: Json, role: TextRole, path: string): void {
   arrayOf(holder.annotations).forEach((a, k) => {
     if (!isRecord(a)) return;
-    const [c, p] = cited(a, indexPath(`${path}.annotations`, k));
-    for (const key of CITED) pushString(out, c, key, role, `${p}.${key}`);
+    for (const [c, keys, p] of cited(a, indexPath(`${path}.annotations`, k)))
+      for (const key of keys) pushString(out, c, key, role, `${p}.${key}`);
   });
 }
 
@@ -47,8 +53,11 @@ export function pushAnnotationSnapshot(
   path: string,
 ): void {
   if (!isRecord(annotation)) return;
-  const [c, p] = cited(annotation, path);
-  for (const key of CITED) pushStream(out, c, key, `${stream}:annotation:${index}:${key}`, `${p}.${key}`);
+  for (const [c, keys, p] of cited(annotation, path)) {
+    const within = p === path ? "" : "url_citation.";
+    for (const key of keys)
+      pushStream(out, c, key, `${stream}:annotation:${index}:${within}${key}`, `${p}.${key}`);
+  }
 }
 
 /**

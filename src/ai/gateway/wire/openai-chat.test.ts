@@ -139,6 +139,12 @@ describe("openai-chat citations", () => {
     type: "url_citation",
     url_citation: { url: "https://a.example/?k=1", title: "Page A", start_index: 0, end_index: 4 },
   });
+  // As some compatible servers send it: the URL at the top too, and the page's excerpt.
+  const fuller = () => ({
+    ...citation(),
+    url: "https://b.example/",
+    url_citation: { ...citation().url_citation, content: "Excerpt." },
+  });
 
   it("reads a whole answer's cited URLs and titles, and rewrites them in place", () => {
     const body = {
@@ -151,6 +157,17 @@ describe("openai-chat citations", () => {
       ["choices[0].message.content", "Page A says so."],
       ["choices[0].message.annotations[0].url_citation.url", "https://a.example/?k=1"],
       ["choices[0].message.annotations[0].url_citation.title", "Page A"],
+    ]);
+    expect(
+      chat
+        .responseTexts({ choices: [{ message: { content: "x", annotations: [fuller()] } }] })
+        .map((s) => s.path.replace("choices[0].message.annotations[0].", "")),
+    ).toEqual([
+      "choices[0].message.content",
+      "url",
+      "url_citation.url",
+      "url_citation.title",
+      "url_citation.content",
     ]);
     slots[1]!.replace("https://a.example/?k=[REDACTED]");
     expect(body.choices[0]!.message.annotations[0]!.url_citation).toMatchObject({
@@ -166,11 +183,15 @@ describe("openai-chat citations", () => {
     expect(chat.streamTexts(ev)).toEqual([]);
     expect(chat.streamSnapshots(ev).map((s) => [s.stream, s.path, s.text])).toEqual([
       [
-        "choice:1:annotation:0:url",
+        "choice:1:annotation:0:url_citation.url",
         "choices[0].delta.annotations[0].url_citation.url",
         "https://a.example/?k=1",
       ],
-      ["choice:1:annotation:0:title", "choices[0].delta.annotations[0].url_citation.title", "Page A"],
+      [
+        "choice:1:annotation:0:url_citation.title",
+        "choices[0].delta.annotations[0].url_citation.title",
+        "Page A",
+      ],
     ]);
   });
 });
