@@ -1,13 +1,7 @@
-import { openaiResponses, outputItemTexts } from "./openai-responses.js";
-import {
-  responsesFlushEvent,
-  responsesStreamEnds,
-  responsesStreamSnapshots,
-  responsesStreamTexts,
-} from "./openai-responses-stream.js";
+import { openaiResponses } from "./openai-responses.js";
 import { responsesRequestTexts } from "./openai-responses-input.js";
-import { arrayOf, indexPath, isRecord, numberOf, stringOf, usageOf } from "./slots.js";
-import type { TextSlot, WireFormat } from "./types.js";
+import { numberOf, stringOf } from "./slots.js";
+import type { WireFormat } from "./types.js";
 
 /**
  * Compacting a Responses conversation (`POST /v1/responses/compact`, the SDK's `responses.compact()`,
@@ -21,29 +15,10 @@ import type { TextSlot, WireFormat } from "./types.js";
  * @example openaiResponsesCompact.responseTexts({ output: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }] })[0]!.path; // "output[0].content[0].text"
  */
 export const openaiResponsesCompact: WireFormat = {
+  // Its answer is a Responses answer's `output` (and OpenAI does not stream it; a compatible server
+  // asked to may send Responses events): everything but the id is the Responses API's.
+  ...openaiResponses,
   id: "openai-responses-compact",
-  family: "openai",
-  model: (body) => stringOf(body.model),
-  setModel(body, model) {
-    body.model = model;
-  },
-  stream: (body) => body.stream === true,
-  // OpenAI answers it whole; a compatible server asked to stream may send Responses events.
-  streams: true,
-  requestTexts: responsesRequestTexts,
-  responseTexts(body) {
-    const out: TextSlot[] = [];
-    arrayOf(body.output).forEach((item, i) => {
-      if (isRecord(item)) outputItemTexts(out, item, indexPath("output", i));
-    });
-    return out;
-  },
-  streamTexts: responsesStreamTexts,
-  streamSnapshots: responsesStreamSnapshots,
-  streamEnds: responsesStreamEnds,
-  flushEvent: responsesFlushEvent,
-  usage: (body) => usageOf(body.usage, "input_tokens", "output_tokens"),
-  streamUsage: (event) => openaiResponses.streamUsage(event),
 };
 
 /**

@@ -66,7 +66,7 @@ export const openaiResponses: WireFormat = {
  * A response's output item (non-streaming body, an item inside a stream event, or one of a compacted
  * conversation's items).
  */
-export function outputItemTexts(out: TextSlot[], item: Json, path: string): void {
+function outputItemTexts(out: TextSlot[], item: Json, path: string): void {
   switch (item.type) {
     case "message":
       pushMessageContent(out, item, "response", path);
