@@ -1,4 +1,5 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import type { GatewayResponse } from "./http-shapes.js";
 
 /**
  * Answer a gateway request whole on plain `node:http`: status, headers and body in one write, with its
@@ -8,7 +9,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
  * @example sendAnswer(res, 200, { "content-type": "application/json" }, '{"ok":true}');
  */
 export function sendAnswer(
-  res: ServerResponse,
+  res: GatewayResponse,
   status: number,
   headers: OutgoingHttpHeaders,
   body: string | Buffer,

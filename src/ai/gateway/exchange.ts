@@ -1,10 +1,10 @@
 import { createHmac, randomBytes } from "node:crypto";
-import type { ServerResponse } from "node:http";
 import type { AiEvent } from "../../services/ai/events.js";
 import { sendAnswer } from "./answer.js";
 import { DetectionTally } from "./audit.js";
 import type { GatewayDeps } from "./deps.js";
 import { errorBody, type WireFamily, type WireFormat } from "./wire/index.js";
+import type { GatewayResponse } from "./http-shapes.js";
 
 /** The audit record while it is being filled in. */
 export type EventDraft = { -readonly [K in keyof AiEvent]: AiEvent[K] };
@@ -100,7 +100,7 @@ export class Exchange {
   }
 
   /** Answer with the provider's own error shape, so the official SDKs raise their typed errors. */
-  fail(res: ServerResponse, status: number, message: string, code?: string): void {
+  fail(res: GatewayResponse, status: number, message: string, code?: string): void {
     this.event.status = status;
     if (this.event.action === "allow")
       this.event.action = status === 401 || status === 403 ? "deny" : "error";

@@ -1,10 +1,10 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIdentCode } from "../inspect/chars.js";
 import type { RedactionVault } from "../inspect/index.js";
 import type { Route } from "../policy/index.js";
 import type { GatewayDeps } from "./deps.js";
 import { sendAnswer } from "./answer.js";
 import type { Exchange } from "./exchange.js";
+import type { GatewayRequest, GatewayResponse } from "./http-shapes.js";
 import { respondJson } from "./respond-json.js";
 import { respondStream } from "./respond-stream.js";
 import { upstreamHeaders, upstreamUrl, type Upstream } from "./upstream.js";
@@ -14,8 +14,8 @@ import { UpstreamFailure, type UpstreamResponse } from "./upstream-client.js";
 export interface ForwardArgs {
   readonly deps: GatewayDeps;
   readonly x: Exchange;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: GatewayRequest;
+  readonly res: GatewayResponse;
   readonly upstream: Upstream;
   readonly route: Route;
   readonly body: string | Buffer;

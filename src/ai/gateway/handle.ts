@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import type { Principal } from "../../services/ai/keys.js";
 import type { Detection } from "../inspect/types.js";
 import { createVault, type RedactionVault } from "../inspect/index.js";
@@ -7,6 +7,7 @@ import type { Caller } from "../policy/index.js";
 import type { GatewayDeps } from "./deps.js";
 import { Exchange } from "./exchange.js";
 import { forward, type ForwardArgs } from "./forward.js";
+import type { GatewayRequest, GatewayResponse } from "./http-shapes.js";
 import { RESPONSES_API } from "./upstream.js";
 import type { TextSlot, WireFormat } from "./wire/index.js";
 import { membersIn, parseJson, stringifyJson } from "./wire/json-parse.js";
@@ -36,8 +37,8 @@ const GENERIC_TOOLS = new Set(["unknown", "openai-sdk", "anthropic-sdk", "curl"]
 export async function identify(
   deps: GatewayDeps,
   x: Exchange,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: GatewayRequest,
+  res: GatewayResponse,
 ): Promise<{ principal: Principal; caller: Caller } | null> {
   const key = presentedKey(req.headers);
   const principal = key === undefined ? null : await deps.keys.verify(key);
@@ -82,7 +83,7 @@ export async function handleModelRequest(
   deps: GatewayDeps,
   wire: WireFormat,
   endpoint: string,
-  http: { req: IncomingMessage; res: ServerResponse; body: Buffer },
+  http: { req: GatewayRequest; res: GatewayResponse; body: Buffer },
 ): Promise<void> {
   const { res } = http;
   const x = new Exchange(deps, wire, endpoint, wire.family);
@@ -107,7 +108,7 @@ export async function handleModelRequest(
 async function decideAndForward(
   deps: GatewayDeps,
   x: Exchange,
-  http: { req: IncomingMessage; res: ServerResponse; body: Buffer },
+  http: { req: GatewayRequest; res: GatewayResponse; body: Buffer },
 ): Promise<void> {
   const { req, res } = http;
   const who = await identify(deps, x, req, res);
@@ -142,7 +143,7 @@ function decide(
   deps: GatewayDeps,
   x: Exchange,
   raw: Buffer,
-  res: ServerResponse,
+  res: GatewayResponse,
   who: { principal: Principal; caller: Caller },
 ): Decided | { noRoute: string } | null {
   const { caller } = who;

@@ -5,6 +5,8 @@ import { readRequestBody, sendAnswer } from "./answer.js";
 import type { GatewayDeps } from "./deps.js";
 import { Exchange } from "./exchange.js";
 import { handleModelRequest, identify } from "./handle.js";
+import type { GatewayRequest, GatewayResponse } from "./http-shapes.js";
+import type { Http1Options } from "./http1.js";
 import { errorBody, wireFormat, type WireFamily, type WireFormat, type WireId } from "./wire/index.js";
 
 /** Every model endpoint the gateway serves: path, wire format and the endpoint name in the audit trail. */
@@ -27,7 +29,7 @@ export const MODEL_ROUTES: readonly { path: string; wire: WireId; endpoint: stri
 const MODELS_PATH = "/v1/models";
 
 /** Anthropic clients send `anthropic-version`; everything else gets OpenAI's shapes. */
-function familyOf(req: IncomingMessage): WireFamily {
+function familyOf(req: GatewayRequest): WireFamily {
   return req.url?.startsWith("/v1/messages") === true || req.headers["anthropic-version"] !== undefined
     ? "anthropic"
     : "openai";
@@ -44,13 +46,18 @@ function familyOf(req: IncomingMessage): WireFamily {
  */
 export interface GatewayDispatch {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * For the gateway's own HTTP/1.1 front: the handler of a model request whose head it read (a POST to
+   * a model endpoint within the body limit), or undefined for `handle` to take it through `node:http`.
+   */
+  claim: Http1Options["claim"];
   /** A model endpoint's request whose body was already read (the framework's routes use this). */
   model(
     route: { wire: WireFormat; endpoint: string },
-    http: { req: IncomingMessage; res: ServerResponse; body: Buffer },
+    http: { req: GatewayRequest; res: GatewayResponse; body: Buffer },
   ): Promise<void>;
   /** `GET /v1/models`, or one model with `id`. */
-  models(req: IncomingMessage, res: ServerResponse, id?: string): Promise<void>;
+  models(req: GatewayRequest, res: GatewayResponse, id?: string): Promise<void>;
 }
 
 /** See `GatewayDispatch`. */
@@ -84,7 +91,17 @@ export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
     }
     await model(route, { req, res, body });
   };
+  /** The model route of a path, `/v1/responses/` as `/v1/responses` (clients that join a base URL and a path leave one). */
+  const routeOf = (path: string) =>
+    byPath.get(path) ?? (path.endsWith("/") ? byPath.get(path.slice(0, -1)) : undefined);
   return {
+    claim(head) {
+      if (head.method !== "POST" || head.contentLength > deps.maxBodyBytes) return undefined;
+      const q = head.url.indexOf("?");
+      const route = routeOf(q < 0 ? head.url : head.url.slice(0, q));
+      if (route === undefined) return undefined;
+      return (req, res, body) => void model(route, { req, res, body });
+    },
     handle(req, res) {
       const url = req.url ?? "";
       const q = url.indexOf("?");
@@ -92,8 +109,7 @@ export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
       // HEAD and OPTIONS are the framework's (HEAD /v1/models is a health check's GET without a body).
       if (!path.startsWith("/v1/") || req.method === "HEAD" || req.method === "OPTIONS") return false;
       if (req.method === "POST") {
-        // `/v1/responses/` as `/v1/responses`: clients that join a base URL and a path leave one.
-        const route = byPath.get(path) ?? byPath.get(path.endsWith("/") ? path.slice(0, -1) : path);
+        const route = routeOf(path);
         if (route !== undefined) {
           void readThenHandle(route, req, res);
           return true;
@@ -165,7 +181,7 @@ function tooLargeMessage(deps: GatewayDeps): string {
 }
 
 /** A bug outside a model request: a plain 500 in the provider's format; the log gets the error's name only. */
-function failed(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, e: unknown): void {
+function failed(deps: GatewayDeps, req: GatewayRequest, res: GatewayResponse, e: unknown): void {
   deps.log.warn({ error: e instanceof Error ? e.name : "unknown" }, "gateway error");
   if (res.headersSent) {
     res.destroy();
@@ -235,8 +251,8 @@ export function registerGatewayRoutes(
 /** `GET /v1/models`: only the models the caller's policy allows, in the shape the caller's SDK expects. */
 async function listModels(
   deps: GatewayDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: GatewayRequest,
+  res: GatewayResponse,
   one?: string,
 ): Promise<void> {
   const family = familyOf(req);

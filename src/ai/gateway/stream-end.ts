@@ -1,12 +1,12 @@
 // How a streamed answer ends other than normally (respond-stream.ts): the client left, the upstream broke
 // off or timed out, the answer could not be inspected, or the gateway failed; and the audit of each.
-import type { ServerResponse } from "node:http";
 import type { Detection } from "../inspect/types.js";
 import type { ForwardArgs } from "./forward.js";
 import { answerDecided, responseReason } from "./respond-json.js";
 import { formatSseEvent } from "./sse.js";
 import { UpstreamFailure, type UpstreamCall, type UpstreamResponse } from "./upstream-client.js";
 import { streamFailureEvents } from "./wire/index.js";
+import type { GatewayResponse } from "./http-shapes.js";
 
 /**
  * The upstream broke off mid-stream, or sent what cannot be read (an event over the size limit), or
@@ -85,7 +85,7 @@ export function finishWith(args: ForwardArgs & { up: UpstreamResponse }, found: 
 }
 
 /** Wait until the client reads what was written, or goes away (which cancels `call`: then throw). */
-export async function drained(out: ServerResponse, call: UpstreamCall): Promise<void> {
+export async function drained(out: GatewayResponse, call: UpstreamCall): Promise<void> {
   // Gone already: no 'drain' or 'close' is coming any more.
   if (!call.cancelled && !out.destroyed)
     await new Promise<void>((resolve) => {
