@@ -85,11 +85,11 @@ interface Answer {
 /** A raw connection to the gateway: what it wrote, read as responses; whether it closed. */
 class Raw {
   readonly socket: Socket;
-  #data = Buffer.alloc(0);
+  #parts: Buffer[] = [];
   closed = false;
-  constructor(url: string) {
-    this.socket = connect(Number(new URL(url).port), "127.0.0.1");
-    this.socket.on("data", (d: Buffer) => (this.#data = Buffer.concat([this.#data, d])));
+  constructor(url: string, options: { allowHalfOpen?: boolean } = {}) {
+    this.socket = connect({ port: Number(new URL(url).port), host: "127.0.0.1", ...options });
+    this.socket.on("data", (d: Buffer) => this.#parts.push(d));
     this.socket.on("close", () => (this.closed = true));
     this.socket.on("error", () => undefined);
   }
@@ -97,40 +97,46 @@ class Raw {
     this.socket.write(bytes);
   }
   /** The next `n` responses, in order (Content-Length or chunked bodies). */
-  async responses(n: number): Promise<Answer[]> {
-    return eventually(() => {
-      const out: Answer[] = [];
-      let at = 0;
-      while (out.length < n) {
-        const end = this.#data.indexOf("\r\n\r\n", at);
-        if (end < 0) return undefined;
-        const lines = this.#data.toString("latin1", at, end).split("\r\n");
-        const headers: Record<string, string> = {};
-        for (const l of lines.slice(1))
-          headers[l.slice(0, l.indexOf(":")).toLowerCase()] = l.slice(l.indexOf(":") + 1).trim();
-        let p = end + 4;
-        let body = "";
-        if (headers["content-length"] !== undefined) {
-          const len = Number(headers["content-length"]);
-          if (this.#data.length < p + len) return undefined;
-          body = this.#data.toString("utf8", p, p + len);
-          p += len;
-        } else if (headers["transfer-encoding"] === "chunked") {
-          for (;;) {
-            const e = this.#data.indexOf("\r\n", p);
-            if (e < 0) return undefined;
-            const size = parseInt(this.#data.toString("latin1", p, e), 16);
-            if (this.#data.length < e + 2 + size + 2) return undefined;
-            body += this.#data.toString("utf8", e + 2, e + 2 + size);
-            p = e + 2 + size + 2;
-            if (size === 0) break;
+  async responses(n: number, timeoutMs?: number): Promise<Answer[]> {
+    return eventually(
+      () => {
+        if (this.#parts.length > 1) this.#parts = [Buffer.concat(this.#parts)];
+        const data = this.#parts[0] ?? Buffer.alloc(0);
+        const out: Answer[] = [];
+        let at = 0;
+        while (out.length < n) {
+          const end = data.indexOf("\r\n\r\n", at);
+          if (end < 0) return undefined;
+          const lines = data.toString("latin1", at, end).split("\r\n");
+          const headers: Record<string, string> = {};
+          for (const l of lines.slice(1))
+            headers[l.slice(0, l.indexOf(":")).toLowerCase()] = l.slice(l.indexOf(":") + 1).trim();
+          let p = end + 4;
+          let body = "";
+          if (headers["content-length"] !== undefined) {
+            const len = Number(headers["content-length"]);
+            if (data.length < p + len) return undefined;
+            body = data.toString("utf8", p, p + len);
+            p += len;
+          } else if (headers["transfer-encoding"] === "chunked") {
+            for (;;) {
+              const e = data.indexOf("\r\n", p);
+              if (e < 0) return undefined;
+              const size = parseInt(data.toString("latin1", p, e), 16);
+              if (data.length < e + 2 + size + 2) return undefined;
+              body += data.toString("utf8", e + 2, e + 2 + size);
+              p = e + 2 + size + 2;
+              if (size === 0) break;
+            }
           }
+          out.push({ status: Number(lines[0]!.split(" ")[1]), headers, body });
+          at = p;
         }
-        out.push({ status: Number(lines[0]!.split(" ")[1]), headers, body });
-        at = p;
-      }
-      return out;
-    }, `${n} responses`);
+        return out;
+      },
+      `${n} responses`,
+      timeoutMs,
+    );
   }
 }
 
@@ -145,8 +151,8 @@ beforeEach(() => {
   gw.fake.reset();
 });
 
-function chat(content: string, extra = "", stream = false): string {
-  const body = JSON.stringify({ model: "gpt-4o", stream, messages: [{ role: "user", content }] });
+function chat(content: string, extra = "", stream = false, model = "gpt-4o"): string {
+  const body = JSON.stringify({ model, stream, messages: [{ role: "user", content }] });
   return (
     `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${gw.key}\r\n` +
     `Content-Type: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
@@ -261,6 +267,57 @@ describe("the gateway's HTTP/1.1 front", () => {
     await eventually(() => (c.closed ? true : undefined), "the connection to be closed");
     const event = await eventually(() => gw.events.find((e) => e.error === "client_closed"), "the event");
     expect(event.status).toBe(499);
+  });
+
+  it("stops reading a client that pipelines requests without reading the answers, until it reads them", async () => {
+    const n = 400;
+    const big = "x".repeat(60_000); // each answer echoes it: 24 MB in all, more than the sockets hold
+    const c = new Raw(gw.url);
+    c.socket.pause();
+    c.send(Array.from({ length: n }, () => chat(big)).join(""));
+    // The number of requests forwarded stops growing (the same for a second) short of all of them.
+    let last = -1;
+    let same = 0;
+    const whileUnread = await eventually(
+      () => {
+        const now = gw.fake.requests.length;
+        same = now === last ? same + 1 : 0;
+        last = now;
+        return same >= 100 ? now : undefined;
+      },
+      "the gateway to stop reading",
+      30_000,
+    );
+    expect(whileUnread).toBeLessThan(n);
+    c.socket.resume();
+    const all = await c.responses(n, 30_000);
+    expect(all.every((a) => a.status === 200)).toBe(true);
+    expect(gw.fake.requests).toHaveLength(n);
+    c.socket.destroy();
+  });
+
+  it("stops without waiting for a client that keeps its side open after the last answer", async () => {
+    const own = await startTestGateway();
+    own.fake.respondWith({ kind: "hang" });
+    const c = new Raw(own.url, { allowHalfOpen: true });
+    // The "slow" upstream times out after 500 ms: the 504 is written while the gateway stops, with
+    // Connection: close, and this client never closes its side.
+    c.send(chat("wait", "", false, "slow-model").replace(gw.key, own.key));
+    await eventually(() => (own.fake.requests.length > 0 ? true : undefined), "the upstream request");
+    const stopped = own.close().then(() => "stopped");
+    const [a] = await c.responses(1);
+    expect(a!.status).toBe(504);
+    expect(a!.headers.connection).toBe("close");
+    const outcome = await Promise.race([
+      stopped,
+      new Promise((r) => {
+        setTimeout(() => {
+          r("still open");
+        }, 10_000);
+      }),
+    ]);
+    expect(outcome).toBe("stopped");
+    c.socket.destroy();
   });
 
   it("closes its kept-alive connections when the gateway stops", async () => {

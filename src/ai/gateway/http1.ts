@@ -156,6 +156,8 @@ export class Http1Response extends EventEmitter implements GatewayResponse {
 
   writeHead(status: number, headers: OutgoingHttpHeaders): this {
     if (this.headersSent) throw new Error("The response's head was already written.");
+    if (!Number.isInteger(status) || status < 100 || status > 999)
+      throw new RangeError(`Invalid status code: ${status}`);
     this.statusCode = status;
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
     let connection = "";
@@ -235,6 +237,7 @@ export class Http1Response extends EventEmitter implements GatewayResponse {
   }
 
   destroy(): this {
+    this.destroyed = true;
     this.socket.destroy();
     return this;
   }
@@ -296,6 +299,8 @@ export class Http1Connection {
     null;
   private res: Http1Response | null = null;
   private ended = false;
+  /** Waiting for the client to read what was written before reading its next request. */
+  private draining = false;
   /** Closed, or handed to `node:http`: nothing more is done here. */
   private done = false;
 
@@ -315,12 +320,15 @@ export class Http1Connection {
 
   /** No request read, waiting or being answered: the connection can be cut without losing anything. */
   get idle(): boolean {
-    return !this.done && this.res === null && this.pending === null && this.size === 0;
+    return !this.done && !this.draining && this.res === null && this.pending === null && this.size === 0;
   }
 
   connectionHeader(): string {
     if (this.ended || this.options.closing()) return "Connection: close\r\n";
-    return `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.options.keepAliveMs() / 1000)}\r\n`;
+    const seconds = Math.floor(this.options.keepAliveMs() / 1000);
+    return seconds > 0
+      ? `Connection: keep-alive\r\nKeep-Alive: timeout=${seconds}\r\n`
+      : "Connection: keep-alive\r\n";
   }
 
   responded(res: Http1Response): void {
@@ -328,10 +336,21 @@ export class Http1Connection {
     this.res = null;
     if (this.done) return;
     if (res.closes) {
-      this.done = true;
-      this.socket.end();
+      this.close();
       return;
     }
+    // As node:http: a client that sends requests without reading the answers is not read any further
+    // until it has taken what was written (otherwise the answers pile up in memory).
+    if (this.socket.writableNeedDrain) {
+      this.draining = true;
+      this.socket.pause();
+      return;
+    }
+    this.goOn();
+  }
+
+  /** Read on: the next request waiting, or wait idle. */
+  private goOn(): void {
     if (this.socket.isPaused()) this.socket.resume();
     if (this.size > 0 || this.ended)
       process.nextTick(() => {
@@ -340,10 +359,16 @@ export class Http1Connection {
     else this.socket.setTimeout(this.options.keepAliveMs());
   }
 
+  /** Close once what was written has gone out (node:http's `destroySoon`: the socket allows half-open). */
+  private close(): void {
+    this.done = true;
+    this.socket.end(() => this.socket.destroy());
+  }
+
   private readonly onData = (chunk: Buffer): void => {
     this.parts.push(chunk);
     this.size += chunk.length;
-    if (this.res !== null) {
+    if (this.res !== null || this.draining) {
       if (this.size > HOLD) this.socket.pause();
       return;
     }
@@ -355,10 +380,8 @@ export class Http1Connection {
     while (this.res === null && !this.done) {
       if (this.pending === null) {
         if (this.size === 0) {
-          if (this.ended) {
-            this.done = true;
-            this.socket.end();
-          } else this.socket.setTimeout(this.options.keepAliveMs());
+          if (this.ended) this.close();
+          else this.socket.setTimeout(this.options.keepAliveMs());
           return;
         }
         const buf = this.joined();
@@ -408,7 +431,10 @@ export class Http1Connection {
   };
 
   private readonly onDrain = (): void => {
-    this.res?.emit("drain");
+    if (this.draining) {
+      this.draining = false;
+      if (!this.done) this.goOn();
+    } else this.res?.emit("drain");
   };
 
   private readonly onTimeout = (): void => {
