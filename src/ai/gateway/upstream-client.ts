@@ -1,5 +1,7 @@
-import { Agent, Pool, errors as undiciErrors, request, type Dispatcher } from "undici";
+import type { ConnectionOptions } from "node:tls";
+import { Agent, request } from "undici";
 import { upstreamHeaders, type Upstream } from "./upstream.js";
+import { H1Pool, UpstreamTimeout, type H1Controller, type H1Handler } from "./upstream-h1.js";
 
 /** What came back from an upstream: status, the headers worth passing on, and the body as it arrives. */
 export interface UpstreamResponse {
@@ -68,17 +70,22 @@ export interface UpstreamClient {
 }
 
 /**
- * See `UpstreamClient`. Each upstream origin gets its own connection pool, and a request is dispatched on
- * it with a handler that receives the answer directly: no URL parsing per request, no abort signal, no
- * stream objects in between (a measured third of an undici `request()`'s cost).
+ * See `UpstreamClient`. Each upstream origin gets its own pool of keep-alive connections (`upstream-h1.ts`),
+ * and a request is dispatched on it with a handler that receives the answer directly: no URL parsing per
+ * request, no abort signal, no stream objects in between. Model listings, rare and not on a request's
+ * path, go through undici. `tls` adds to every TLS connection's options (a private CA, say).
  */
-export function createUpstreamClient(options?: { connections?: number }): UpstreamClient {
-  const agent = new Agent({ connections: options?.connections ?? 256, pipelining: 1 });
-  const pools = new Map<string, Pool>();
-  const poolFor = (origin: string): Pool => {
+export function createUpstreamClient(options?: {
+  connections?: number;
+  tls?: ConnectionOptions;
+}): UpstreamClient {
+  const connections = options?.connections ?? 256;
+  const agent = new Agent({ connections, pipelining: 1, connect: options?.tls });
+  const pools = new Map<string, H1Pool>();
+  const poolFor = (origin: string): H1Pool => {
     let pool = pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, { connections: options?.connections ?? 256, pipelining: 1 });
+      pool = new H1Pool(origin, { connections, tls: options?.tls });
       pools.set(origin, pool);
     }
     return pool;
@@ -87,16 +94,17 @@ export function createUpstreamClient(options?: { connections?: number }): Upstre
     send(upstream, req) {
       const call = new Call(upstream);
       let target: { origin: string; path: string };
+      let pool: H1Pool;
       try {
         target = originAndPath(req.url);
+        pool = poolFor(target.origin);
       } catch (e) {
         call.onResponseError(null, e as Error);
         return call;
       }
-      poolFor(target.origin).dispatch(
+      pool.dispatch(
         {
           path: target.path,
-          method: "POST",
           headers: req.headers,
           body: req.body,
           headersTimeout: upstream.timeoutMs,
@@ -139,7 +147,8 @@ export function createUpstreamClient(options?: { connections?: number }): Upstre
       }
     },
     async close() {
-      await Promise.all([agent.close(), ...[...pools.values()].map((p) => p.close())]);
+      for (const pool of pools.values()) pool.close();
+      await agent.close();
     },
   };
 }
@@ -165,12 +174,12 @@ export interface UpstreamBody extends AsyncIterable<Uint8Array> {
 const HIGH_WATER_CHUNKS = 16;
 
 /** One dispatched request: undici's handler, the answer's promise and its body, in one object. */
-class Call implements UpstreamCall, UpstreamBody, Dispatcher.DispatchHandler {
+class Call implements UpstreamCall, UpstreamBody, H1Handler {
   readonly response: Promise<UpstreamResponse>;
   cancelled = false;
   private resolveResponse!: (r: UpstreamResponse) => void;
   private rejectResponse!: (e: unknown) => void;
-  private controller: Dispatcher.DispatchController | null = null;
+  private controller: H1Controller | null = null;
   private started = false;
   private chunks: Buffer[] = [];
   private size = 0;
@@ -193,13 +202,13 @@ class Call implements UpstreamCall, UpstreamBody, Dispatcher.DispatchHandler {
     this.controller?.abort(abortError());
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: H1Controller): void {
     this.controller = controller;
     if (this.cancelled) controller.abort(abortError());
   }
 
   onResponseStart(
-    _controller: Dispatcher.DispatchController,
+    _controller: H1Controller,
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
@@ -213,7 +222,7 @@ class Call implements UpstreamCall, UpstreamBody, Dispatcher.DispatchHandler {
     });
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: H1Controller, chunk: Buffer): void {
     this.size += chunk.byteLength;
     if (this.size > this.limit) {
       controller.abort(new TooLarge(this.limit));
@@ -229,7 +238,7 @@ class Call implements UpstreamCall, UpstreamBody, Dispatcher.DispatchHandler {
     this.wakeReader();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+  onResponseError(_controller: H1Controller | null, err: Error): void {
     const e = this.cancelled ? abortError() : err;
     if (!this.started) {
       this.started = true;
@@ -311,7 +320,7 @@ class TooLarge extends Error {
  */
 export function describeFailure(e: unknown, upstream: Upstream, partway = false): Error {
   const seconds = Math.round(upstream.timeoutMs / 1000);
-  if (e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError)
+  if (e instanceof UpstreamTimeout)
     return new UpstreamFailure(
       504,
       partway

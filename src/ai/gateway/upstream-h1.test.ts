@@ -1,0 +1,343 @@
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  H1Pool,
+  parseResponseHead,
+  UpstreamConnectionError,
+  UpstreamTimeout,
+  type H1Controller,
+  type H1Handler,
+  type H1Request,
+} from "./upstream-h1.js";
+
+/** What a handler saw of one answer. */
+interface Seen {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string;
+  error: Error | null;
+  controller: H1Controller | null;
+}
+
+/** Dispatch `req` and wait for its end or error; `onData` may steer the request as data comes. */
+function send(
+  pool: H1Pool,
+  req: Partial<H1Request> = {},
+  onData?: (c: H1Controller, chunk: Buffer, seen: Seen) => void,
+): Promise<Seen> {
+  return new Promise((resolve) => {
+    const seen: Seen = { status: 0, headers: {}, body: "", error: null, controller: null };
+    const chunks: Buffer[] = [];
+    const handler: H1Handler = {
+      onRequestStart(c) {
+        seen.controller = c;
+      },
+      onResponseStart(_c, status, headers) {
+        seen.status = status;
+        seen.headers = headers;
+      },
+      onResponseData(c, chunk) {
+        // Decoded whole each time: a character can be split between pieces.
+        chunks.push(chunk);
+        seen.body = Buffer.concat(chunks).toString("utf8");
+        onData?.(c, chunk, seen);
+      },
+      onResponseEnd() {
+        resolve(seen);
+      },
+      onResponseError(_c, err) {
+        seen.error = err;
+        resolve(seen);
+      },
+    };
+    pool.dispatch(
+      {
+        path: "/v1/chat/completions",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+        headersTimeout: 2000,
+        bodyTimeout: 2000,
+        ...req,
+      },
+      handler,
+    );
+  });
+}
+
+/**
+ * A TCP server that answers each request it reads (a head, then the body of its Content-Length) with
+ * what `answer` writes; it counts connections and keeps the requests' raw text.
+ */
+interface Upstream {
+  url: string;
+  connections: number;
+  requests: string[];
+  server: Server;
+}
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.close();
+    await new Promise((r) => setImmediate(r));
+  }
+});
+
+function upstream(answer: (socket: Socket, n: number) => void): Promise<Upstream> {
+  const up: Upstream = { url: "", connections: 0, requests: [], server: null as unknown as Server };
+  const server = createServer((socket) => {
+    up.connections++;
+    socket.on("error", () => undefined);
+    let data = "";
+    socket.on("data", (d) => {
+      data += d.toString("latin1");
+      for (;;) {
+        const end = data.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const length = Number(/content-length: (\d+)/i.exec(data.slice(0, end))?.[1] ?? 0);
+        if (data.length < end + 4 + length) return;
+        up.requests.push(data.slice(0, end + 4 + length));
+        data = data.slice(end + 4 + length);
+        answer(socket, up.requests.length);
+      }
+    });
+  });
+  servers.push(server);
+  up.server = server;
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => {
+      up.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      resolve(up);
+    }),
+  );
+}
+
+const OK = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{"ok":true}';
+
+describe("the upstream HTTP/1.1 client", () => {
+  it("sends a POST with its length and reuses the connection for the next request", async () => {
+    const up = await upstream((s) => s.write(OK));
+    const pool = new H1Pool(up.url, { connections: 8 });
+    const a = await send(pool, { path: "/v1/x?beta=true", headers: { "x-api-key": "k" }, body: '{"a":1}' });
+    const b = await send(pool);
+    expect([a.status, a.body, b.body]).toEqual([200, '{"ok":true}', '{"ok":true}']);
+    expect(a.headers["content-type"]).toBe("application/json");
+    expect(up.connections).toBe(1);
+    const host = new URL(up.url).host;
+    expect(up.requests[0]).toBe(
+      `POST /v1/x?beta=true HTTP/1.1\r\nhost: ${host}\r\nconnection: keep-alive\r\nx-api-key: k\r\ncontent-length: 7\r\n\r\n{"a":1}`,
+    );
+    pool.close();
+  });
+
+  it("reads a chunked answer with extensions and trailers, however its bytes are split", async () => {
+    const wire =
+      "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n" +
+      "6;ext=1\r\ndata: \r\n" +
+      'E\r\n{"n":"äö"}\n\n\r\n' +
+      "0\r\nx-trailer: t\r\n\r\n";
+    const bytes = Buffer.from(wire, "utf8");
+    for (const step of [1, 2, 3, 7, bytes.length]) {
+      const up = await upstream((s) => {
+        void (async () => {
+          for (let i = 0; i < bytes.length; i += step) {
+            s.write(bytes.subarray(i, i + step));
+            await new Promise((r) => setImmediate(r));
+          }
+        })();
+      });
+      const pool = new H1Pool(up.url, { connections: 1 });
+      const seen = await send(pool);
+      expect(seen.error).toBeNull();
+      expect(seen.body).toBe('data: {"n":"äö"}\n\n');
+      const again = await send(pool);
+      expect(again.body).toBe(seen.body);
+      expect(up.connections).toBe(1);
+      pool.close();
+    }
+  });
+
+  it("skips informational answers and reads an answer that ends with its connection", async () => {
+    const up = await upstream((s) => {
+      s.write(
+        "HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\nHTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\n",
+      );
+      s.end("to the end");
+    });
+    const pool = new H1Pool(up.url, { connections: 1 });
+    const seen = await send(pool);
+    expect([seen.status, seen.body, seen.error]).toEqual([200, "to the end", null]);
+    await send(pool);
+    expect(up.connections).toBe(2);
+    pool.close();
+  });
+
+  const malformed: [string, string][] = [
+    ["a status line that is not HTTP's", "HTTP/2 200 OK\r\ncontent-length: 0\r\n\r\n"],
+    ["a header without a colon", "HTTP/1.1 200 OK\r\nno colon\r\ncontent-length: 0\r\n\r\n"],
+    [
+      "two Content-Lengths that disagree",
+      "HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\nab",
+    ],
+    [
+      "a chunk size that is not hex",
+      "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n",
+    ],
+    ["a chunk without its CRLF", "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nabXY0\r\n\r\n"],
+    ["a switch of protocols", "HTTP/1.1 101 Switching Protocols\r\nupgrade: h2c\r\n\r\n"],
+    ["a head over 64 KB", `HTTP/1.1 200 OK\r\nx-big: ${"a".repeat(70_000)}\r\n\r\n`],
+  ];
+  it.each(malformed)(
+    "fails an answer with %s as an invalid response, and serves the next",
+    async (_, answer) => {
+      let n = 0;
+      const up = await upstream((s) => (++n === 1 ? s.write(answer) : s.write(OK)));
+      const pool = new H1Pool(up.url, { connections: 1 });
+      const seen = await send(pool);
+      expect(seen.error).toBeInstanceOf(UpstreamConnectionError);
+      expect((seen.error as UpstreamConnectionError).code).toBe("invalid response");
+      expect((await send(pool)).body).toBe('{"ok":true}');
+      expect(up.connections).toBe(2);
+      pool.close();
+    },
+  );
+
+  it("fails an answer the upstream breaks off, and does not reuse a connection with bytes after an answer", async () => {
+    const up = await upstream((s, n) => {
+      if (n === 1) s.end("HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\nonly part");
+      else s.write(OK + "HTTP/1.1 200 OK\r\n");
+    });
+    const pool = new H1Pool(up.url, { connections: 1 });
+    const broken = await send(pool);
+    expect([broken.status, broken.body]).toEqual([200, "only part"]);
+    expect((broken.error as UpstreamConnectionError).code).toBe("closed early");
+    expect((await send(pool)).body).toBe('{"ok":true}');
+    expect((await send(pool)).body).toBe('{"ok":true}');
+    expect(up.connections).toBe(3);
+    pool.close();
+  });
+
+  it("keeps an idle connection as long as the upstream's Keep-Alive allows, less a second", async () => {
+    const up = await upstream((s) =>
+      s.write("HTTP/1.1 200 OK\r\nkeep-alive: timeout=1\r\ncontent-length: 2\r\n\r\n{}"),
+    );
+    const pool = new H1Pool(up.url, { connections: 1 });
+    await send(pool);
+    await send(pool);
+    expect(up.connections).toBe(2);
+    pool.close();
+  });
+
+  it("times out an upstream that does not answer, and one that stops mid-answer", async () => {
+    const up = await upstream((s, n) => {
+      if (n === 2) s.write("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc");
+    });
+    const pool = new H1Pool(up.url, { connections: 4 });
+    const silent = await send(pool, { headersTimeout: 100, bodyTimeout: 100 });
+    expect(silent.error).toBeInstanceOf(UpstreamTimeout);
+    expect((silent.error as UpstreamTimeout).phase).toBe("headers");
+    const stalled = await send(pool, { headersTimeout: 100, bodyTimeout: 100 });
+    expect((stalled.error as UpstreamTimeout).phase).toBe("body");
+    expect(stalled.body).toBe("abc");
+    pool.close();
+  });
+
+  it("delivers nothing while paused, without timing out, and all of it in order once resumed", async () => {
+    const up = await upstream((s) => {
+      void (async () => {
+        s.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+        for (const piece of ["one ", "two ", "three"]) {
+          s.write(`${piece.length.toString(16)}\r\n${piece}\r\n`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        s.write("0\r\n\r\n");
+      })();
+    });
+    const pool = new H1Pool(up.url, { connections: 1 });
+    const pieces: string[] = [];
+    const seen = await send(pool, { bodyTimeout: 100 }, (c, chunk, s) => {
+      pieces.push(chunk.toString());
+      if (pieces.length === 1) {
+        c.pause();
+        const before = s.body;
+        setTimeout(() => {
+          expect(s.body).toBe(before);
+          c.resume();
+        }, 300);
+      }
+    });
+    expect(seen.error).toBeNull();
+    expect(seen.body).toBe("one two three");
+    pool.close();
+  });
+
+  it("closes the connection of a request aborted mid-answer and tells the handler why", async () => {
+    let closed = false;
+    const up = await upstream((s) => {
+      s.on("close", () => (closed = true));
+      s.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n");
+    });
+    const pool = new H1Pool(up.url, { connections: 1 });
+    const why = new Error("the client went away");
+    const seen = await send(pool, {}, (c) => {
+      c.abort(why);
+    });
+    expect(seen.error).toBe(why);
+    await expect.poll(() => closed).toBe(true);
+    pool.close();
+  });
+
+  it("queues requests beyond its connections and runs them as connections free up", async () => {
+    const up = await upstream((s) => setTimeout(() => s.write(OK), 20));
+    const pool = new H1Pool(up.url, { connections: 2 });
+    const all = await Promise.all(Array.from({ length: 6 }, () => send(pool)));
+    expect(all.every((s) => s.body === '{"ok":true}')).toBe(true);
+    expect(up.connections).toBe(2);
+    pool.close();
+  });
+
+  it("sends nothing when a header would break the request's framing", async () => {
+    const up = await upstream((s) => s.write(OK));
+    const pool = new H1Pool(up.url, { connections: 1 });
+    const seen = await send(pool, { headers: { "x-a": "b\r\nx-injected: 1" } });
+    expect((seen.error as UpstreamConnectionError).code).toBe("invalid request");
+    expect(up.requests).toEqual([]);
+    pool.close();
+  });
+
+  it("speaks TLS, checking the upstream's certificate", async () => {
+    const dir = new URL("../../../test/fixtures/tls/", import.meta.url);
+    const cert = readFileSync(new URL("localhost-cert.pem", dir));
+    const key = readFileSync(new URL("localhost-key.pem", dir));
+    const https = createHttpsServer({ cert, key }, (req, res) => {
+      req.resume();
+      req.on("end", () => res.end('{"tls":true}'));
+    });
+    servers.push(https);
+    await new Promise<void>((r) => https.listen(0, "127.0.0.1", r));
+    const url = `https://localhost:${(https.address() as AddressInfo).port}`;
+    const trusted = new H1Pool(url, { connections: 1, tls: { ca: cert } });
+    const seen = await send(trusted);
+    expect([seen.status, seen.body]).toEqual([200, '{"tls":true}']);
+    trusted.close();
+    const untrusted = new H1Pool(url, { connections: 1 });
+    const refused = await send(untrusted);
+    expect((refused.error as { code?: string }).code).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY/);
+    untrusted.close();
+  });
+});
+
+describe("reading a response head", () => {
+  it("keeps repeated headers, lower-cases names and trims values", () => {
+    expect(
+      parseResponseHead(
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After:  3 \r\nset-cookie: a\r\nSet-Cookie: b",
+      ),
+    ).toEqual({
+      status: 429,
+      http11: true,
+      headers: { "retry-after": "3", "set-cookie": ["a", "b"] },
+    });
+  });
+});
