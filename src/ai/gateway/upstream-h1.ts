@@ -64,6 +64,8 @@ const EMPTY = Buffer.alloc(0);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BAD_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 const PATH = /^\/[\x21-\x7e]*$/;
+/** Header lines, each `name:value` and a CRLF but the last (a bare CR or LF, a folded line: no match). */
+const HEADER_LINES = /(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*(?:\r\n|$))*$/y;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/;
 const CHUNK_SIZE = /^([0-9a-fA-F]{1,12})[\t ]*(?:;[^\r\n]*)?$/;
 /** Headers the pool writes itself; a configured one of these names is left out. */
@@ -82,23 +84,28 @@ export interface ResponseHead {
  * @example parseResponseHead("HTTP/1.1 200 OK\r\ncontent-length: 2") // { status: 200, http11: true, ... }
  */
 export function parseResponseHead(text: string): ResponseHead | null {
-  const lines = text.split("\r\n");
-  if (lines.length > MAX_HEADERS + 1) return null;
-  const m = STATUS_LINE.exec(lines[0]!);
+  let line = text.indexOf("\r\n");
+  if (line < 0) line = text.length;
+  const m = STATUS_LINE.exec(text.slice(0, line));
   if (!m) return null;
   const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(":");
-    if (colon <= 0) return null;
-    const name = line.slice(0, colon);
-    const value = line.slice(colon + 1).trim();
-    if (!TOKEN.test(name) || BAD_VALUE_CHAR.test(value)) return null;
-    const key = name.toLowerCase();
+  if (line < text.length) {
+    HEADER_LINES.lastIndex = line + 2;
+    if (!HEADER_LINES.test(text)) return null;
+  }
+  let count = 0;
+  for (let pos = line + 2; pos < text.length;) {
+    let next = text.indexOf("\r\n", pos);
+    if (next < 0) next = text.length;
+    if (++count > MAX_HEADERS) return null;
+    const colon = text.indexOf(":", pos);
+    const key = text.slice(pos, colon).toLowerCase();
+    const value = text.slice(colon + 1, next).trim();
     const had = headers[key];
     if (had === undefined) headers[key] = value;
     else if (Array.isArray(had)) had.push(value);
     else headers[key] = [had, value];
+    pos = next + 2;
   }
   return { status: Number(m[2]), http11: m[1] === "1", headers };
 }
