@@ -235,10 +235,12 @@ class Call implements UpstreamCall, UpstreamBody, H1Handler {
 
   onResponseEnd(): void {
     this.ended = true;
+    this.controller = null; // the connection may carry another request now
     this.wakeReader();
   }
 
   onResponseError(_controller: H1Controller | null, err: Error): void {
+    this.controller = null;
     const e = this.cancelled ? abortError() : err;
     if (!this.started) {
       this.started = true;
@@ -252,7 +254,14 @@ class Call implements UpstreamCall, UpstreamBody, H1Handler {
 
   text(max: number): Promise<string> {
     this.limit = max;
-    if (this.size > max) this.controller?.abort(new TooLarge(max));
+    if (this.size > max) {
+      if (this.controller !== null) this.controller.abort(new TooLarge(max));
+      else if (this.error === null) {
+        // All of it came before it was asked for: still over the limit.
+        this.chunks = [];
+        this.error = describeFailure(new TooLarge(max), this.upstream, true);
+      }
+    }
     this.controller?.resume();
     return new Promise((resolve, reject) => {
       const settle = () => {
@@ -319,7 +328,8 @@ class TooLarge extends Error {
  * `partway` when the answer had begun (its status and headers came).
  */
 export function describeFailure(e: unknown, upstream: Upstream, partway = false): Error {
-  const seconds = Math.round(upstream.timeoutMs / 1000);
+  const ms = upstream.timeoutMs;
+  const seconds = ms % 1000 === 0 ? `${ms / 1000}` : (ms / 1000).toFixed(1);
   if (e instanceof UpstreamTimeout)
     return new UpstreamFailure(
       504,

@@ -288,6 +288,73 @@ describe("the upstream HTTP/1.1 client", () => {
     pool.close();
   });
 
+  it("does not reuse a connection whose reader paused on the answer's last bytes", async () => {
+    const up = await upstream((s) => s.write(OK));
+    const pool = new H1Pool(up.url, { connections: 1 });
+    const first = await send(pool, {}, (c) => {
+      c.pause(); // and never resumes: the answer is whole anyway
+    });
+    expect(first.body).toBe('{"ok":true}');
+    const second = await send(pool, { headersTimeout: 1000 });
+    expect([second.error, second.body]).toEqual([null, '{"ok":true}']);
+    expect(up.connections).toBe(2);
+    pool.close();
+  });
+
+  it("delivers all of an answer the upstream closed while its reader was paused", async () => {
+    const pieces = Array.from({ length: 40 }, (_, i) => `event ${i}\n`);
+    for (const framed of [true, false]) {
+      const up = await upstream((s) => {
+        const head = framed
+          ? "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+          : "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n";
+        const body = pieces.map((p) => (framed ? `${p.length.toString(16)}\r\n${p}\r\n` : p)).join("");
+        s.end(head + body + (framed ? "0\r\n\r\n" : ""));
+      });
+      const pool = new H1Pool(up.url, { connections: 1 });
+      let n = 0;
+      const seen = await send(pool, { bodyTimeout: 200 }, (c) => {
+        // A slow reader: paused after every piece, resumed a little later, while the upstream is gone.
+        if (++n % 3 === 0) {
+          c.pause();
+          setTimeout(() => {
+            c.resume();
+          }, 30);
+        }
+      });
+      expect(seen.error).toBeNull();
+      expect(seen.body).toBe(pieces.join(""));
+      pool.close();
+    }
+  });
+
+  it("keeps a finished request's controller from touching the request that takes its connection", async () => {
+    const up = await upstream((s, n) => setTimeout(() => s.write(OK), n === 2 ? 50 : 0));
+    const pool = new H1Pool(up.url, { connections: 1 });
+    const first = await send(pool);
+    const second = send(pool);
+    first.controller!.abort(new Error("late"));
+    first.controller!.pause();
+    expect((await second).body).toBe('{"ok":true}');
+    expect((await second).error).toBeNull();
+    pool.close();
+  });
+
+  it("times out a head that trickles in, counting from the request", async () => {
+    const up = await upstream((s) => {
+      const bytes = Buffer.from(OK);
+      let i = 0;
+      const t = setInterval(() => {
+        if (i >= bytes.length || s.destroyed) clearInterval(t);
+        else s.write(bytes.subarray(i, ++i));
+      }, 20);
+    });
+    const pool = new H1Pool(up.url, { connections: 1 });
+    const seen = await send(pool, { headersTimeout: 300 });
+    expect((seen.error as UpstreamTimeout).phase).toBe("headers");
+    pool.close();
+  });
+
   it("queues requests beyond its connections and runs them as connections free up", async () => {
     const up = await upstream((s) => setTimeout(() => s.write(OK), 20));
     const pool = new H1Pool(up.url, { connections: 2 });

@@ -46,7 +46,7 @@ export class UpstreamTimeout extends Error {
 /** The connection failed in a way that has a short name for messages (`code`, as Node's errors have). */
 export class UpstreamConnectionError extends Error {
   override readonly name = "UpstreamConnectionError";
-  constructor(readonly code: "invalid response" | "closed early" | "invalid request") {
+  constructor(readonly code: "invalid response" | "closed early" | "invalid request" | "connect timeout") {
     super(code);
   }
 }
@@ -143,8 +143,31 @@ function keepAliveMs(head: ResponseHead): number {
 
 type State = "idle" | "head" | "length" | "size" | "data" | "data-end" | "trailers" | "to-close";
 
+/**
+ * The controller of one request: inert once its answer ended or failed, so a late call from its
+ * handler never touches the request that takes the connection next.
+ */
+class RequestControl implements H1Controller {
+  constructor(
+    private readonly conn: H1Connection,
+    readonly handler: H1Handler,
+  ) {}
+  abort(reason: Error): void {
+    if (this.conn.current === this) this.conn.abort(reason);
+  }
+  pause(): void {
+    if (this.conn.current === this) this.conn.pause();
+  }
+  resume(): void {
+    if (this.conn.current === this) this.conn.resume();
+  }
+}
+
+/** How long a connection may take to open (TCP and TLS), as undici's pool allows. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** One connection to an upstream, carrying one request at a time. */
-class H1Connection implements H1Controller {
+class H1Connection {
   readonly socket: Socket;
   private handler: H1Handler | null = null;
   private request: H1Request | null = null;
@@ -154,7 +177,14 @@ class H1Connection implements H1Controller {
   private reusable = false;
   private keepAliveMs = DEFAULT_KEEP_ALIVE_MS;
   private paused = false;
+  /** The upstream ended its side while the reader was paused: acted on once what was read is delivered. */
+  private eof = false;
   private failure: Error | null = null;
+  /** The request in flight's controller (null when idle). */
+  current: RequestControl | null = null;
+  /** Time to the answer's head: counted from the request, not restarted by each byte (undici's meaning). */
+  private headTimer: NodeJS.Timeout | null = null;
+  private connectTimer: NodeJS.Timeout | null;
   /** When an idle connection may no longer be reused (ms since the epoch). */
   expires = 0;
 
@@ -166,17 +196,21 @@ class H1Connection implements H1Controller {
     this.socket.on("error", this.onError);
     this.socket.on("close", this.onClose);
     this.socket.on("timeout", this.onTimeout);
+    this.socket.once(pool.secure ? "secureConnect" : "connect", this.onConnect);
+    this.connectTimer = setTimeout(this.onConnectTimeout, CONNECT_TIMEOUT_MS);
   }
 
   send(req: H1Request, handler: H1Handler): void {
+    const control = new RequestControl(this, handler);
+    this.current = control;
     this.handler = handler;
     this.request = req;
     this.state = "head";
     this.pending = null;
     this.paused = false;
     this.socket.ref();
-    handler.onRequestStart(this);
-    if (this.handler !== handler) return; // aborted at once
+    handler.onRequestStart(control);
+    if (this.current !== control) return; // aborted at once
     let head = `POST ${req.path} HTTP/1.1\r\nhost: ${this.pool.host}\r\nconnection: keep-alive\r\n`;
     for (const name in req.headers) {
       if (OWN_HEADERS.has(name)) continue;
@@ -193,7 +227,7 @@ class H1Connection implements H1Controller {
     }
     const length = typeof req.body === "string" ? Buffer.byteLength(req.body) : req.body.byteLength;
     head += `content-length: ${length}\r\n\r\n`;
-    this.socket.setTimeout(req.headersTimeout);
+    this.headTimer = setTimeout(this.onHeadTimeout, req.headersTimeout);
     this.socket.cork();
     this.socket.write(head, "latin1");
     this.socket.write(req.body);
@@ -215,13 +249,15 @@ class H1Connection implements H1Controller {
     if (!this.paused) return;
     this.paused = false;
     if (this.handler === null) return;
+    // What arrived before the pause goes first (the reader may pause again on it), then the socket.
+    if (this.pending !== null) this.read(EMPTY);
+    if (this.paused || this.handler === null) return;
+    if (this.eof) {
+      this.ended();
+      return;
+    }
     this.socket.setTimeout(this.request!.bodyTimeout);
     this.socket.resume();
-    // What arrived before the pause is delivered after the caller's turn, not inside it.
-    if (this.pending !== null)
-      queueMicrotask(() => {
-        if (!this.paused && this.handler !== null) this.read(EMPTY);
-      });
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -276,7 +312,8 @@ class H1Connection implements H1Controller {
           this.state = frame.chunked ? "size" : frame.length < 0 ? "to-close" : "length";
           this.remaining = frame.length;
           this.socket.setTimeout(this.request!.bodyTimeout);
-          this.handler.onResponseStart(this, head.status, head.headers);
+          this.clearHeadTimer();
+          this.handler.onResponseStart(this.current!, head.status, head.headers);
           if (this.handler !== null && this.state === "length" && this.remaining === 0)
             this.finish(pos < buf.length);
           break;
@@ -287,7 +324,7 @@ class H1Connection implements H1Controller {
           const piece = pos === 0 && n === buf.length ? buf : buf.subarray(pos, pos + n);
           pos += n;
           this.remaining -= n;
-          this.handler.onResponseData(this, piece);
+          this.handler.onResponseData(this.current!, piece);
           if (this.remaining === 0 && this.handler !== null) {
             if (this.state === "length") this.finish(pos < buf.length);
             else this.state = "data-end";
@@ -346,7 +383,7 @@ class H1Connection implements H1Controller {
         case "to-close": {
           const piece = pos === 0 ? buf : buf.subarray(pos);
           pos = buf.length;
-          this.handler.onResponseData(this, piece);
+          this.handler.onResponseData(this.current!, piece);
           break;
         }
         case "idle":
@@ -358,35 +395,79 @@ class H1Connection implements H1Controller {
   /** The answer ended; `extra` when bytes followed it (the connection cannot be trusted again). */
   private finish(extra: boolean): void {
     const handler = this.handler!;
-    this.handler = null;
-    this.request = null;
-    this.state = "idle";
-    this.pending = null;
-    this.socket.setTimeout(0);
-    const reusable = this.reusable && !extra && this.keepAliveMs > 0;
+    const control = this.current!;
+    // Reused only when nothing is left of this exchange: no bytes after the answer, the request all
+    // written, the reader not paused, the upstream's side still open.
+    const reusable =
+      this.reusable &&
+      !extra &&
+      this.keepAliveMs > 0 &&
+      !this.paused &&
+      !this.eof &&
+      !this.socket.destroyed &&
+      this.socket.writableLength === 0;
+    this.reset();
     if (reusable) {
       this.expires = Date.now() + this.keepAliveMs;
       this.socket.unref();
     }
-    handler.onResponseEnd(this);
+    handler.onResponseEnd(control);
     if (reusable) this.pool.release(this);
     else this.socket.destroy();
   }
 
   private fail(err: Error): void {
     const handler = this.handler;
+    const control = this.current;
+    this.reset();
+    this.socket.destroy();
+    handler?.onResponseError(control, err);
+  }
+
+  /** Back to no request: the controller made inert, timers cleared. */
+  private reset(): void {
     this.handler = null;
+    this.current = null;
     this.request = null;
     this.state = "idle";
     this.pending = null;
-    this.socket.destroy();
-    handler?.onResponseError(this, err);
+    this.paused = false;
+    this.clearHeadTimer();
+    this.socket.setTimeout(0);
   }
 
-  private readonly onEnd = (): void => {
+  private clearHeadTimer(): void {
+    if (this.headTimer !== null) clearTimeout(this.headTimer);
+    this.headTimer = null;
+  }
+
+  /** The upstream's side ended, and everything read before it has been delivered. */
+  private ended(): void {
     if (this.handler !== null && this.state === "to-close") this.finish(false);
     else if (this.handler !== null) this.fail(new UpstreamConnectionError("closed early"));
     this.socket.destroy();
+  }
+
+  private readonly onEnd = (): void => {
+    this.eof = true;
+    if (this.handler !== null && this.paused) return; // the rest is delivered on resume
+    this.ended();
+  };
+
+  private readonly onConnect = (): void => {
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+  };
+
+  private readonly onConnectTimeout = (): void => {
+    this.connectTimer = null;
+    this.failure = new UpstreamConnectionError("connect timeout");
+    this.socket.destroy();
+  };
+
+  private readonly onHeadTimeout = (): void => {
+    this.headTimer = null;
+    if (this.handler !== null) this.fail(new UpstreamTimeout("headers"));
   };
 
   private readonly onError = (err: Error): void => {
@@ -394,13 +475,16 @@ class H1Connection implements H1Controller {
   };
 
   private readonly onClose = (): void => {
+    this.onConnect();
     this.pool.closed(this);
-    if (this.handler !== null) this.fail(this.failure ?? new UpstreamConnectionError("closed early"));
+    // A paused reader still gets what was read before the upstream closed, on resume.
+    if (this.handler !== null && !(this.eof && this.paused))
+      this.fail(this.failure ?? new UpstreamConnectionError("closed early"));
   };
 
   private readonly onTimeout = (): void => {
-    if (this.handler !== null && !this.paused)
-      this.fail(new UpstreamTimeout(this.state === "head" ? "headers" : "body"));
+    if (this.handler !== null && !this.paused && this.state !== "head")
+      this.fail(new UpstreamTimeout("body"));
     else if (this.handler === null) this.socket.destroy();
   };
 }
@@ -415,7 +499,7 @@ export class H1Pool {
   readonly host: string;
   private readonly hostname: string;
   private readonly port: number;
-  private readonly secure: boolean;
+  readonly secure: boolean;
   private readonly idle: H1Connection[] = [];
   private readonly waiting: [H1Request, H1Handler][] = [];
   private open = 0;
@@ -448,8 +532,15 @@ export class H1Pool {
       c.socket.destroy();
     }
     if (this.open < this.options.connections) {
+      let c: H1Connection;
+      try {
+        c = new H1Connection(this);
+      } catch (e) {
+        handler.onResponseError(null, e as Error);
+        return;
+      }
       this.open++;
-      new H1Connection(this).send(req, handler);
+      c.send(req, handler);
     } else this.waiting.push([req, handler]);
   }
 
