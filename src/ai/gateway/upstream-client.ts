@@ -112,6 +112,7 @@ export function createUpstreamClient(options?: {
         },
         call,
       );
+      call.pool = pool;
       return call;
     },
     async listModels(upstream, timeoutMs) {
@@ -180,6 +181,8 @@ class Call implements UpstreamCall, UpstreamBody, H1Handler {
   private resolveResponse!: (r: UpstreamResponse) => void;
   private rejectResponse!: (e: unknown) => void;
   private controller: H1Controller | null = null;
+  /** The pool it was dispatched on (to leave its queue when cancelled before it started). */
+  pool: H1Pool | null = null;
   private started = false;
   private chunks: Buffer[] = [];
   private size = 0;
@@ -199,7 +202,9 @@ class Call implements UpstreamCall, UpstreamBody, H1Handler {
   cancel(): void {
     if (this.cancelled || this.ended) return;
     this.cancelled = true;
-    this.controller?.abort(abortError());
+    if (this.controller !== null) this.controller.abort(abortError());
+    // Still waiting for a connection: out of the queue at once, not when a connection frees up.
+    else if (this.pool?.withdraw(this) === true) this.onResponseError(null, abortError());
   }
 
   onRequestStart(controller: H1Controller): void {

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Upstream as UpstreamConfig } from "./upstream.js";
+import { createUpstreamClient } from "./upstream-client.js";
 import {
   H1Pool,
   parseResponseHead,
@@ -362,6 +364,54 @@ describe("the upstream HTTP/1.1 client", () => {
     expect(all.every((s) => s.body === '{"ok":true}')).toBe(true);
     expect(up.connections).toBe(2);
     pool.close();
+  });
+
+  it("takes a request out of its queue when it is withdrawn, and sends it nowhere", async () => {
+    const up = await upstream((s) => setTimeout(() => s.write(OK), 50));
+    const pool = new H1Pool(up.url, { connections: 1 });
+    const first = send(pool);
+    let called = false;
+    const queued: H1Handler = {
+      onRequestStart: () => (called = true),
+      onResponseStart: () => (called = true),
+      onResponseData: () => (called = true),
+      onResponseEnd: () => (called = true),
+      onResponseError: () => (called = true),
+    };
+    pool.dispatch({ path: "/q", headers: {}, body: "{}", headersTimeout: 1000, bodyTimeout: 1000 }, queued);
+    expect(pool.withdraw(queued)).toBe(true);
+    expect(pool.withdraw(queued)).toBe(false);
+    expect((await first).body).toBe('{"ok":true}');
+    expect((await send(pool)).body).toBe('{"ok":true}');
+    expect(called).toBe(false);
+    expect(up.requests.map((r) => r.split(" ")[1])).toEqual(["/v1/chat/completions", "/v1/chat/completions"]);
+    expect(up.connections).toBe(1);
+    pool.close();
+  });
+
+  it("fails a call cancelled while it waits for a connection at once, without costing a connection", async () => {
+    const up = await upstream((s) => setTimeout(() => s.write(OK), 100));
+    const client = createUpstreamClient({ connections: 1 });
+    const u: UpstreamConfig = {
+      name: "u",
+      type: "openai",
+      baseUrl: `${up.url}/v1`,
+      apiKey: undefined,
+      formats: ["openai"],
+      timeoutMs: 2000,
+      headers: {},
+    };
+    const req = { url: `${up.url}/v1/chat/completions`, headers: {}, body: "{}" };
+    const busy = client.send(u, req);
+    const queued = client.send(u, req);
+    queued.cancel();
+    await expect(queued.response).rejects.toMatchObject({ name: "AbortError" });
+    expect(await (await busy.response).body.text(1000)).toBe('{"ok":true}');
+    const after = client.send(u, req);
+    expect(await (await after.response).body.text(1000)).toBe('{"ok":true}');
+    expect(up.requests).toHaveLength(2);
+    expect(up.connections).toBe(1);
+    await client.close();
   });
 
   it("sends nothing when a header would break the request's framing", async () => {

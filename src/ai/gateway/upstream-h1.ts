@@ -552,6 +552,14 @@ export class H1Pool {
     return tlsConnect({ ...options, ...this.options.tls });
   }
 
+  /** Take a request that still waits for a connection out of the queue; false when it is not there. */
+  withdraw(handler: H1Handler): boolean {
+    const i = this.waiting.findIndex(([, h]) => h === handler);
+    if (i < 0) return false;
+    this.waiting.splice(i, 1);
+    return true;
+  }
+
   /** A connection whose answer ended cleanly: the next waiting request takes it, or it waits idle. */
   release(c: H1Connection): void {
     const next = this.waiting.shift();
