@@ -309,12 +309,7 @@ export class Http1Connection {
     private readonly options: Http1Options,
   ) {
     socket.setNoDelay(true);
-    socket.on("data", this.onData);
-    socket.on("end", this.onEnd);
-    socket.on("close", this.onClose);
-    socket.on("error", this.onError);
-    socket.on("drain", this.onDrain);
-    socket.on("timeout", this.onTimeout);
+    for (const [event, listener] of this.listeners()) socket.on(event, listener);
     socket.setTimeout(options.keepAliveMs());
   }
 
@@ -465,15 +460,22 @@ export class Http1Connection {
     return out;
   }
 
+  /** The socket events this connection listens to (and stops listening to when it hands the socket over). */
+  private listeners(): [string, (chunk: Buffer) => void][] {
+    return [
+      ["data", this.onData],
+      ["end", this.onEnd],
+      ["close", this.onClose],
+      ["error", this.onError],
+      ["drain", this.onDrain],
+      ["timeout", this.onTimeout],
+    ];
+  }
+
   private handOff(): void {
     this.done = true;
     const s = this.socket;
-    s.off("data", this.onData);
-    s.off("end", this.onEnd);
-    s.off("close", this.onClose);
-    s.off("error", this.onError);
-    s.off("drain", this.onDrain);
-    s.off("timeout", this.onTimeout);
+    for (const [event, listener] of this.listeners()) s.off(event, listener);
     s.setTimeout(0);
     s.pause();
     if (this.size > 0) s.unshift(this.joined());

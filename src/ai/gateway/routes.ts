@@ -97,15 +97,12 @@ export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
   return {
     claim(head) {
       if (head.method !== "POST" || head.contentLength > deps.maxBodyBytes) return undefined;
-      const q = head.url.indexOf("?");
-      const route = routeOf(q < 0 ? head.url : head.url.slice(0, q));
+      const route = routeOf(pathOf(head.url));
       if (route === undefined) return undefined;
       return (req, res, body) => void model(route, { req, res, body });
     },
     handle(req, res) {
-      const url = req.url ?? "";
-      const q = url.indexOf("?");
-      const path = q < 0 ? url : url.slice(0, q);
+      const path = pathOf(req.url ?? "");
       // HEAD and OPTIONS are the framework's (HEAD /v1/models is a health check's GET without a body).
       if (!path.startsWith("/v1/") || req.method === "HEAD" || req.method === "OPTIONS") return false;
       if (req.method === "POST") {
@@ -130,6 +127,12 @@ export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
     model,
     models,
   };
+}
+
+/** A request target without its query string. */
+function pathOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
 }
 
 /** The model id in the rest of a `/v1/models/` path, or undefined when it is none (empty, nested, bad escape). */

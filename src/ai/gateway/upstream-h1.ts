@@ -201,13 +201,12 @@ class H1Connection {
   }
 
   send(req: H1Request, handler: H1Handler): void {
+    this.reset();
     const control = new RequestControl(this, handler);
     this.current = control;
     this.handler = handler;
     this.request = req;
     this.state = "head";
-    this.pending = null;
-    this.paused = false;
     this.socket.ref();
     handler.onRequestStart(control);
     if (this.current !== control) return; // aborted at once
