@@ -197,7 +197,7 @@ describe("cancellation, timeouts and failures", () => {
     };
     const system = "You review pull requests for the payments team. ".repeat(40);
     const [inspected0, remembered0] = [await chars("inspected"), await chars("remembered")];
-    for (let i = 0; i < 2; i++)
+    for (let i = 0; i < 3; i++)
       await client.chat.completions.create({
         model: "gpt-4o",
         messages: [
@@ -205,8 +205,9 @@ describe("cancellation, timeouts and failures", () => {
           { role: "user", content: `question ${i}` },
         ],
       });
+    // Inspected the first two times, remembered the third.
     expect((await chars("remembered")) - remembered0).toBe(system.length);
-    expect((await chars("inspected")) - inspected0).toBe(system.length + "question 0".length * 2);
+    expect((await chars("inspected")) - inspected0).toBe(2 * system.length + "question 0".length * 3);
   });
 
   it("writes every request to the audit trail in the store", async () => {

@@ -119,7 +119,7 @@ describe("OpenAI Chat Completions through the gateway", () => {
     expect(sent).toContain(JSON.stringify(result.replace(EMAIL, "[EMAIL_1]")));
   });
 
-  it("decides on a conversation's repeated texts each turn as on the first (they are inspected once)", async () => {
+  it("decides on a conversation's repeated texts each turn as on the first (they are inspected twice, then remembered)", async () => {
     // Long enough to be remembered: assistants resend the system prompt and the history every turn.
     const system = `You support ${EMAIL}'s account team. ${"Answer briefly and cite the runbook. ".repeat(40)}`;
     const history: OpenAI.ChatCompletionMessageParam[] = [{ role: "system", content: system }];
@@ -142,11 +142,11 @@ describe("OpenAI Chat Completions through the gateway", () => {
       expect(sent).toContain(`You support [EMAIL_1]'s account team.`);
       history.push({ role: "assistant", content: data.choices[0]!.message.content! });
     }
-    // The second and third turns took the system prompt from memory.
-    expect((await remembered()) - before).toBe(2 * system.length);
+    // The third turn took the system prompt from memory (the first two inspected it).
+    expect((await remembered()) - before).toBe(system.length);
     // A credential in a remembered text is blocked every time it comes back.
     const leaky = `${"Context for the build failure follows. ".repeat(30)} key=${AWS_KEY}`;
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       const err = await client.chat.completions
         .create({ model: "gpt-4o", messages: [{ role: "user", content: leaky }] })
         .catch((e: unknown) => e);
@@ -157,9 +157,10 @@ describe("OpenAI Chat Completions through the gateway", () => {
       const b = gw.events.filter(
         (e) => e.action === "block" && e.detections[0]?.type === "aws-access-key-id",
       );
-      return b.length >= 2 ? b : undefined;
-    }, "both block events");
-    expect(blocks.at(-1)!.detections).toEqual(blocks.at(-2)!.detections);
+      return b.length >= 3 ? b : undefined;
+    }, "the three block events");
+    // The third was decided on what the memory kept: the same detections, keyed hash included.
+    expect(blocks.at(-1)!.detections).toEqual(blocks.at(-3)!.detections);
   });
 
   it.each([1, 2, 5])(
