@@ -37,6 +37,9 @@ export class PatternSet {
   /** Sets a match can begin with, to skip quickly over text where no thread is alive. */
   private readonly first: CharSet[];
   private compiled: Flat | undefined;
+  /** The simulation's lists, made once and reused by every scan but one that starts inside another. */
+  private work: Work | undefined;
+  private busy = false;
 
   constructor(patterns: readonly Node[]) {
     patterns.forEach((node, p) => {
@@ -183,10 +186,28 @@ export class PatternSet {
   /** Report every match as (pattern index, start, end). */
   scan(text: string, report: (pattern: number, start: number, end: number) => void): void {
     const f = (this.compiled ??= this.flat());
+    const make = (): Work => newWork(f.op.length, this.starts.length, f.firstChars);
+    // A report that scans again with this set (none does) would get lists of its own.
+    const reuse = !this.busy;
+    const w = reuse ? (this.work ??= make()) : make();
+    this.busy = true;
+    try {
+      this.simulate(f, w, text, report);
+    } finally {
+      if (reuse) this.busy = false;
+    }
+  }
+
+  private simulate(
+    f: Flat,
+    w: Work,
+    text: string,
+    report: (pattern: number, start: number, end: number) => void,
+  ): void {
     const { op, out, out2, arg, sets, startable, firstChars } = f;
     // With few possible first characters, jump between them with indexOf (native, fast), caching the
     // next occurrence of each so the whole text is searched once per character.
-    const nextAt = firstChars === undefined ? undefined : new Int32Array(firstChars.length).fill(-2);
+    const nextAt = firstChars === undefined ? undefined : w.nextAt.fill(-2);
     const jump = (from: number): number => {
       let best = text.length;
       for (let k = 0; k < nextAt!.length; k++) {
@@ -196,19 +217,18 @@ export class PatternSet {
       }
       return best;
     };
-    const count = op.length;
     const patterns = this.starts.length;
     const starts = this.starts;
-    let cur = new Int32Array(count);
-    let next = new Int32Array(count);
-    let curStart = new Int32Array(count);
-    let nextStart = new Int32Array(count);
-    const mark = new Int32Array(count).fill(-1);
-    const stack = new Int32Array(2 * count + 2);
+    let cur = w.cur;
+    let next = w.next;
+    let curStart = w.curStart;
+    let nextStart = w.nextStart;
+    const mark = w.mark.fill(-1);
+    const stack = w.stack;
     let curLen = 0;
     let nextLen = 0;
-    const pendingStart = new Int32Array(patterns).fill(-1);
-    const pendingEnd = new Int32Array(patterns);
+    const pendingStart = w.pendingStart.fill(-1);
+    const pendingEnd = w.pendingEnd;
     const n = text.length;
     const word = (pos: number): boolean => {
       if (pos < 0 || pos >= n) return false;
@@ -261,8 +281,12 @@ export class PatternSet {
         if (i === n) break;
       }
       for (const st of starts) add(st, i, i);
-      [cur, next] = [next, cur];
-      [curStart, nextStart] = [nextStart, curStart];
+      const list = cur;
+      cur = next;
+      next = list;
+      const listStart = curStart;
+      curStart = nextStart;
+      nextStart = listStart;
       curLen = nextLen;
       nextLen = 0;
       if (i === n) break;
@@ -279,6 +303,34 @@ export class PatternSet {
       if (pendingStart[p] !== -1) report(p, pendingStart[p]!, pendingEnd[p]!);
     }
   }
+}
+
+/** The lists of one scan: states alive now and next, with their starts, marks, stack and matches. */
+interface Work {
+  readonly cur: Int32Array;
+  readonly next: Int32Array;
+  readonly curStart: Int32Array;
+  readonly nextStart: Int32Array;
+  readonly mark: Int32Array;
+  readonly stack: Int32Array;
+  readonly pendingStart: Int32Array;
+  readonly pendingEnd: Int32Array;
+  /** Per first character (`Flat.firstChars`), where it next occurs. */
+  readonly nextAt: Int32Array;
+}
+
+function newWork(count: number, patterns: number, firstChars: readonly string[] | undefined): Work {
+  return {
+    cur: new Int32Array(count),
+    next: new Int32Array(count),
+    curStart: new Int32Array(count),
+    nextStart: new Int32Array(count),
+    mark: new Int32Array(count),
+    stack: new Int32Array(2 * count + 2),
+    pendingStart: new Int32Array(patterns),
+    pendingEnd: new Int32Array(patterns),
+    nextAt: new Int32Array(firstChars?.length ?? 0),
+  };
 }
 
 const SET = 0;
