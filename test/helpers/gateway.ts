@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { startFakeUpstream, type FakeUpstream } from "../../src/ai/fake-upstream/index.js";
-import { buildGatewayServer } from "../../src/ai/gateway/server.js";
+import { buildGatewayServer, loadHashKey } from "../../src/ai/gateway/server.js";
 import type { Inspector } from "../../src/ai/inspect/engine.js";
 import type { InspectionMemo } from "../../src/ai/inspect/memo.js";
 import { createEventWriter, type AiEvent } from "../../src/services/ai/events.js";
@@ -136,7 +136,8 @@ export async function startTestGateway(options?: {
     fake,
     store: ts.store,
     app,
-    hashKey: gateway.deps.hashKey,
+    // The key as written in the gateway's home, as a user correlating hashes would have it.
+    hashKey: loadHashKey(config.ai, home, process.env),
     events,
     keyFor,
     flush: () => writer.flush(),

@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import type { Principal } from "../../services/ai/keys.js";
 import type { InspectionMemo, Inspector } from "../inspect/index.js";
 import type { AiPolicy, ResponsePlan } from "../policy/index.js";
@@ -30,8 +31,11 @@ export interface GatewayDeps {
   readonly keys: { verify(presented: string): Promise<Principal | null> };
   readonly events: EventSink;
   readonly metrics: GatewayMetrics;
-  /** Key of the request hash in the audit trail (the inspector holds its own copy for detections). */
-  readonly hashKey: string;
+  /**
+   * Key of the request hash in the audit trail (the inspector holds its own copy for detections): the
+   * configured key's UTF-8 bytes, imported once (an HMAC given a string imports it again every time).
+   */
+  readonly hashKey: KeyObject;
   /** Largest upstream response body read whole (non-streaming responses). */
   readonly maxResponseBytes: number;
   /** Static headers on every answer (the full server's own: nosniff, no framing). */

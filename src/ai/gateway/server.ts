@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createSecretKey, randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
@@ -120,7 +120,7 @@ export function createGateway(options: GatewayEnvironment): Gateway {
     keys,
     events,
     metrics,
-    hashKey,
+    hashKey: createSecretKey(Buffer.from(hashKey, "utf8")),
     maxResponseBytes: 64 * 1024 * 1024,
     maxBodyBytes: policy.gateway.maxBodyBytes,
     answerHeaders: options.answerHeaders,
