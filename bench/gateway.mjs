@@ -8,7 +8,7 @@
 //     fake upstream called directly, through detente (one process, and with `--workers N` for each N of
 //     `--workers`, 1,2 by default) and through Portkey; detente twice: with the 16 KB system prompt
 //     resent and a new question on every request (as assistants resend their system prompt, which it
-//     inspects once per key), and with every prompt new (each request's system prompt numbered, so all
+//     inspects twice per key, then remembers), and with every prompt new (each request's system prompt numbered, so all
 //     of its 16 KB is inspected; `--skip unique` drops it). No two request bodies are ever alike;
 //   - streaming: time to first token through detente against calling the fake upstream directly.
 //
@@ -94,7 +94,7 @@ const bodyFile = join(work, "body.json");
 const chat = chatBody;
 // Every request is numbered where `#nonce######` first appears (bench/load.mjs's "unique"), so no two
 // bodies are alike. Here the question is: the 16 KB system prompt is resent unchanged with every new
-// question, as an assistant does (the gateway inspects it once per key and then remembers it).
+// question, as an assistant does (the gateway inspects it twice per key and then remembers it).
 await writeFile(bodyFile, chat(prompt, "Question #nonce######: review the module above and list its risks."));
 // The same size, but the number is in the system prompt, so the gateway cannot have seen it before:
 // what a request costs when all of its 16 KB is inspected.
