@@ -31,7 +31,10 @@ export interface InspectionMemoOptions {
  *   spread over the rest). A text whose fingerprint was seen is then hashed whole (below) and remembered
  *   under it; a fingerprint is only ever a hint, as only the whole-text hash says two texts are equal, so
  *   two texts that share one are both inspected, never taken for one another. Fingerprints are kept
- *   apart from remembered texts (four times as many), so texts that come once push out no remembered one.
+ *   apart from remembered texts (four times as many), so texts that come once push out no remembered one;
+ *   they are one first-in, first-out list for every scope, so many texts sent once by one caller can
+ *   push out another caller's fingerprint before its text comes again (it is then remembered a time
+ *   later, nothing else).
  * - The key of a remembered text is an HMAC-SHA256, under a key made for this memory alone, of the
  *   scope, the role and the text (its UTF-8 bytes, or its UTF-16 code units when it holds a lone
  *   surrogate, which UTF-8 would turn into U+FFFD, a character the inspector reads differently): equal
@@ -86,7 +89,7 @@ export function createInspectionMemo(inspector: Inspector, options: InspectionMe
 
   const fingerprint = (scope: string, text: string, role: TextRole): string => {
     const n = text.length;
-    const step = (n - 2 * EDGE) / SPREAD;
+    const step = Math.max(0, n - 2 * EDGE) / SPREAD;
     for (let k = 0; k < SPREAD; k++) sample[k] = text.charCodeAt(EDGE + Math.floor(k * step));
     const spread = String.fromCharCode.apply(null, sample as unknown as number[]);
     return hash(
@@ -133,7 +136,8 @@ export function createInspectionMemo(inspector: Inspector, options: InspectionMe
       // the same fingerprint takes the entry over).
       const found = inspectNow(text, role);
       seen.delete(fp);
-      // A text that cannot be remembered starts over: its next time is a first time, not hashed.
+      // A text that cannot be remembered starts over: its next time is a first time, not hashed (unless
+      // another text's entry holds the same fingerprint).
       if (found.length <= maxDetections && !found.some((d) => d.type.startsWith("detector-error:"))) {
         remembered.delete(fp);
         remembered.set(fp, { id, found: Object.freeze(found.map(plain)) });
