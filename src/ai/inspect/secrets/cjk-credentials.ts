@@ -80,8 +80,8 @@ const WORDS: readonly (readonly [string, Named])[] = [
   ["페이지 토큰", "none"],
 ];
 
-/** Korean particles after a noun (topic, subject): `비밀번호는`, `토큰은`, `키가`. */
-export const KOREAN_PARTICLES = "는은이가";
+/** Korean particles after a noun (topic, subject, object): `비밀번호는`, `토큰은`, `키가`, `비밀번호를`, `토큰을`. */
+export const KOREAN_PARTICLES = "는은이가를을";
 
 /** The credential words (lower case), for the stream's hold to know what a value follows. */
 export const CJK_CREDENTIAL_WORDS: readonly string[] = WORDS.filter(([, named]) => named !== "none").map(
