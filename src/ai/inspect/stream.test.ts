@@ -195,6 +195,8 @@ describe("createStreamInspector with masking", () => {
       [`密码：     ${value} 完成。`, "PASSWORD"],
       [`本番DBのパスワード は ${value} です。`, "PASSWORD"],
       [`서버 비밀번호는${value}입니다.`, "PASSWORD"],
+      [`서버 비밀번호를 ${value}로 바꿨어요.`, "PASSWORD"],
+      [`깃허브 토큰을${value}로 교체했어요.`, "GENERIC_SECRET"],
       [`数据库密码${value}，请保密。`, "PASSWORD"],
       [`API密钥${value}，请保密。`, "GENERIC_SECRET"],
     ] as const) {
