@@ -25,8 +25,8 @@ export interface InspectionMemoOptions {
  * pay for a keyed SHA-256 of it.
  *
  * - A text is remembered the second time it comes, not the first: most texts come once (a completion's
- *   prompt, a conversation's newest message), and hashing all of such a text costs a tenth of inspecting
- *   it for nothing. The first time, only a fingerprint is kept: a SHA-256, after a secret of this memory,
+ *   prompt, a conversation's newest message), and hashing all of such a text costs a fifth to a tenth of
+ *   inspecting it for nothing. The first time, only a fingerprint is kept: a SHA-256, after a secret of this memory,
  *   of the scope, the role, the length and 128 of the text's code units (its first and last 32, and 64
  *   spread over the rest). A text whose fingerprint was seen is then hashed whole (below) and remembered
  *   under it; a fingerprint is only ever a hint, as only the whole-text hash says two texts are equal, so
