@@ -26,9 +26,9 @@ export interface InspectionMemoOptions {
  *
  * - A text is remembered the second time it comes, not the first: most texts come once (a completion's
  *   prompt, a conversation's newest message), and hashing all of such a text costs a fifth to a tenth of
- *   inspecting it for nothing. The first time, only a fingerprint is kept: a SHA-256, after a secret of this memory,
- *   of the scope, the role, the length and 128 of the text's code units (its first and last 32, and 64
- *   spread over the rest). A text whose fingerprint was seen is then hashed whole (below) and remembered
+ *   inspecting it for nothing. The first time, only a fingerprint is kept: a SHA-256, after a secret of
+ *   this memory, of the scope, the role, the length and 128 of the text's code units (its first and last
+ *   32, and 64 spread over the rest). A text whose fingerprint was seen is then hashed whole (below) and remembered
  *   under it; a fingerprint is only ever a hint, as only the whole-text hash says two texts are equal, so
  *   two texts that share one are both inspected, never taken for one another. Fingerprints are kept
  *   apart from remembered texts (four times as many), so texts that come once push out no remembered one;

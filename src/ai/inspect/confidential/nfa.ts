@@ -186,10 +186,11 @@ export class PatternSet {
   /** Report every match as (pattern index, start, end). */
   scan(text: string, report: (pattern: number, start: number, end: number) => void): void {
     const f = (this.compiled ??= this.flat());
-    const make = (): Work => newWork(f.op.length, this.starts.length, f.firstChars);
     // A report that scans again with this set (none does) would get lists of its own.
     const reuse = !this.busy;
-    const w = reuse ? (this.work ??= make()) : make();
+    const w =
+      reuse && this.work !== undefined ? this.work : newWork(f.op.length, this.starts.length, f.firstChars);
+    if (reuse) this.work = w;
     this.busy = true;
     try {
       this.simulate(f, w, text, report);
