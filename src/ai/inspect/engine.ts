@@ -19,7 +19,7 @@ import { registerIban } from "./pii/iban.js";
 import { registerIpv6 } from "./pii/ipv6.js";
 import { registerNumbers } from "./pii/numbers.js";
 import { Plan } from "./plan.js";
-import { type Hit, RANK, Scan, type TextPass } from "./scan.js";
+import { type Hit, LazyFields, RANK, Scan, type TextPass } from "./scan.js";
 import { registerAccountPairs } from "./secrets/account-pairs.js";
 import { registerAssignments } from "./secrets/assignment.js";
 import { registerCallArguments } from "./secrets/call-arguments.js";
@@ -148,6 +148,9 @@ class Found implements Detection {
   #text: string;
   #key: KeyObject;
   #hash: string | undefined;
+  /** Fields worked out when first read (see `LazyFields`), and what they came to once read. */
+  #lazy: LazyFields | undefined = undefined;
+  #fields: Readonly<Record<string, string>> | undefined = undefined;
 
   constructor(h: Hit, text: string, key: KeyObject) {
     this.dataClass = h.dataClass;
@@ -166,6 +169,33 @@ class Found implements Detection {
       return (this.#hash ??= keyedHash(this.#key, this.#text.slice(this.start, this.end)));
     },
   };
+
+  /** Give `d` the fields of `lazy`, each an accessor that works all of them out on the first read. */
+  static withLazy(d: Found, lazy: LazyFields): Found {
+    d.#lazy = lazy;
+    for (const name of lazy.names) Object.defineProperty(d, name, Found.#lazyProperty(name));
+    return d;
+  }
+
+  static readonly #lazyProperties = new Map<string, PropertyDescriptor>();
+
+  static #lazyProperty(name: string): PropertyDescriptor {
+    let p = Found.#lazyProperties.get(name);
+    if (p === undefined) {
+      p = {
+        enumerable: true,
+        get(this: Found): string | undefined {
+          if (this.#lazy !== undefined) {
+            this.#fields = this.#lazy.resolve(this.#text);
+            this.#lazy = undefined;
+          }
+          return this.#fields?.[name];
+        },
+      };
+      Found.#lazyProperties.set(name, p);
+    }
+    return p;
+  }
 }
 
 /**
@@ -211,7 +241,10 @@ export function createInspector(options: InspectorOptions): Inspector {
       const found: Detection[] = [];
       for (const h of resolveOverlaps(hits)) {
         const d = new Found(h, text, key);
-        found.push(h.extra === undefined ? d : Object.assign(d, h.extra));
+        const extra = h.extra;
+        if (extra === undefined) found.push(d);
+        else if (extra instanceof LazyFields) found.push(Found.withLazy(d, extra));
+        else found.push(Object.assign(d, extra));
       }
       return found;
     },

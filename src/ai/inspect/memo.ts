@@ -151,9 +151,15 @@ export function createInspectionMemo(inspector: Inspector, options: InspectionMe
   };
 }
 
-/** A detection without the inspector's lazy hash (which holds the inspected text until it is read). */
+/**
+ * A detection without the inspector's lazy fields (the hash, a source-code block's language), which hold
+ * the inspected text until they are read: read now, a field that came to nothing left out.
+ */
 function plain(d: Detection): Detection {
   const copy: Record<string, unknown> = {};
-  for (const k of Object.keys(d)) copy[k] = (d as unknown as Record<string, unknown>)[k];
+  for (const k of Object.keys(d)) {
+    const v = (d as unknown as Record<string, unknown>)[k];
+    if (v !== undefined) copy[k] = v;
+  }
   return Object.freeze(copy) as unknown as Detection;
 }

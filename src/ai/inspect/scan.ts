@@ -12,8 +12,19 @@ export interface Hit {
   readonly end: number;
   readonly confidence: number;
   readonly rank: number;
-  /** Extra fields copied onto the detection (the source-code language). */
-  readonly extra: Readonly<Record<string, string>> | undefined;
+  /** Extra fields copied onto the detection, or worked out only if read (the source-code language). */
+  readonly extra: Readonly<Record<string, string>> | LazyFields | undefined;
+}
+
+/**
+ * Fields of a detection worked out only when first read: `names` become properties of the detection,
+ * and `resolve` is called at most once, with the inspected text, when one of them is read. For what costs
+ * more than finding the hit and is rarely read: guessing a source-code block's language took as long as
+ * finding the block, and the gateway never reads it.
+ */
+export abstract class LazyFields {
+  abstract readonly names: readonly string[];
+  abstract resolve(text: string): Readonly<Record<string, string>> | undefined;
 }
 
 /** Ranks, highest first. Ties go to the longer span, then the earlier one. */
@@ -72,7 +83,7 @@ export class Scan {
     end: number,
     confidence: number,
     rank: number,
-    extra?: Readonly<Record<string, string>>,
+    extra?: Readonly<Record<string, string>> | LazyFields,
   ): void {
     if (!(start >= 0 && end > start && end <= this.text.length)) {
       throw new Error(`detector ${type} emitted an invalid span ${start}..${end}`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { createStreamInspector } from "./stream.js";
 import { testInspector } from "./testing.js";
-import { isSourceCodeDetection } from "./types.js";
+import { type Detection, isSourceCodeDetection } from "./types.js";
 
 const inspector = testInspector({ secrets: false, pii: false, injection: false });
 
@@ -69,6 +70,31 @@ describe("source code", () => {
   it("keeps a block across blank lines and comments", () => {
     const code = "int main(void) {\n  // set up\n\n  init();\n  run();\n  return 0;\n}";
     expect(blocks(`Here:\n${code}\nDone.`)).toEqual([{ code, language: "c" }]);
+  });
+
+  it("gives the guessed language however the detection is read: property, spread, JSON, moved by a stream", () => {
+    const text = `Why does this fail?\n\n${PYTHON}\n\nThanks!`;
+    const [d] = inspector.inspect(text, "user").filter(isSourceCodeDetection);
+    expect({ ...d }).toMatchObject({ type: "source-code", language: "python" });
+    expect(JSON.parse(JSON.stringify(d))).toMatchObject({ language: "python", hash: d!.hash });
+    expect(d!.language).toBe("python");
+    // A block with no telling word or fragment has no language, and JSON does not name one.
+    const plain = "x = 1;\ny = 2;\nz = x + y;";
+    const [none] = inspector.inspect(plain, "user").filter(isSourceCodeDetection);
+    expect(none).toBeDefined();
+    expect(none!.language).toBeUndefined();
+    expect(JSON.stringify(none)).not.toContain("language");
+    // In a stream, a block found after the first window is moved to offsets into the whole stream.
+    const stream = createStreamInspector(inspector, { role: "assistant", lookBack: 64 });
+    const found: Detection[] = [];
+    const filler = "Some words to move the window along. ".repeat(8);
+    for (const piece of [filler, `\n\n${PYTHON.slice(0, 40)}`, `${PYTHON.slice(40)}\n\nDone here.\n`])
+      found.push(...stream.push(piece).detections);
+    found.push(...stream.end().detections);
+    const streamed = found.filter(isSourceCodeDetection);
+    expect(streamed.map((b) => ({ ...b }))).toEqual([
+      expect.objectContaining({ language: "python", start: filler.length + 2 }),
+    ]);
   });
 
   it("does not run on responses or system prompts, and reports a secret inside a block as well", () => {

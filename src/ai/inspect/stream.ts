@@ -4,7 +4,13 @@ import { groupOf } from "./overlap.js";
 import { MAX_KEY_BLOCK } from "./secrets/structured.js";
 import { isIdentCode, isSpaceCode } from "./chars.js";
 import { holdStart, isUnspacedCode } from "./stream-hold.js";
-import { DATA_CLASSES, type DataClass, type Detection, type TextRole } from "./types.js";
+import {
+  DATA_CLASSES,
+  type DataClass,
+  type Detection,
+  type SourceCodeDetection,
+  type TextRole,
+} from "./types.js";
 
 /** What one chunk produced: the text to send on now, and the detections completed by it. */
 export interface StreamInspection {
@@ -212,10 +218,17 @@ export function createStreamInspector(
  */
 function moved(d: Detection, by: number): Detection {
   const m: Record<string, unknown> = {};
-  for (const k in d) if (k !== "hash") m[k] = (d as unknown as Record<string, unknown>)[k];
+  for (const k in d)
+    if (k !== "hash" && k !== "language") m[k] = (d as unknown as Record<string, unknown>)[k];
   m.start = d.start + by;
   m.end = d.end + by;
+  // Both worked out when first read (see LazyFields): read through, not now.
   Object.defineProperty(m, "hash", { enumerable: true, get: () => d.hash });
+  if ("language" in d)
+    Object.defineProperty(m, "language", {
+      enumerable: true,
+      get: () => (d as SourceCodeDetection).language,
+    });
   return m as unknown as Detection;
 }
 

@@ -1,5 +1,5 @@
 import type { Plan } from "../plan.js";
-import { type LineConsumer, RANK, type Scan } from "../scan.js";
+import { LazyFields, type LineConsumer, RANK, type Scan } from "../scan.js";
 import { FIRST_WORDS, NON_CODE_FENCES, fenceLanguage, vote, winner } from "./languages.js";
 
 /** A block needs this many code lines (a one-line mention of `foo()` is not source code). */
@@ -164,16 +164,33 @@ function languageField(language: string): Readonly<Record<string, string>> {
 /** Votes are taken on the first lines of a block only: enough to guess, cheap on long blocks. */
 const MAX_VOTING_LINES = 4;
 
-/** The language the voting lines of a block point to (see `vote`), if any. */
-function guess(text: string, voters: Int32Array, count: number): string | undefined {
-  if (count === 0) return undefined;
-  const votes = new Map<string, number>();
-  for (let i = 0; i < count; i += 2) {
-    const s = voters[i]!;
-    const e = voters[i + 1]!;
-    vote(text, s, Math.min(e, s + 400), firstKeyword(text, s, e), votes);
+const LANGUAGE = ["language"] as const;
+
+/**
+ * The language the voting lines of a block point to (see `vote`), guessed only if the detection's
+ * `language` is read: the guess cost as much as finding the block, and the gateway never reads it.
+ */
+class LanguageGuess extends LazyFields {
+  get names(): readonly string[] {
+    return LANGUAGE;
   }
-  return winner(votes);
+
+  /** `voters`: start and end of each voting line. */
+  constructor(private readonly voters: Int32Array) {
+    super();
+  }
+
+  resolve(text: string): Readonly<Record<string, string>> | undefined {
+    const voters = this.voters;
+    const votes = new Map<string, number>();
+    for (let i = 0; i < voters.length; i += 2) {
+      const s = voters[i]!;
+      const e = voters[i + 1]!;
+      vote(text, s, Math.min(e, s + 400), firstKeyword(text, s, e), votes);
+    }
+    const language = winner(votes);
+    return language === undefined ? undefined : languageField(language);
+  }
 }
 
 /**
@@ -225,13 +242,16 @@ class SourceCodeLines implements LineConsumer {
       ? code >= 2 || (code >= 1 && known)
       : code >= MIN_BLOCK_LINES && density >= MIN_DENSITY;
     if (!enough) return;
-    const language = known ? fenced : guess(text, this.voters, this.voterCount);
     const confidence = isFence
       ? known
         ? 0.95
         : 0.85
       : Math.min(0.9, 0.5 + 0.05 * code) * Math.min(1, density + 0.2);
-    const extra = language === undefined ? undefined : languageField(language);
+    const extra = known
+      ? languageField(fenced)
+      : this.voterCount === 0
+        ? undefined
+        : new LanguageGuess(this.voters.slice(0, this.voterCount));
     scan.emit("source-code", "source-code", this.start, this.end, confidence, RANK.block, extra);
   }
 
