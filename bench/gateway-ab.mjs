@@ -9,7 +9,7 @@
 // and CPU per request of the whole process, its main thread, the store's thread and V8's helper threads
 // (read from /proc/PID/task). The summary gives each build's mean and in how many pairs B did better.
 //
-//   node bench/gateway-ab.mjs --a /tmp/base [--b .] [--pairs 8] [--seconds 6] [--prime 5] [--unique]
+//   node bench/gateway-ab.mjs --a /tmp/base [--b .] [--pairs 8] [--seconds 6] [--prime 5] [--unique | --user]
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -40,6 +40,8 @@ const pairs = Number(args.pairs ?? 8);
 const seconds = Number(args.seconds ?? 6);
 const prime = Number(args.prime ?? 5);
 const unique = args.unique === "true";
+// `--user`: every prompt new, the 16 KB numbered as the user's message (every detector reads it).
+const user = args.user === "true";
 const children = [];
 process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
 
@@ -52,9 +54,11 @@ const prompt = sixteenKb();
 const NONCE_LINE = "Session #nonce######.\n";
 await writeFile(
   bodyFile,
-  unique
-    ? chatBody(NONCE_LINE + prompt.slice(NONCE_LINE.length), "Review the module above and list its risks.")
-    : chatBody(prompt, "Question #nonce######: review the module above and list its risks."),
+  user
+    ? chatBody("You are a careful code reviewer.", NONCE_LINE + prompt.slice(NONCE_LINE.length))
+    : unique
+      ? chatBody(NONCE_LINE + prompt.slice(NONCE_LINE.length), "Review the module above and list its risks.")
+      : chatBody(prompt, "Question #nonce######: review the module above and list its risks."),
 );
 for (const b of builds) {
   Object.assign(
@@ -78,7 +82,7 @@ const spec = (b) => ({
 for (const b of builds) await load(here, { ...spec(b), seconds: prime, warmup: 0 });
 
 console.error(
-  `${machine().cpu} x${machine().cores}, ${unique ? "every prompt new" : "system prompt resent"}, ${pairs} pairs of ${seconds} s runs`,
+  `${machine().cpu} x${machine().cores}, ${user ? "every prompt new, as the user's message" : unique ? "every prompt new" : "system prompt resent"}, ${pairs} pairs of ${seconds} s runs`,
 );
 for (let i = 0; i < pairs; i++) {
   for (const b of i % 2 === 0 ? builds : [...builds].reverse()) {

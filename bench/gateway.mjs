@@ -6,10 +6,12 @@
 // children (detente's workers and the process that keeps their store).
 //   - overhead: p50 latency at 1 connection and throughput at 50 connections with a 16 KB prompt, for the
 //     fake upstream called directly, through detente (one process, and with `--workers N` for each N of
-//     `--workers`, 1,2 by default) and through Portkey; detente twice: with the 16 KB system prompt
-//     resent and a new question on every request (as assistants resend their system prompt, which it
-//     inspects twice per key, then remembers), and with every prompt new (each request's system prompt numbered, so all
-//     of its 16 KB is inspected; `--skip unique` drops it). No two request bodies are ever alike;
+//     `--workers`, 1,2 by default) and through Portkey; detente three times: with the 16 KB system
+//     prompt resent and a new question on every request (as assistants resend their system prompt, which
+//     it inspects twice per key, then remembers), with every prompt new (each request's system prompt
+//     numbered, so all of its 16 KB is inspected; `--skip unique` drops it), and with the 16 KB numbered
+//     as the user's message, where the source-code and injection detectors read it too (they do not run
+//     on system prompts; `--skip user` drops it). No two request bodies are ever alike;
 //   - streaming: time to first token through detente against calling the fake upstream directly.
 //
 // Each target is first primed for `--prime` seconds at 50 connections (not counted), so that every process
@@ -19,7 +21,7 @@
 // each target's median run (by CPU per request; every run is in gateway.json): on a machine busy with other
 // work one run can be off by a factor of two. CPU is split into user and system (kernel) time.
 //
-//   node bench/gateway.mjs [--seconds 10] [--prime 5] [--repeat 1] [--workers 1,2] [--skip portkey,unique] [--out bench/out]
+//   node bench/gateway.mjs [--seconds 10] [--prime 5] [--repeat 1] [--workers 1,2] [--skip portkey,unique,user] [--out bench/out]
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -87,7 +89,9 @@ if (!skip.has("portkey")) {
   await waitFor(async () => (await fetch(portkey.url)).ok, "Portkey to start");
 }
 
-// A 16 KB prompt of code and prose with nothing to redact: every detector reads all of it.
+// A 16 KB prompt of code and prose with nothing to redact. As a system prompt it is read by the secret,
+// PII and confidential detectors; as the user's message by the source-code and injection detectors too
+// (they do not run on system prompts: see ROLE_GATES in src/ai/inspect/engine.ts).
 const prompt = sixteenKb();
 results.promptBytes = Buffer.byteLength(prompt);
 const bodyFile = join(work, "body.json");
@@ -104,8 +108,20 @@ await writeFile(
   uniqueBodyFile,
   chat(NONCE_LINE + prompt.slice(NONCE_LINE.length), "Review the module above and list its risks."),
 );
-// Each detente target twice: the system prompt resent with a new question (what assistants send), and
-// every prompt new.
+// The same 16 KB numbered again, as the user's message after a one-line system prompt: every detector
+// reads all of it (what a request costs when a user pastes 16 KB of new code).
+const userBodyFile = join(work, "body-user.json");
+await writeFile(
+  userBodyFile,
+  chat("You are a careful code reviewer.", NONCE_LINE + prompt.slice(NONCE_LINE.length)),
+);
+const VARIANTS = [
+  { variant: "resent", label: ", system prompt resent", bodyFile },
+  { variant: "new", label: ", every prompt new", bodyFile: uniqueBodyFile },
+  { variant: "user", label: ", every prompt new as the user's message", bodyFile: userBodyFile },
+].filter((v) => v.variant === "resent" || !skip.has(v.variant === "new" ? "unique" : "user"));
+// Each detente target once per variant: the system prompt resent with a new question (what assistants
+// send), every prompt new, and every prompt new in the user's message (`--skip unique,user` drops them).
 const targets = [
   {
     name: "fake upstream, direct",
@@ -115,12 +131,14 @@ const targets = [
     pid: fake.child.pid,
   },
 ];
-for (const unique of skip.has("unique") ? [false] : [false, true]) {
-  const fresh = unique ? ", every prompt new" : ", system prompt resent";
+for (const { variant, label: fresh, bodyFile: file } of VARIANTS) {
+  const unique = variant !== "resent";
   targets.push({
     name: `detente${fresh} (every detector, audit on)`,
     kind: "detente",
     unique,
+    variant,
+    bodyFile: file,
     url: `${detente.url}/v1/chat/completions`,
     headers: { authorization: `Bearer ${detente.key}` },
     pid: detente.child.pid,
@@ -130,6 +148,8 @@ for (const unique of skip.has("unique") ? [false] : [false, true]) {
       name: `detente, ${w.n} worker${w.n === "1" ? "" : "s"}${fresh} (every detector, audit on)`,
       kind: "workers",
       unique,
+      variant,
+      bodyFile: file,
       url: `${w.url}/v1/chat/completions`,
       headers: { authorization: `Bearer ${w.key}` },
       pid: w.child.pid,
@@ -165,6 +185,7 @@ for (const connections of [1, 50]) {
         target: t.name,
         kind: t.kind,
         unique: t.unique === true,
+        variant: t.variant ?? null,
         connections,
         ...r,
         cpuPerRequestMs: perRequest(cpu.total - cpu0.total),
@@ -246,7 +267,7 @@ async function firstToken(t) {
 
 /** What the load generator needs to drive a target. */
 function spec(t) {
-  return { url: t.url, headers: t.headers, bodyFile: t.unique ? uniqueBodyFile : bodyFile, unique: true };
+  return { url: t.url, headers: t.headers, bodyFile: t.bodyFile ?? bodyFile, unique: true };
 }
 
 function load(spec) {
@@ -281,8 +302,8 @@ function markdown(res) {
       `| ${r.target} | ${r.connections} | ${r.rps.toLocaleString("en-US")} | ${r.p50Ms} | ${r.p99Ms} | ${r.cpuPerRequestMs} | ${r.systemCpuPerRequestMs} | ${r.errors} |`,
   );
   const direct1 = res.runs.find((r) => r.connections === 1 && r.kind === "direct");
-  const one = (c, unique) =>
-    res.runs.find((r) => r.connections === c && r.kind === "detente" && r.unique === unique);
+  const one = (c, variant) =>
+    res.runs.find((r) => r.connections === c && r.kind === "detente" && r.variant === variant);
   const pk50 = res.runs.find((r) => r.connections === 50 && r.kind === "portkey");
   const against = (r) =>
     pk50
@@ -297,8 +318,8 @@ function markdown(res) {
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows,
     "",
-    ...[false, true].map((unique) => {
-      const d = one(1, unique);
+    ...["resent", "new", "user"].map((variant) => {
+      const d = one(1, variant);
       return direct1 && d
         ? `${d.target.split(" (")[0]}: added p50 latency at 1 connection ${(d.p50Ms - direct1.p50Ms).toFixed(3)} ms`
         : "";
