@@ -19,6 +19,7 @@ import {
   load,
   machine,
   parseArgs,
+  pastedBody,
   sixteenKb,
   startDetente,
   startFakeUpstream,
@@ -55,7 +56,7 @@ const NONCE_LINE = "Session #nonce######.\n";
 await writeFile(
   bodyFile,
   user
-    ? chatBody("You are a careful code reviewer.", NONCE_LINE + prompt.slice(NONCE_LINE.length))
+    ? pastedBody(NONCE_LINE + prompt.slice(NONCE_LINE.length), "Review the module above and list its risks.")
     : unique
       ? chatBody(NONCE_LINE + prompt.slice(NONCE_LINE.length), "Review the module above and list its risks.")
       : chatBody(prompt, "Question #nonce######: review the module above and list its risks."),

@@ -120,6 +120,21 @@ export function chatBody(system, question) {
   });
 }
 
+/**
+ * A chat request whose user pastes `pasted` and then asks `question`, as two user messages: the fake
+ * upstream answers the last one (`You said: ...`), so the answer stays short as with `chatBody`.
+ */
+export function pastedBody(pasted, question) {
+  return JSON.stringify({
+    model: "gpt-4o",
+    messages: [
+      { role: "system", content: "You are a careful code reviewer." },
+      { role: "user", content: pasted },
+      { role: "user", content: question },
+    ],
+  });
+}
+
 /** 16 KB of code and prose with nothing to redact: every detector reads all of it. */
 export function sixteenKb() {
   const prose =

@@ -36,6 +36,7 @@ import {
   load as loadWith,
   machine,
   parseArgs,
+  pastedBody,
   sixteenKb,
   startDetente as startDetenteIn,
   startFakeUpstream,
@@ -108,12 +109,13 @@ await writeFile(
   uniqueBodyFile,
   chat(NONCE_LINE + prompt.slice(NONCE_LINE.length), "Review the module above and list its risks."),
 );
-// The same 16 KB numbered again, as the user's message after a one-line system prompt: every detector
-// reads all of it (what a request costs when a user pastes 16 KB of new code).
+// The same 16 KB numbered again, as a user's message after a one-line system prompt, with the question
+// in a second one (the fake upstream echoes the last): every detector reads all of the 16 KB (what a
+// request costs when a user pastes 16 KB of new code).
 const userBodyFile = join(work, "body-user.json");
 await writeFile(
   userBodyFile,
-  chat("You are a careful code reviewer.", NONCE_LINE + prompt.slice(NONCE_LINE.length)),
+  pastedBody(NONCE_LINE + prompt.slice(NONCE_LINE.length), "Review the module above and list its risks."),
 );
 const VARIANTS = [
   { variant: "resent", label: ", system prompt resent", bodyFile },

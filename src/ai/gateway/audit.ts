@@ -6,8 +6,17 @@ export interface EventSink {
   write(event: AiEvent): void;
 }
 
-/** Keyed hashes kept per detection type in one event: enough to correlate, bounded for huge prompts. */
+/**
+ * Keyed hashes kept per detection type in one event: enough to correlate, bounded for huge prompts. A
+ * credential, a person's data or a confidential term is a value worth finding again, each of up to 20;
+ * a source-code block, an injection phrase or an unsafe call is a span whose bounds the detector chose,
+ * so a hash of it tells little beyond "the same paste again": 3. Counts are kept in full. Each hash is
+ * an HMAC of the span (2-3 µs for a 500-character block, most of it setting the HMAC up), and a prompt of
+ * short code blocks made 20 of them per request.
+ */
 const MAX_HASHES = 20;
+const MAX_SPAN_HASHES = 3;
+const VALUE_CLASSES: ReadonlySet<string> = new Set(["secret", "pii", "confidential"]);
 
 /**
  * Folds detections into the audit record's shape: counts by class and type for the request and the
@@ -19,7 +28,7 @@ const MAX_HASHES = 20;
  * event.detections = tally.list();
  */
 export class DetectionTally {
-  private readonly byKey = new Map<string, { d: AiEventDetection; hashes: Set<string> }>();
+  private readonly byKey = new Map<string, { d: AiEventDetection; hashes: Set<string>; max: number }>();
 
   add(where: "request" | "response", detections: readonly Detection[]): void {
     for (const d of detections) {
@@ -29,11 +38,12 @@ export class DetectionTally {
         entry = {
           d: { dataClass: d.dataClass, type: d.type, count: 0, where, hashes: [] },
           hashes: new Set(),
+          max: VALUE_CLASSES.has(d.dataClass) ? MAX_HASHES : MAX_SPAN_HASHES,
         };
         this.byKey.set(key, entry);
       }
       (entry.d as { count: number }).count++;
-      if (entry.hashes.size < MAX_HASHES) entry.hashes.add(d.hash);
+      if (entry.hashes.size < entry.max) entry.hashes.add(d.hash);
     }
   }
 

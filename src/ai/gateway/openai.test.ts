@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { Tiktoken } from "js-tiktoken/lite";
 import cl100k_base from "js-tiktoken/ranks/cl100k_base";
 import OpenAI from "openai";
@@ -221,6 +222,26 @@ describe("OpenAI Chat Completions through the gateway", () => {
     const event = await eventually(() => gw.events.find((e) => e.action === "block"), "the block event");
     expect(event.detections[0]).toMatchObject({ dataClass: "secret", type: "aws-access-key-id", count: 1 });
     expect(JSON.stringify(event)).not.toContain(AWS_KEY);
+  });
+
+  it("keeps up to 20 keyed hashes of values per type in the audit event, and 3 of code blocks", async () => {
+    const emails = Array.from({ length: 25 }, (_, i) => `jane.doe${i}@customer-mail.com`);
+    const python = (i: number) =>
+      `def load_${i}(path):\n    with open(path) as f:\n        return json.load(f)\n    raise ValueError("empty")`;
+    const blocks = Array.from({ length: 5 }, (_, i) => python(i));
+    const content =
+      `Please mail ${emails.join(", ")} about these.\n\n` +
+      blocks.map((b) => `${b}\n\nThat was one loader.\nHere is the next one.\n`).join("\n");
+    await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content }] });
+    const event = await eventually(() => gw.events.at(-1), "the audit event");
+    const byType = (t: string) => event.detections.find((d) => d.where === "request" && d.type === t);
+    expect(byType("email")).toMatchObject({ dataClass: "pii", count: 25 });
+    expect(byType("source-code")).toMatchObject({ dataClass: "source-code", count: 5 });
+    // Keyed with the gateway's hash key: the first 20 e-mails' and the first 3 blocks'.
+    const keyed = (v: string) => createHmac("sha256", gw.hashKey).update(v).digest("hex").slice(0, 32);
+    expect(byType("email")!.hashes).toEqual(emails.slice(0, 20).map(keyed));
+    expect(byType("source-code")!.hashes).toEqual(blocks.slice(0, 3).map(keyed));
+    expect(JSON.stringify(event)).not.toContain(emails[0]);
   });
 
   it("redacts the name of a name-value pair in tool call arguments and keeps the pair", async () => {
