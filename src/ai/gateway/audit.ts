@@ -10,9 +10,10 @@ export interface EventSink {
  * Keyed hashes kept per detection type in one event: enough to correlate, bounded for huge prompts. A
  * credential, a person's data or a confidential term is a value worth finding again, each of up to 20;
  * a source-code block, an injection phrase or an unsafe call is a span whose bounds the detector chose,
- * so a hash of it tells little beyond "the same paste again": 3. Counts are kept in full. Each hash is
- * an HMAC of the span (2-3 µs for a 500-character block, most of it setting the HMAC up), and a prompt of
- * short code blocks made 20 of them per request.
+ * so a hash of it tells little beyond "the same paste again": 3. Counts are kept in full. The bound is on
+ * the hashes worked out, the first detections' of each type (the same value twice gives one hash): each
+ * is an HMAC of the span (2 µs for a 400-character block, most of it setting the HMAC up), and a prompt
+ * of the same code block 29 times hashed all 29 when only distinct hashes were counted.
  */
 const MAX_HASHES = 20;
 const MAX_SPAN_HASHES = 3;
@@ -28,7 +29,7 @@ const VALUE_CLASSES: ReadonlySet<string> = new Set(["secret", "pii", "confidenti
  * event.detections = tally.list();
  */
 export class DetectionTally {
-  private readonly byKey = new Map<string, { d: AiEventDetection; hashes: Set<string>; max: number }>();
+  private readonly byKey = new Map<string, { d: AiEventDetection; hashes: Set<string>; left: number }>();
 
   add(where: "request" | "response", detections: readonly Detection[]): void {
     for (const d of detections) {
@@ -38,12 +39,15 @@ export class DetectionTally {
         entry = {
           d: { dataClass: d.dataClass, type: d.type, count: 0, where, hashes: [] },
           hashes: new Set(),
-          max: VALUE_CLASSES.has(d.dataClass) ? MAX_HASHES : MAX_SPAN_HASHES,
+          left: VALUE_CLASSES.has(d.dataClass) ? MAX_HASHES : MAX_SPAN_HASHES,
         };
         this.byKey.set(key, entry);
       }
       (entry.d as { count: number }).count++;
-      if (entry.hashes.size < entry.max) entry.hashes.add(d.hash);
+      if (entry.left > 0) {
+        entry.left--;
+        entry.hashes.add(d.hash);
+      }
     }
   }
 

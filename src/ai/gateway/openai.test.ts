@@ -242,6 +242,18 @@ describe("OpenAI Chat Completions through the gateway", () => {
     expect(byType("email")!.hashes).toEqual(emails.slice(0, 20).map(keyed));
     expect(byType("source-code")!.hashes).toEqual(blocks.slice(0, 3).map(keyed));
     expect(JSON.stringify(event)).not.toContain(emails[0]);
+
+    // The same block six times: counted six times, one hash.
+    const again = Array.from({ length: 6 }, () => `${python(7)}\n\nThat was it.\nOnce more:\n`).join("\n");
+    await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: again }] });
+    const second = await eventually(
+      () => (gw.events.at(-1) === event ? undefined : gw.events.at(-1)),
+      "the event",
+    );
+    expect(second.detections.find((d) => d.type === "source-code")).toMatchObject({
+      count: 6,
+      hashes: [keyed(python(7))],
+    });
   });
 
   it("redacts the name of a name-value pair in tool call arguments and keeps the pair", async () => {
