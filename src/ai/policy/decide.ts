@@ -39,7 +39,14 @@ const CLASS_ORDER = new Map<DataClass, number>(DATA_CLASSES.map((c, i) => [c, i]
 function groupAt(policy: AiPolicy, caller: Caller, route: Route, detections: readonly Detection[]): Group[] {
   const ruleOf = new Map<string, number>(); // class + type -> rule: the rule search runs once per pair
   const groups = new Map<string, Group>();
+  // Detections of one type come in runs (a prompt's 29 code blocks): the run's group is reused.
+  let last: Group | undefined;
+  let lastType = "";
   for (const d of detections) {
+    if (last !== undefined && d.type === lastType && d.dataClass === last.dataClass) {
+      last.detections.push(d);
+      continue;
+    }
     const pair = `${d.dataClass}\0${d.type}`;
     let rule = ruleOf.get(pair);
     if (rule === undefined) {
@@ -55,6 +62,8 @@ function groupAt(policy: AiPolicy, caller: Caller, route: Route, detections: rea
     }
     g.types.add(d.type);
     g.detections.push(d);
+    last = g;
+    lastType = d.type;
   }
   return [...groups.values()].sort(
     (a, b) =>
