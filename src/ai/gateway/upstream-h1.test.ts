@@ -231,6 +231,26 @@ describe("the upstream HTTP/1.1 client", () => {
     pool.close();
   });
 
+  it("closes an idle connection when its keep-alive time is up, though the upstream never does", async () => {
+    let closedAt = 0;
+    const up = await upstream((s) => {
+      s.once("close", () => (closedAt = Date.now()));
+      s.write("HTTP/1.1 200 OK\r\nkeep-alive: timeout=2\r\ncontent-length: 2\r\n\r\n{}");
+    });
+    const pool = new H1Pool(up.url, { connections: 4 });
+    const sent = Date.now();
+    expect((await send(pool)).status).toBe(200);
+    // Kept for timeout=2 less a second, then closed by the gateway's side.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(closedAt).toBe(0);
+    for (let i = 0; i < 40 && closedAt === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(closedAt - sent).toBeGreaterThanOrEqual(1000);
+    // The next request opens a new connection.
+    expect((await send(pool)).status).toBe(200);
+    expect(up.connections).toBe(2);
+    pool.close();
+  });
+
   it("times out an upstream that does not answer, and one that stops mid-answer", async () => {
     const up = await upstream((s, n) => {
       if (n === 2) s.write("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc");

@@ -503,6 +503,8 @@ export class H1Pool {
   private readonly waiting: [H1Request, H1Handler][] = [];
   private open = 0;
   private shut = false;
+  /** Closes idle connections once they expire (unref'd: it never keeps the process alive). */
+  private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(
     origin: string,
@@ -564,7 +566,32 @@ export class H1Pool {
     const next = this.waiting.shift();
     if (next !== undefined) c.send(next[0], next[1]);
     else if (this.shut) c.socket.destroy();
-    else this.idle.push(c);
+    else {
+      this.idle.push(c);
+      if (this.sweepTimer === null) this.sweepAt(c.expires);
+    }
+  }
+
+  /**
+   * Close the idle connections that expired by `at` (ms since the epoch), and then those that expire
+   * later, at their time: an upstream that never closes an idle connection itself does not keep it open.
+   */
+  private sweepAt(at: number): void {
+    this.sweepTimer = setTimeout(
+      () => {
+        this.sweepTimer = null;
+        const now = Date.now();
+        let next = Infinity;
+        for (const c of this.idle.slice()) {
+          if (c.expires <= now)
+            c.socket.destroy(); // `closed` takes it out of `idle`
+          else next = Math.min(next, c.expires);
+        }
+        if (next !== Infinity && !this.shut) this.sweepAt(next);
+      },
+      Math.max(0, at - Date.now()) + 5,
+    );
+    this.sweepTimer.unref();
   }
 
   /** A connection closed (by either side): a waiting request may open another. */
@@ -579,6 +606,8 @@ export class H1Pool {
   /** Close idle connections now and every other one after its answer; new requests fail. */
   close(): void {
     this.shut = true;
+    if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
+    this.sweepTimer = null;
     for (const c of this.idle.splice(0)) c.socket.destroy();
     for (const [, handler] of this.waiting.splice(0))
       handler.onResponseError(null, new UpstreamConnectionError("closed early"));
