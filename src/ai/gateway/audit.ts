@@ -8,14 +8,16 @@ export interface EventSink {
 
 /**
  * Keyed hashes kept per detection type in one event: enough to correlate, bounded for huge prompts. A
- * credential, a person's data or a confidential term is a value worth finding again, each of up to 20;
- * a source-code block, an injection phrase or an unsafe call is a span whose bounds the detector chose,
- * so a hash of it tells little beyond "the same paste again": 3. Counts are kept in full. The bound is on
- * the hashes worked out, the first detections' of each type (the same value twice gives one hash): each
- * is an HMAC of the span (2 µs for a 400-character block, most of it setting the HMAC up), and a prompt
- * of the same code block 29 times hashed all 29 when only distinct hashes were counted.
+ * credential, a person's data or a confidential term is a value worth finding again: up to 20 distinct
+ * hashes, out of at most 80 worked out (a value repeated all over a log does not hide the next ones, nor
+ * cost an HMAC per repeat). A source-code block, an injection phrase or an unsafe call is a span whose
+ * bounds the detector chose, so its hash tells little beyond "the same paste again": the first 3
+ * detections' hashes. Counts are kept in full. Each hash is an HMAC of the span (2-5 µs for a
+ * 400-character block, most of it setting the HMAC up): a prompt of the same code block 29 times hashed
+ * all 29 when only distinct hashes were counted.
  */
 const MAX_HASHES = 20;
+const MAX_HASHES_WORKED_OUT = 80;
 const MAX_SPAN_HASHES = 3;
 const VALUE_CLASSES: ReadonlySet<string> = new Set(["secret", "pii", "confidential"]);
 
@@ -29,22 +31,27 @@ const VALUE_CLASSES: ReadonlySet<string> = new Set(["secret", "pii", "confidenti
  * event.detections = tally.list();
  */
 export class DetectionTally {
-  private readonly byKey = new Map<string, { d: AiEventDetection; hashes: Set<string>; left: number }>();
+  private readonly byKey = new Map<
+    string,
+    { d: AiEventDetection; hashes: Set<string>; max: number; left: number }
+  >();
 
   add(where: "request" | "response", detections: readonly Detection[]): void {
     for (const d of detections) {
       const key = `${where}\u0000${d.dataClass}\u0000${d.type}`;
       let entry = this.byKey.get(key);
       if (!entry) {
+        const value = VALUE_CLASSES.has(d.dataClass);
         entry = {
           d: { dataClass: d.dataClass, type: d.type, count: 0, where, hashes: [] },
           hashes: new Set(),
-          left: VALUE_CLASSES.has(d.dataClass) ? MAX_HASHES : MAX_SPAN_HASHES,
+          max: value ? MAX_HASHES : MAX_SPAN_HASHES,
+          left: value ? MAX_HASHES_WORKED_OUT : MAX_SPAN_HASHES,
         };
         this.byKey.set(key, entry);
       }
       (entry.d as { count: number }).count++;
-      if (entry.left > 0) {
+      if (entry.left > 0 && entry.hashes.size < entry.max) {
         entry.left--;
         entry.hashes.add(d.hash);
       }
