@@ -251,6 +251,22 @@ describe("the upstream HTTP/1.1 client", () => {
     pool.close();
   });
 
+  it("closes each idle connection at its own time when keep-alive times differ", async () => {
+    const closed: string[] = [];
+    const up = await upstream((s, n) => {
+      const timeout = n === 1 ? 30 : 2;
+      s.once("close", () => closed.push(`timeout=${timeout}`));
+      s.write(`HTTP/1.1 200 OK\r\nkeep-alive: timeout=${timeout}\r\ncontent-length: 2\r\n\r\n{}`);
+    });
+    const pool = new H1Pool(up.url, { connections: 2 });
+    // Two at once: two connections, the first answer keeps its connection for 29 s, the second for 1 s.
+    const [a, b] = await Promise.all([send(pool), send(pool)]);
+    expect([a.status, b.status, up.connections]).toEqual([200, 200, 2]);
+    for (let i = 0; i < 60 && closed.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toEqual(["timeout=2"]);
+    pool.close();
+  });
+
   it("times out an upstream that does not answer, and one that stops mid-answer", async () => {
     const up = await upstream((s, n) => {
       if (n === 2) s.write("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc");

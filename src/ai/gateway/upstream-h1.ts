@@ -505,6 +505,8 @@ export class H1Pool {
   private shut = false;
   /** Closes idle connections once they expire (unref'd: it never keeps the process alive). */
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** When that timer is due (ms since the epoch). */
+  private sweepDue = Infinity;
 
   constructor(
     origin: string,
@@ -568,7 +570,8 @@ export class H1Pool {
     else if (this.shut) c.socket.destroy();
     else {
       this.idle.push(c);
-      if (this.sweepTimer === null) this.sweepAt(c.expires);
+      // One timer, due at the earliest expiry (keep-alive times differ between answers).
+      if (c.expires < this.sweepDue) this.sweepAt(c.expires);
     }
   }
 
@@ -577,9 +580,12 @@ export class H1Pool {
    * later, at their time: an upstream that never closes an idle connection itself does not keep it open.
    */
   private sweepAt(at: number): void {
+    if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
+    this.sweepDue = at;
     this.sweepTimer = setTimeout(
       () => {
         this.sweepTimer = null;
+        this.sweepDue = Infinity;
         const now = Date.now();
         let next = Infinity;
         for (const c of this.idle.slice()) {
@@ -608,6 +614,7 @@ export class H1Pool {
     this.shut = true;
     if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
     this.sweepTimer = null;
+    this.sweepDue = Infinity;
     for (const c of this.idle.splice(0)) c.socket.destroy();
     for (const [, handler] of this.waiting.splice(0))
       handler.onResponseError(null, new UpstreamConnectionError("closed early"));
