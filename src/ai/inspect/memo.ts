@@ -153,13 +153,11 @@ export function createInspectionMemo(inspector: Inspector, options: InspectionMe
 
 /**
  * A detection without the inspector's lazy fields (the hash, a source-code block's language), which hold
- * the inspected text until they are read: read now, a field that came to nothing left out.
+ * the inspected text until they are read: read now, with the same keys (a `language` that came to
+ * nothing stays a key, undefined, as on the inspector's own detection).
  */
 function plain(d: Detection): Detection {
   const copy: Record<string, unknown> = {};
-  for (const k of Object.keys(d)) {
-    const v = (d as unknown as Record<string, unknown>)[k];
-    if (v !== undefined) copy[k] = v;
-  }
+  for (const k of Object.keys(d)) copy[k] = (d as unknown as Record<string, unknown>)[k];
   return Object.freeze(copy) as unknown as Detection;
 }

@@ -36,7 +36,8 @@ export type TextRole = "system" | "user" | "assistant" | "tool-definition" | "to
 
 /**
  * A `source-code` detection also says which language the block looks like, when that was easy to tell
- * (a fence tag such as ```` ```python ````, or keywords). Other detections never carry it.
+ * (a fence tag such as ```` ```python ````, or keywords). Other detections never carry it. It is worked
+ * out when first read, so it can be an own key whose value is undefined (JSON leaves it out).
  *
  * @example
  * const code = detections.filter(isSourceCodeDetection).map((d) => d.language ?? "unknown");
