@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
-import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Upstream as UpstreamConfig } from "./upstream.js";
 import { createUpstreamClient } from "./upstream-client.js";
@@ -113,6 +114,49 @@ function upstream(answer: (socket: Socket, n: number) => void): Promise<Upstream
       resolve(up);
     }),
   );
+}
+
+/**
+ * A TCP listener that never accepts: it listens on a worker thread whose event loop is then blocked, and
+ * connections fill its small queue until the kernel leaves the next connect waiting.
+ */
+async function neverAccepting(): Promise<{ url: string; close(): Promise<void> }> {
+  const gate = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(
+    `const { parentPort, workerData } = require("node:worker_threads");
+     const server = require("node:net").createServer();
+     server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
+       parentPort.postMessage(server.address().port);
+       Atomics.wait(workerData, 0, 0);
+     });`,
+    { eval: true, workerData: gate },
+  );
+  const port = await new Promise<number>((resolve) => worker.once("message", resolve));
+  const fillers: Socket[] = [];
+  for (let i = 0; i < 16; i++) {
+    const s = netConnect({ host: "127.0.0.1", port });
+    s.on("error", () => undefined);
+    fillers.push(s);
+    const connected = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        resolve(false);
+      }, 300);
+      s.once("connect", () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!connected) break; // the queue is full: connects wait from now on
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      for (const s of fillers) s.destroy();
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+      await worker.terminate();
+    },
+  };
 }
 
 const OK = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{"ok":true}';
@@ -265,6 +309,27 @@ describe("the upstream HTTP/1.1 client", () => {
     for (let i = 0; i < 60 && closed.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(closed).toEqual(["timeout=2"]);
     pool.close();
+  });
+
+  it("gives up on an upstream that never accepts the connection: within the time to the head, or the connect timeout", async () => {
+    const silent = await neverAccepting();
+    try {
+      // Opening counts in the time to the answer's head.
+      const pool = new H1Pool(silent.url, { connections: 2 });
+      const t0 = Date.now();
+      const seen = await send(pool, { headersTimeout: 300, bodyTimeout: 300 });
+      expect(seen.error).toBeInstanceOf(UpstreamTimeout);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+      pool.close();
+      // With a longer time to the head, the connect timeout ends it.
+      const quick = new H1Pool(silent.url, { connections: 2, connectTimeoutMs: 200 });
+      const failed = await send(quick, { headersTimeout: 30_000, bodyTimeout: 30_000 });
+      expect(failed.error).toBeInstanceOf(UpstreamConnectionError);
+      expect((failed.error as UpstreamConnectionError).code).toBe("connect timeout");
+      quick.close();
+    } finally {
+      await silent.close();
+    }
   });
 
   it("times out an upstream that does not answer, and one that stops mid-answer", async () => {

@@ -163,7 +163,10 @@ class RequestControl implements H1Controller {
   }
 }
 
-/** How long a connection may take to open (TCP and TLS), as undici's pool allows. */
+/**
+ * How long a connection may take to open (TCP and TLS), as undici's pool allows. Opening also counts in
+ * the request's time to the answer's head, so an upstream with a shorter `timeoutMs` gives up sooner.
+ */
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** One connection to an upstream, carrying one request at a time. */
@@ -197,7 +200,7 @@ class H1Connection {
     this.socket.on("close", this.onClose);
     this.socket.on("timeout", this.onTimeout);
     this.socket.once(pool.secure ? "secureConnect" : "connect", this.onConnect);
-    this.connectTimer = setTimeout(this.onConnectTimeout, CONNECT_TIMEOUT_MS);
+    this.connectTimer = setTimeout(this.onConnectTimeout, pool.connectTimeoutMs);
   }
 
   send(req: H1Request, handler: H1Handler): void {
@@ -508,10 +511,14 @@ export class H1Pool {
   /** When that timer is due (ms since the epoch). */
   private sweepDue = Infinity;
 
+  /** How long a connection may take to open (10 s unless `options.connectTimeoutMs` says otherwise). */
+  readonly connectTimeoutMs: number;
+
   constructor(
     origin: string,
-    private readonly options: { connections: number; tls?: ConnectionOptions },
+    private readonly options: { connections: number; tls?: ConnectionOptions; connectTimeoutMs?: number },
   ) {
+    this.connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     const url = new URL(origin);
     if (url.protocol !== "http:" && url.protocol !== "https:")
       throw new TypeError(`unsupported upstream protocol ${url.protocol}`);
