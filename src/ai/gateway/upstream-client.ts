@@ -1,7 +1,8 @@
 import type { ConnectionOptions } from "node:tls";
 import { Agent, request } from "undici";
 import { upstreamHeaders, type Upstream } from "./upstream.js";
-import { H1Pool, UpstreamTimeout, type H1Controller, type H1Handler } from "./upstream-h1.js";
+import { H1Pool } from "./upstream-h1.js";
+import { UpstreamTimeout, type H1Controller, type H1Handler } from "./upstream-h1-head.js";
 
 /** What came back from an upstream: status, the headers worth passing on, and the body as it arrives. */
 export interface UpstreamResponse {

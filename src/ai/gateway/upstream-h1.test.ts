@@ -5,15 +5,15 @@ import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Upstream as UpstreamConfig } from "./upstream.js";
 import { createUpstreamClient } from "./upstream-client.js";
+import { H1Pool } from "./upstream-h1.js";
 import {
-  H1Pool,
   parseResponseHead,
   UpstreamConnectionError,
   UpstreamTimeout,
   type H1Controller,
   type H1Handler,
   type H1Request,
-} from "./upstream-h1.js";
+} from "./upstream-h1-head.js";
 
 /** What a handler saw of one answer. */
 interface Seen {
