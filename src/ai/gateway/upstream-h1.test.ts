@@ -138,9 +138,10 @@ async function neverAccepting(): Promise<{ url: string; close(): Promise<void> }
     s.on("error", () => undefined);
     fillers.push(s);
     const connected = await new Promise<boolean>((resolve) => {
+      // Long enough that a busy machine's late "connect" is not taken for a full queue.
       const timer = setTimeout(() => {
         resolve(false);
-      }, 300);
+      }, 1000);
       s.once("connect", () => {
         clearTimeout(timer);
         resolve(true);
