@@ -119,15 +119,13 @@ export function isCodeLine(
     return previousCode; // // /* * */
   }
   if (first === 35 && second === 32) return previousCode; // "# comment" or a markdown heading
-  const word = firstKeyword(text, s, e);
   let score = 0;
   if (last === 59 || last === 123 || last === 125)
     score += 2; // ; { }
   else if (last === 41 || last === 40 || last === 91 || last === 93 || last === 44)
     score += 1; // ) ( [ ] ,
-  else if (last === 58 && COLON_OPENERS.has(word)) score += 2;
+  else if (last === 58 && COLON_OPENERS.has(firstKeyword(text, s, e))) score += 2;
   if (first === 125 || first === 41 || first === 93) score += 2;
-  if (word !== "" && !proseStart(text, s, e)) score += 2;
   const density = punct / len;
   if (density >= 0.1) score += 1;
   if (density >= 0.2) score += 1;
@@ -140,7 +138,11 @@ export function isCodeLine(
   ) {
     score -= 2; // list items
   }
-  return score >= 2;
+  // A statement keyword (not opening prose) adds two points, the only term left: most lines are decided
+  // without looking for one (about a third of this function's time when it always looked).
+  if (score >= 2) return true;
+  if (score < 0) return false;
+  return firstKeyword(text, s, e) !== "" && !proseStart(text, s, e);
 }
 
 function spaces(text: string, s: number, e: number): number {
