@@ -92,6 +92,9 @@ export function parseResponseHead(text: string): ResponseHead | null {
   return { status: Number(m[2]), http11: m[1] === "1", headers };
 }
 
+/** A Content-Length that is one number, as nearly every answer's is. */
+const PLAIN_LENGTH = /^\d{1,15}$/;
+
 /** How a response's body is framed, from its head: a length, chunks, or to the end of the connection. */
 export function framing(head: ResponseHead): { length: number; chunked: boolean; reusable: boolean } | null {
   const h = head.headers;
@@ -107,9 +110,11 @@ export function framing(head: ResponseHead): { length: number; chunked: boolean;
     return { length: -1, chunked: false, reusable: false };
   }
   const cl = h["content-length"];
+  if (typeof cl === "string" && PLAIN_LENGTH.test(cl))
+    return { length: Number(cl), chunked: false, reusable };
   if (cl !== undefined) {
     const values = (Array.isArray(cl) ? cl : [cl]).flatMap((v) => v.split(",").map((x) => x.trim()));
-    if (!values.every((v) => /^\d{1,15}$/.test(v)) || new Set(values).size !== 1) return null;
+    if (!values.every((v) => PLAIN_LENGTH.test(v)) || new Set(values).size !== 1) return null;
     return { length: Number(values[0]), chunked: false, reusable };
   }
   return { length: -1, chunked: false, reusable: false };
