@@ -21,6 +21,14 @@ const MAX_HASHES_WORKED_OUT = 80;
 const MAX_SPAN_HASHES = 3;
 const VALUE_CLASSES: ReadonlySet<string> = new Set(["secret", "pii", "confidential"]);
 
+/** One type's count and hashes in an event, with how many more hashes it may keep and work out. */
+interface Entry {
+  d: AiEventDetection;
+  hashes: Set<string>;
+  max: number;
+  left: number;
+}
+
 /**
  * Folds detections into the audit record's shape: counts by class and type for the request and the
  * response, with the keyed hashes of what was found (never the values).
@@ -31,24 +39,30 @@ const VALUE_CLASSES: ReadonlySet<string> = new Set(["secret", "pii", "confidenti
  * event.detections = tally.list();
  */
 export class DetectionTally {
-  private readonly byKey = new Map<
-    string,
-    { d: AiEventDetection; hashes: Set<string>; max: number; left: number }
-  >();
+  private readonly byKey = new Map<string, Entry>();
 
   add(where: "request" | "response", detections: readonly Detection[]): void {
+    // Detections come sorted by position, so runs of one type (29 code blocks) are common: the entry of
+    // the one before is reused without building and looking up its key again.
+    let lastType = "";
+    let lastClass = "";
+    let entry: Entry | undefined;
     for (const d of detections) {
-      const key = `${where}\u0000${d.dataClass}\u0000${d.type}`;
-      let entry = this.byKey.get(key);
-      if (!entry) {
-        const value = VALUE_CLASSES.has(d.dataClass);
-        entry = {
-          d: { dataClass: d.dataClass, type: d.type, count: 0, where, hashes: [] },
-          hashes: new Set(),
-          max: value ? MAX_HASHES : MAX_SPAN_HASHES,
-          left: value ? MAX_HASHES_WORKED_OUT : MAX_SPAN_HASHES,
-        };
-        this.byKey.set(key, entry);
+      if (entry === undefined || d.type !== lastType || d.dataClass !== lastClass) {
+        const key = `${where}\u0000${d.dataClass}\u0000${d.type}`;
+        entry = this.byKey.get(key);
+        if (entry === undefined) {
+          const value = VALUE_CLASSES.has(d.dataClass);
+          entry = {
+            d: { dataClass: d.dataClass, type: d.type, count: 0, where, hashes: [] },
+            hashes: new Set(),
+            max: value ? MAX_HASHES : MAX_SPAN_HASHES,
+            left: value ? MAX_HASHES_WORKED_OUT : MAX_SPAN_HASHES,
+          };
+          this.byKey.set(key, entry);
+        }
+        lastType = d.type;
+        lastClass = d.dataClass;
       }
       (entry.d as { count: number }).count++;
       if (entry.left > 0 && entry.hashes.size < entry.max) {
@@ -68,9 +82,12 @@ export class DetectionTally {
 
   /** `pii=2, secret=1` for the decision header: classes and counts, nothing else. */
   summary(where: "request" | "response"): string {
+    if (this.byKey.size === 0) return "";
     const byClass = new Map<string, number>();
     for (const { d } of this.byKey.values())
       if (d.where === where) byClass.set(d.dataClass, (byClass.get(d.dataClass) ?? 0) + d.count);
-    return [...byClass].map(([c, n]) => `${c}=${n}`).join(", ");
+    let out = "";
+    for (const [c, n] of byClass) out += `${out === "" ? "" : ", "}${c}=${n}`;
+    return out;
   }
 }
