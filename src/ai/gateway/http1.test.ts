@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
-import { parseRequestHead } from "./http1.js";
+import { parseRequestHead } from "./http1-head.js";
 
 /** A head as an SDK sends it, with `lines` instead of the usual headers when given. */
 function head(lines?: string[], requestLine = "POST /v1/chat/completions?beta=true HTTP/1.1"): Buffer {
