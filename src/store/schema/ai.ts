@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgTable, real, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -77,5 +88,33 @@ export const aiEvents = pgTable(
     index("ai_events_team_at_idx").on(t.team, t.at.desc()),
     index("ai_events_tool_at_idx").on(t.tool, t.at.desc()),
     index("ai_events_action_at_idx").on(t.action, t.at.desc()),
+  ],
+);
+
+/**
+ * Who may use a stored response (the Responses API's `GET/DELETE /v1/responses/{id}`, `input_items`,
+ * `cancel`): every caller shares detente's upstream credential, so the gateway records, for each response
+ * it passed on with an `id`, the detente key that created it and the upstream (and model) it lives on.
+ * The id itself is not kept, only its SHA-256: ids are long random strings, so the hash cannot be turned
+ * back into one, and the table is not a list of ids that, with a leaked upstream credential, would read
+ * everyone's conversations. An unkeyed hash, so that every instance finds every row whatever its own
+ * `hashKey`. One row per id and upstream (a self-hosted server's ids need not be unique across
+ * servers); rows older than the provider keeps responses (30 days) grant nothing and are swept.
+ */
+export const aiStoredResponses = pgTable(
+  "ai_stored_responses",
+  {
+    idHash: text("id_hash").notNull(),
+    upstream: text("upstream").notNull(),
+    keyId: text("key_id").notNull(),
+    // The name the upstream got, and the policy's models entry: for the audit trail of later calls.
+    model: text("model"),
+    modelRouted: text("model_routed"),
+    createdAt: ts("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.idHash, t.upstream] }),
+    // The sweep of expired rows.
+    index("ai_stored_responses_created_at_idx").on(t.createdAt),
   ],
 );

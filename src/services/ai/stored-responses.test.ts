@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { NOW, resetStore } from "../../../test/helpers/store-data.js";
+import { STORE_BACKENDS, type TestStore } from "../../../test/helpers/stores.js";
+import { createKey } from "./keys.js";
+import { createStoredResponses } from "./stored-responses.js";
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describe.each(STORE_BACKENDS)("stored responses on $name", (backend) => {
+  let t: TestStore;
+  let at = NOW.getTime();
+  const now = () => new Date(at);
+  const keyOf = async (user: string, tool?: string) =>
+    (await createKey({ ctx: { store: t.store, now: NOW }, input: { user, team: "payments", tool } })).id;
+  const owner = (keyId: string, upstream = "openai") => ({
+    keyId,
+    upstream,
+    model: "gpt-5",
+    modelRouted: "gpt-*",
+  });
+
+  beforeAll(async () => {
+    t = await backend.open();
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+  beforeEach(async () => {
+    await resetStore(t.store);
+    at = NOW.getTime();
+  });
+
+  it("finds a response for the user who created it, with any of their keys, and for nobody else", async () => {
+    const cursor = await keyOf("alice", "cursor");
+    await keyOf("alice", "codex");
+    await keyOf("bob");
+    const stored = createStoredResponses({ store: t.store, now });
+    stored.record("resp_1", owner(cursor));
+    expect(await stored.find("resp_1", "alice")).toEqual({
+      upstream: "openai",
+      model: "gpt-5",
+      modelRouted: "gpt-*",
+    });
+    expect(await stored.find("resp_1", "bob")).toBeNull();
+    expect(await stored.find("resp_2", "alice")).toBeNull();
+  });
+
+  it("keeps a hash of the id, never the id", async () => {
+    const stored = createStoredResponses({ store: t.store, now });
+    stored.record("resp_secretlooking_0123456789", owner(await keyOf("alice")));
+    await stored.flush();
+    const rows = await t.store.query(`SELECT * FROM ai_stored_responses`);
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain("resp_secretlooking");
+  });
+
+  it("gives an id created again on the same upstream to its new owner, and keeps upstreams apart", async () => {
+    const alice = await keyOf("alice");
+    const bob = await keyOf("bob");
+    const stored = createStoredResponses({ store: t.store, now });
+    stored.record("resp_1", owner(alice, "local"));
+    stored.record("resp_1", owner(alice, "openai"));
+    await stored.flush();
+    at += 1000;
+    // A self-hosted server that reuses its ids: the response is now bob's there.
+    stored.record("resp_1", owner(bob, "local"));
+    expect(await stored.find("resp_1", "bob")).toMatchObject({ upstream: "local" });
+    expect(await stored.find("resp_1", "alice")).toMatchObject({ upstream: "openai" });
+  });
+
+  it("writes many at once in few statements, all findable", async () => {
+    const alice = await keyOf("alice");
+    const stored = createStoredResponses({ store: t.store, now });
+    for (let i = 0; i < 1200; i++) stored.record(`resp_${i}`, owner(alice));
+    expect(await stored.find("resp_1199", "alice")).not.toBeNull();
+    const [row] = await t.store.query<{ n: number | string }>(
+      `SELECT count(*) AS n FROM ai_stored_responses`,
+    );
+    expect(Number(row?.n)).toBe(1200);
+  });
+
+  it("finds nothing older than 30 days, sweeps it, and forgets a deleted response", async () => {
+    const alice = await keyOf("alice");
+    const stored = createStoredResponses({ store: t.store, now });
+    stored.record("resp_old", owner(alice));
+    stored.record("resp_gone", owner(alice));
+    await stored.flush();
+    stored.forget("resp_gone", "openai");
+    at += 30 * DAY + 1;
+    expect(await stored.find("resp_old", "alice")).toBeNull();
+    stored.record("resp_new", owner(alice)); // a write sweeps what expired
+    await stored.flush();
+    expect(await stored.find("resp_new", "alice")).not.toBeNull();
+    const rows = await t.store.query(`SELECT key_id FROM ai_stored_responses`);
+    expect(rows).toHaveLength(1);
+  });
+
+  it("reports a failed write without throwing", async () => {
+    let failures = 0;
+    const broken = {
+      query: () => Promise.reject(new Error("connection refused")),
+    };
+    const stored = createStoredResponses({ store: broken, now, onError: () => failures++ });
+    stored.record("resp_1", owner("key_x"));
+    await stored.flush();
+    expect(failures).toBeGreaterThan(0);
+    await expect(stored.find("resp_1", "alice")).rejects.toThrow();
+  });
+});

@@ -1,0 +1,188 @@
+import { createHash } from "node:crypto";
+import type { Queryable } from "../../store/open.js";
+
+/** Who created a stored response through the gateway, and where it lives. */
+export interface StoredResponseOwner {
+  /** The detente key that created it. */
+  readonly keyId: string;
+  /** The upstream (by the policy's name) that holds it. */
+  readonly upstream: string;
+  /** The name the upstream got for the model, and the policy's models entry (for the audit trail). */
+  readonly model: string | null;
+  readonly modelRouted: string | null;
+}
+
+/** A stored response the caller may use: where it lives. */
+export interface StoredResponse {
+  readonly upstream: string;
+  readonly model: string | null;
+  readonly modelRouted: string | null;
+}
+
+/**
+ * The ownership of stored responses (the Responses API's `store`), shared by every gateway instance
+ * through the store. See `createStoredResponses`.
+ */
+export interface StoredResponses {
+  /** Note that `owner` created response `id`; written off the request path, never throws. */
+  record(id: string, owner: StoredResponseOwner): void;
+  /**
+   * Where response `id` lives, when `user` created it through detente (with any of their keys) within
+   * the last 30 days; null for an id nobody created through detente and for someone else's alike.
+   * Throws when the store cannot answer (the gateway then fails closed).
+   */
+  find(id: string, user: string): Promise<StoredResponse | null>;
+  /** Forget response `id` on `upstream` (it was deleted there); never throws. */
+  forget(id: string, upstream: string): void;
+  /** Wait for every write so far. */
+  flush(): Promise<void>;
+}
+
+export interface StoredResponsesOptions {
+  /** The store, or anything that runs its queries (a gateway worker's link to its primary). */
+  readonly store: Queryable;
+  /** The clock (tests move it instead of sleeping). */
+  readonly now?: () => Date;
+  /** How long a stored response stays usable (OpenAI keeps them 30 days). */
+  readonly keepMs?: number;
+  /** Told when a write failed (with no id, key or content); those responses are then not reachable. */
+  readonly onError?: () => void;
+}
+
+/** OpenAI keeps a stored response for 30 days. */
+const KEEP_MS = 30 * 24 * 60 * 60 * 1000;
+/** Expired rows are swept at most this often per instance. */
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
+/** Rows per INSERT (6 parameters each, well under PostgreSQL's 65,535). */
+const BATCH = 500;
+/** Rows waiting at most; past this, new ones are dropped (and reported): memory stays bounded. */
+const MAX_WAITING = 50_000;
+
+/**
+ * The SHA-256 of a response id, as the table keys it (see `aiStoredResponses`).
+ *
+ * @example responseIdHash("resp_abc").length // 64
+ */
+export function responseIdHash(id: string): string {
+  return createHash("sha256").update(id, "utf8").digest("hex");
+}
+
+/**
+ * Ownership of stored responses in the store. A write starts at once when none is running, so a
+ * response is findable a database round trip after its answer went out; writes that come meanwhile
+ * wait for it and go as one statement, so a busy gateway makes few. `find` on this instance first waits
+ * for the writes this instance started (another instance sees a row once it is written). The last
+ * creation of an id on one upstream wins (a self-hosted server that reuses ids gives the id to its new
+ * owner). Rows older than `keepMs` are never found, and are deleted once an hour after a write.
+ *
+ * @example
+ * const stored = createStoredResponses({ store });
+ * stored.record("resp_123", { keyId, upstream: "openai", model: "gpt-5", modelRouted: "gpt-5" });
+ * const where = await stored.find("resp_123", principal.user); // null: 404
+ */
+export function createStoredResponses(options: StoredResponsesOptions): StoredResponses {
+  const { store } = options;
+  const now = options.now ?? (() => new Date());
+  const keepMs = options.keepMs ?? KEEP_MS;
+  const waiting = new Map<string, StoredResponseOwner & { idHash: string; at: Date }>();
+  let writing: Promise<void> | null = null;
+  let lastSweep = 0;
+
+  const report = (): void => {
+    try {
+      options.onError?.();
+    } catch {
+      // The caller's handler failing must not stop the writer.
+    }
+  };
+
+  const writeBatch = async (rows: (StoredResponseOwner & { idHash: string; at: Date })[]): Promise<void> => {
+    const params: unknown[] = [];
+    const values = rows.map((r) => {
+      const n = params.push(r.idHash, r.upstream, r.keyId, r.model, r.modelRouted, r.at);
+      return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+    });
+    await store.query(
+      `INSERT INTO ai_stored_responses (id_hash, upstream, key_id, model, model_routed, created_at)
+       VALUES ${values.join(", ")}
+       ON CONFLICT (id_hash, upstream) DO UPDATE SET key_id = excluded.key_id, model = excluded.model,
+         model_routed = excluded.model_routed, created_at = excluded.created_at`,
+      params,
+    );
+  };
+
+  const sweep = async (): Promise<void> => {
+    const t = now().getTime();
+    if (t - lastSweep < SWEEP_EVERY_MS) return;
+    lastSweep = t;
+    await store.query(`DELETE FROM ai_stored_responses WHERE created_at < $1`, [new Date(t - keepMs)]);
+  };
+
+  const run = async (): Promise<void> => {
+    while (waiting.size > 0) {
+      const rows = [...waiting.values()].slice(0, BATCH);
+      for (const r of rows) waiting.delete(`${r.idHash}\u0000${r.upstream}`);
+      try {
+        await writeBatch(rows);
+      } catch {
+        report(); // nothing of the driver's error: it could quote the parameters
+      }
+    }
+    try {
+      await sweep();
+    } catch {
+      report();
+    }
+  };
+
+  const start = (): void => {
+    writing ??= run().finally(() => {
+      writing = null;
+      if (waiting.size > 0) start();
+    });
+  };
+
+  return {
+    record(id, owner) {
+      const idHash = responseIdHash(id);
+      const key = `${idHash}\u0000${owner.upstream}`;
+      if (waiting.size >= MAX_WAITING && !waiting.has(key)) {
+        report();
+        return;
+      }
+      // One statement cannot update a row twice: the latest owner of an id in a batch wins.
+      waiting.delete(key);
+      waiting.set(key, { ...owner, idHash, at: now() });
+      start();
+    },
+    async find(id, user) {
+      if (writing) await writing;
+      const rows = await store.query<{ upstream: string; model: string | null; model_routed: string | null }>(
+        `SELECT r.upstream, r.model, r.model_routed
+           FROM ai_stored_responses r JOIN ai_keys k ON k.id = r.key_id
+          WHERE r.id_hash = $1 AND k.user_name = $2 AND r.created_at > $3
+          ORDER BY r.created_at DESC LIMIT 1`,
+        [responseIdHash(id), user, new Date(now().getTime() - keepMs)],
+      );
+      const row = rows[0];
+      return row ? { upstream: row.upstream, model: row.model, modelRouted: row.model_routed } : null;
+    },
+    forget(id, upstream) {
+      const idHash = responseIdHash(id);
+      waiting.delete(`${idHash}\u0000${upstream}`);
+      // After a write of the same row that may be running, which would otherwise bring it back.
+      const written = writing ?? Promise.resolve();
+      written
+        .then(() =>
+          store.query(`DELETE FROM ai_stored_responses WHERE id_hash = $1 AND upstream = $2`, [
+            idHash,
+            upstream,
+          ]),
+        )
+        .catch(report);
+    },
+    async flush() {
+      while (writing) await writing;
+    },
+  };
+}
