@@ -16,7 +16,7 @@ function responseObject(turn: Turn, status: "in_progress" | "completed", output:
     object: "response",
     created_at: turn.created,
     status,
-    background: false,
+    background: b.background === true,
     error: null,
     incomplete_details: null,
     instructions: typeof b.instructions === "string" ? b.instructions : null,

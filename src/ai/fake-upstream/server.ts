@@ -15,6 +15,7 @@ import {
 } from "./openai.js";
 import { compactJson, responsesJson, responsesStream } from "./openai-responses.js";
 import { checkAuth, ECHO_SOURCE, routeOf, type Endpoint, type Route } from "./routes.js";
+import { StoredResponses, storedRequestOf, type StoredRequest } from "./stored.js";
 import type { Streamed, Turn } from "./turn.js";
 import type { FakeReply, FakeRequest, FakeUpstream, FakeUpstreamOptions } from "./types.js";
 
@@ -31,7 +32,7 @@ const DEFAULT_MODEL: Readonly<Record<WireFamily, string>> = {
 /**
  * Start a fake LLM provider on 127.0.0.1 that speaks OpenAI's, Azure OpenAI's and Anthropic's APIs
  * closely enough for the official SDKs and real assistants: chat completions, responses (and their
- * compaction and input token count), completions, FIM, embeddings and models; messages and count_tokens; streaming exactly as each provider streams;
+ * compaction and input token count, and the responses it stored: see stored.ts), completions, FIM, embeddings and models; messages and count_tokens; streaming exactly as each provider streams;
  * usage in every answer; the provider's own error bodies (401 for a missing or refused key). By default
  * the assistant answers `You said: <the last user message>`, so a test can see what reached the model
  * and what came back; `respondWith` queues other answers. Built for speed (the benchmark drives
@@ -56,13 +57,44 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
   let closing = false;
   let counter = 0;
 
+  const stored = new StoredResponses();
+
+  const answerStored = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: StoredRequest,
+    query: URLSearchParams,
+  ): void => {
+    const route: Route = {
+      endpoint: "responses",
+      family: "openai",
+      auth: request.azure ? "azure" : "bearer",
+      method: "GET",
+    };
+    const problem = checkAuth(route, req.headers, keys, requireAuth);
+    if (problem) {
+      sendJson(res, problem.status, errorBody("openai", problem.status, problem.message), "openai");
+      return;
+    }
+    const answer = stored.answer(request, query);
+    if ("stream" in answer) sendStream(res, answer.stream, 0, timers);
+    else sendJson(res, answer.status, answer.body, "openai");
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
-    const route = routeOf(q < 0 ? url : url.slice(0, q), req.headers);
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const route = routeOf(pathname, req.headers);
     const json = parseJson(raw);
     if (record)
       requests.push({ method: req.method ?? "GET", path: url, headers: req.headers, body: raw, json });
+    const storedRequest =
+      !route || route.method !== req.method ? storedRequestOf(req.method ?? "GET", pathname) : undefined;
+    if (storedRequest) {
+      answerStored(req, res, storedRequest, new URLSearchParams(q < 0 ? "" : url.slice(q + 1)));
+      return;
+    }
     if (!route || route.method !== req.method) {
       const family: WireFamily = url.startsWith("/v1/messages") ? "anthropic" : "openai";
       const message =
@@ -137,6 +169,8 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       outputTokens: estimateTokens(say.kind === "text" ? say.text.length : say.arguments.length),
       body: json,
     };
+    // OpenAI stores a response unless told not to; the stored-response routes answer from here.
+    if (route.endpoint === "responses" && json.store !== false) stored.keep(turn);
     if (stream)
       sendStream(res, streamOf(route, turn), reply?.kind === "text" ? (reply.delayMs ?? 0) : 0, timers);
     else sendJson(res, 200, jsonOf(route, turn), route.family);
@@ -187,6 +221,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       requests.length = 0;
       queue.length = 0;
       aborted = 0;
+      stored.clear();
     },
     async close() {
       closing = true;

@@ -35,7 +35,7 @@ export interface FakeUpstream {
   readonly aborted: number;
   /** Program the next replies (a queue; when empty, the default echo). Each model request (a POST that passes the auth and JSON checks) takes one. */
   respondWith(reply: FakeReply): void;
-  /** Forget recorded requests, queued replies and the abort count. */
+  /** Forget recorded requests, queued replies, stored responses and the abort count. */
   reset(): void;
   /** Stop listening and cut every open connection (hung ones included). */
   close(): Promise<void>;

@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import type { Principal } from "../../services/ai/keys.js";
+import type { StoredResponses } from "../../services/ai/stored-responses.js";
 import type { InspectionMemo, Inspector } from "../inspect/index.js";
 import type { AiPolicy, ResponsePlan } from "../policy/index.js";
 import type { EventSink } from "./audit.js";
@@ -30,6 +31,8 @@ export interface GatewayDeps {
   readonly requestInspector: InspectionMemo;
   readonly keys: { verify(presented: string): Promise<Principal | null> };
   readonly events: EventSink;
+  /** Who created each stored response (the Responses API's `store`), so only they may use it. */
+  readonly storedResponses: StoredResponses;
   readonly metrics: GatewayMetrics;
   /**
    * Key of the request hash in the audit trail (the inspector holds its own copy for detections): the

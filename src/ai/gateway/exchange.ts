@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { AiEvent } from "../../services/ai/events.js";
+import type { StoredResponseOwner } from "../../services/ai/stored-responses.js";
 import { sendAnswer } from "./answer.js";
 import { DetectionTally } from "./audit.js";
 import type { GatewayDeps } from "./deps.js";
@@ -36,6 +37,11 @@ export class Exchange {
    * text let out, a failure) takes the next one, and the upstream's later events follow it.
    */
   sequence = -1;
+  /**
+   * Set for a Responses request the provider is to store: who creates the response, noted with its id
+   * when the answer (or a stream's `response.created`) passes, so that only they retrieve it later.
+   */
+  createsStored: StoredResponseOwner | null = null;
   private finished = false;
   private received: Buffer | null = null;
 

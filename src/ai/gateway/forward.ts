@@ -10,16 +10,27 @@ import { respondStream } from "./respond-stream.js";
 import { upstreamHeaders, upstreamUrl, type Upstream } from "./upstream.js";
 import { UpstreamFailure, type UpstreamResponse } from "./upstream-client.js";
 
-/** What `forward` needs: the request as decided, ready to send. */
-export interface ForwardArgs {
+/** What sending a request upstream and answering the client need: the exchange, both ends, the body. */
+export interface AnswerArgs {
   readonly deps: GatewayDeps;
   readonly x: Exchange;
   readonly req: GatewayRequest;
   readonly res: GatewayResponse;
   readonly upstream: Upstream;
-  readonly route: Route;
   readonly body: string | Buffer;
+  /** The request's redaction placeholders, put back in the answer. */
   readonly vault: RedactionVault;
+}
+
+/** What `forward` needs: the request as decided, ready to send to `route`'s model. */
+export interface ForwardArgs extends AnswerArgs {
+  readonly route: Route;
+}
+
+/** Where `forwardTo` sends a request: a method and a URL on the upstream. */
+export interface UpstreamTarget {
+  readonly method: "GET" | "POST" | "DELETE";
+  readonly url: string;
 }
 
 /**
@@ -29,13 +40,28 @@ export interface ForwardArgs {
  *
  * @example await forward({ deps, x, req, res, upstream, route, body, vault });
  */
-export async function forward(args: ForwardArgs): Promise<void> {
-  const { deps, x, req, upstream, route } = args;
+export function forward(args: ForwardArgs): Promise<void> {
+  const { x, req, upstream, route } = args;
+  const url = upstreamUrl(upstream, x.wire!.id, route.model, queryOf(req.url ?? ""));
+  return forwardTo(args, { method: "POST", url });
+}
+
+/**
+ * `forward` to a method and URL of the caller's choosing (a stored response's routes): the same
+ * cancellation, error pass-through and answer inspection, by the exchange's wire format.
+ *
+ * @example await forwardTo({ deps, x, req, res, upstream, body: "", vault }, { method: "GET", url });
+ */
+export async function forwardTo(args: AnswerArgs, target: UpstreamTarget): Promise<void> {
+  const { deps, x, req, upstream } = args;
   const out = args.res;
   const wire = x.wire!;
+  const headers = upstreamHeaders(upstream, req.headers);
+  if (args.body.length === 0) delete headers["content-type"]; // no body to describe
   const call = deps.client.send(upstream, {
-    url: upstreamUrl(upstream, wire.id, route.model, queryOf(req.url ?? "")),
-    headers: upstreamHeaders(upstream, req.headers),
+    method: target.method,
+    url: target.url,
+    headers,
     body: args.body,
   });
   const onClose = () => {
@@ -88,7 +114,7 @@ export async function forward(args: ForwardArgs): Promise<void> {
  * never the caller's detente key: it goes as a 401 in the provider's format, with a message saying so
  * in place of the provider's (which quotes part of the key).
  */
-async function passError(args: ForwardArgs, up: UpstreamResponse): Promise<void> {
+async function passError(args: AnswerArgs, up: UpstreamResponse): Promise<void> {
   const { x, upstream, deps } = args;
   let text = await up.body.text(deps.maxResponseBytes);
   x.event.error = `upstream_${up.status}`;

@@ -90,18 +90,25 @@ export async function handleModelRequest(
   try {
     await decideAndForward(deps, x, http);
   } catch (e) {
-    // A bug: the client gets a plain 500 in its provider's format, the log gets the error's name only.
-    deps.log.warn(
-      { requestId: x.id, error: e instanceof Error ? e.name : "unknown" },
-      "gateway request failed",
-    );
-    x.event.action = "error";
-    if (!res.headersSent)
-      x.fail(res, 500, `detente could not handle this request (request id ${x.id}).`, "internal_error");
-    else {
-      res.destroy();
-      x.finish(500);
-    }
+    requestFailed(deps, x, res, e);
+  }
+}
+
+/**
+ * A bug while handling a request: the client gets a plain 500 in its provider's format (or, when the
+ * answer began, a cut connection), the log the error's name only, the audit trail an `error`.
+ */
+export function requestFailed(deps: GatewayDeps, x: Exchange, res: GatewayResponse, e: unknown): void {
+  deps.log.warn(
+    { requestId: x.id, error: e instanceof Error ? e.name : "unknown" },
+    "gateway request failed",
+  );
+  x.event.action = "error";
+  if (!res.headersSent)
+    x.fail(res, 500, `detente could not handle this request (request id ${x.id}).`, "internal_error");
+  else {
+    res.destroy();
+    x.finish(500);
   }
 }
 
@@ -277,6 +284,14 @@ function decide(
   // would read text nobody inspected. Those are sent as parsed, their numbers as written.
   const outgoing =
     changed || decision.route.model !== model || members !== membersIn(text) ? stringifyJson(json) : raw;
+  // The provider stores a response unless told not to: note who creates it (see stored-routes.ts).
+  if (wire.id === "openai-responses" && json.store !== false)
+    x.createsStored = {
+      keyId: who.principal.keyId,
+      upstream: upstream.name,
+      model: decision.route.model,
+      modelRouted: decision.route.requested,
+    };
   x.overheadMs += performance.now() - t;
   return { upstream, route: decision.route, body: outgoing, vault };
 }

@@ -490,10 +490,10 @@ describe("the other OpenAI endpoints", () => {
   });
 
   it("answers what it does not serve under /v1 with the provider's 404, and takes a trailing slash", async () => {
-    const missing = await client.responses.retrieve("resp_123").catch((e: unknown) => e);
+    const missing = await client.files.retrieve("file_123").catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
     expect((missing as Error).message).toMatch(
-      /does not serve GET \/v1\/responses\/resp_123\. It serves POST \/v1\/chat\/completions, /,
+      /does not serve GET \/v1\/files\/file_123\. It serves POST \/v1\/chat\/completions, /,
     );
     const res = await fetch(`${gw.url}/v1/responses/`, {
       method: "POST",

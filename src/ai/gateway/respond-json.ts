@@ -2,8 +2,9 @@ import type { Detection } from "../inspect/types.js";
 import { createStreamInspector, inspectWhole, jsonStringContent } from "../inspect/index.js";
 import { ACTION_STRENGTH, type AiAction, type ResponsePlan } from "../policy/index.js";
 import { sendAnswer } from "./answer.js";
+import { createdStoredResponse } from "./stored-owner.js";
 import type { Exchange } from "./exchange.js";
-import type { ForwardArgs } from "./forward.js";
+import type { AnswerArgs } from "./forward.js";
 import type { UpstreamResponse } from "./upstream-client.js";
 import { parseJson, stringifyJson } from "./wire/json-parse.js";
 import { restoreOwnText } from "./wire/json-slots.js";
@@ -25,13 +26,14 @@ interface InspectedAnswer {
  *
  * @example await respondJson({ ...forwardArgs, up });
  */
-export async function respondJson(args: ForwardArgs & { up: UpstreamResponse }): Promise<void> {
+export async function respondJson(args: AnswerArgs & { up: UpstreamResponse }): Promise<void> {
   const { deps, x, up } = args;
   const text = await up.body.text(deps.maxResponseBytes);
   const t = performance.now();
   let answer: InspectedAnswer;
+  let json: Record<string, unknown> | null = null;
   try {
-    const json = parseObject(text);
+    json = parseObject(text);
     answer = json ? inspectJson(args, json, text) : inspectText(args, text, up.contentType);
   } catch {
     if (answerUninspectable(deps, x) === "closed") {
@@ -74,6 +76,8 @@ export async function respondJson(args: ForwardArgs & { up: UpstreamResponse }):
   const headers = x.decisionHeaders(up.headers);
   headers["content-type"] = up.contentType;
   answerDecided(x, plan, found);
+  // A response the provider stored: its id is now the caller's to retrieve (once it reached them).
+  if (up.status < 300) createdStoredResponse(deps, x, json);
   sendAnswer(args.res, up.status, headers, answer.body);
   x.finish(up.status);
 }
@@ -82,7 +86,7 @@ export async function respondJson(args: ForwardArgs & { up: UpstreamResponse }):
  * Inspecting the answer failed (a detector threw): decided by `ai.failMode`, as a request's inspection
  * is. The audit records it either way; `closed` is for the caller to answer with an error.
  */
-export function answerUninspectable(deps: ForwardArgs["deps"], x: Exchange): "closed" | "open" {
+export function answerUninspectable(deps: AnswerArgs["deps"], x: Exchange): "closed" | "open" {
   x.event.error = "inspection_failed";
   if (deps.policy.failMode === "closed") {
     x.event.action = "block";
@@ -130,7 +134,7 @@ export function foundInSigned(d: Detection): void {
 }
 
 /** A JSON answer: each text the wire format knows is inspected whole, and the body re-serialized if one changed. */
-function inspectJson(args: ForwardArgs, body: Record<string, unknown>, text: string): InspectedAnswer {
+function inspectJson(args: AnswerArgs, body: Record<string, unknown>, text: string): InspectedAnswer {
   const { deps, x, vault } = args;
   const wire = x.wire!;
   const mask = deps.responsePlan.mask;
@@ -169,7 +173,7 @@ function inspectJson(args: ForwardArgs, body: Record<string, unknown>, text: str
  * event stream (whose data is JSON), where a placeholder can only sit inside a string, as plain text
  * otherwise (see `placeholderEncoding`).
  */
-function inspectText(args: ForwardArgs, text: string, contentType: string): InspectedAnswer {
+function inspectText(args: AnswerArgs, text: string, contentType: string): InspectedAnswer {
   if (text.length === 0) return { found: [], body: text };
   const { deps, vault } = args;
   const whole = createStreamInspector(deps.inspector, { mask: deps.responsePlan.mask }).end(text);
@@ -178,7 +182,7 @@ function inspectText(args: ForwardArgs, text: string, contentType: string): Insp
 }
 
 /** Tokens in and out from an answer that could not be inspected, if it can be read at all. */
-function usageOf(args: ForwardArgs, text: string): void {
+function usageOf(args: AnswerArgs, text: string): void {
   try {
     const json = parseObject(text);
     if (!json) return;

@@ -6,9 +6,10 @@ import {
   jsonStringContent,
 } from "../inspect/index.js";
 import type { RestoreStream, StreamInspection, StreamInspector } from "../inspect/index.js";
-import type { ForwardArgs } from "./forward.js";
+import type { AnswerArgs } from "./forward.js";
 import { answerUninspectable, foundInSigned, responseReason } from "./respond-json.js";
 import { createSseParser, formatSseEvent, type SseEvent } from "./sse.js";
+import { createdStoredResponse } from "./stored-owner.js";
 import { MAX_HELD_ARGUMENTS, inspectArguments } from "./stream-json.js";
 import {
   AnswerWithheld,
@@ -71,7 +72,7 @@ interface WholeText {
  * @example await respondStream({ ...forwardArgs, up, call });
  */
 export async function respondStream(
-  args: ForwardArgs & { up: UpstreamResponse; call: UpstreamCall },
+  args: AnswerArgs & { up: UpstreamResponse; call: UpstreamCall },
 ): Promise<void> {
   const { deps, x, up, vault, call } = args;
   const wire = x.wire!;
@@ -251,7 +252,10 @@ export async function respondStream(
     }
     const parsed = parseObject(ev.data);
     if (!parsed) return formatSseEvent(ev);
-    if (numbered && parsed.type === "response.created") opening = true;
+    if (numbered && parsed.type === "response.created") {
+      opening = true;
+      createdStoredResponse(deps, x, parsed.response);
+    }
     const pe: WireEvent = ev.event === undefined ? { data: parsed } : { event: ev.event, data: parsed };
     const usage = wire.streamUsage(pe);
     if (usage.input != null) x.event.tokensIn = usage.input;

@@ -7,6 +7,12 @@ import { Exchange } from "./exchange.js";
 import { handleModelRequest, identify } from "./handle.js";
 import type { GatewayRequest, GatewayResponse } from "./http-shapes.js";
 import type { Http1Options } from "./http1.js";
+import {
+  handleStoredResponse,
+  STORED_ROUTES,
+  storedResponseRoute,
+  type StoredRoute,
+} from "./stored-routes.js";
 import { errorBody, wireFormat, type WireFamily, type WireFormat, type WireId } from "./wire/index.js";
 
 /** Every model endpoint the gateway serves: path, wire format and the endpoint name in the audit trail. */
@@ -58,6 +64,8 @@ export interface GatewayDispatch {
   ): Promise<void>;
   /** `GET /v1/models`, or one model with `id`. */
   models(req: GatewayRequest, res: GatewayResponse, id?: string): Promise<void>;
+  /** A stored response's route (`GET /v1/responses/{id}` and the others of `STORED_ROUTES`). */
+  stored(route: StoredRoute, req: GatewayRequest, res: GatewayResponse): Promise<void>;
 }
 
 /** See `GatewayDispatch`. */
@@ -91,6 +99,8 @@ export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
     }
     await model(route, { req, res, body });
   };
+  const stored: GatewayDispatch["stored"] = (route, req, res) =>
+    handleStoredResponse(deps, route, { req, res });
   /** The model route of a path, `/v1/responses/` as `/v1/responses` (clients that join a base URL and a path leave one). */
   const routeOf = (path: string) =>
     byPath.get(path) ?? (path.endsWith("/") ? byPath.get(path.slice(0, -1)) : undefined);
@@ -121,11 +131,18 @@ export function createGatewayDispatch(deps: GatewayDeps): GatewayDispatch {
           return true;
         }
       }
+      const storedRoute = storedResponseRoute(req.method ?? "GET", path);
+      if (storedRoute !== undefined) {
+        req.resume(); // a cancel's body, if any: nothing in it is read
+        void stored(storedRoute, req, res);
+        return true;
+      }
       notServed(deps, req, res, path);
       return true;
     },
     model,
     models,
+    stored,
   };
 }
 
@@ -146,13 +163,17 @@ function modelId(rest: string): string | undefined {
 }
 
 /**
- * Any other method or path under `/v1` (a stored response, `/v1/responses/{id}/cancel`, background mode,
- * files): 404 in the provider's format, so that the SDKs raise their `NotFoundError` with a message that
- * says what detente does serve, rather than the framework's own 404.
+ * Any other method or path under `/v1` (files, batches, conversations, vector stores): 404 in the
+ * provider's format, so that the SDKs raise their `NotFoundError` with a message that says what detente
+ * does serve, rather than the framework's own 404.
  */
 function notServed(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, path: string): void {
   req.resume();
-  const served = [...MODEL_ROUTES.map((r) => `POST ${r.path}`), `GET ${MODELS_PATH}`].join(", ");
+  const served = [
+    ...MODEL_ROUTES.map((r) => `POST ${r.path}`),
+    `GET ${MODELS_PATH}`,
+    ...STORED_ROUTES.map((r) => `${r.method} ${r.path}`),
+  ].join(", ");
   const message = `detente's AI gateway does not serve ${req.method ?? "GET"} ${path.slice(0, 200)}. It serves ${served}.`;
   sendAnswer(
     res,
@@ -249,6 +270,17 @@ export function registerGatewayRoutes(
     reply.hijack();
     return dispatch.models(req.raw, reply.raw, req.params.id);
   });
+  for (const r of STORED_ROUTES)
+    app.route<{ Params: { id: string } }>({
+      method: r.method,
+      url: r.path.replace("{id}", ":id"),
+      // A HEAD would fetch the whole response upstream for nothing.
+      exposeHeadRoute: false,
+      handler: (req, reply) => {
+        reply.hijack();
+        return dispatch.stored({ action: r.action, id: req.params.id }, req.raw, reply.raw);
+      },
+    });
 }
 
 /** `GET /v1/models`: only the models the caller's policy allows, in the shape the caller's SDK expects. */

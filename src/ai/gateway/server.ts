@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { DetenteError } from "../../errors.js";
 import { createEventWriter } from "../../services/ai/events.js";
 import { createKeyVerifier } from "../../services/ai/keys.js";
+import { createStoredResponses } from "../../services/ai/stored-responses.js";
 import type { Queryable, Store } from "../../store/open.js";
 import { createInspectionMemo, createInspector } from "../inspect/index.js";
 import { resolveCredential, responsePlan, type AiPolicy } from "../policy/index.js";
@@ -102,6 +103,12 @@ export function createGateway(options: GatewayEnvironment): Gateway {
           },
         })
       : options.events;
+  const storedResponses = createStoredResponses({
+    store: options.store,
+    onError: () => {
+      options.log.warn({}, "some stored responses' creators could not be written to the store");
+    },
+  });
   const client = createUpstreamClient();
   const metrics = options.metrics ?? createGatewayMetrics();
   const deps: GatewayDeps = {
@@ -119,6 +126,7 @@ export function createGateway(options: GatewayEnvironment): Gateway {
     }),
     keys,
     events,
+    storedResponses,
     metrics,
     hashKey: createSecretKey(Buffer.from(hashKey, "utf8")),
     maxResponseBytes: 64 * 1024 * 1024,
@@ -130,6 +138,7 @@ export function createGateway(options: GatewayEnvironment): Gateway {
     deps,
     dispatch: createGatewayDispatch(deps),
     async close() {
+      await storedResponses.flush();
       await events.close();
       await keys.close();
       await client.close();

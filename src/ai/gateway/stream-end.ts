@@ -1,7 +1,7 @@
 // How a streamed answer ends other than normally (respond-stream.ts): the client left, the upstream broke
 // off or timed out, the answer could not be inspected, or the gateway failed; and the audit of each.
 import type { Detection } from "../inspect/types.js";
-import type { ForwardArgs } from "./forward.js";
+import type { AnswerArgs } from "./forward.js";
 import { answerDecided, responseReason } from "./respond-json.js";
 import { formatSseEvent } from "./sse.js";
 import { UpstreamFailure, type UpstreamCall, type UpstreamResponse } from "./upstream-client.js";
@@ -16,7 +16,7 @@ import type { GatewayResponse } from "./http-shapes.js";
  * had.
  */
 export function upstreamBroke(
-  args: ForwardArgs & { up: UpstreamResponse },
+  args: AnswerArgs & { up: UpstreamResponse },
   found: Detection[],
   e: unknown,
 ): void {
@@ -37,7 +37,7 @@ export function upstreamBroke(
  * (503), or the gateway failed while rewriting it (500; the log gets the error's name only).
  */
 export function stopped(
-  args: ForwardArgs & { up: UpstreamResponse },
+  args: AnswerArgs & { up: UpstreamResponse },
   found: Detection[],
   e: AnswerWithheld | GatewayFault,
 ): void {
@@ -59,7 +59,7 @@ export function stopped(
 }
 
 /** A fault of the gateway's in a stream, for the log: the error's name only, never content. */
-export function logFault(args: ForwardArgs, e: GatewayFault): void {
+export function logFault(args: AnswerArgs, e: GatewayFault): void {
   args.deps.log.warn(
     { requestId: args.x.id, error: e.cause instanceof Error ? e.cause.name : "unknown" },
     "gateway stream failed",
@@ -67,7 +67,7 @@ export function logFault(args: ForwardArgs, e: GatewayFault): void {
 }
 
 /** Audit a stream the client left before its end, as `forward` does one it left before the answer. */
-export function clientLeft(args: ForwardArgs, found: Detection[]): void {
+export function clientLeft(args: AnswerArgs, found: Detection[]): void {
   const { x } = args;
   x.tally.add("response", found);
   answerDecided(x, args.deps.responsePlan, found);
@@ -76,7 +76,7 @@ export function clientLeft(args: ForwardArgs, found: Detection[]): void {
 }
 
 /** Write a stream's audit event: what the answer held and what was done to it, with the upstream's status. */
-export function finishWith(args: ForwardArgs & { up: UpstreamResponse }, found: Detection[]): void {
+export function finishWith(args: AnswerArgs & { up: UpstreamResponse }, found: Detection[]): void {
   const { x, up } = args;
   x.tally.add("response", found);
   if (x.event.action !== "block") answerDecided(x, args.deps.responsePlan, found);

@@ -60,7 +60,13 @@ export interface UpstreamCall {
 export interface UpstreamClient {
   send(
     upstream: Upstream,
-    req: { url: string; headers: Record<string, string>; body: string | Buffer },
+    req: {
+      url: string;
+      headers: Record<string, string>;
+      body: string | Buffer;
+      /** POST unless given. */
+      method?: "GET" | "POST" | "DELETE";
+    },
   ): UpstreamCall;
   /**
    * The model ids an upstream serves (`GET /models`), [] for Azure (deployments are named in the
@@ -105,6 +111,7 @@ export function createUpstreamClient(options?: {
       }
       pool.dispatch(
         {
+          method: req.method,
           path: target.path,
           headers: req.headers,
           body: req.body,

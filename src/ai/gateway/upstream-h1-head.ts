@@ -22,6 +22,8 @@ export interface H1Handler {
 
 /** One POST: the path with its query, headers (lower-case names), the body, and the two timeouts in ms. */
 export interface H1Request {
+  /** POST unless given (`GET` and `DELETE` go without a body, and without a length). */
+  readonly method?: "GET" | "POST" | "DELETE";
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | Buffer;

@@ -1,10 +1,11 @@
 // The gateway's HTTP/1.1 client for model requests: a pool of keep-alive connections per upstream origin
 // (plain TCP or TLS), each carrying one request at a time. It does what the gateway needs of undici's
 // `Pool.dispatch` (measured: a third of the CPU a proxied 16 KB request cost in its HTTP layers) and no
-// more: POST with a known length, the answer's status, headers and body as they arrive, backpressure,
-// cancellation, and timeouts for the head and between pieces of the body. An answer it cannot frame
-// without doubt is an error (a 502 for the client), never a guess; a connection is reused only after an
-// answer that ended cleanly and said nothing against it.
+// more: POST with a known length (GET and DELETE without a body, for stored responses), the answer's
+// status, headers and body as they arrive, backpressure, cancellation, and timeouts for the head and
+// between pieces of the body. An answer it cannot frame without doubt is an error (a 502 for the
+// client), never a guess; a connection is reused only after an answer that ended cleanly and said
+// nothing against it.
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
 import {
@@ -104,7 +105,8 @@ class H1Connection {
     this.socket.ref();
     handler.onRequestStart(control);
     if (this.current !== control) return; // aborted at once
-    let head = `POST ${req.path} HTTP/1.1\r\nhost: ${this.pool.host}\r\nconnection: keep-alive\r\n`;
+    const method = req.method ?? "POST";
+    let head = `${method} ${req.path} HTTP/1.1\r\nhost: ${this.pool.host}\r\nconnection: keep-alive\r\n`;
     for (const name in req.headers) {
       if (OWN_HEADERS.has(name)) continue;
       const value = req.headers[name]!;
@@ -119,7 +121,8 @@ class H1Connection {
       return;
     }
     const length = typeof req.body === "string" ? Buffer.byteLength(req.body) : req.body.byteLength;
-    head += `content-length: ${length}\r\n\r\n`;
+    // A GET or DELETE without a body says nothing of one (RFC 9110 8.6).
+    head += length > 0 || method === "POST" ? `content-length: ${length}\r\n\r\n` : "\r\n";
     this.headTimer = setTimeout(this.onHeadTimeout, req.headersTimeout);
     this.socket.cork();
     this.socket.write(head, "latin1");

@@ -29,6 +29,10 @@ const OPENAI_PATHS: Record<WireId, string> = {
   "openai-responses": "/responses",
   "openai-responses-compact": "/responses/compact",
   "openai-responses-input-tokens": "/responses/input_tokens",
+  // A stored response's routes name the response in the path: see `storedResponseUrl`.
+  "openai-responses-stored": "/responses",
+  "openai-responses-input-items": "/responses",
+  "openai-responses-deleted": "/responses",
   "openai-completions": "/completions",
   "openai-fim": "/fim/completions",
   "openai-embeddings": "/embeddings",
@@ -68,6 +72,25 @@ export function upstreamUrl(upstream: Upstream, wire: WireId, model: string, que
     default:
       return `${base}${path}${query}`;
   }
+}
+
+/**
+ * The URL of a stored response's route on `upstream`: `/responses/{id}` and what follows it
+ * (`/input_items`, `/cancel`), with the client's query string (`?stream=true`, the list's `after`,
+ * `limit`, `order` and `include[]`). Azure serves stored responses on its v1 API only, as it does the
+ * Responses API (`/openai/v1/responses/{id}`), which takes no `api-version`.
+ *
+ * @example storedResponseUrl(openai, "resp_1", "/input_items", "?limit=5") // "https://api.openai.com/v1/responses/resp_1/input_items?limit=5"
+ */
+export function storedResponseUrl(
+  upstream: Upstream,
+  id: string,
+  suffix: "" | "/input_items" | "/cancel",
+  query: string,
+): string {
+  const base = upstream.baseUrl.replace(/\/+$/, "");
+  const path = `/responses/${encodeURIComponent(id)}${suffix}${query}`;
+  return upstream.type === "azure-openai" ? `${base}/openai/v1${path}` : `${base}${path}`;
 }
 
 /**

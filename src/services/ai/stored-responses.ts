@@ -69,11 +69,12 @@ export function responseIdHash(id: string): string {
 
 /**
  * Ownership of stored responses in the store. A write starts at once when none is running, so a
- * response is findable a database round trip after its answer went out; writes that come meanwhile
- * wait for it and go as one statement, so a busy gateway makes few. `find` on this instance first waits
- * for the writes this instance started (another instance sees a row once it is written). The last
- * creation of an id on one upstream wins (a self-hosted server that reuses ids gives the id to its new
- * owner). Rows older than `keepMs` are never found, and are deleted once an hour after a write.
+ * response is findable a database round trip after its answer went out; rows that come meanwhile wait
+ * for it and go as one statement (up to 500), so a busy gateway makes few. `find` on this instance
+ * first waits for the rows of its id this instance has yet to write (another instance sees a row once
+ * it is written). The last creation of an id on one upstream wins (a self-hosted server that reuses ids
+ * gives the id to its new owner). Rows older than `keepMs` are never found, and are deleted at most
+ * once an hour, after a write.
  *
  * @example
  * const stored = createStoredResponses({ store });
@@ -84,8 +85,13 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
   const { store } = options;
   const now = options.now ?? (() => new Date());
   const keepMs = options.keepMs ?? KEEP_MS;
-  const waiting = new Map<string, StoredResponseOwner & { idHash: string; at: Date }>();
-  let writing: Promise<void> | null = null;
+  type Row = StoredResponseOwner & { idHash: string; at: Date };
+  const waiting = new Map<string, Row>();
+  // How many rows of each id hash are waiting or being written, for `find` to wait on.
+  const unwritten = new Map<string, number>();
+  // The batch being written (the next starts as it ends, while rows are waiting), and the sweep.
+  let batch: Promise<void> | null = null;
+  let sweeping: Promise<void> | null = null;
   let lastSweep = 0;
 
   const report = (): void => {
@@ -96,7 +102,13 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
     }
   };
 
-  const writeBatch = async (rows: (StoredResponseOwner & { idHash: string; at: Date })[]): Promise<void> => {
+  const written = (idHash: string): void => {
+    const n = (unwritten.get(idHash) ?? 1) - 1;
+    if (n > 0) unwritten.set(idHash, n);
+    else unwritten.delete(idHash);
+  };
+
+  const writeBatch = async (rows: readonly Row[]): Promise<void> => {
     const params: unknown[] = [];
     const values = rows.map((r) => {
       const n = params.push(r.idHash, r.upstream, r.keyId, r.model, r.modelRouted, r.at);
@@ -111,68 +123,73 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
     );
   };
 
-  const sweep = async (): Promise<void> => {
+  const sweep = (): void => {
     const t = now().getTime();
-    if (t - lastSweep < SWEEP_EVERY_MS) return;
+    if (sweeping !== null || t - lastSweep < SWEEP_EVERY_MS) return;
     lastSweep = t;
-    await store.query(`DELETE FROM ai_stored_responses WHERE created_at < $1`, [new Date(t - keepMs)]);
+    sweeping = store
+      .query(`DELETE FROM ai_stored_responses WHERE created_at < $1`, [new Date(t - keepMs)])
+      .then(() => undefined, report)
+      .finally(() => {
+        sweeping = null;
+      });
   };
 
-  const run = async (): Promise<void> => {
-    while (waiting.size > 0) {
-      const rows = [...waiting.values()].slice(0, BATCH);
-      for (const r of rows) waiting.delete(`${r.idHash}\u0000${r.upstream}`);
-      try {
-        await writeBatch(rows);
-      } catch {
-        report(); // nothing of the driver's error: it could quote the parameters
-      }
+  /** Start writing the waiting rows, unless a batch is being written (the next starts as it ends). */
+  const writeNext = (): void => {
+    if (batch !== null || waiting.size === 0) return;
+    const rows: Row[] = [];
+    for (const [key, row] of waiting) {
+      if (rows.length === BATCH) break;
+      rows.push(row);
+      waiting.delete(key);
     }
-    try {
-      await sweep();
-    } catch {
-      report();
-    }
-  };
-
-  const start = (): void => {
-    writing ??= run().finally(() => {
-      writing = null;
-      if (waiting.size > 0) start();
-    });
+    batch = writeBatch(rows)
+      // Nothing of the driver's error: it could quote the parameters.
+      .catch(report)
+      .then(() => {
+        for (const r of rows) written(r.idHash);
+        batch = null;
+        writeNext();
+        sweep();
+      });
   };
 
   return {
     record(id, owner) {
       const idHash = responseIdHash(id);
       const key = `${idHash}\u0000${owner.upstream}`;
-      if (waiting.size >= MAX_WAITING && !waiting.has(key)) {
+      // One statement cannot update a row twice: the latest owner of an id in a batch wins.
+      if (waiting.delete(key)) written(idHash);
+      else if (waiting.size >= MAX_WAITING) {
         report();
         return;
       }
-      // One statement cannot update a row twice: the latest owner of an id in a batch wins.
-      waiting.delete(key);
       waiting.set(key, { ...owner, idHash, at: now() });
-      start();
+      unwritten.set(idHash, (unwritten.get(idHash) ?? 0) + 1);
+      writeNext();
     },
     async find(id, user) {
-      if (writing) await writing;
+      const idHash = responseIdHash(id);
+      // A row of this id this instance has yet to write is written first. Each batch awaited is
+      // another (the next starts before the last one's waiters resume), so this ends.
+      for (let b = batch; unwritten.has(idHash) && b !== null; b = batch) await b;
       const rows = await store.query<{ upstream: string; model: string | null; model_routed: string | null }>(
         `SELECT r.upstream, r.model, r.model_routed
            FROM ai_stored_responses r JOIN ai_keys k ON k.id = r.key_id
           WHERE r.id_hash = $1 AND k.user_name = $2 AND r.created_at > $3
           ORDER BY r.created_at DESC LIMIT 1`,
-        [responseIdHash(id), user, new Date(now().getTime() - keepMs)],
+        [idHash, user, new Date(now().getTime() - keepMs)],
       );
       const row = rows[0];
       return row ? { upstream: row.upstream, model: row.model, modelRouted: row.model_routed } : null;
     },
     forget(id, upstream) {
       const idHash = responseIdHash(id);
-      waiting.delete(`${idHash}\u0000${upstream}`);
-      // After a write of the same row that may be running, which would otherwise bring it back.
-      const written = writing ?? Promise.resolve();
-      written
+      if (waiting.delete(`${idHash}\u0000${upstream}`)) written(idHash);
+      // After a batch that may be writing the same row, which would otherwise bring it back.
+      const after = batch ?? Promise.resolve();
+      after
         .then(() =>
           store.query(`DELETE FROM ai_stored_responses WHERE id_hash = $1 AND upstream = $2`, [
             idHash,
@@ -182,7 +199,7 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
         .catch(report);
     },
     async flush() {
-      while (writing) await writing;
+      while (batch !== null || sweeping !== null) await Promise.all([batch, sweeping]);
     },
   };
 }

@@ -6,6 +6,11 @@ import { openaiEmbeddings } from "./openai-embeddings.js";
 import { openaiFim } from "./openai-fim.js";
 import { openaiResponses } from "./openai-responses.js";
 import { openaiResponsesCompact, openaiResponsesInputTokens } from "./openai-responses-extra.js";
+import {
+  openaiResponsesDeleted,
+  openaiResponsesInputItems,
+  openaiResponsesStored,
+} from "./openai-responses-stored.js";
 import type { WireFormat, WireId } from "./types.js";
 
 export type { StreamSlot, TextSlot, Usage, WireEvent, WireFamily, WireFormat, WireId } from "./types.js";
@@ -17,6 +22,9 @@ const FORMATS: Readonly<Record<WireId, WireFormat>> = {
   "openai-responses": openaiResponses,
   "openai-responses-compact": openaiResponsesCompact,
   "openai-responses-input-tokens": openaiResponsesInputTokens,
+  "openai-responses-stored": openaiResponsesStored,
+  "openai-responses-input-items": openaiResponsesInputItems,
+  "openai-responses-deleted": openaiResponsesDeleted,
   "openai-completions": openaiCompletions,
   "openai-fim": openaiFim,
   "openai-embeddings": openaiEmbeddings,

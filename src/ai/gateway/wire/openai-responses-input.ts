@@ -95,8 +95,10 @@ function pushEach(out: TextSlot[], list: unknown, key: string, role: TextRole, p
  * code, shell actions with their environment, search queries, typed text); what came back is
  * tool-result text (outputs, logs, search results, MCP tool lists and errors). Images, screenshots,
  * generated images, encrypted reasoning and compaction items and references carry nothing to read.
+ *
+ * @example inputItemTexts(out, { type: "function_call_output", call_id: "c1", output: "done" }, "input[2]");
  */
-function inputItemTexts(out: TextSlot[], item: Json, path: string): void {
+export function inputItemTexts(out: TextSlot[], item: Json, path: string): void {
   switch (item.type) {
     case undefined:
     case "message":

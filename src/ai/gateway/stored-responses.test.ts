@@ -1,0 +1,224 @@
+import OpenAI from "openai";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  eventually,
+  startTestGateway,
+  UPSTREAM_KEYS,
+  type TestGateway,
+} from "../../../test/helpers/gateway.js";
+
+// A synthetic credential with a real shape (not a documentation example, which the allowlist passes).
+const AWS_KEY = "AKIAQ3EGRZ7TXLMN4VWP";
+
+// The ops team may send credentials (to see what comes back of them in stored input); nobody else may.
+const POLICY = `  rules:
+    - { data: secret, teams: [ops], action: allow }
+    - { data: secret, action: block }
+    - { data: pii, action: redact }
+`;
+
+let gw: TestGateway;
+let alice: OpenAI;
+
+const clientFor = (apiKey: string) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey, maxRetries: 0 });
+
+beforeAll(async () => {
+  gw = await startTestGateway({ extraYaml: POLICY });
+  alice = clientFor(gw.key);
+});
+afterAll(async () => {
+  await gw.close();
+});
+beforeEach(() => {
+  gw.fake.reset();
+});
+
+/** The requests for stored responses the fake upstream received. */
+function storedCalls() {
+  return gw.fake.requests.filter((r) => r.path.includes("/responses/resp_"));
+}
+
+describe("stored responses through the gateway", () => {
+  it("retrieves, lists the input of and deletes a response its creator made, at the upstream with detente's credential", async () => {
+    const created = await alice.responses.create({ model: "gpt-4o", input: "What is a mutex?" });
+    const { data: got, response } = await alice.responses.retrieve(created.id).withResponse();
+    expect(got.id).toBe(created.id);
+    expect(got.output_text).toBe("You said: What is a mutex?");
+    expect(response.headers.get("x-detente-decision")).toBe("allow");
+    expect(response.headers.get("x-detente-request-id")).toBeTruthy();
+    const up = storedCalls().at(-1)!;
+    expect(up.method).toBe("GET");
+    expect(up.path).toBe(`/v1/responses/${created.id}`);
+    expect(up.headers.authorization).toBe(`Bearer ${UPSTREAM_KEYS.FAKE_OPENAI_KEY}`);
+    expect(JSON.stringify(up.headers)).not.toContain(gw.key);
+
+    const page = await alice.responses.inputItems.list(created.id, { limit: 5, order: "asc" });
+    expect(storedCalls().at(-1)!.path).toBe(`/v1/responses/${created.id}/input_items?limit=5&order=asc`);
+    const first = page.data[0];
+    expect(first?.type === "message" && first.content[0]).toMatchObject({
+      type: "input_text",
+      text: "What is a mutex?",
+    });
+
+    await alice.responses.delete(created.id);
+    expect(storedCalls().at(-1)!.method).toBe("DELETE");
+    await expect(alice.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+
+    const endpoints = ["responses.retrieve", "responses.input_items", "responses.delete"];
+    const events = await eventually(() => {
+      const found = endpoints.map((e) => gw.events.find((ev) => ev.endpoint === e));
+      return found.every((e) => e !== undefined) ? found : undefined;
+    }, "the audit events of the three calls");
+    for (const event of events)
+      expect(event).toMatchObject({
+        user: "alice@example.com",
+        team: "payments",
+        upstream: "openai",
+        provider: "openai",
+        modelUsed: "gpt-4o",
+        modelRouted: "gpt-4o",
+        action: "allow",
+        status: 200,
+        stream: false,
+        // A retrieval uses no tokens: the creation counted them.
+        tokensIn: null,
+        tokensOut: null,
+      });
+    // Every call on one response carries the same keyed hash of its id, and never the id.
+    expect(new Set(events.map((e) => e.requestHash)).size).toBe(1);
+    expect(JSON.stringify(events)).not.toContain(created.id);
+  });
+
+  it("answers someone else's response as it answers an unknown one: not found, and nothing sent upstream", async () => {
+    const created = await alice.responses.create({ model: "gpt-4o", input: "private notes" });
+    const bob = clientFor(await gw.keyFor({ user: "bob@example.com", team: "payments" }));
+    const theirs = await bob.responses.retrieve(created.id).catch((e: unknown) => e);
+    const unknown = await alice.responses.retrieve("resp_made_at_the_provider").catch((e: unknown) => e);
+    for (const err of [theirs, unknown]) {
+      expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((err as Error).message).toContain("detente serves only the stored responses created through it");
+    }
+    expect((theirs as Error).message).toBe((unknown as Error).message);
+    for (const call of [
+      bob.responses.inputItems.list(created.id),
+      bob.responses.delete(created.id),
+      bob.responses.cancel(created.id),
+    ])
+      await expect(call).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    expect(storedCalls()).toEqual([]);
+    const denied = await eventually(
+      () => gw.events.find((e) => e.endpoint === "responses.retrieve" && e.user === "bob@example.com"),
+      "bob's retrieval",
+    );
+    expect(denied).toMatchObject({ status: 404, error: "response_not_found", upstream: null });
+    // Alice's own other key (one per tool) reaches it: a response is its user's.
+    const aliceCursor = clientFor(await gw.keyFor({ user: "alice@example.com", team: "payments" }));
+    expect((await aliceCursor.responses.retrieve(created.id)).output_text).toBe("You said: private notes");
+  });
+
+  it("does not serve a response created with `store: false`", async () => {
+    const created = await alice.responses.create({ model: "gpt-4o", input: "forget me", store: false });
+    await expect(alice.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    expect(storedCalls()).toEqual([]);
+  });
+
+  it("masks a secret in a stored answer on retrieval, whole and streamed, as when it was first answered", async () => {
+    gw.fake.respondWith({ kind: "text", text: `The deploy key is ${AWS_KEY}, keep it safe.` });
+    const created = await alice.responses.create({ model: "gpt-4o", input: "What is the deploy key?" });
+    expect(created.output_text).not.toContain(AWS_KEY);
+    const { data: got, response } = await alice.responses.retrieve(created.id).withResponse();
+    expect(got.output_text).not.toContain(AWS_KEY);
+    expect(got.output_text).toContain("keep it safe.");
+    expect(response.headers.get("x-detente-decision")).toBe("allow");
+    const event = await eventually(
+      () => gw.events.find((e) => e.endpoint === "responses.retrieve" && e.action === "redact"),
+      "the retrieval's audit event",
+    );
+    expect(event.detections).toMatchObject([{ dataClass: "secret", where: "response" }]);
+    expect(JSON.stringify(event)).not.toContain(AWS_KEY);
+
+    const stream = await alice.responses.retrieve(created.id, { stream: true });
+    let text = "";
+    for await (const ev of stream) if (ev.type === "response.output_text.delta") text += ev.delta;
+    expect(text).toContain("keep it safe.");
+    expect(text).not.toContain(AWS_KEY);
+    expect(storedCalls().at(-1)!.path).toBe(`/v1/responses/${created.id}?stream=true`);
+    await eventually(
+      () => gw.events.find((e) => e.endpoint === "responses.retrieve" && e.stream && e.status === 200),
+      "the streamed retrieval's audit event",
+    );
+  });
+
+  it("masks a secret in the stored input of a caller allowed to send it", async () => {
+    const ops = clientFor(await gw.keyFor({ user: "oscar@example.com", team: "ops" }));
+    const created = await ops.responses.create({
+      model: "gpt-4o",
+      input: [{ role: "user", content: `Rotate ${AWS_KEY} tonight.` }],
+    });
+    const page = await ops.responses.inputItems.list(created.id);
+    const item = page.data[0];
+    const text =
+      item?.type === "message" && item.content[0]?.type === "input_text" ? item.content[0].text : "";
+    expect(text).toContain("tonight.");
+    expect(text).not.toContain(AWS_KEY);
+  });
+
+  it("knows a streamed response by its `response.created`, and cancels a background one", async () => {
+    const stream = await alice.responses.create({ model: "gpt-4o", input: "stream it", stream: true });
+    let id = "";
+    for await (const ev of stream) if (ev.type === "response.created") id = ev.response.id;
+    expect((await alice.responses.retrieve(id)).output_text).toBe("You said: stream it");
+    // A response made in the foreground cannot be cancelled: the upstream's 400 passes as it came.
+    const cancelled = await alice.responses.cancel(id).catch((e: unknown) => e);
+    expect(cancelled).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((cancelled as Error).message).toContain("background=true");
+
+    const background = await alice.responses.create({ model: "gpt-4o", input: "later", background: true });
+    const { data, response } = await alice.responses.cancel(background.id).withResponse();
+    expect(data.status).toBe("cancelled");
+    expect(response.headers.get("x-detente-decision")).toBe("allow");
+    expect(storedCalls().at(-1)).toMatchObject({
+      method: "POST",
+      path: `/v1/responses/${background.id}/cancel`,
+    });
+    await eventually(
+      () => gw.events.find((e) => e.endpoint === "responses.cancel" && e.status === 200),
+      "the cancellation's audit event",
+    );
+  });
+
+  it("goes to Azure OpenAI's v1 API with its credential for a response created there", async () => {
+    const created = await alice.responses.create({ model: "azure-gpt-4o", input: "hello azure" });
+    expect((await alice.responses.retrieve(created.id)).output_text).toBe("You said: hello azure");
+    const up = storedCalls().at(-1)!;
+    expect(up.path).toBe(`/openai/v1/responses/${created.id}`);
+    expect(up.headers["api-key"]).toBe(UPSTREAM_KEYS.FAKE_AZURE_KEY);
+  });
+
+  it("wants a valid detente key, with or without the framework in front", async () => {
+    const created = await alice.responses.create({ model: "gpt-4o", input: "mine" });
+    const anonymous = new OpenAI({
+      baseURL: `${gw.url}/v1`,
+      apiKey: "unused",
+      defaultHeaders: { Authorization: null },
+      maxRetries: 0,
+    });
+    const missing = await anonymous.responses.retrieve(created.id).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((missing as Error).message).toContain("No detente key");
+    const wrong = clientFor("dtk_not_a_real_key");
+    await expect(wrong.responses.inputItems.list(created.id)).rejects.toBeInstanceOf(
+      OpenAI.AuthenticationError,
+    );
+    const injected = await gw.app.inject({ method: "DELETE", url: `/v1/responses/${created.id}` });
+    expect(injected.statusCode).toBe(401);
+    expect(injected.headers["x-detente-decision"]).toBe("deny");
+    expect(storedCalls()).toEqual([]);
+  });
+
+  it("lists the stored-response routes among what it serves", async () => {
+    const err = await alice.files.list().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((err as Error).message).toContain("GET /v1/responses/{id}/input_items");
+  });
+});
