@@ -76,6 +76,14 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       sendJson(res, problem.status, errorBody("openai", problem.status, problem.message), "openai");
       return;
     }
+    // A programmed failure applies here too (a text or tool call is for the model endpoints).
+    const reply = queue[0]?.kind === "error" || queue[0]?.kind === "hang" ? queue.shift() : undefined;
+    if (reply?.kind === "error") {
+      const message = reply.message ?? `The fake upstream was told to fail with ${reply.status}.`;
+      sendJson(res, reply.status, errorBody("openai", reply.status, message), "openai");
+      return;
+    }
+    if (reply?.kind === "hang") return; // never answered: the client gives up, or close() cuts it
     const answer = stored.answer(request, query);
     if ("stream" in answer) sendStream(res, answer.stream, 0, timers);
     else sendJson(res, answer.status, answer.body, "openai");

@@ -33,7 +33,7 @@ export interface FakeUpstream {
   readonly requests: readonly FakeRequest[];
   /** Responses the client abandoned before the end (a stream aborted half-way, a hung request given up). */
   readonly aborted: number;
-  /** Program the next replies (a queue; when empty, the default echo). Each model request (a POST that passes the auth and JSON checks) takes one. */
+  /** Program the next replies (a queue; when empty, the default echo). Each model request (a POST that passes the auth and JSON checks) takes one; a stored-response request takes an `error` or `hang` at the head of the queue. */
   respondWith(reply: FakeReply): void;
   /** Forget recorded requests, queued replies, stored responses and the abort count. */
   reset(): void;

@@ -187,6 +187,31 @@ describe("stored responses through the gateway", () => {
     );
   });
 
+  it("passes the upstream's errors as they came, and cancels the upstream call when the client leaves", async () => {
+    const created = await alice.responses.create({ model: "gpt-4o", input: "busy day" });
+    gw.fake.respondWith({ kind: "error", status: 429, message: "Rate limit reached for requests." });
+    const limited = await alice.responses.retrieve(created.id).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((limited as Error).message).toContain("Rate limit reached for requests.");
+    const event = await eventually(
+      () => gw.events.find((e) => e.endpoint === "responses.retrieve" && e.status === 429),
+      "the limited retrieval's audit event",
+    );
+    expect(event.error).toBe("upstream_429");
+
+    gw.fake.respondWith({ kind: "hang" });
+    const controller = new AbortController();
+    const pending = alice.responses.retrieve(created.id, {}, { signal: controller.signal });
+    await eventually(() => (storedCalls().length === 2 ? true : undefined), "the upstream call");
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+    await eventually(() => (gw.fake.aborted > 0 ? true : undefined), "the upstream call to be cancelled");
+    await eventually(
+      () => gw.events.find((e) => e.endpoint === "responses.retrieve" && e.error === "client_closed"),
+      "the abandoned retrieval's audit event",
+    );
+  });
+
   it("goes to Azure OpenAI's v1 API with its credential for a response created there", async () => {
     const created = await alice.responses.create({ model: "azure-gpt-4o", input: "hello azure" });
     expect((await alice.responses.retrieve(created.id)).output_text).toBe("You said: hello azure");
