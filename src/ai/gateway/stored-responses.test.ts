@@ -6,6 +6,7 @@ import {
   UPSTREAM_KEYS,
   type TestGateway,
 } from "../../../test/helpers/gateway.js";
+import { openPostgresStore, type TestStore } from "../../../test/helpers/stores.js";
 
 // A synthetic credential with a real shape (not a documentation example, which the allowlist passes).
 const AWS_KEY = "AKIAQ3EGRZ7TXLMN4VWP";
@@ -245,5 +246,46 @@ describe("stored responses through the gateway", () => {
     const err = await alice.files.list().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect((err as Error).message).toContain("GET /v1/responses/{id}/input_items");
+  });
+});
+
+describe("stored responses across gateway instances on PostgreSQL", () => {
+  let pg: TestStore;
+  let first: TestGateway;
+  let second: TestGateway;
+
+  beforeAll(async () => {
+    pg = await openPostgresStore();
+    first = await startTestGateway({ store: pg });
+    // A second instance on the same database, in front of the same upstream.
+    second = await startTestGateway({ store: pg, upstreamUrl: first.fake.url });
+  });
+  afterAll(async () => {
+    await second?.close();
+    await first?.close();
+    await pg?.dispose();
+  });
+
+  it("serves on one instance what was created through another, to its creator only", async () => {
+    const viaFirst = new OpenAI({ baseURL: `${first.url}/v1`, apiKey: first.key, maxRetries: 0 });
+    const created = await viaFirst.responses.create({ model: "gpt-4o", input: "shared state" });
+    const viaSecond = new OpenAI({ baseURL: `${second.url}/v1`, apiKey: first.key, maxRetries: 0 });
+    // The first instance writes who created it as its answer goes out: another knows it moments later.
+    let got: OpenAI.Responses.Response | undefined;
+    for (let tries = 0; got === undefined; tries++) {
+      try {
+        got = await viaSecond.responses.retrieve(created.id);
+      } catch (e) {
+        if (!(e instanceof OpenAI.NotFoundError) || tries === 50) throw e;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    expect(got.output_text).toBe("You said: shared state");
+    const bob = new OpenAI({
+      baseURL: `${second.url}/v1`,
+      apiKey: await second.keyFor({ user: "bob@example.com", team: "payments" }),
+      maxRetries: 0,
+    });
+    await expect(bob.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 });
