@@ -40,6 +40,9 @@ const STREAM_EVENTS: Record<string, unknown>[] = [
 const IDS: WireId[] = [
   "openai-chat",
   "openai-responses",
+  "openai-responses-stored",
+  "openai-responses-input-items",
+  "openai-responses-deleted",
   "openai-completions",
   "openai-fim",
   "openai-embeddings",
@@ -142,6 +145,8 @@ describe("every wire format, on odd but valid JSON", () => {
       aCodexRequest(),
       aChatRequest(),
       aContinueFimRequest(),
+      // A stored response's input items, as `GET /v1/responses/{id}/input_items` lists them.
+      { object: "list", data: aCodexRequest().input, first_id: "a", last_id: "b", has_more: false },
       ...STREAM_EVENTS,
     ];
     let slots = 0;
