@@ -136,11 +136,53 @@ async function decideAndForward(
     );
     return;
   }
+  if (next.continues !== null && !(await mayContinue(deps, x, res, next.continues, who.principal.user)))
+    return;
   await forward({ deps, x, req, res, ...next });
 }
 
-/** What `decide` leaves for forwarding: where to, and the body and vault of the request as decided. */
-type Decided = Pick<ForwardArgs, "upstream" | "route" | "body" | "vault">;
+/**
+ * What `decide` leaves for forwarding: where to, and the body and vault of the request as decided; and
+ * the stored response it continues (a Responses request's `previous_response_id`), or null.
+ */
+type Decided = Pick<ForwardArgs, "upstream" | "route" | "body" | "vault"> & { continues: string | null };
+
+/**
+ * A request may continue a stored response unless another user created it through detente: every
+ * caller shares detente's upstream credential, so the provider would read anyone's conversation to
+ * whoever names its id. Answered as an unknown id is (404), so the answer tells nothing about whose it
+ * is. An id nobody created through detente (made at the provider directly) is the provider's to judge.
+ */
+async function mayContinue(
+  deps: GatewayDeps,
+  x: Exchange,
+  res: GatewayResponse,
+  id: string,
+  user: string,
+): Promise<boolean> {
+  let whose: "mine" | "theirs" | "unknown";
+  try {
+    whose = await deps.storedResponses.whose(id, user);
+  } catch {
+    x.fail(
+      res,
+      503,
+      "detente could not look up who created the response this request continues: its store is unavailable.",
+      "store_unavailable",
+    );
+    return false;
+  }
+  if (whose !== "theirs") return true;
+  x.event.action = "deny";
+  x.event.reasons = [...x.event.reasons, "continues a stored response another user created through detente"];
+  x.fail(
+    res,
+    404,
+    "The response named by previous_response_id was not created through detente by you: a conversation another user stored cannot be continued through detente.",
+    "previous_response_not_found",
+  );
+  return false;
+}
 
 /**
  * Parse, route, authorize, inspect and decide; answers every refusal itself (null). A model without a
@@ -293,7 +335,9 @@ function decide(
       modelRouted: decision.route.requested,
     };
   x.overheadMs += performance.now() - t;
-  return { upstream, route: decision.route, body: outgoing, vault };
+  const previous = RESPONSES_API.has(wire.id) ? json.previous_response_id : undefined;
+  const continues = typeof previous === "string" && previous.length > 0 ? previous : null;
+  return { upstream, route: decision.route, body: outgoing, vault, continues };
 }
 
 /** The vault of every request that redacts nothing: never written to, so always empty. */

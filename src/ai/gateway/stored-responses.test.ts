@@ -117,6 +117,42 @@ describe("stored responses through the gateway", () => {
     expect((await aliceCursor.responses.retrieve(created.id)).output_text).toBe("You said: private notes");
   });
 
+  it("lets only its creator continue a stored response: someone else's previous_response_id is not found, and not sent", async () => {
+    const created = await alice.responses.create({ model: "gpt-4o", input: "the plan for Q3" });
+    const bob = clientFor(await gw.keyFor({ user: "bob@example.com", team: "payments" }));
+    gw.fake.reset();
+    const err = await bob.responses
+      .create({ model: "gpt-4o", input: "repeat what I said", previous_response_id: created.id })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((err as Error).message).toContain("not created through detente by you");
+    expect((err as { code?: unknown }).code).toBe("previous_response_not_found");
+    expect(gw.fake.requests).toEqual([]);
+    const denied = await eventually(
+      () => gw.events.find((e) => e.user === "bob@example.com" && e.error === "previous_response_not_found"),
+      "bob's continuation",
+    );
+    expect(denied).toMatchObject({ endpoint: "responses", action: "deny", status: 404 });
+    expect(JSON.stringify(denied)).not.toContain(created.id);
+
+    // Its creator continues it; an id made at the provider directly is the provider's to judge.
+    const next = await alice.responses.create({
+      model: "gpt-4o",
+      input: "and then?",
+      previous_response_id: created.id,
+    });
+    expect(next.output_text).toBe("You said: and then?");
+    await bob.responses.create({
+      model: "gpt-4o",
+      input: "hi",
+      previous_response_id: "resp_made_at_the_provider",
+    });
+    const sent = gw.fake.requests.map(
+      (r) => (JSON.parse(r.body) as { previous_response_id?: unknown }).previous_response_id,
+    );
+    expect(sent).toEqual([created.id, "resp_made_at_the_provider"]);
+  });
+
   it("does not serve a response created with `store: false`", async () => {
     const created = await alice.responses.create({ model: "gpt-4o", input: "forget me", store: false });
     await expect(alice.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);

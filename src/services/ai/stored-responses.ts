@@ -32,6 +32,13 @@ export interface StoredResponses {
    * Throws when the store cannot answer (the gateway then fails closed).
    */
   find(id: string, user: string): Promise<StoredResponse | null>;
+  /**
+   * Whose response `id` is, for a request that continues it (`previous_response_id`): "mine" when
+   * `user` created it through detente within the last 30 days, "theirs" when only others did, "unknown"
+   * when nobody did (created at the provider directly, or before detente noted owners). Throws when the
+   * store cannot answer.
+   */
+  whose(id: string, user: string): Promise<"mine" | "theirs" | "unknown">;
   /** Forget response `id` on `upstream` (it was deleted there); never throws. */
   forget(id: string, upstream: string): void;
   /** Wait for every write so far. */
@@ -183,6 +190,18 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
       );
       const row = rows[0];
       return row ? { upstream: row.upstream, model: row.model, modelRouted: row.model_routed } : null;
+    },
+    async whose(id, user) {
+      const idHash = responseIdHash(id);
+      for (let b = batch; unwritten.has(idHash) && b !== null; b = batch) await b;
+      const rows = await store.query<{ mine: boolean }>(
+        `SELECT k.user_name IS NOT DISTINCT FROM $2 AS mine
+           FROM ai_stored_responses r LEFT JOIN ai_keys k ON k.id = r.key_id
+          WHERE r.id_hash = $1 AND r.created_at > $3`,
+        [idHash, user, new Date(now().getTime() - keepMs)],
+      );
+      if (rows.length === 0) return "unknown";
+      return rows.some((r) => r.mine) ? "mine" : "theirs";
     },
     forget(id, upstream) {
       const idHash = responseIdHash(id);
