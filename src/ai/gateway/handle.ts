@@ -8,6 +8,7 @@ import type { GatewayDeps } from "./deps.js";
 import { Exchange } from "./exchange.js";
 import { forward, type ForwardArgs } from "./forward.js";
 import type { GatewayRequest, GatewayResponse } from "./http-shapes.js";
+import { mayContinue } from "./stored-owner.js";
 import { RESPONSES_API } from "./upstream.js";
 import type { TextSlot, WireFormat } from "./wire/index.js";
 import { membersIn, parseJson, stringifyJson } from "./wire/json-parse.js";
@@ -146,43 +147,6 @@ async function decideAndForward(
  * the stored response it continues (a Responses request's `previous_response_id`), or null.
  */
 type Decided = Pick<ForwardArgs, "upstream" | "route" | "body" | "vault"> & { continues: string | null };
-
-/**
- * A request may continue a stored response unless another user created it through detente: every
- * caller shares detente's upstream credential, so the provider would read anyone's conversation to
- * whoever names its id. Answered as an unknown id is (404), so the answer tells nothing about whose it
- * is. An id nobody created through detente (made at the provider directly) is the provider's to judge.
- */
-async function mayContinue(
-  deps: GatewayDeps,
-  x: Exchange,
-  res: GatewayResponse,
-  id: string,
-  user: string,
-): Promise<boolean> {
-  let whose: "mine" | "theirs" | "unknown";
-  try {
-    whose = await deps.storedResponses.whose(id, user);
-  } catch {
-    x.fail(
-      res,
-      503,
-      "detente could not look up who created the response this request continues: its store is unavailable.",
-      "store_unavailable",
-    );
-    return false;
-  }
-  if (whose !== "theirs") return true;
-  x.event.action = "deny";
-  x.event.reasons = [...x.event.reasons, "continues a stored response another user created through detente"];
-  x.fail(
-    res,
-    404,
-    "The response named by previous_response_id was not created through detente by you: a conversation another user stored cannot be continued through detente.",
-    "previous_response_not_found",
-  );
-  return false;
-}
 
 /**
  * Parse, route, authorize, inspect and decide; answers every refusal itself (null). A model without a

@@ -1,5 +1,6 @@
 import type { GatewayDeps } from "./deps.js";
 import type { Exchange } from "./exchange.js";
+import type { GatewayResponse } from "./http-shapes.js";
 
 /** The longest response id noted (OpenAI's are 50-odd characters); a longer one is not a real id. */
 const MAX_ID = 512;
@@ -18,4 +19,43 @@ export function createdStoredResponse(deps: GatewayDeps, x: Exchange, response: 
   if (typeof id !== "string" || id.length === 0 || id.length > MAX_ID) return;
   x.createsStored = null;
   deps.storedResponses.record(id, owner);
+}
+
+/**
+ * A request may continue a stored response unless another user created it through detente: every
+ * caller shares detente's upstream credential, so the provider would read anyone's conversation to
+ * whoever names its id. Answered as an unknown id is (404), so the answer tells nothing about whose it
+ * is. An id nobody created through detente (made at the provider directly) is the provider's to judge.
+ *
+ * @example if (!(await mayContinue(deps, x, res, body.previous_response_id, user))) return; // answered
+ */
+export async function mayContinue(
+  deps: GatewayDeps,
+  x: Exchange,
+  res: GatewayResponse,
+  id: string,
+  user: string,
+): Promise<boolean> {
+  let whose: "mine" | "theirs" | "unknown";
+  try {
+    whose = await deps.storedResponses.whose(id, user);
+  } catch {
+    x.fail(
+      res,
+      503,
+      "detente could not look up who created the response this request continues: its store is unavailable.",
+      "store_unavailable",
+    );
+    return false;
+  }
+  if (whose !== "theirs") return true;
+  x.event.action = "deny";
+  x.event.reasons = [...x.event.reasons, "continues a stored response another user created through detente"];
+  x.fail(
+    res,
+    404,
+    "The response named by previous_response_id was not created through detente by you: a conversation another user stored cannot be continued through detente.",
+    "previous_response_not_found",
+  );
+  return false;
 }
