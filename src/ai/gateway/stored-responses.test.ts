@@ -124,7 +124,8 @@ describe("stored responses through the gateway", () => {
     const err = await bob.responses
       .create({ model: "gpt-4o", input: "repeat what I said", previous_response_id: created.id })
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    // The provider refuses an id it does not know with a 400 of this code: the SDKs raise the same error.
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as Error).message).toContain("not created through detente by you");
     expect((err as { code?: unknown }).code).toBe("previous_response_not_found");
     expect(gw.fake.requests).toEqual([]);
@@ -132,7 +133,7 @@ describe("stored responses through the gateway", () => {
       () => gw.events.find((e) => e.user === "bob@example.com" && e.error === "previous_response_not_found"),
       "bob's continuation",
     );
-    expect(denied).toMatchObject({ endpoint: "responses", action: "deny", status: 404 });
+    expect(denied).toMatchObject({ endpoint: "responses", action: "deny", status: 400 });
     expect(JSON.stringify(denied)).not.toContain(created.id);
 
     // Its creator continues it; an id made at the provider directly is the provider's to judge.
@@ -198,6 +199,32 @@ describe("stored responses through the gateway", () => {
       item?.type === "message" && item.content[0]?.type === "input_text" ? item.content[0].text : "";
     expect(text).toContain("tonight.");
     expect(text).not.toContain(AWS_KEY);
+  });
+
+  it("masks a secret in the instructions a retrieved response echoes, as in its input items", async () => {
+    const ops = clientFor(await gw.keyFor({ user: "oscar@example.com", team: "ops" }));
+    const created = await ops.responses.create({
+      model: "gpt-4o",
+      instructions: `Use ${AWS_KEY} to deploy.`,
+      input: "Deploy it.",
+    });
+    const raw = await fetch(`${gw.url}/v1/responses/${created.id}`, {
+      headers: { authorization: `Bearer ${await gw.keyFor({ user: "oscar@example.com", team: "ops" })}` },
+    });
+    const body = (await raw.json()) as { instructions?: unknown };
+    expect(String(body.instructions)).toContain("to deploy.");
+    expect(JSON.stringify(body)).not.toContain(AWS_KEY);
+  });
+
+  it("does not resume a stored stream part-way (`starting_after`): what came before would go uninspected", async () => {
+    const created = await alice.responses.create({ model: "gpt-4o", input: "What is a mutex?" });
+    gw.fake.reset();
+    const err = await alice.responses
+      .retrieve(created.id, { stream: true, starting_after: 4 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toContain("retrieve it from the start");
+    expect(storedCalls()).toEqual([]);
   });
 
   it("knows a streamed response by its `response.created`, and cancels a background one", async () => {

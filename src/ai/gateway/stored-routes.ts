@@ -142,6 +142,17 @@ async function serve(
   x.hashRequest(Buffer.from(route.id, "utf8"));
   const who = await identify(deps, x, req, res);
   if (!who) return;
+  if (route.action === "retrieve" && new URLSearchParams(query).has("starting_after")) {
+    // Resumed mid-stream, the answer would be inspected from where it resumes: a credential split
+    // across the cut would pass unseen. The whole stream is read instead.
+    x.fail(
+      res,
+      400,
+      "detente does not resume a stored response's stream (`starting_after`): retrieve it from the start, so that all of it is inspected.",
+      "unsupported_parameter",
+    );
+    return;
+  }
   let found;
   try {
     found = await deps.storedResponses.find(route.id, who.principal.user);
