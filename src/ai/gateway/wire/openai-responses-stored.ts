@@ -1,5 +1,5 @@
 import { openaiResponses } from "./openai-responses.js";
-import { inputItemTexts } from "./openai-responses-input.js";
+import { inputItemTexts, responsesRequestTexts } from "./openai-responses-input.js";
 import { arrayOf, indexPath, isRecord } from "./slots.js";
 import type { TextSlot, WireFormat } from "./types.js";
 
@@ -34,6 +34,16 @@ const STORED: Omit<WireFormat, "id" | "responseTexts"> = {
 export const openaiResponsesStored: WireFormat = {
   ...openaiResponses,
   id: "openai-responses-stored",
+  // The stored object also echoes the request's instructions and tool definitions: read as answer text
+  // too, as its input items are (`input_items`), since they reach the client again from the provider.
+  responseTexts(body) {
+    const out = openaiResponses.responseTexts(body);
+    for (const slot of responsesRequestTexts(body)) out.push(slot);
+    arrayOf(body.instructions).forEach((item, i) => {
+      if (isRecord(item)) inputItemTexts(out, item, indexPath("instructions", i));
+    });
+    return out;
+  },
   usage: () => ({ input: null, output: null }),
   streamUsage: () => ({}),
 };
