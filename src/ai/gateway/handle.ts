@@ -137,7 +137,16 @@ async function decideAndForward(
     );
     return;
   }
-  if (next.continues !== null && !(await mayContinue(deps, x, res, next.continues, who.principal.user)))
+  if (
+    next.continues !== null &&
+    !(await mayContinue(
+      deps,
+      x,
+      res,
+      { id: next.continues, upstream: next.upstream.name },
+      who.principal.user,
+    ))
+  )
     return;
   await forward({ deps, x, req, res, ...next });
 }

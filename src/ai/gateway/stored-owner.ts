@@ -22,23 +22,25 @@ export function createdStoredResponse(deps: GatewayDeps, x: Exchange, response: 
 }
 
 /**
- * A request may continue a stored response unless another user created it through detente: every
- * caller shares detente's upstream credential, so the provider would read anyone's conversation to
- * whoever names its id. Answered as an unknown id is (404), so the answer tells nothing about whose it
- * is. An id nobody created through detente (made at the provider directly) is the provider's to judge.
+ * A request may continue a stored response unless another user created it through detente on the
+ * upstream it goes to: every caller shares detente's upstream credential, so the provider would read
+ * anyone's conversation to whoever names its id. Refused as the provider refuses an id it does not know
+ * (400, `previous_response_not_found`, so the SDKs raise the same error), but by detente (decision
+ * `deny`): the answer does not pretend to be the provider's. An id nobody created through detente (made
+ * at the provider directly, or whose note could not be written) is the provider's to judge.
  *
- * @example if (!(await mayContinue(deps, x, res, body.previous_response_id, user))) return; // answered
+ * @example if (!(await mayContinue(deps, x, res, { id, upstream: "openai" }, user))) return; // answered
  */
 export async function mayContinue(
   deps: GatewayDeps,
   x: Exchange,
   res: GatewayResponse,
-  id: string,
+  previous: { id: string; upstream: string },
   user: string,
 ): Promise<boolean> {
   let whose: "mine" | "theirs" | "unknown";
   try {
-    whose = await deps.storedResponses.whose(id, user);
+    whose = await deps.storedResponses.whose(previous.id, user, previous.upstream);
   } catch {
     x.fail(
       res,
@@ -53,7 +55,7 @@ export async function mayContinue(
   x.event.reasons = [...x.event.reasons, "continues a stored response another user created through detente"];
   x.fail(
     res,
-    404,
+    400,
     "The response named by previous_response_id was not created through detente by you: a conversation another user stored cannot be continued through detente.",
     "previous_response_not_found",
   );

@@ -86,6 +86,9 @@ describe.each(STORE_BACKENDS)("stored responses on $name", (backend) => {
     stored.record("resp_gone", owner(alice));
     await stored.flush();
     stored.forget("resp_gone", "openai");
+    await stored.flush(); // waits for the deletion too
+    expect(await stored.find("resp_gone", "alice")).toBeNull();
+    expect(await stored.find("resp_old", "alice")).not.toBeNull();
     at += 30 * DAY + 1;
     expect(await stored.find("resp_old", "alice")).toBeNull();
     stored.record("resp_new", owner(alice)); // a write sweeps what expired
@@ -93,6 +96,23 @@ describe.each(STORE_BACKENDS)("stored responses on $name", (backend) => {
     expect(await stored.find("resp_new", "alice")).not.toBeNull();
     const rows = await t.store.query(`SELECT key_id FROM ai_stored_responses`);
     expect(rows).toHaveLength(1);
+  });
+
+  it("tells whose a response is on an upstream, for a request that continues it", async () => {
+    const alice = await keyOf("alice");
+    const bob = await keyOf("bob");
+    const stored = createStoredResponses({ store: t.store, now });
+    stored.record("resp_a", owner(alice));
+    stored.record("resp_b", owner(bob, "local"));
+    expect(await stored.whose("resp_a", "alice", "openai")).toBe("mine");
+    expect(await stored.whose("resp_a", "bob", "openai")).toBe("theirs");
+    // The same id on another upstream is another response.
+    expect(await stored.whose("resp_a", "bob", "local")).toBe("unknown");
+    expect(await stored.whose("resp_b", "alice", "openai")).toBe("unknown");
+    expect(await stored.whose("resp_b", "alice", "local")).toBe("theirs");
+    expect(await stored.whose("resp_never", "alice", "openai")).toBe("unknown");
+    at += 30 * DAY + 1;
+    expect(await stored.whose("resp_a", "bob", "openai")).toBe("unknown");
   });
 
   it("reports a failed write without throwing", async () => {

@@ -33,12 +33,12 @@ export interface StoredResponses {
    */
   find(id: string, user: string): Promise<StoredResponse | null>;
   /**
-   * Whose response `id` is, for a request that continues it (`previous_response_id`): "mine" when
-   * `user` created it through detente within the last 30 days, "theirs" when only others did, "unknown"
+   * Whose response `id` on `upstream` is, for a request that continues it (`previous_response_id`):
+   * "mine" when `user` created it through detente within the last 30 days, "theirs" when only others did, "unknown"
    * when nobody did (created at the provider directly, or before detente noted owners). Throws when the
    * store cannot answer.
    */
-  whose(id: string, user: string): Promise<"mine" | "theirs" | "unknown">;
+  whose(id: string, user: string, upstream: string): Promise<"mine" | "theirs" | "unknown">;
   /** Forget response `id` on `upstream` (it was deleted there); never throws. */
   forget(id: string, upstream: string): void;
   /** Wait for every write so far. */
@@ -100,6 +100,8 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
   let batch: Promise<void> | null = null;
   let sweeping: Promise<void> | null = null;
   let lastSweep = 0;
+  // Deletions of forgotten rows under way, for `flush` to wait on.
+  const forgetting = new Set<Promise<void>>();
 
   const report = (): void => {
     try {
@@ -191,14 +193,14 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
       const row = rows[0];
       return row ? { upstream: row.upstream, model: row.model, modelRouted: row.model_routed } : null;
     },
-    async whose(id, user) {
+    async whose(id, user, upstream) {
       const idHash = responseIdHash(id);
       for (let b = batch; unwritten.has(idHash) && b !== null; b = batch) await b;
       const rows = await store.query<{ mine: boolean }>(
         `SELECT k.user_name IS NOT DISTINCT FROM $2 AS mine
            FROM ai_stored_responses r LEFT JOIN ai_keys k ON k.id = r.key_id
-          WHERE r.id_hash = $1 AND r.created_at > $3`,
-        [idHash, user, new Date(now().getTime() - keepMs)],
+          WHERE r.id_hash = $1 AND r.upstream = $3 AND r.created_at > $4`,
+        [idHash, user, upstream, new Date(now().getTime() - keepMs)],
       );
       if (rows.length === 0) return "unknown";
       return rows.some((r) => r.mine) ? "mine" : "theirs";
@@ -208,17 +210,20 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
       if (waiting.delete(`${idHash}\u0000${upstream}`)) written(idHash);
       // After a batch that may be writing the same row, which would otherwise bring it back.
       const after = batch ?? Promise.resolve();
-      after
+      const deleting: Promise<void> = after
         .then(() =>
           store.query(`DELETE FROM ai_stored_responses WHERE id_hash = $1 AND upstream = $2`, [
             idHash,
             upstream,
           ]),
         )
-        .catch(report);
+        .then(() => undefined, report)
+        .finally(() => forgetting.delete(deleting));
+      forgetting.add(deleting);
     },
     async flush() {
-      while (batch !== null || sweeping !== null) await Promise.all([batch, sweeping]);
+      while (batch !== null || sweeping !== null || forgetting.size > 0)
+        await Promise.all([batch, sweeping, ...forgetting]);
     },
   };
 }
