@@ -70,9 +70,18 @@ describe.each(STORE_BACKENDS)("stored responses on $name", (backend) => {
 
   it("writes many at once in few statements, all findable", async () => {
     const alice = await keyOf("alice");
-    const stored = createStoredResponses({ store: t.store, now });
+    let inserts = 0;
+    const counted = {
+      query: <T>(sql: string, params?: unknown[]) => {
+        if (sql.includes("INSERT")) inserts++;
+        return t.store.query<T>(sql, params);
+      },
+    };
+    const stored = createStoredResponses({ store: counted, now });
     for (let i = 0; i < 1200; i++) stored.record(`resp_${i}`, owner(alice));
     expect(await stored.find("resp_1199", "alice")).not.toBeNull();
+    // The first row goes at once; the 1,199 that came meanwhile in batches of up to 500.
+    expect(inserts).toBe(4);
     const [row] = await t.store.query<{ n: number | string }>(
       `SELECT count(*) AS n FROM ai_stored_responses`,
     );
