@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -9,6 +10,6 @@ export default defineConfig({
     // Vitest's default is one fewer than the cores: one fork on the 2-core CI machines, where most test
     // files wait on child processes, servers and PostgreSQL. Two forks overlap those waits: CI's tests
     // took 717 s instead of 976 s on 2026-12-04 (the whole of `.ci/run` 15m40s instead of 19m55s).
-    maxWorkers: 2,
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
