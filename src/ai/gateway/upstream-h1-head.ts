@@ -20,7 +20,7 @@ export interface H1Handler {
   onResponseError(controller: H1Controller | null, err: Error): void;
 }
 
-/** One POST: the path with its query, headers (lower-case names), the body, and the two timeouts in ms. */
+/** One request: the path with its query, headers (lower-case names), the body, and the two timeouts in ms. */
 export interface H1Request {
   /** POST unless given (`GET` and `DELETE` go without a body, and without a length). */
   readonly method?: "GET" | "POST" | "DELETE";
