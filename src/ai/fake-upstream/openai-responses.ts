@@ -1,3 +1,4 @@
+import { responsesLogprobs } from "./logprobs.js";
 import { named, pieces, type Streamed, type Turn } from "./turn.js";
 
 /**
@@ -53,7 +54,16 @@ function outputItem(turn: Turn, done: boolean): Json {
   const say = turn.say;
   const status = done ? "completed" : "in_progress";
   if (say.kind === "text") {
-    const content = done ? [{ type: "output_text", text: say.text, annotations: [], logprobs: [] }] : [];
+    const content = done
+      ? [
+          {
+            type: "output_text",
+            text: say.text,
+            annotations: [],
+            logprobs: responsesLogprobs(turn, say.text),
+          },
+        ]
+      : [];
     return { id: `msg_${turn.id}`, type: "message", status, role: "assistant", content };
   }
   return {
@@ -96,12 +106,15 @@ export function responsesStream(turn: Turn): Streamed {
       ...at,
       part: { type: "output_text", text: "", annotations: [], logprobs: [] },
     });
-    chunks = pieces(turn).map((delta) => ev("response.output_text.delta", { ...at, delta, logprobs: [] }));
+    chunks = pieces(turn).map((delta) =>
+      ev("response.output_text.delta", { ...at, delta, logprobs: responsesLogprobs(turn, delta) }),
+    );
+    const logprobs = responsesLogprobs(turn, say.text);
     tail =
-      ev("response.output_text.done", { ...at, text: say.text, logprobs: [] }) +
+      ev("response.output_text.done", { ...at, text: say.text, logprobs }) +
       ev("response.content_part.done", {
         ...at,
-        part: { type: "output_text", text: say.text, annotations: [], logprobs: [] },
+        part: { type: "output_text", text: say.text, annotations: [], logprobs },
       });
   } else {
     const at = { item_id: `fc_${turn.id}`, output_index: 0 };

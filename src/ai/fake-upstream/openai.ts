@@ -1,4 +1,5 @@
 import { embed, embeddingBase64, estimateTokens } from "./echo.js";
+import { chatLogprobs, completionLogprobs } from "./logprobs.js";
 import { pieces, plainText, sse, type Streamed, type Turn } from "./turn.js";
 
 /**
@@ -58,7 +59,12 @@ export function chatJson(turn: Turn): Record<string, unknown> {
     created: turn.created,
     model: turn.model,
     choices: [
-      { index: 0, message, logprobs: null, finish_reason: say.kind === "text" ? "stop" : "tool_calls" },
+      {
+        index: 0,
+        message,
+        logprobs: say.kind === "text" ? chatLogprobs(turn, say.text) : null,
+        finish_reason: say.kind === "text" ? "stop" : "tool_calls",
+      },
     ],
     usage: usage(turn),
     service_tier: "default",
@@ -73,7 +79,11 @@ export function chatJson(turn: Turn): Record<string, unknown> {
  */
 export function chatStream(turn: Turn): Streamed {
   const withUsage = includeUsage(turn);
-  const chunk = (delta: Record<string, unknown>, finish: string | null): string =>
+  const chunk = (
+    delta: Record<string, unknown>,
+    finish: string | null,
+    logprobs: Record<string, unknown> | null = null,
+  ): string =>
     sse({
       id: `chatcmpl-${turn.id}`,
       object: "chat.completion.chunk",
@@ -81,7 +91,7 @@ export function chatStream(turn: Turn): Streamed {
       model: turn.model,
       service_tier: "default",
       system_fingerprint: "fp_detente_fake",
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      choices: [{ index: 0, delta, logprobs, finish_reason: finish }],
       ...(withUsage ? { usage: null } : {}),
     });
   const say = turn.say;
@@ -108,6 +118,7 @@ export function chatStream(turn: Turn): Streamed {
     chunk(
       say.kind === "text" ? { content: p } : { tool_calls: [{ index: 0, function: { arguments: p } }] },
       null,
+      say.kind === "text" ? chatLogprobs(turn, p) : null,
     ),
   );
   let tail = chunk({}, say.kind === "text" ? "stop" : "tool_calls");
@@ -137,7 +148,14 @@ export function completionJson(turn: Turn): Record<string, unknown> {
     created: turn.created,
     model: turn.model,
     system_fingerprint: "fp_detente_fake",
-    choices: [{ text: plainText(turn), index: 0, logprobs: null, finish_reason: "stop" }],
+    choices: [
+      {
+        text: plainText(turn),
+        index: 0,
+        logprobs: completionLogprobs(turn, plainText(turn)),
+        finish_reason: "stop",
+      },
+    ],
     usage: {
       prompt_tokens: turn.inputTokens,
       completion_tokens: turn.outputTokens,
@@ -152,14 +170,19 @@ export function completionJson(turn: Turn): Record<string, unknown> {
  * @example const s = completionStream(turn); res.end(s.head + s.chunks.join("") + s.tail);
  */
 export function completionStream(turn: Turn): Streamed {
-  const chunk = (text: string, finish: string | null, extra: Record<string, unknown> = {}): string =>
+  const chunk = (
+    text: string,
+    finish: string | null,
+    logprobs: Record<string, unknown> | null = null,
+    extra: Record<string, unknown> = {},
+  ): string =>
     sse({
       id: `cmpl-${turn.id}`,
       object: "text_completion",
       created: turn.created,
       model: turn.model,
       system_fingerprint: "fp_detente_fake",
-      choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
+      choices: [{ text, index: 0, logprobs, finish_reason: finish }],
       ...extra,
     });
   let tail = chunk("", "stop");
@@ -176,7 +199,13 @@ export function completionStream(turn: Turn): Streamed {
         total_tokens: turn.inputTokens + turn.outputTokens,
       },
     });
-  return { head: "", chunks: pieces(turn).map((p) => chunk(p, null)), tail: tail + DONE };
+  let offset = 0;
+  const chunks = pieces(turn).map((p) => {
+    const scored = completionLogprobs(turn, p, offset);
+    offset += p.length;
+    return chunk(p, null, scored);
+  });
+  return { head: "", chunks, tail: tail + DONE };
 }
 
 /**

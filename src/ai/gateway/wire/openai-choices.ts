@@ -11,6 +11,8 @@ import {
   partialUsageOf,
   pushStream,
   pushString,
+  scoredBy,
+  scoredStreamBy,
   usageOf,
   type Json,
 } from "./slots.js";
@@ -79,12 +81,14 @@ export function choiceResponseTexts(body: Json): TextSlot[] {
   arrayOf(body.choices).forEach((choice, i) => {
     if (!isRecord(choice)) return;
     const p = indexPath("choices", i);
+    const from = out.length;
     if (isRecord(choice.message)) {
       pushChatContent(out, choice.message, "response", `${p}.message`);
       pushAssistantExtras(out, choice.message, "response", `${p}.message`);
       pushAnnotations(out, choice.message, "response", `${p}.message`);
     }
     pushString(out, choice, "text", "response", `${p}.text`);
+    scoredBy(out, from, choice);
   });
   return out;
 }
@@ -104,36 +108,42 @@ export function choiceStreamTexts(event: WireEvent): StreamSlot[] {
     if (!isRecord(choice)) return;
     const n = choiceIndex(choice, i);
     const p = indexPath("choices", i);
+    const from = out.length;
     pushStream(out, choice, "text", `choice:${n}`, `${p}.text`);
     const delta = choice.delta;
-    if (!isRecord(delta)) return;
-    if (typeof delta.content === "string")
-      pushStream(out, delta, "content", `choice:${n}`, `${p}.delta.content`);
-    else
-      arrayOf(delta.content).forEach((part, j) => {
-        if (isRecord(part) && (part.type === undefined || part.type === "text"))
-          pushStream(out, part, "text", `choice:${n}`, `${p}.delta.content[${j}].text`);
-      });
-    pushStream(out, delta, "refusal", `choice:${n}:refusal`, `${p}.delta.refusal`);
-    pushStream(out, delta, "reasoning_content", `choice:${n}:reasoning`, `${p}.delta.reasoning_content`);
-    pushStream(out, delta, "reasoning", `choice:${n}:reasoning`, `${p}.delta.reasoning`);
-    arrayOf(delta.tool_calls).forEach((call, j) => {
-      if (!isRecord(call) || !isRecord(call.function)) return;
-      const m = indexOf(call.index) ?? j;
-      const path = `${p}.delta.tool_calls[${j}].function.arguments`;
-      pushStream(out, call.function, "arguments", `choice:${n}:tool:${m}`, path, true);
-    });
-    if (isRecord(delta.function_call))
-      pushStream(
-        out,
-        delta.function_call,
-        "arguments",
-        `choice:${n}:function`,
-        `${p}.delta.function_call.arguments`,
-        true,
-      );
+    if (isRecord(delta)) pushDeltaTexts(out, delta, n, p);
+    scoredStreamBy(out, from, choice);
   });
   return out;
+}
+
+/** A chat chunk's delta: content, refusal, reasoning, tool-call and function-call arguments. */
+function pushDeltaTexts(out: StreamSlot[], delta: Json, n: number, p: string): void {
+  if (typeof delta.content === "string")
+    pushStream(out, delta, "content", `choice:${n}`, `${p}.delta.content`);
+  else
+    arrayOf(delta.content).forEach((part, j) => {
+      if (isRecord(part) && (part.type === undefined || part.type === "text"))
+        pushStream(out, part, "text", `choice:${n}`, `${p}.delta.content[${j}].text`);
+    });
+  pushStream(out, delta, "refusal", `choice:${n}:refusal`, `${p}.delta.refusal`);
+  pushStream(out, delta, "reasoning_content", `choice:${n}:reasoning`, `${p}.delta.reasoning_content`);
+  pushStream(out, delta, "reasoning", `choice:${n}:reasoning`, `${p}.delta.reasoning`);
+  arrayOf(delta.tool_calls).forEach((call, j) => {
+    if (!isRecord(call) || !isRecord(call.function)) return;
+    const m = indexOf(call.index) ?? j;
+    const path = `${p}.delta.tool_calls[${j}].function.arguments`;
+    pushStream(out, call.function, "arguments", `choice:${n}:tool:${m}`, path, true);
+  });
+  if (isRecord(delta.function_call))
+    pushStream(
+      out,
+      delta.function_call,
+      "arguments",
+      `choice:${n}:function`,
+      `${p}.delta.function_call.arguments`,
+      true,
+    );
 }
 
 /**

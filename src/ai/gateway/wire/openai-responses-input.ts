@@ -3,7 +3,7 @@ import { pushAnnotations } from "./annotations.js";
 import { pushField, pushHeader } from "./header-slots.js";
 import { pushJsonText, pushJsonValue } from "./json-slots.js";
 import { pushSchemaTexts, pushToolDefinition } from "./schema-slots.js";
-import { arrayOf, indexPath, isRecord, keyPath, pushString, type Json } from "./slots.js";
+import { arrayOf, indexPath, isRecord, keyPath, pushString, scoredBy, type Json } from "./slots.js";
 import type { TextSlot } from "./types.js";
 
 /**
@@ -53,8 +53,10 @@ export function pushMessageContent(out: TextSlot[], message: Json, role: TextRol
     const p = indexPath(`${path}.content`, j);
     if (part.type === "refusal") pushString(out, part, "refusal", role, `${p}.refusal`);
     else if (part.type === "input_text" || part.type === "output_text" || part.type === "text") {
+      const from = out.length;
       pushString(out, part, "text", role, `${p}.text`);
       pushAnnotations(out, part, role, p);
+      scoredBy(out, from, part); // an output_text's logprobs (answers, input items)
     }
   });
 }

@@ -1,7 +1,16 @@
 import type { SseEvent } from "../sse.js";
 import { pushAnnotationSnapshot, pushAnnotationSnapshots } from "./annotations.js";
 import { stringifyJson } from "./json-parse.js";
-import { arrayOf, indexOf, indexPath, isRecord, pushStream, stringOf, type Json } from "./slots.js";
+import {
+  arrayOf,
+  indexOf,
+  indexPath,
+  isRecord,
+  pushStream,
+  scoredStreamBy,
+  stringOf,
+  type Json,
+} from "./slots.js";
 import { pushJsonValue } from "./json-slots.js";
 import { StreamView } from "./slot-kinds.js";
 import type { StreamSlot, TextSlot, WireEvent } from "./types.js";
@@ -65,6 +74,7 @@ export function responsesStreamTexts(event: WireEvent): StreamSlot[] {
     default:
       break;
   }
+  scoredStreamBy(out, 0, d); // an output_text delta's logprobs
   return out;
 }
 
@@ -139,8 +149,10 @@ function pushItemSnapshots(out: StreamSlot[], item: Json, n: number, path: strin
         if (!isRecord(part)) return;
         const key = part.type === "refusal" ? "refusal" : "text";
         const p = indexPath(`${path}.content`, j);
+        const from = out.length;
         pushStream(out, part, key, `output:${n}:content:${j}`, `${p}.${key}`);
         pushAnnotationSnapshots(out, part, `output:${n}:content:${j}`, p);
+        scoredStreamBy(out, from, part);
       });
       return;
     case "mcp_call":
@@ -226,6 +238,7 @@ export function responsesStreamSnapshots(event: WireEvent): StreamSlot[] {
   switch (type) {
     case "response.output_text.done":
       pushStream(out, d, "text", `output:${n}:content:${ci}`, "text");
+      scoredStreamBy(out, 0, d);
       break;
     case "response.refusal.done":
       pushStream(out, d, "refusal", `output:${n}:content:${ci}`, "refusal");
@@ -288,6 +301,7 @@ export function responsesStreamSnapshots(event: WireEvent): StreamSlot[] {
         else {
           pushStream(out, part, "text", `output:${n}:content:${ci}`, "part.text");
           pushAnnotationSnapshots(out, part, `output:${n}:content:${ci}`, "part");
+          scoredStreamBy(out, 0, part);
         }
       }
       break;

@@ -197,3 +197,90 @@ export class StreamView extends ViewSlot implements StreamSlot {
     super(source, role, path);
   }
 }
+
+/**
+ * Empty the log probabilities `holder` carries for the tokens of its text (a choice's `logprobs`, a
+ * Responses part's or delta event's): null, or an empty list where the format has a list. They spell the
+ * text token by token (`token`, `bytes`, `top_logprobs`), so once the gateway sends other text (a masked
+ * secret, a restored placeholder, text held back for later) they would tell what the text was.
+ *
+ * @example dropLogprobs(choice); // choice.logprobs === null
+ */
+export function dropLogprobs(holder: Json): void {
+  const v = holder.logprobs;
+  if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return;
+  writeEntry(holder, "logprobs", Array.isArray(v) ? [] : null);
+}
+
+/**
+ * True when `holder` carries log probabilities that a change of its text must empty (see `dropLogprobs`).
+ *
+ * @example hasLogprobs({ logprobs: [] }); // false
+ */
+export function hasLogprobs(holder: Json): boolean {
+  const v = holder.logprobs;
+  return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+}
+
+/**
+ * Another slot whose text the provider scored token by token in `scored.logprobs`: a replacement with
+ * other text also empties them (see `dropLogprobs`). Everything else is the source's.
+ *
+ * @example new ScoredSlot(slot, choice).replace("[REDACTED]"); // choice.logprobs === null
+ */
+export class ScoredSlot implements TextSlot {
+  readonly #source: TextSlot;
+  readonly #scored: Json;
+
+  constructor(source: TextSlot, scored: Json) {
+    this.#source = source;
+    this.#scored = scored;
+  }
+
+  get role(): TextRole {
+    return this.#source.role;
+  }
+
+  get path(): string {
+    return this.#source.path;
+  }
+
+  get text(): string {
+    return this.#source.text;
+  }
+
+  get jsonFragment(): boolean | undefined {
+    return this.#source.jsonFragment;
+  }
+
+  get signed(): boolean | undefined {
+    return this.#source.signed;
+  }
+
+  get contextLength(): number | undefined {
+    return this.#source.contextLength;
+  }
+
+  get quotedKeys(): "lead" | "all" | undefined {
+    return this.#source.quotedKeys;
+  }
+
+  replace(text: string): void {
+    if (text !== this.#source.text) dropLogprobs(this.#scored);
+    this.#source.replace(text);
+  }
+}
+
+/**
+ * A `ScoredSlot` over a stream slot, with its stream.
+ *
+ * @example new ScoredStreamSlot(slot, event.data).stream; // slot.stream
+ */
+export class ScoredStreamSlot extends ScoredSlot implements StreamSlot {
+  readonly stream: string;
+
+  constructor(source: StreamSlot, scored: Json) {
+    super(source, scored);
+    this.stream = source.stream;
+  }
+}

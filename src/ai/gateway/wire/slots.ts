@@ -2,7 +2,10 @@ import type { TextRole } from "../../inspect/types.js";
 import {
   type Holder,
   type Json,
+  ScoredSlot,
+  ScoredStreamSlot,
   SignedSlot,
+  hasLogprobs,
   SignedStreamSlot,
   StringSlot,
   StringStreamSlot,
@@ -184,6 +187,29 @@ export function pushStream(
 ): void {
   const slot = streamSlot(holder, key, stream, path, jsonFragment);
   if (slot) out.push(slot);
+}
+
+/**
+ * Mark the slots `out[from..]` as text `scored` carries log probabilities for (a choice, a Responses
+ * part or delta event): replacing any of them with other text empties `scored.logprobs`, which would
+ * otherwise spell out, token by token, the text the gateway masked or held back. Nothing is wrapped when
+ * there are none (they come only when a client asks for them).
+ *
+ * @example const from = out.length; pushChatContent(out, choice.message, "response", "choices[0].message"); scoredBy(out, from, choice);
+ */
+export function scoredBy(out: TextSlot[], from: number, scored: Json): void {
+  if (from < out.length && hasLogprobs(scored))
+    for (let i = from; i < out.length; i++) out[i] = new ScoredSlot(out[i]!, scored);
+}
+
+/**
+ * The same for stream slots (see `scoredBy`).
+ *
+ * @example const from = out.length; pushStream(out, d, "delta", "output:0:content:0", "delta"); scoredStreamBy(out, from, d);
+ */
+export function scoredStreamBy(out: StreamSlot[], from: number, scored: Json): void {
+  if (from < out.length && hasLogprobs(scored))
+    for (let i = from; i < out.length; i++) out[i] = new ScoredStreamSlot(out[i]!, scored);
 }
 
 /**
