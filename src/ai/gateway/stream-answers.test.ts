@@ -239,6 +239,75 @@ describe("Responses API text that never comes as deltas", () => {
     expect(part?.type === "output_text" ? part.annotations : []).toEqual([{ ...cite, url: masked }]);
   });
 
+  it("masks what the provider's own tools searched, found and typed, streamed and whole", async () => {
+    // Items of tools the provider runs: they come whole, never as deltas (file search results come with
+    // `include: ["file_search_call.results"]`, a web search's sources with its own include).
+    const searched = {
+      id: "fs_1",
+      type: "file_search_call",
+      status: "completed",
+      queries: ["deploy token for the ledger service"],
+      results: [
+        { file_id: "file_1", filename: "runbook.md", score: 0.92, text: `Deploy with ${TOKEN} from CI.` },
+      ],
+    };
+    const browsed = {
+      id: "ws_1",
+      type: "web_search_call",
+      status: "completed",
+      action: { type: "open_page", url: `https://ci.example.com/builds?access_token=${TOKEN}` },
+    };
+    const typed = {
+      id: "cu_1",
+      type: "computer_call",
+      call_id: "call_1",
+      status: "completed",
+      action: { type: "type", text: `export GITHUB_TOKEN=${TOKEN}` },
+      pending_safety_checks: [],
+    };
+    const items = [searched, browsed, typed];
+    const masked = [
+      `Deploy with ${REDACTED} from CI.`,
+      `https://ci.example.com/builds?access_token=${REDACTED}`,
+      `export GITHUB_TOKEN=${REDACTED}`,
+    ];
+    const texts = (list: readonly unknown[]): unknown[] => {
+      const [f, w, c] = list as [typeof searched, typeof browsed, typeof typed];
+      return [f.results[0]?.text, w.action.url, c.action.text];
+    };
+    answer(
+      "text/event-stream",
+      responsesStream([
+        { type: "response.created", response: responseObject("in_progress", []) },
+        ...items.flatMap((item, i) => [
+          { type: "response.output_item.added", output_index: i, item: { ...item, status: "in_progress" } },
+          { type: "response.output_item.done", output_index: i, item },
+        ]),
+        { type: "response.completed", response: responseObject("completed", items) },
+      ]),
+    );
+    const before = gw.events.length;
+    const stream = await client(gw).responses.create({ model: "gpt-4o", input: "deploy?", stream: true });
+    const events = [];
+    for await (const ev of stream) events.push(ev);
+    expect(JSON.stringify(events)).not.toContain(TOKEN.slice(4, 12));
+    const done = events.flatMap((e) => (e.type === "response.output_item.done" ? [e.item] : []));
+    expect(texts(done)).toEqual(masked);
+    const completed = events.find((e) => e.type === "response.completed");
+    expect(completed?.type === "response.completed" ? completed.response.output : []).toEqual(done);
+    const event = await eventually(
+      () => gw.events.slice(before).find((e) => e.endpoint === "responses" && e.status === 200),
+      "the event",
+    );
+    const found = event.detections.filter((d) => d.where === "response" && d.dataClass === "secret");
+    expect(found.reduce((n, d) => n + d.count, 0)).toBe(3);
+
+    answer("application/json", JSON.stringify({ ...responseObject("completed", items), object: "response" }));
+    const whole = await client(gw).responses.create({ model: "gpt-4o", input: "deploy?" });
+    expect(JSON.stringify(whole)).not.toContain(TOKEN.slice(4, 12));
+    expect(texts(whole.output)).toEqual(masked);
+  });
+
   it("times the first token when the first text comes in a whole item, without deltas", async () => {
     const hello = { ...message, id: "msg_2", content: [{ ...message.content[0], text: "Hello there." }] };
     answer(

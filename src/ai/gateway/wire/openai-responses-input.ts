@@ -93,6 +93,43 @@ function pushEach(out: TextSlot[], list: unknown, key: string, role: TextRole, p
 }
 
 /**
+ * A call of a tool the provider runs, as an input item (`call` "assistant", `result` "tool-result") or in
+ * an answer (both "response"): a file search's queries and the text of its results, a web search's
+ * action (query, queries, find-in-page pattern, the URLs it opened and its sources, with their keys),
+ * the text a computer-use call types and its pending safety checks. Other items: nothing.
+ *
+ * @example pushHostedCall(out, { type: "file_search_call", queries: ["deploy key"], results: [{ text: "..." }] }, "output[0]", "response", "response");
+ */
+export function pushHostedCall(
+  out: TextSlot[],
+  item: Json,
+  path: string,
+  call: TextRole,
+  result: TextRole,
+): void {
+  switch (item.type) {
+    case "file_search_call":
+      if (Array.isArray(item.queries)) {
+        const queries: unknown[] = item.queries;
+        for (let j = 0; j < queries.length; j++)
+          pushString(out, queries, j, call, indexPath(`${path}.queries`, j));
+      }
+      pushEach(out, item.results, "text", result, `${path}.results`);
+      return;
+    case "web_search_call":
+      pushJsonValue(out, item, "action", call, `${path}.action`);
+      return;
+    case "computer_call":
+      if (isRecord(item.action)) pushString(out, item.action, "text", call, `${path}.action.text`);
+      pushEach(out, item.actions, "text", call, `${path}.actions`);
+      pushEach(out, item.pending_safety_checks, "message", result, `${path}.pending_safety_checks`);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
  * What the model reads in one input item. Calls it made are assistant text (arguments with their keys,
  * code, shell actions with their environment, search queries, typed text); what came back is
  * tool-result text (outputs, logs, search results, MCP tool lists and errors). Images, screenshots,
@@ -146,21 +183,9 @@ export function inputItemTexts(out: TextSlot[], item: Json, path: string): void 
       pushJsonText(out, item, "result", "tool-result", `${path}.result`);
       return;
     case "file_search_call":
-      if (Array.isArray(item.queries)) {
-        const queries: unknown[] = item.queries;
-        for (let j = 0; j < queries.length; j++)
-          pushString(out, queries, j, "assistant", indexPath(`${path}.queries`, j));
-      }
-      pushEach(out, item.results, "text", "tool-result", `${path}.results`);
-      return;
     case "web_search_call":
-      // The query, queries, a find-in-page pattern, the URLs it opened: with their keys.
-      pushJsonValue(out, item, "action", "assistant", `${path}.action`);
-      return;
     case "computer_call":
-      if (isRecord(item.action)) pushString(out, item.action, "text", "assistant", `${path}.action.text`);
-      pushEach(out, item.actions, "text", "assistant", `${path}.actions`);
-      pushEach(out, item.pending_safety_checks, "message", "tool-result", `${path}.pending_safety_checks`);
+      pushHostedCall(out, item, path, "assistant", "tool-result");
       return;
     case "computer_call_output":
       pushEach(

@@ -12,6 +12,7 @@ import {
   type Json,
 } from "./slots.js";
 import { pushJsonValue } from "./json-slots.js";
+import { pushHostedCall } from "./openai-responses-input.js";
 import { StreamView } from "./slot-kinds.js";
 import type { StreamSlot, TextSlot, WireEvent } from "./types.js";
 
@@ -179,6 +180,17 @@ function pushItemSnapshots(out: StreamSlot[], item: Json, n: number, path: strin
       pushJsonValue(texts, item, "action", "response", `${path}.action`);
       for (const t of texts)
         out.push(new StreamView(t, t.role, t.path, `output:${n}:action${t.path.slice(path.length + 7)}`));
+      return;
+    }
+    case "file_search_call":
+    case "web_search_call":
+    case "computer_call": {
+      // They never come as deltas: each text read whole, named by its place in the item (the same in
+      // every event that repeats it), as a whole answer reads it.
+      const texts: TextSlot[] = [];
+      pushHostedCall(texts, item, path, "response", "response");
+      for (const t of texts)
+        out.push(new StreamView(t, t.role, t.path, `output:${n}:${t.path.slice(path.length + 1)}`));
       return;
     }
     case "local_shell_call_output":

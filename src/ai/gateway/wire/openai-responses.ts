@@ -1,5 +1,10 @@
 import { pushJsonText, pushJsonValue } from "./json-slots.js";
-import { pushMessageContent, pushReasoning, responsesRequestTexts } from "./openai-responses-input.js";
+import {
+  pushHostedCall,
+  pushMessageContent,
+  pushReasoning,
+  responsesRequestTexts,
+} from "./openai-responses-input.js";
 import {
   arrayOf,
   indexPath,
@@ -107,6 +112,12 @@ function outputItemTexts(out: TextSlot[], item: Json, path: string): void {
       return;
     case "reasoning":
       pushReasoning(out, item, "response", path);
+      return;
+    case "file_search_call":
+    case "web_search_call":
+    case "computer_call":
+      // What the provider's own tools searched for, found and typed reaches the client too.
+      pushHostedCall(out, item, path, "response", "response");
       return;
     case "code_interpreter_call":
       // Its code, and the logs of running it (as a stream's snapshot events carry them).
