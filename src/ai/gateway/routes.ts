@@ -4,9 +4,10 @@ import { routeModel } from "../policy/index.js";
 import { readRequestBody, sendAnswer } from "./answer.js";
 import type { GatewayDeps } from "./deps.js";
 import { Exchange } from "./exchange.js";
-import { handleModelRequest, identify } from "./handle.js";
+import { handleModelRequest } from "./handle.js";
 import type { GatewayRequest, GatewayResponse } from "./http-shapes.js";
 import type { Http1Options } from "./http1.js";
+import { identify } from "./identify.js";
 import {
   handleStoredResponse,
   STORED_ROUTES,

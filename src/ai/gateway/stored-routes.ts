@@ -2,8 +2,9 @@ import { createVault } from "../inspect/index.js";
 import type { GatewayDeps } from "./deps.js";
 import { Exchange } from "./exchange.js";
 import { forwardTo, type UpstreamTarget } from "./forward.js";
-import { identify, requestFailed } from "./handle.js";
+import { requestFailed } from "./handle.js";
 import type { GatewayRequest, GatewayResponse } from "./http-shapes.js";
+import { identify } from "./identify.js";
 import { storedResponseUrl } from "./upstream.js";
 import { wireFormat, type WireId } from "./wire/index.js";
 
