@@ -1,5 +1,6 @@
 import { anthropicRequestTexts } from "./anthropic-content.js";
 import { numberOf, stringOf } from "./slots.js";
+import { streamless } from "./streamless.js";
 import type { WireFormat } from "./types.js";
 
 /**
@@ -8,23 +9,14 @@ import type { WireFormat } from "./types.js";
  *
  * @example anthropicCountTokens.usage({ input_tokens: 2095 }); // { input: 2095, output: null }
  */
-export const anthropicCountTokens: WireFormat = {
+export const anthropicCountTokens: WireFormat = streamless({
   id: "anthropic-count-tokens",
   family: "anthropic",
   model: (body) => stringOf(body.model),
   setModel(body, model) {
     body.model = model;
   },
-  stream: () => false,
-  streams: false,
   requestTexts: anthropicRequestTexts,
   responseTexts: () => [],
-  streamTexts: () => [],
-  streamSnapshots: () => [],
-  streamEnds: () => [],
-  flushEvent(stream) {
-    throw new Error(`count_tokens has no streams (asked to flush ${stream})`);
-  },
   usage: (body) => ({ input: numberOf(body.input_tokens) ?? null, output: null }),
-  streamUsage: () => ({}),
-};
+});

@@ -1,5 +1,6 @@
 import { arrayOf, indexPath, pushString, stringOf, usageOf } from "./slots.js";
 import { isTokenIds, pushTokenIds } from "./token-ids.js";
+import { streamless } from "./streamless.js";
 import type { TextSlot, WireFormat } from "./types.js";
 
 /**
@@ -10,15 +11,13 @@ import type { TextSlot, WireFormat } from "./types.js";
  * @example
  * openaiEmbeddings.requestTexts({ model: "text-embedding-3-small", input: ["a", "b"] }).length; // 2
  */
-export const openaiEmbeddings: WireFormat = {
+export const openaiEmbeddings: WireFormat = streamless({
   id: "openai-embeddings",
   family: "openai",
   model: (body) => stringOf(body.model),
   setModel(body, model) {
     body.model = model;
   },
-  stream: () => false,
-  streams: false,
   requestTexts(body) {
     const out: TextSlot[] = [];
     if (typeof body.input === "string") pushString(out, body, "input", "user", "input");
@@ -33,14 +32,7 @@ export const openaiEmbeddings: WireFormat = {
     return out;
   },
   responseTexts: () => [],
-  streamTexts: () => [],
-  streamSnapshots: () => [],
-  streamEnds: () => [],
-  flushEvent(stream) {
-    throw new Error(`embeddings have no streams (asked to flush ${stream})`);
-  },
   usage(body) {
     return { input: usageOf(body.usage, "prompt_tokens", "completion_tokens").input, output: null };
   },
-  streamUsage: () => ({}),
-};
+});

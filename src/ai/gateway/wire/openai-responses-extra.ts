@@ -1,6 +1,7 @@
 import { openaiResponses } from "./openai-responses.js";
 import { responsesRequestTexts } from "./openai-responses-input.js";
 import { numberOf, stringOf } from "./slots.js";
+import { streamless } from "./streamless.js";
 import type { WireFormat } from "./types.js";
 
 /**
@@ -28,23 +29,14 @@ export const openaiResponsesCompact: WireFormat = {
  *
  * @example openaiResponsesInputTokens.usage({ object: "response.input_tokens", input_tokens: 12 }); // { input: 12, output: null }
  */
-export const openaiResponsesInputTokens: WireFormat = {
+export const openaiResponsesInputTokens: WireFormat = streamless({
   id: "openai-responses-input-tokens",
   family: "openai",
   model: (body) => stringOf(body.model),
   setModel(body, model) {
     body.model = model;
   },
-  stream: () => false,
-  streams: false,
   requestTexts: responsesRequestTexts,
   responseTexts: () => [],
-  streamTexts: () => [],
-  streamSnapshots: () => [],
-  streamEnds: () => [],
-  flushEvent(stream) {
-    throw new Error(`responses.input_tokens has no streams (asked to flush ${stream})`);
-  },
   usage: (body) => ({ input: numberOf(body.input_tokens) ?? null, output: null }),
-  streamUsage: () => ({}),
-};
+});

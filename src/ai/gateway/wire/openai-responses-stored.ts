@@ -1,27 +1,21 @@
 import { openaiResponses } from "./openai-responses.js";
 import { inputItemTexts, responsesRequestTexts } from "./openai-responses-input.js";
 import { arrayOf, indexPath, isRecord } from "./slots.js";
+import { streamless, type StreamlessFormat } from "./streamless.js";
 import type { TextSlot, WireFormat } from "./types.js";
 
-/** What the stored-response formats share: no model, no request texts, no stream, no usage. */
-const STORED: Omit<WireFormat, "id" | "responseTexts"> = {
+/**
+ * What a stored response's input items and deletion share: no model, no request texts, no usage, and no
+ * stream (see `streamless`: an event stream sent for one is inspected as text, never passed unread).
+ */
+const STORED: Omit<StreamlessFormat, "id" | "responseTexts"> = {
   family: "openai",
   model: () => undefined,
   setModel() {
     // Nothing to route: a stored response goes to the upstream that holds it.
   },
-  stream: () => false,
-  // An event stream sent for one is inspected as text, never passed unread.
-  streams: false,
   requestTexts: () => [],
-  streamTexts: () => [],
-  streamSnapshots: () => [],
-  streamEnds: () => [],
-  flushEvent(stream) {
-    throw new Error(`a stored response's list or deletion has no streams (asked to flush ${stream})`);
-  },
   usage: () => ({ input: null, output: null }),
-  streamUsage: () => ({}),
 };
 
 /**
@@ -57,7 +51,7 @@ export const openaiResponsesStored: WireFormat = {
  *
  * @example openaiResponsesInputItems.responseTexts({ object: "list", data: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }] })[0]!.path; // "data[0].content[0].text"
  */
-export const openaiResponsesInputItems: WireFormat = {
+export const openaiResponsesInputItems: WireFormat = streamless({
   ...STORED,
   id: "openai-responses-input-items",
   responseTexts(body) {
@@ -67,7 +61,7 @@ export const openaiResponsesInputItems: WireFormat = {
     });
     return out;
   },
-};
+});
 
 /**
  * The answer to deleting a stored response (`DELETE /v1/responses/{id}`): `{ id, object:
@@ -75,8 +69,8 @@ export const openaiResponsesInputItems: WireFormat = {
  *
  * @example openaiResponsesDeleted.responseTexts({ id: "resp_1", object: "response.deleted", deleted: true }); // []
  */
-export const openaiResponsesDeleted: WireFormat = {
+export const openaiResponsesDeleted: WireFormat = streamless({
   ...STORED,
   id: "openai-responses-deleted",
   responseTexts: () => [],
-};
+});
