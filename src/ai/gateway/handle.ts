@@ -36,6 +36,8 @@ export async function handleModelRequest(
 /**
  * A bug while handling a request: the client gets a plain 500 in its provider's format (or, when the
  * answer began, a cut connection), the log the error's name only, the audit trail an `error`.
+ *
+ * @example try { await decideAndForward(deps, x, http); } catch (e) { requestFailed(deps, x, http.res, e); }
  */
 export function requestFailed(deps: GatewayDeps, x: Exchange, res: GatewayResponse, e: unknown): void {
   deps.log.warn(

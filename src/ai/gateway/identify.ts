@@ -8,7 +8,11 @@ import type { GatewayDeps } from "./deps.js";
 import type { Exchange } from "./exchange.js";
 import type { GatewayRequest, GatewayResponse } from "./http-shapes.js";
 
-/** The key a client presented: `Authorization: Bearer`, Anthropic's `x-api-key`, or Azure's `api-key`. */
+/**
+ * The key a client presented: `Authorization: Bearer`, Anthropic's `x-api-key`, or Azure's `api-key`.
+ *
+ * @example presentedKey({ "x-api-key": "dtk_abc" }); // "dtk_abc"
+ */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers.authorization;
   if (typeof auth === "string" && auth.length > 7 && auth.slice(0, 7).toLowerCase() === "bearer ")
@@ -28,6 +32,8 @@ const GENERIC_TOOLS = new Set(["unknown", "openai-sdk", "anthropic-sdk", "curl"]
 /**
  * Authenticate the caller and name the tool: the key's own tool when it is bound to one, else the tool
  * read from the User-Agent. Answers 401/403 itself and returns null when the request cannot go on.
+ *
+ * @example const who = await identify(deps, x, req, res); if (!who) return; // already answered
  */
 export async function identify(
   deps: GatewayDeps,

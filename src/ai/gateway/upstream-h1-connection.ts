@@ -3,6 +3,7 @@
 // (upstream-h1-answer.ts), and keeps the timeouts, backpressure and cancellation. It is reused only
 // after an answer that ended cleanly and said nothing against it.
 import type { Socket } from "node:net";
+import { BAD_VALUE_CHAR, TOKEN } from "./http1-head.js";
 import { readAnswer, type AnswerState } from "./upstream-h1-answer.js";
 import {
   DEFAULT_KEEP_ALIVE_MS,
@@ -16,8 +17,6 @@ import type { H1Pool } from "./upstream-h1.js";
 
 const EMPTY = Buffer.alloc(0);
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const BAD_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 const PATH = /^\/[\x21-\x7e]*$/;
 /** Headers the pool writes itself; a configured one of these names is left out. */
 const OWN_HEADERS = new Set(["host", "content-length", "connection", "transfer-encoding", "keep-alive"]);
