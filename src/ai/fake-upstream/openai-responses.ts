@@ -1,5 +1,5 @@
 import { responsesLogprobs } from "./logprobs.js";
-import { named, pieces, type Streamed, type Turn } from "./turn.js";
+import { citedIn, named, pieces, type SaidCitation, type Streamed, type Turn } from "./turn.js";
 
 /**
  * Replies in OpenAI's Responses format: a `response` object, and the event sequence its stream sends
@@ -9,6 +9,11 @@ import { named, pieces, type Streamed, type Turn } from "./turn.js";
  */
 
 type Json = Record<string, unknown>;
+
+/** An `output_text` part's citations, as web search sends them. */
+function annotation(c: SaidCitation): Json {
+  return { type: "url_citation", start_index: c.start, end_index: c.end, url: c.url, title: c.title };
+}
 
 function responseObject(turn: Turn, status: "in_progress" | "completed", output: Json[]): Json {
   const b = turn.body;
@@ -59,7 +64,7 @@ function outputItem(turn: Turn, done: boolean): Json {
           {
             type: "output_text",
             text: say.text,
-            annotations: [],
+            annotations: say.citations.map(annotation),
             logprobs: responsesLogprobs(turn, say.text),
           },
         ]
@@ -106,15 +111,31 @@ export function responsesStream(turn: Turn): Streamed {
       ...at,
       part: { type: "output_text", text: "", annotations: [], logprobs: [] },
     });
-    chunks = pieces(turn).map((delta) =>
-      ev("response.output_text.delta", { ...at, delta, logprobs: responsesLogprobs(turn, delta) }),
-    );
+    let end = 0;
+    let k = 0;
+    chunks = pieces(turn).map((delta) => {
+      const from = end;
+      end += delta.length;
+      // Each citation right after the delta its span ends in.
+      return (
+        ev("response.output_text.delta", { ...at, delta, logprobs: responsesLogprobs(turn, delta) }) +
+        citedIn(turn, from, end)
+          .map((c) =>
+            ev("response.output_text.annotation.added", {
+              ...at,
+              annotation_index: k++,
+              annotation: annotation(c),
+            }),
+          )
+          .join("")
+      );
+    });
     const logprobs = responsesLogprobs(turn, say.text);
     tail =
       ev("response.output_text.done", { ...at, text: say.text, logprobs }) +
       ev("response.content_part.done", {
         ...at,
-        part: { type: "output_text", text: say.text, annotations: [], logprobs },
+        part: { type: "output_text", text: say.text, annotations: say.citations.map(annotation), logprobs },
       });
   } else {
     const at = { item_id: `fc_${turn.id}`, output_index: 0 };

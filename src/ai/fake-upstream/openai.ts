@@ -1,6 +1,6 @@
 import { embed, embeddingBase64, estimateTokens } from "./echo.js";
 import { chatLogprobs, completionLogprobs } from "./logprobs.js";
-import { pieces, plainText, sse, type Streamed, type Turn } from "./turn.js";
+import { citedIn, pieces, plainText, sse, type SaidCitation, type Streamed, type Turn } from "./turn.js";
 
 /**
  * Replies in OpenAI's Chat Completions, legacy Completions, Mistral-style FIM and Embeddings formats, as
@@ -25,6 +25,14 @@ function usage(turn: Turn): Record<string, unknown> {
   };
 }
 
+/** Chat Completions citations (`message.annotations`, a delta's `annotations`), as web search sends them. */
+function chatAnnotations(citations: readonly SaidCitation[]): Record<string, unknown>[] {
+  return citations.map((c) => ({
+    type: "url_citation",
+    url_citation: { start_index: c.start, end_index: c.end, title: c.title, url: c.url },
+  }));
+}
+
 function includeUsage(turn: Turn): boolean {
   const o = turn.body.stream_options;
   return typeof o === "object" && o !== null && (o as { include_usage?: unknown }).include_usage === true;
@@ -39,7 +47,7 @@ export function chatJson(turn: Turn): Record<string, unknown> {
   const say = turn.say;
   const message =
     say.kind === "text"
-      ? { role: "assistant", content: say.text, refusal: null, annotations: [] }
+      ? { role: "assistant", content: say.text, refusal: null, annotations: chatAnnotations(say.citations) }
       : {
           role: "assistant",
           content: null,
@@ -114,13 +122,20 @@ export function chatStream(turn: Turn): Streamed {
           },
           null,
         );
-  const chunks = pieces(turn).map((p) =>
-    chunk(
-      say.kind === "text" ? { content: p } : { tool_calls: [{ index: 0, function: { arguments: p } }] },
-      null,
-      say.kind === "text" ? chatLogprobs(turn, p) : null,
-    ),
-  );
+  let at = 0;
+  const chunks = pieces(turn).map((p) => {
+    const from = at;
+    at += p.length;
+    // Citations come in a chunk of their own, once the text they cite has.
+    const cited = citedIn(turn, from, at);
+    return (
+      chunk(
+        say.kind === "text" ? { content: p } : { tool_calls: [{ index: 0, function: { arguments: p } }] },
+        null,
+        say.kind === "text" ? chatLogprobs(turn, p) : null,
+      ) + (cited.length > 0 ? chunk({ annotations: chatAnnotations(cited) }, null) : "")
+    );
+  });
   let tail = chunk({}, say.kind === "text" ? "stop" : "tool_calls");
   if (withUsage)
     tail += sse({

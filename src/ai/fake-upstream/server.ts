@@ -16,8 +16,8 @@ import {
 import { compactJson, responsesJson, responsesStream } from "./openai-responses.js";
 import { checkAuth, ECHO_SOURCE, routeOf, type Endpoint, type Route } from "./routes.js";
 import { StoredResponses, storedRequestOf, type StoredRequest } from "./stored.js";
-import type { Streamed, Turn } from "./turn.js";
-import type { FakeReply, FakeRequest, FakeUpstream, FakeUpstreamOptions } from "./types.js";
+import type { Say, Streamed, Turn } from "./turn.js";
+import type { FakeCitation, FakeReply, FakeRequest, FakeUpstream, FakeUpstreamOptions } from "./types.js";
 
 /** The endpoints that stream when asked to (`"stream": true`). */
 const STREAMED: ReadonlySet<Endpoint> = new Set(["chat", "responses", "completions", "fim", "messages"]);
@@ -163,10 +163,10 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     const say =
       reply?.kind === "tool-call"
         ? { kind: "tool-call" as const, name: reply.name, arguments: JSON.stringify(reply.arguments) }
-        : {
-            kind: "text" as const,
-            text: reply?.text ?? `You said: ${lastUserText(json, ECHO_SOURCE[route.endpoint])}`,
-          };
+        : saidText(
+            reply?.text ?? `You said: ${lastUserText(json, ECHO_SOURCE[route.endpoint])}`,
+            reply?.kind === "text" ? reply.citations : undefined,
+          );
     const turn: Turn = {
       id: (++counter).toString().padStart(10, "0"),
       created: Math.floor(Date.now() / 1000),
@@ -327,4 +327,20 @@ function sendStream(res: ServerResponse, s: Streamed, delayMs: number, timers: S
   });
   timer = setTimeout(tick, delayMs);
   timers.add(timer);
+}
+
+/** What the fake says: `text`, citing the given pages at the offsets their spans have in it. */
+function saidText(text: string, citations: readonly FakeCitation[] = []): Say {
+  return {
+    kind: "text",
+    text,
+    citations: citations.map((c) => {
+      const [start, end] =
+        typeof c.cites === "string"
+          ? [text.indexOf(c.cites), text.indexOf(c.cites) + c.cites.length]
+          : c.cites;
+      if (start < 0) throw new Error(`the fake's text does not say "${String(c.cites)}"`);
+      return { start, end, url: c.url, title: c.title ?? c.url };
+    }),
+  };
 }

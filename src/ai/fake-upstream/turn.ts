@@ -1,8 +1,19 @@
 import { chunkText } from "./echo.js";
 
-/** What the fake model says in one turn: text, or one tool call with its arguments as JSON text. */
+/** A cited span of the text said, as offsets, and the page it cites. */
+export interface SaidCitation {
+  readonly start: number;
+  readonly end: number;
+  readonly url: string;
+  readonly title: string;
+}
+
+/**
+ * What the fake model says in one turn: text (citing pages, when told), or one tool call with its
+ * arguments as JSON text.
+ */
 export type Say =
-  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "text"; readonly text: string; readonly citations: readonly SaidCitation[] }
   | { readonly kind: "tool-call"; readonly name: string; readonly arguments: string };
 
 /** Everything a reply builder needs about one turn, decided by the server before it builds. */
@@ -61,4 +72,15 @@ export function pieces(turn: Turn): string[] {
  */
 export function plainText(turn: Turn): string {
   return turn.say.kind === "text" ? turn.say.text : turn.say.arguments;
+}
+
+/**
+ * The citations whose span ends in the piece that ends at `to` (and starts at `from`) of the text said:
+ * what a stream sends right after that piece. The first piece also takes spans that end at 0.
+ *
+ * @example citedIn(turn, 0, 8); // the citations of a span that ends within the first 8 characters
+ */
+export function citedIn(turn: Turn, from: number, to: number): readonly SaidCitation[] {
+  if (turn.say.kind !== "text") return [];
+  return turn.say.citations.filter((c) => (from === 0 ? c.end >= 0 : c.end > from) && c.end <= to);
 }

@@ -13,14 +13,32 @@ export interface FakeRequest {
 }
 
 /**
- * What the next model request gets instead of the default echo. `text`: the assistant says `text`
- * (streamed in chunks of `chunkSize` characters, `delayMs` apart). `tool-call`: the assistant calls
+ * A web page the fake cites in its text, as OpenAI's web search does (`url_citation`): `cites` is the
+ * cited span, its first occurrence in the text said, or `[start_index, end_index]` (UTF-16 offsets).
+ */
+export interface FakeCitation {
+  readonly cites: string | readonly [number, number];
+  readonly url: string;
+  readonly title?: string;
+}
+
+/**
+ * What the next model request gets instead of the default echo. `text`: the assistant says `text` (the
+ * echo when absent), streamed in chunks of `chunkSize` characters, `delayMs` apart, citing pages as
+ * OpenAI's web search does when `citations` are given (in a stream, each right after the chunk its span
+ * ends in: a Chat Completions chunk of `annotations`, a Responses `output_text.annotation.added`). `tool-call`: the assistant calls
  * `name` with `arguments` (endpoints without tool calls, such as completions, say the arguments' JSON
  * instead). `error`: the provider's own error body with that status. `hang`: accept, send the headers
  * of a stream, and never finish (for cancellation and timeout tests).
  */
 export type FakeReply =
-  | { kind: "text"; text: string; chunkSize?: number; delayMs?: number }
+  | {
+      kind: "text";
+      text?: string;
+      chunkSize?: number;
+      delayMs?: number;
+      citations?: readonly FakeCitation[];
+    }
   | { kind: "tool-call"; name: string; arguments: Record<string, unknown> }
   | { kind: "error"; status: number; message?: string }
   | { kind: "hang" };

@@ -2,6 +2,7 @@ import type { Detection } from "../inspect/types.js";
 import { createStreamInspector, inspectWhole, jsonStringContent } from "../inspect/index.js";
 import { ACTION_STRENGTH, type AiAction, type ResponsePlan } from "../policy/index.js";
 import { sendAnswer } from "./answer.js";
+import { AnswerEdits } from "./citation-edits.js";
 import { createdStoredResponse } from "./stored-owner.js";
 import type { Exchange } from "./exchange.js";
 import type { AnswerArgs } from "./forward.js";
@@ -148,7 +149,10 @@ function inspectJson(args: AnswerArgs, body: Record<string, unknown>, text: stri
     // rewrite: only what follows it is masked and restored here, so the slot can still be split back
     // into its key and value.
     const context = slot.contextLength ?? 0;
-    const whole = inspectWhole(deps.inspector, slot.text, signed ? [] : mask, context);
+    // A text citations point into (which has no context nor keys): what is changed moves them.
+    const cited = signed ? undefined : slot.citations;
+    const edits = cited === undefined ? undefined : new AnswerEdits();
+    const whole = inspectWhole(deps.inspector, slot.text, signed ? [] : mask, context, edits?.masks);
     for (const d of whole.detections) {
       found.push(d); // one by one: a spread of 200,000 would throw
       if (signed) foundInSigned(d);
@@ -156,9 +160,12 @@ function inspectJson(args: AnswerArgs, body: Record<string, unknown>, text: stri
     if (signed) continue;
     const emitted = whole.emit;
     const restored =
-      vault.size > 0 ? restoreOwnText(slot, emitted, (t, encode) => vault.restore(t, encode)) : emitted;
+      vault.size > 0
+        ? restoreOwnText(slot, emitted, (t, encode) => vault.restore(t, encode, edits?.restores))
+        : emitted;
     if (restored !== slot.text.slice(context)) {
       slot.replace(slot.text.slice(0, context) + restored);
+      if (edits !== undefined) cited?.remap(edits);
       changed = true;
     }
   }

@@ -6,6 +6,7 @@ import {
   jsonStringContent,
 } from "../inspect/index.js";
 import type { RestoreStream, StreamInspection, StreamInspector } from "../inspect/index.js";
+import { AnswerEdits, CitationEvents, StreamEdits } from "./citation-edits.js";
 import type { AnswerArgs } from "./forward.js";
 import { answerUninspectable, foundInSigned, responseReason } from "./respond-json.js";
 import { createSseParser, formatSseEvent, type SseEvent } from "./sse.js";
@@ -26,6 +27,7 @@ import { parseJson, stringifyJson } from "./wire/json-parse.js";
 import {
   endsStream,
   streamFailureEvents,
+  type StreamCitations,
   type StreamSlot,
   type TextSlot,
   type WireEvent,
@@ -36,11 +38,13 @@ import { restoreOwnText } from "./wire/json-slots.js";
  * Per output stream (a choice, a content block, a tool call's arguments): its inspector, its placeholder
  * restorer, an event to model a flush on, the text forwarded so far (for snapshot events that repeat a
  * stream's whole text), and for a tool call's arguments the JSON held until the call ends (undefined
- * once it is sent, or when it grew past MAX_HELD_ARGUMENTS and is inspected as text as it comes).
+ * once it is sent, or when it grew past MAX_HELD_ARGUMENTS and is inspected as text as it comes); what
+ * the inspector and the restorer changed, for the citations into the text (see citation-edits.ts).
  */
 interface OutputStream {
   readonly inspect: StreamInspector;
   readonly restore: RestoreStream;
+  readonly edits: StreamEdits;
   like: WireEvent;
   ended: boolean;
   forwarded: string;
@@ -55,13 +59,17 @@ const AS_IT_CAME: RestoreStream = { push: (text) => text, end: () => "" };
 /**
  * A stream whose text only came whole, in snapshot events (an MCP call's output, an item sent without
  * deltas): the text as the upstream sent it, as it was forwarded, and the keys of what was found in it,
- * so that a later copy (`response.completed` repeats every item) is answered alike and counted once.
+ * so that a later copy (`response.completed` repeats every item) is answered alike and counted once;
+ * for a text cited in the same event, what was changed in it (see citation-edits.ts).
  */
 interface WholeText {
   readonly source: string;
   readonly forwarded: string;
   readonly found: ReadonlySet<string>;
+  readonly edits: AnswerEdits | undefined;
 }
+
+const NO_CITATIONS: readonly StreamCitations[] = [];
 
 /**
  * Pass a streamed answer (SSE) through as it arrives: each event's text deltas are inspected
@@ -109,18 +117,29 @@ export async function respondStream(
     return true;
   };
 
+  // Citations follow the edits of the text they point into, streamed or seen whole: see citation-edits.ts.
+  const cited = new CitationEvents(streams, wholes, renumber);
+
   const stream = (id: string, like: WireEvent, json: boolean, signed: boolean): OutputStream => {
     let s = streams.get(id);
     if (!s) {
+      const edits = new StreamEdits();
       s = {
         // Blocked classes are held back (masked) too: a finding is only certain once later text came, and
         // by then the chunk that carries it would have gone to the client before the block. Signed text
         // is held back for a block only: what it holds otherwise goes as it came.
-        inspect: createStreamInspector(deps.inspector, { mask: signed ? plan.block : masked }),
+        inspect: createStreamInspector(deps.inspector, {
+          mask: signed ? plan.block : masked,
+          edits: edits.masks,
+        }),
         // Streamed tool arguments are JSON source: a restored value must be escaped to keep it valid.
         restore: signed
           ? AS_IT_CAME
-          : createRestoreStream(vault, json ? { encode: jsonStringContent } : undefined),
+          : createRestoreStream(vault, {
+              encode: json ? jsonStringContent : undefined,
+              edits: edits.restores,
+            }),
+        edits,
         like,
         ended: false,
         forwarded: "",
@@ -139,24 +158,28 @@ export async function respondStream(
     unchecked = true;
   };
   // One value of held arguments, or their source when they are not JSON: masked, placeholders put back;
-  // its first `from` characters are context (see `inspectWhole`), read and not returned.
+  // its first `from` characters are context (see `inspectWhole`), read and not returned. `edits`, for a
+  // cited text (which has no context nor keys), learns what was changed.
   const inspectValue = (
     text: string,
     encode: ((value: string) => string) | undefined,
     from = 0,
     slot: Pick<TextSlot, "quotedKeys"> = {},
+    edits?: AnswerEdits,
   ): string => {
     let r: StreamInspection | undefined;
     if (!unchecked) {
       try {
-        r = inspectWhole(deps.inspector, text, masked, from);
+        r = inspectWhole(deps.inspector, text, masked, from, edits?.masks);
       } catch {
         failed();
       }
     }
     if (r !== undefined) for (const d of r.detections) found.push(d);
     const emit = r === undefined ? text.slice(from) : r.emit;
-    return vault.size > 0 ? restoreOwnText(slot, emit, (t, e) => vault.restore(t, e), encode) : emit;
+    const restore = (t: string, e?: (value: string) => string): string =>
+      vault.restore(t, e, edits?.restores);
+    return vault.size > 0 ? restoreOwnText(slot, emit, restore, encode) : emit;
   };
   // One by one: a spread of a few hundred thousand detections (an 8 MiB event of addresses) throws.
   const take = (s: OutputStream, detections: readonly Detection[]): void => {
@@ -199,40 +222,52 @@ export async function respondStream(
     }
     // Unchecked: what the inspector held back, then the text as it came (a push that throws takes none).
     if (unchecked) emit += s.inspect.abandon() + rest;
+    s.edits.inspected += emit.length;
     if (last) s.ended = true;
     const restored = last ? s.restore.push(emit) + s.restore.end() : s.restore.push(emit);
     s.forwarded += restored;
     return restored;
   };
+  // What was held back of a stream that ends, then the citation events that waited for it.
   const flush = (id: string): string => {
     const s = streams.get(id);
     if (!s || s.ended) return "";
     const text = inspected(s, "", true);
-    if (!text) return "";
+    return (text ? flushEvent(id, text, s.like) : "") + cited.released(s);
+  };
+  const flushEvent = (id: string, text: string, like: WireEvent): string => {
     content = true;
-    const ev = wire.flushEvent(id, text, s.like);
+    const ev = wire.flushEvent(id, text, like);
     if (!numbered) return formatSseEvent(ev);
     const data = parseJson(ev.data).value as Record<string, unknown>;
     return formatSseEvent(renumber(data) ? { ...ev, data: stringifyJson(data) } : ev);
   };
 
-  // Text no delta carried is inspected whole, with the same masks, where it first appears.
-  const wholeText = (snap: StreamSlot): string => {
+  // Text no delta carried is inspected whole, with the same masks, where it first appears; what was
+  // changed in it is kept when `citations` point into it.
+  const wholeText = (snap: StreamSlot, citations: readonly StreamCitations[]): string => {
     const seen = wholes.get(snap.stream);
     if (seen?.source === snap.text) return seen.forwarded;
     // A tool call's arguments that came whole are read value by value, as held ones are; other text
     // whole, a value shown after its sibling's name (a tool input given whole) masked after the name only.
     const before = found.length;
     const ctx = snap.contextLength ?? 0;
+    const pointed = citations.length > 0 && citations.some((c) => c.stream === snap.stream);
+    const edits = pointed && ctx === 0 && snap.jsonFragment !== true ? new AnswerEdits() : undefined;
     const forwarded =
       snap.jsonFragment === true
         ? inspectArguments(snap.text, inspectValue)
-        : snap.text.slice(0, ctx) + inspectValue(snap.text, undefined, ctx, snap);
+        : snap.text.slice(0, ctx) + inspectValue(snap.text, undefined, ctx, snap, edits);
     const hits = found.splice(before);
     for (const d of hits) if (!seen?.found.has(detectionKey(d))) found.push(d);
     // Text that could not be inspected (failMode open) is not remembered as inspected.
     if (!unchecked)
-      wholes.set(snap.stream, { source: snap.text, forwarded, found: new Set(hits.map(detectionKey)) });
+      wholes.set(snap.stream, {
+        source: snap.text,
+        forwarded,
+        found: new Set(hits.map(detectionKey)),
+        edits,
+      });
     return forwarded;
   };
 
@@ -269,8 +304,11 @@ export async function respondStream(
     let prefix = "";
     for (const id of streams.keys())
       if (endsHere(id) && !slots.some((s) => s.stream === id)) prefix += flush(id);
+    const citations = wire.streamCitations?.(pe) ?? NO_CITATIONS;
+    // Citations alone, into text not forwarded yet, wait for it (see `StreamEdits`); numbered when sent.
+    const wait = citations.length > 0 ? cited.waitFor(citations, slots.length > 0) : undefined;
     // Numbered after what goes before it.
-    let changed = renumber(parsed);
+    let changed = wait === undefined && renumber(parsed);
     for (const slot of slots) {
       const s = stream(slot.stream, pe, slot.jsonFragment === true, slot.signed === true);
       s.like = pe;
@@ -285,7 +323,7 @@ export async function respondStream(
     // no delta is inspected here.
     for (const snap of wire.streamSnapshots(pe)) {
       const s = streams.get(snap.stream);
-      const text = s ? s.forwarded : wholeText(snap);
+      const text = s ? s.forwarded : wholeText(snap, citations);
       if (text.length > 0) content = true;
       if (snap.text !== text) {
         snap.replace(text);
@@ -293,8 +331,16 @@ export async function respondStream(
       }
     }
     updateBlocked();
+    if (wait !== undefined) {
+      cited.hold(wait, ev, parsed, citations);
+      return prefix;
+    }
+    if (citations.length > 0 && cited.remap(citations)) changed = true;
     const body = changed ? stringifyJson(parsed) : ev.data;
-    return prefix + formatSseEvent({ ...ev, data: body });
+    let out = prefix + formatSseEvent({ ...ev, data: body });
+    // Citation events that waited for this text.
+    for (const slot of slots) out += cited.released(streams.get(slot.stream));
+    return out;
   };
 
   // Inspection failures are decided inside (failMode). Anything else that throws while an event is

@@ -4,6 +4,7 @@
  * restores values reversibly for one request. See README.md in this folder.
  */
 export { createInspector, ROLE_GATES, type Inspector } from "./engine.js";
+export { TextEdits, type EditLog, type OffsetSide } from "./edits.js";
 export { createInspectionMemo, type InspectionMemo, type InspectionMemoOptions } from "./memo.js";
 export { DEFAULT_LABELS, PII_TYPES, TEXT_ROLES, type Detector, type InspectorOptions } from "./options.js";
 export {

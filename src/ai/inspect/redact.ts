@@ -1,4 +1,5 @@
 import { DetenteError } from "../../errors.js";
+import type { EditLog } from "./edits.js";
 import type { Detection } from "./types.js";
 
 /**
@@ -17,9 +18,10 @@ export interface RedactionVault {
   redact(text: string, detections: readonly Detection[]): string;
   /**
    * Put the original values back wherever placeholders appear, through `encode` when given (a
-   * placeholder inside JSON source needs its value JSON-escaped).
+   * placeholder inside JSON source needs its value JSON-escaped); `edits`, when given, is told each
+   * placeholder replaced.
    */
-  restore(text: string, encode?: (value: string) => string): string;
+  restore(text: string, encode?: (value: string) => string, edits?: EditLog): string;
   readonly size: number;
 }
 
@@ -125,11 +127,14 @@ class Vault implements RedactionVault {
     return out + text.slice(pos);
   }
 
-  restore(text: string, encode?: (value: string) => string): string {
+  restore(text: string, encode?: (value: string) => string, edits?: EditLog): string {
     if (this.#byPlaceholder.size === 0) return text;
-    return text.replace(PLACEHOLDER, (m) => {
+    return text.replace(PLACEHOLDER, (m: string, at: number) => {
       const value = this.#byPlaceholder.get(m);
-      return value === undefined ? m : encode ? encode(value) : value;
+      if (value === undefined) return m;
+      const out = encode ? encode(value) : value;
+      edits?.replaced(at, at + m.length, out.length);
+      return out;
     });
   }
 
@@ -154,7 +159,8 @@ function holdFrom(text: string, vault: RedactionVault): number {
  * released as soon as the next character rules the placeholder out. With an empty vault, chunks pass
  * through unchanged and nothing is held.
  *
- * `encode` transforms each restored value (see `jsonStringContent`).
+ * `encode` transforms each restored value (see `jsonStringContent`); `edits`, when given, is told each
+ * placeholder replaced, at offsets into the whole stream of chunks.
  *
  * @example
  * const restore = createRestoreStream(vault);
@@ -163,20 +169,36 @@ function holdFrom(text: string, vault: RedactionVault): number {
  */
 export function createRestoreStream(
   vault: RedactionVault,
-  options?: { readonly encode?: (value: string) => string },
+  options?: { readonly encode?: (value: string) => string; readonly edits?: EditLog },
 ): RestoreStream {
   const encode = options?.encode;
+  const sink = options?.edits;
   let held = "";
+  // Characters of the stream restored so far (held ones excluded): where the next piece starts.
+  let done = 0;
+  const edits: EditLog | undefined = sink && {
+    replaced: (start, end, length) => {
+      sink.replaced(done + start, done + end, length);
+    },
+  };
+  const restore = (piece: string): string => {
+    const out = vault.restore(piece, encode, edits);
+    done += piece.length;
+    return out;
+  };
   return {
     push(chunk) {
-      if (vault.size === 0 && held === "") return chunk;
+      if (vault.size === 0 && held === "") {
+        done += chunk.length;
+        return chunk;
+      }
       const text = held + chunk;
       const cut = holdFrom(text, vault);
       held = text.slice(cut);
-      return vault.restore(text.slice(0, cut), encode);
+      return restore(text.slice(0, cut));
     },
     end() {
-      const out = vault.restore(held, encode);
+      const out = restore(held);
       held = "";
       return out;
     },

@@ -1,4 +1,5 @@
 import { DetenteError } from "../../errors.js";
+import type { EditLog } from "./edits.js";
 import type { Inspector } from "./engine.js";
 import { groupOf } from "./overlap.js";
 import { MAX_KEY_BLOCK } from "./secrets/structured.js";
@@ -55,7 +56,8 @@ function placeholder(type: string): string {
  * text whose first `from` characters are context shown to the detectors only (a sibling's name before a
  * `value`: see `TextSlot.contextLength`). Returned: the hits that reach past the context, at offsets into
  * the whole text, and the text after the context with the hits of the `mask` classes replaced by
- * `[REDACTED_<TYPE>]`; a hit that starts in the context is masked from where the context ends.
+ * `[REDACTED_<TYPE>]`; a hit that starts in the context is masked from where the context ends. `edits`,
+ * when given, is told each span masked, at offsets into the text after the context.
  *
  * @example inspectWhole(inspector, '"name": "DB_PASSWORD", "value": "hunter2!x"', ["secret"], 23).emit; // '"value": "[REDACTED_PASSWORD]"'
  */
@@ -64,15 +66,18 @@ export function inspectWhole(
   text: string,
   mask: readonly DataClass[],
   from = 0,
+  edits?: EditLog,
 ): StreamInspection {
-  if (from === 0) return createStreamInspector(inspector, { mask }).end(text);
+  if (from === 0) return createStreamInspector(inspector, { mask, edits }).end(text);
   const detections = inspector.inspect(text, "response").filter((d) => d.end > from);
   let emit = "";
   let pos = from;
   for (const m of detections.filter((d) => mask.includes(d.dataClass)).sort((a, b) => a.start - b.start)) {
     if (m.end <= pos) continue; // inside one placed before (hits of different groups may overlap)
     if (m.start > pos) emit += text.slice(pos, m.start);
-    emit += placeholder(m.type);
+    const p = placeholder(m.type);
+    edits?.replaced(Math.max(m.start, pos) - from, m.end - from, p.length);
+    emit += p;
     pos = m.end;
   }
   return { emit: emit + text.slice(pos), detections };
@@ -89,7 +94,8 @@ export function inspectWhole(
  * a masked hit is held back (see `holdStart`): ordinary prose ending in a short word is not delayed, nor
  * is text without spaces (Chinese, Japanese) held until its end. A secret split across chunks may leak
  * its first few characters when the first part did not look like a credential yet; the rest is masked.
- * An emitted piece never ends between the two halves of a surrogate pair.
+ * An emitted piece never ends between the two halves of a surrogate pair. `edits`, when given, is told
+ * each span masked (offsets into the whole stream), in order.
  *
  * @example
  * const stream = createStreamInspector(inspector, { mask: ["secret"] });
@@ -102,6 +108,7 @@ export function createStreamInspector(
     readonly role?: TextRole;
     readonly lookBack?: number;
     readonly mask?: readonly DataClass[];
+    readonly edits?: EditLog | undefined;
   } = {},
 ): StreamInspector {
   const role = options.role ?? "response";
@@ -118,6 +125,7 @@ export function createStreamInspector(
   }
   const mask = new Set<DataClass>(options.mask ?? []);
   const masking = mask.size > 0;
+  const edits = options.edits;
   let window = "";
   let windowStart = 0;
   let emitted = 0;
@@ -131,9 +139,12 @@ export function createStreamInspector(
     for (const m of masked) {
       if (m.end <= pos || m.start >= to) continue;
       if (m.start > pos) out += window.slice(pos - windowStart, m.start - windowStart);
-      if (!m.placed) out += placeholder(m.type);
+      const p = m.placed ? "" : placeholder(m.type);
+      out += p;
       m.placed = true;
-      pos = Math.min(m.end, to);
+      const end = Math.min(m.end, to);
+      edits?.replaced(Math.max(m.start, pos), end, p.length);
+      pos = end;
     }
     if (pos < to) out += window.slice(pos - windowStart, to - windowStart);
     return out;

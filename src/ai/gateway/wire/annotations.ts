@@ -5,9 +5,7 @@ import type { StreamSlot, TextSlot } from "./types.js";
 /**
  * What a reader sees of an answer's citations (OpenAI's `annotations`): a cited page's URL and title, a
  * cited file's name. A URL can carry a token or an address in its query; a title what the page holds.
- * Their offsets into the text (`start_index`, `end_index`) are left as they are: a mask or a restored
- * placeholder before them changes the text's length, so a client that links the cited span from them
- * may link a few characters off.
+ * Their offsets into the text (`start_index`, `end_index`) follow the text's edits: see citations.ts.
  */
 const CITED = ["url", "title", "filename"] as const;
 /** In Chat Completions' `url_citation`, also the page's excerpt some compatible servers send. */

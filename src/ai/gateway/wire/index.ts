@@ -13,7 +13,18 @@ import {
 } from "./openai-responses-stored.js";
 import type { WireFormat, WireId } from "./types.js";
 
-export type { StreamSlot, TextSlot, Usage, WireEvent, WireFamily, WireFormat, WireId } from "./types.js";
+export type {
+  Citations,
+  OffsetMap,
+  StreamCitations,
+  StreamSlot,
+  TextSlot,
+  Usage,
+  WireEvent,
+  WireFamily,
+  WireFormat,
+  WireId,
+} from "./types.js";
 export { errorBody, streamErrorEvent, streamFailureEvents } from "./errors.js";
 export { endsStream } from "./slots.js";
 

@@ -10,6 +10,7 @@ import {
   pushAssistantExtras,
   pushChatContent,
 } from "./openai-choices.js";
+import { choiceStreamCitations } from "./citations.js";
 import { pushToolDefinition } from "./schema-slots.js";
 import { arrayOf, indexPath, isRecord, stringOf, type Json } from "./slots.js";
 import type { TextSlot, WireFormat } from "./types.js";
@@ -81,6 +82,7 @@ export const openaiChat: WireFormat = {
   responseTexts: choiceResponseTexts,
   streamTexts: choiceStreamTexts,
   streamSnapshots: choiceStreamSnapshots,
+  streamCitations: choiceStreamCitations,
   streamEnds: choiceStreamEnds,
   flushEvent: choiceFlushEvent,
   usage: choiceUsage,

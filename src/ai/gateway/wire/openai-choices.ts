@@ -1,6 +1,7 @@
 import type { TextRole } from "../../inspect/types.js";
 import type { SseEvent } from "../sse.js";
 import { pushAnnotationSnapshots, pushAnnotations } from "./annotations.js";
+import { citedBy } from "./citations.js";
 import { stringifyJson } from "./json-parse.js";
 import { pushJsonText } from "./json-slots.js";
 import {
@@ -83,7 +84,10 @@ export function choiceResponseTexts(body: Json): TextSlot[] {
     const p = indexPath("choices", i);
     const from = out.length;
     if (isRecord(choice.message)) {
+      const at = out.length;
       pushChatContent(out, choice.message, "response", `${p}.message`);
+      // Citations point into a string content (the one slot it gives).
+      if (typeof choice.message.content === "string") citedBy(out, at, choice.message);
       pushAssistantExtras(out, choice.message, "response", `${p}.message`);
       pushAnnotations(out, choice.message, "response", `${p}.message`);
     }

@@ -1,5 +1,6 @@
 import type { TextRole } from "../../inspect/types.js";
 import { pushAnnotations } from "./annotations.js";
+import { citedBy } from "./citations.js";
 import { pushField, pushHeader } from "./header-slots.js";
 import { pushJsonText, pushJsonValue } from "./json-slots.js";
 import { pushSchemaTexts, pushToolDefinition } from "./schema-slots.js";
@@ -55,6 +56,7 @@ export function pushMessageContent(out: TextSlot[], message: Json, role: TextRol
     else if (part.type === "input_text" || part.type === "output_text" || part.type === "text") {
       const from = out.length;
       pushString(out, part, "text", role, `${p}.text`);
+      citedBy(out, from, part);
       pushAnnotations(out, part, role, p);
       scoredBy(out, from, part); // an output_text's logprobs (answers, input items)
     }

@@ -21,6 +21,7 @@ import {
   responsesStreamSnapshots,
   responsesStreamTexts,
 } from "./openai-responses-stream.js";
+import { responsesStreamCitations } from "./citations.js";
 import type { TextSlot, WireFormat } from "./types.js";
 
 /**
@@ -58,6 +59,7 @@ export const openaiResponses: WireFormat = {
   },
   streamTexts: responsesStreamTexts,
   streamSnapshots: responsesStreamSnapshots,
+  streamCitations: responsesStreamCitations,
   streamEnds: responsesStreamEnds,
   flushEvent: responsesFlushEvent,
   usage: (body) => usageOf(body.usage, "input_tokens", "output_tokens"),

@@ -1,5 +1,5 @@
 import type { TextRole } from "../../inspect/types.js";
-import type { StreamSlot, TextSlot } from "./types.js";
+import type { Citations, StreamSlot, TextSlot } from "./types.js";
 
 /**
  * The kinds of slot, as classes. A slot is never an object literal with a `get text()` of its own (a new
@@ -263,6 +263,10 @@ export class ScoredSlot implements TextSlot {
 
   get quotedKeys(): "lead" | "all" | undefined {
     return this.#source.quotedKeys;
+  }
+
+  get citations(): Citations | undefined {
+    return this.#source.citations;
   }
 
   replace(text: string): void {

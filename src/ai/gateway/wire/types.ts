@@ -1,3 +1,4 @@
+import type { OffsetSide } from "../../inspect/edits.js";
 import type { TextRole } from "../../inspect/types.js";
 import type { SseEvent } from "../sse.js";
 
@@ -59,6 +60,32 @@ export interface TextSlot {
    * end the key early.
    */
   readonly quotedKeys?: "lead" | "all";
+  /**
+   * Offsets into this text held elsewhere in the body (the citations of a Chat Completions message or
+   * of a Responses `output_text` part): whoever replaces spans of the text moves them with `remap`.
+   */
+  readonly citations?: Citations;
+}
+
+/**
+ * Moves an offset into a text as the provider sent it to the same place in the text the gateway sends
+ * (see `TextEdits` in src/ai/inspect/edits.ts).
+ */
+export interface OffsetMap {
+  map(offset: number, side: OffsetSide): number;
+}
+
+/** The offsets of citations into one text, where they are in the body: see citations.ts. */
+export interface Citations {
+  /** Move each offset with `map`; true when one moved. */
+  remap(map: OffsetMap): boolean;
+  /** The largest offset (how much of the text must be known before they can be moved for good). */
+  readonly reach: number;
+}
+
+/** Citations an answer's stream event carries, into the text of output stream `stream`. */
+export interface StreamCitations extends Citations {
+  readonly stream: string;
 }
 
 /**
@@ -126,6 +153,12 @@ export interface WireFormat {
    * client's snapshot agrees with the deltas. Empty for formats that only send deltas.
    */
   streamSnapshots(event: WireEvent): StreamSlot[];
+  /**
+   * The citations an event carries with offsets into a stream's text (a Responses
+   * `output_text.annotation.added`, the parts its snapshots repeat, a Chat Completions delta's
+   * `annotations`): the offsets are into the text as the upstream sent it. Absent for formats without.
+   */
+  streamCitations?(event: WireEvent): readonly StreamCitations[];
   /** Streams (as in StreamSlot.stream) that end with this event, so the gateway can flush text it held back before forwarding it (Anthropic content_block_stop; OpenAI a choice with finish_reason; Responses output_text.done ...). An id also ends the streams nested under it (see `endsStream`). */
   streamEnds(event: WireEvent): string[];
   /** An extra stream event that carries `text` for `stream`, modelled on `like` (an event of that stream seen earlier, one `streamTexts` returned a slot of `stream` for), to flush held-back text. */
