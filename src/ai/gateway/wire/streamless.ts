@@ -3,7 +3,14 @@ import type { WireFormat } from "./types.js";
 
 /** The members of a wire format that are about streams: the same for every format that has none. */
 type StreamMember =
-  "stream" | "streams" | "streamTexts" | "streamSnapshots" | "streamEnds" | "flushEvent" | "streamUsage";
+  | "stream"
+  | "streams"
+  | "streamTexts"
+  | "streamSnapshots"
+  | "streamCitations"
+  | "streamEnds"
+  | "flushEvent"
+  | "streamUsage";
 
 /** A format without streams, as it is written: what it reads of requests and answers, nothing of streams. */
 export type StreamlessFormat = { readonly [K in Exclude<keyof WireFormat, StreamMember>]: WireFormat[K] };
