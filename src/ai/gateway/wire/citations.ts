@@ -1,4 +1,4 @@
-import type { TextRole } from "../../inspect/types.js";
+import { ForwardingSlot } from "./slot-kinds.js";
 import { arrayOf, indexOf, isRecord, stringOf, writeEntry, type Json } from "./slots.js";
 import type { Citations, OffsetMap, StreamCitations, TextSlot, WireEvent } from "./types.js";
 
@@ -96,46 +96,16 @@ export function citationsOf(holder: Json): Citations | undefined {
  *
  * @example new CitedSlot(slot, citationsOf(message)!).citations.reach;
  */
-export class CitedSlot implements TextSlot {
-  readonly #source: TextSlot;
+export class CitedSlot extends ForwardingSlot {
+  readonly #citations: Citations;
 
-  constructor(
-    source: TextSlot,
-    readonly citations: Citations,
-  ) {
-    this.#source = source;
+  constructor(source: TextSlot, citations: Citations) {
+    super(source);
+    this.#citations = citations;
   }
 
-  get role(): TextRole {
-    return this.#source.role;
-  }
-
-  get path(): string {
-    return this.#source.path;
-  }
-
-  get text(): string {
-    return this.#source.text;
-  }
-
-  get jsonFragment(): boolean | undefined {
-    return this.#source.jsonFragment;
-  }
-
-  get signed(): boolean | undefined {
-    return this.#source.signed;
-  }
-
-  get contextLength(): number | undefined {
-    return this.#source.contextLength;
-  }
-
-  get quotedKeys(): "lead" | "all" | undefined {
-    return this.#source.quotedKeys;
-  }
-
-  replace(text: string): void {
-    this.#source.replace(text);
+  override get citations(): Citations {
+    return this.#citations;
   }
 }
 

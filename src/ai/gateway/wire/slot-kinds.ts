@@ -223,55 +223,72 @@ export function hasLogprobs(holder: Json): boolean {
 }
 
 /**
+ * A slot shown through another: its text, role, path and everything else are the source's, and a
+ * replacement goes to the source. What a subclass adds (`ScoredSlot`, `CitedSlot`) rides along.
+ *
+ * @example new ForwardingSlot(slot).text === slot.text; // true
+ */
+export class ForwardingSlot implements TextSlot {
+  protected readonly source: TextSlot;
+
+  constructor(source: TextSlot) {
+    this.source = source;
+  }
+
+  get role(): TextRole {
+    return this.source.role;
+  }
+
+  get path(): string {
+    return this.source.path;
+  }
+
+  get text(): string {
+    return this.source.text;
+  }
+
+  get jsonFragment(): boolean | undefined {
+    return this.source.jsonFragment;
+  }
+
+  get signed(): boolean | undefined {
+    return this.source.signed;
+  }
+
+  get contextLength(): number | undefined {
+    return this.source.contextLength;
+  }
+
+  get quotedKeys(): "lead" | "all" | undefined {
+    return this.source.quotedKeys;
+  }
+
+  get citations(): Citations | undefined {
+    return this.source.citations;
+  }
+
+  replace(text: string): void {
+    this.source.replace(text);
+  }
+}
+
+/**
  * Another slot whose text the provider scored token by token in `scored.logprobs`: a replacement with
  * other text also empties them (see `dropLogprobs`). Everything else is the source's.
  *
  * @example new ScoredSlot(slot, choice).replace("[REDACTED]"); // choice.logprobs === null
  */
-export class ScoredSlot implements TextSlot {
-  readonly #source: TextSlot;
+export class ScoredSlot extends ForwardingSlot {
   readonly #scored: Json;
 
   constructor(source: TextSlot, scored: Json) {
-    this.#source = source;
+    super(source);
     this.#scored = scored;
   }
 
-  get role(): TextRole {
-    return this.#source.role;
-  }
-
-  get path(): string {
-    return this.#source.path;
-  }
-
-  get text(): string {
-    return this.#source.text;
-  }
-
-  get jsonFragment(): boolean | undefined {
-    return this.#source.jsonFragment;
-  }
-
-  get signed(): boolean | undefined {
-    return this.#source.signed;
-  }
-
-  get contextLength(): number | undefined {
-    return this.#source.contextLength;
-  }
-
-  get quotedKeys(): "lead" | "all" | undefined {
-    return this.#source.quotedKeys;
-  }
-
-  get citations(): Citations | undefined {
-    return this.#source.citations;
-  }
-
-  replace(text: string): void {
-    if (text !== this.#source.text) dropLogprobs(this.#scored);
-    this.#source.replace(text);
+  override replace(text: string): void {
+    if (text !== this.source.text) dropLogprobs(this.#scored);
+    this.source.replace(text);
   }
 }
 
