@@ -169,6 +169,7 @@ export function decide(
   if (wire.id === "openai-responses" && json.store !== false)
     x.createsStored = {
       keyId: who.principal.keyId,
+      user: who.principal.user,
       upstream: upstream.name,
       model: decision.route.model,
       modelRouted: decision.route.requested,

@@ -10,10 +10,19 @@ describe.each(STORE_BACKENDS)("stored responses on $name", (backend) => {
   let t: TestStore;
   let at = NOW.getTime();
   const now = () => new Date(at);
-  const keyOf = async (user: string, tool?: string) =>
-    (await createKey({ ctx: { store: t.store, now: NOW }, input: { user, team: "payments", tool } })).id;
+  // Each key's user, as the gateway knows it from the key it verified.
+  const users = new Map<string, string>();
+  const keyOf = async (user: string, tool?: string) => {
+    const { id } = await createKey({
+      ctx: { store: t.store, now: NOW },
+      input: { user, team: "payments", tool },
+    });
+    users.set(id, user);
+    return id;
+  };
   const owner = (keyId: string, upstream = "openai") => ({
     keyId,
+    user: users.get(keyId) ?? "nobody",
     upstream,
     model: "gpt-5",
     modelRouted: "gpt-*",
@@ -133,6 +142,34 @@ describe.each(STORE_BACKENDS)("stored responses on $name", (backend) => {
     stored.record("resp_1", owner("key_x"));
     await stored.flush();
     expect(failures).toBeGreaterThan(0);
+    // What it cannot answer from memory (not this instance's row) needs the store, which is down.
     await expect(stored.find("resp_1", "alice")).rejects.toThrow();
+    await expect(stored.whose("resp_2", "alice", "openai")).rejects.toThrow();
+  });
+
+  it("keeps a row it could not write, answers for it meanwhile, and writes it when the store is back", async () => {
+    const alice = await keyOf("alice");
+    let down = true;
+    let failures = 0;
+    const flaky = {
+      query: <T>(sql: string, params?: unknown[]) =>
+        down ? Promise.reject(new Error("connection refused")) : t.store.query<T>(sql, params),
+    };
+    const stored = createStoredResponses({ store: flaky, now, onError: () => failures++ });
+    stored.record("resp_1", owner(alice));
+    await stored.flush();
+    expect(failures).toBe(1);
+    // Not "unknown" (which anyone may continue): this instance still knows whose it is.
+    expect(await stored.whose("resp_1", "bob", "openai")).toBe("theirs");
+    expect(await stored.whose("resp_1", "alice", "openai")).toBe("mine");
+    expect(await stored.find("resp_1", "alice")).toMatchObject({ upstream: "openai" });
+    down = false;
+    await stored.flush(); // tries the kept row again now
+    const rows = await t.store.query(`SELECT key_id FROM ai_stored_responses`);
+    expect(rows).toEqual([{ key_id: alice }]);
+    // Every instance sees it now.
+    const other = createStoredResponses({ store: t.store, now });
+    expect(await other.whose("resp_1", "bob", "openai")).toBe("theirs");
+    expect(failures).toBe(1);
   });
 });

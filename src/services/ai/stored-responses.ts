@@ -5,6 +5,8 @@ import type { Queryable } from "../../store/open.js";
 export interface StoredResponseOwner {
   /** The detente key that created it. */
   readonly keyId: string;
+  /** The key's user: what a row not written yet is judged by (written rows join the key for it). */
+  readonly user: string;
   /** The upstream (by the policy's name) that holds it. */
   readonly upstream: string;
   /** The name the upstream got for the model, and the policy's models entry (for the audit trail). */
@@ -52,7 +54,11 @@ export interface StoredResponsesOptions {
   readonly now?: () => Date;
   /** How long a stored response stays usable (OpenAI keeps them 30 days). */
   readonly keepMs?: number;
-  /** Told when a write failed (with no id, key or content); those responses are then not reachable. */
+  /**
+   * Told when a write failed (with no id, key or content). The rows are kept and written again later
+   * (after 1 s, then twice as long each time, up to a minute), and meanwhile this instance answers for
+   * them from memory; past MAX_WAITING rows, new ones are dropped (and reported).
+   */
   readonly onError?: () => void;
 }
 
@@ -64,6 +70,9 @@ const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const BATCH = 500;
 /** Rows waiting at most; past this, new ones are dropped (and reported): memory stays bounded. */
 const MAX_WAITING = 50_000;
+/** After a failed write, the first wait before the next; it doubles with each failure, up to the last. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MOST_MS = 60_000;
 
 /**
  * The SHA-256 of a response id, as the table keys it (see `aiStoredResponses`).
@@ -81,7 +90,9 @@ export function responseIdHash(id: string): string {
  * first waits for the rows of its id this instance has yet to write (another instance sees a row once
  * it is written). The last creation of an id on one upstream wins (a self-hosted server that reuses ids
  * gives the id to its new owner). Rows older than `keepMs` are never found, and are deleted at most
- * once an hour, after a write.
+ * once an hour, after a write. A failed write is tried again later (see `onError`); until it is written,
+ * this instance answers `find` and `whose` for its rows from memory, so that a response whose note could
+ * not be written is not taken for one nobody created (which anyone could continue).
  *
  * @example
  * const stored = createStoredResponses({ store });
@@ -98,6 +109,9 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
   const unwritten = new Map<string, number>();
   // The batch being written (the next starts as it ends, while rows are waiting), and the sweep.
   let batch: Promise<void> | null = null;
+  // After a failed write: when the next may start, and how long the one after would wait.
+  let retry: ReturnType<typeof setTimeout> | null = null;
+  let retryMs = RETRY_FIRST_MS;
   let sweeping: Promise<void> | null = null;
   let lastSweep = 0;
   // Deletions of forgotten rows under way, for `flush` to wait on.
@@ -144,9 +158,27 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
       });
   };
 
+  /**
+   * A batch that could not be written waits again, behind what came meanwhile, unless a newer row of
+   * its id replaced it or too many wait; the next write starts after a pause that grows with failures.
+   */
+  const writeLater = (rows: readonly Row[]): void => {
+    for (const r of rows) {
+      const key = rowKey(r.idHash, r.upstream);
+      if (waiting.has(key) || waiting.size >= MAX_WAITING) written(r.idHash);
+      else waiting.set(key, r);
+    }
+    retry = setTimeout(() => {
+      retry = null;
+      writeNext();
+    }, retryMs);
+    retry.unref();
+    retryMs = Math.min(retryMs * 2, RETRY_MOST_MS);
+  };
+
   /** Start writing the waiting rows, unless a batch is being written (the next starts as it ends). */
   const writeNext = (): void => {
-    if (batch !== null || waiting.size === 0) return;
+    if (batch !== null || retry !== null || waiting.size === 0) return;
     const rows: Row[] = [];
     for (const [key, row] of waiting) {
       if (rows.length === BATCH) break;
@@ -154,20 +186,38 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
       waiting.delete(key);
     }
     batch = writeBatch(rows)
-      // Nothing of the driver's error: it could quote the parameters.
-      .catch(report)
-      .then(() => {
-        for (const r of rows) written(r.idHash);
+      .then(
+        () => {
+          retryMs = RETRY_FIRST_MS;
+          for (const r of rows) written(r.idHash);
+          return true;
+        },
+        () => {
+          // Nothing of the driver's error: it could quote the parameters.
+          report();
+          writeLater(rows);
+          return false;
+        },
+      )
+      .then((ok) => {
         batch = null;
         writeNext();
-        sweep();
+        if (ok) sweep(); // not into a store that just failed
       });
+  };
+
+  /** This instance's row of `idHash` not written yet, on `upstream` or (undefined) any, of `user`'s or anyone's. */
+  const unwrittenRow = (idHash: string, upstream?: string, user?: string): Row | undefined => {
+    if (!unwritten.has(idHash)) return undefined;
+    if (upstream !== undefined) return waiting.get(rowKey(idHash, upstream));
+    for (const row of waiting.values()) if (row.idHash === idHash && row.user === user) return row;
+    return undefined;
   };
 
   return {
     record(id, owner) {
       const idHash = responseIdHash(id);
-      const key = `${idHash}\u0000${owner.upstream}`;
+      const key = rowKey(idHash, owner.upstream);
       // One statement cannot update a row twice: the latest owner of an id in a batch wins.
       if (waiting.delete(key)) written(idHash);
       else if (waiting.size >= MAX_WAITING) {
@@ -183,6 +233,8 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
       // A row of this id this instance has yet to write is written first. Each batch awaited is
       // another (the next starts before the last one's waiters resume), so this ends.
       for (let b = batch; unwritten.has(idHash) && b !== null; b = batch) await b;
+      const mine = unwrittenRow(idHash, undefined, user);
+      if (mine) return { upstream: mine.upstream, model: mine.model, modelRouted: mine.modelRouted };
       const rows = await store.query<{ upstream: string; model: string | null; model_routed: string | null }>(
         `SELECT r.upstream, r.model, r.model_routed
            FROM ai_stored_responses r JOIN ai_keys k ON k.id = r.key_id
@@ -196,6 +248,9 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
     async whose(id, user, upstream) {
       const idHash = responseIdHash(id);
       for (let b = batch; unwritten.has(idHash) && b !== null; b = batch) await b;
+      // The newest creation of an id on an upstream wins: one still to be written is that.
+      const row = unwrittenRow(idHash, upstream);
+      if (row) return row.user === user ? "mine" : "theirs";
       const rows = await store.query<{ mine: boolean }>(
         `SELECT k.user_name IS NOT DISTINCT FROM $2 AS mine
            FROM ai_stored_responses r LEFT JOIN ai_keys k ON k.id = r.key_id
@@ -207,7 +262,7 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
     },
     forget(id, upstream) {
       const idHash = responseIdHash(id);
-      if (waiting.delete(`${idHash}\u0000${upstream}`)) written(idHash);
+      if (waiting.delete(rowKey(idHash, upstream))) written(idHash);
       // After a batch that may be writing the same row, which would otherwise bring it back.
       const after = batch ?? Promise.resolve();
       const deleting: Promise<void> = after
@@ -222,8 +277,19 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
       forgetting.add(deleting);
     },
     async flush() {
+      // Rows waiting to be written again are tried now, once more.
+      if (retry !== null) {
+        clearTimeout(retry);
+        retry = null;
+        writeNext();
+      }
       while (batch !== null || sweeping !== null || forgetting.size > 0)
         await Promise.all([batch, sweeping, ...forgetting]);
     },
   };
+}
+
+/** The key of a row among those waiting: its id's hash and its upstream. */
+function rowKey(idHash: string, upstream: string): string {
+  return `${idHash}\u0000${upstream}`;
 }
