@@ -6,6 +6,8 @@ import { startTestGateway, type TestGateway } from "./gateway.js";
 export interface ScriptedOptions {
   readonly status?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Keep the answer open after its last piece, sending nothing more until the upstream closes. */
+  readonly pause?: boolean;
 }
 
 /** A request the scripted upstream received. */
@@ -53,8 +55,9 @@ export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
         ...options.headers,
       });
       const write = (i: number): void => {
-        if (i === pieces.length) res.end();
-        else
+        if (i === pieces.length) {
+          if (options.pause !== true) res.end();
+        } else
           res.write(pieces[i]!, () => {
             setImmediate(() => {
               write(i + 1);

@@ -19,6 +19,17 @@ export class AnswerEdits implements OffsetMap {
   }
 }
 
+/**
+ * How many citation events one answer holds at most, and how many characters of them (their `data`), so
+ * that an upstream cannot make the gateway keep events without limit: a citation whose offsets reach far
+ * past the text (an `end_index` of 10^9) waits until its stream ends, and every later citation event of
+ * that stream waits behind it. An answer's citations rarely wait at all (only those into the few
+ * characters held back at the tail of the text), so a real answer does not come near either.
+ */
+export const MAX_HELD_CITATION_EVENTS = 128;
+/** How many characters of citation events (their `data`) one answer holds at most: see above. */
+export const MAX_HELD_CITATION_CHARS = 256 * 1024;
+
 /** An event of citations only, held until the text they point into has gone out: see `StreamEdits`. */
 interface HeldEvent {
   readonly event: SseEvent;
@@ -43,6 +54,7 @@ interface HeldEvent {
  * otherwise be moved by the edits known so far, and a mask still to come before its end (a token in the
  * cited link, held back until it is certain) would leave it off. Held events keep their order. One that
  * also carries text is not held (its text would then go out of order): it is moved with what is known.
+ * How many wait is bounded per answer: see `CitationEvents.hold`.
  *
  * @example s.edits.inspected += emit.length; // after each push into the stream's inspector
  */
@@ -97,16 +109,22 @@ export type Wait = readonly [CitedStream, number];
 
 /**
  * The citations of one answer stream: moved with the edits of the text they point into (streamed, or
- * seen whole in a snapshot), or held until it has gone out (see `StreamEdits`).
+ * seen whole in a snapshot), or held until it has gone out (see `StreamEdits`), a bounded number of them
+ * (see `hold`).
  *
  * @example
  * const wait = cited.waitFor(citations, slots.length > 0); // before the event is numbered
- * if (wait) cited.hold(wait, ev, data, citations); else cited.remap(citations);
+ * if (wait) out += cited.hold(wait, ev, data, citations); else cited.remap(citations);
  */
 export class CitationEvents {
   readonly #streams: ReadonlyMap<string, CitedStream>;
   readonly #wholes: ReadonlyMap<string, { readonly edits: AnswerEdits | undefined }>;
   readonly #renumber: (data: Record<string, unknown>) => void;
+  /** The events held now, in all streams, and the characters of their `data`. */
+  #heldEvents = 0;
+  #heldChars = 0;
+  /** Set once the answer held more than the bound: its citation events are no longer held. */
+  #overflowed = false;
 
   constructor(
     streams: ReadonlyMap<string, CitedStream>,
@@ -133,7 +151,7 @@ export class CitationEvents {
    * reach past what was forwarded, or that would pass events held before it.
    */
   waitFor(citations: readonly StreamCitations[], carriesText: boolean): Wait | undefined {
-    if (carriesText) return undefined;
+    if (carriesText || this.#overflowed) return undefined;
     for (const c of citations) {
       const s = this.#streams.get(c.stream);
       if (s && (s.edits.holding || !s.edits.settled(c.reach, s.forwarded.length, s.ended)))
@@ -142,21 +160,37 @@ export class CitationEvents {
     return undefined;
   }
 
+  /**
+   * Hold `event` where `wait` says, and return what goes out now: nothing, unless the answer would then
+   * hold more than MAX_HELD_CITATION_EVENTS events or MAX_HELD_CITATION_CHARS characters of them. Then
+   * every held event goes out at once, each stream's in the order they came and this one last, moved
+   * with the edits known so far (a mask still to come inside a cited span may leave it off), and the
+   * answer's later citation events are no longer held: each goes out when it comes, moved likewise.
+   */
   hold(
     wait: Wait,
     event: SseEvent,
     data: Record<string, unknown>,
     citations: readonly StreamCitations[],
-  ): void {
+  ): string {
     wait[0].edits.hold({ event, data, citations, reach: wait[1] });
+    this.#heldEvents++;
+    this.#heldChars += event.data.length;
+    if (this.#heldEvents <= MAX_HELD_CITATION_EVENTS && this.#heldChars <= MAX_HELD_CITATION_CHARS) return "";
+    this.#overflowed = true;
+    let out = "";
+    for (const s of this.#streams.values()) if (s !== wait[0]) out += this.released(s, true);
+    return out + this.released(wait[0], true);
   }
 
-  /** The events held for `stream` that can go now, moved, numbered and written. */
-  released(stream: CitedStream | undefined): string {
-    const events = stream?.edits.release(stream.forwarded.length, stream.ended);
+  /** The events held for `stream` that can go now (all of them when `all`), moved, numbered and written. */
+  released(stream: CitedStream | undefined, all = false): string {
+    const events = stream?.edits.release(stream.forwarded.length, all || stream.ended);
     if (events === undefined) return "";
     let out = "";
     for (const held of events) {
+      this.#heldEvents--;
+      this.#heldChars -= held.event.data.length;
       this.remap(held.citations);
       this.#renumber(held.data);
       out += formatSseEvent({ ...held.event, data: stringifyJson(held.data) });

@@ -331,10 +331,7 @@ export async function respondStream(
       }
     }
     updateBlocked();
-    if (wait !== undefined) {
-      cited.hold(wait, ev, parsed, citations);
-      return prefix;
-    }
+    if (wait !== undefined) return prefix + cited.hold(wait, ev, parsed, citations);
     if (citations.length > 0 && cited.remap(citations)) changed = true;
     const body = changed ? stringifyJson(parsed) : ev.data;
     let out = prefix + formatSseEvent({ ...ev, data: body });
