@@ -624,6 +624,70 @@ describe("Anthropic answers' compaction summaries, citations and server tool res
   });
 });
 
+describe("a spoken answer (Chat Completions audio output)", () => {
+  // The audio, base64 (not inspected: it passes as it came), and its transcript, which is.
+  const AUDIO = Buffer.from("RIFF....WAVEfmt not really audio").toString("base64");
+
+  it("masks a secret in the transcript, whole and streamed, and passes the audio untouched", async () => {
+    const spoken = `Push with ${TOKEN} today.`;
+    answer(
+      "application/json",
+      JSON.stringify({
+        id: "chatcmpl-1",
+        object: "chat.completion",
+        created: 1,
+        model: "gpt-4o-audio-preview",
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: "assistant",
+              content: null,
+              audio: { id: "audio_1", data: AUDIO, expires_at: 2, transcript: spoken },
+            },
+            finish_reason: "stop",
+          },
+        ],
+      }),
+    );
+    const ask = {
+      model: "gpt-4o-audio-preview",
+      modalities: ["text", "audio"] as ("text" | "audio")[],
+      audio: { voice: "alloy" as const, format: "wav" as const },
+      messages: [{ role: "user" as const, content: "How do I push?" }],
+    };
+    const whole = await client(gw).chat.completions.create(ask);
+    expect(whole.choices[0]?.message.audio).toEqual({
+      id: "audio_1",
+      data: AUDIO,
+      expires_at: 2,
+      transcript: `Push with ${REDACTED} today.`,
+    });
+
+    // Cut where the token starts and inside it (a cut inside `ghp_` lets its first letters out: see
+    // "streamed text without spaces").
+    const cut = [spoken.slice(0, 10), spoken.slice(10, 30), spoken.slice(30)];
+    answer(
+      "text/event-stream",
+      chatChunk({ role: "assistant", content: null, audio: { id: "audio_1", transcript: "" } }) +
+        cut.map((t) => chatChunk({ audio: { transcript: t } })).join("") +
+        chatChunk({ audio: { data: AUDIO } }) +
+        chatChunk({ audio: { expires_at: 2 } }, "stop") +
+        "data: [DONE]\n\n",
+    );
+    const stream = await client(gw).chat.completions.create({ ...ask, stream: true });
+    let transcript = "";
+    let data = "";
+    for await (const chunk of stream) {
+      const audio = (chunk.choices[0]?.delta as { audio?: { transcript?: string; data?: string } }).audio;
+      transcript += audio?.transcript ?? "";
+      data += audio?.data ?? "";
+    }
+    expect(transcript).toBe(`Push with ${REDACTED} today.`);
+    expect(data).toBe(AUDIO);
+  });
+});
+
 describe("an answer read by its own Content-Type", () => {
   const headers = () => ({ authorization: `Bearer ${gw.key}`, "content-type": "application/json" });
   const ask = (stream: boolean) =>

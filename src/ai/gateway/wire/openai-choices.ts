@@ -26,7 +26,8 @@ import type { StreamSlot, TextSlot, Usage, WireEvent } from "./types.js";
  *
  * Stream ids: `choice:N` (content or completion text), `choice:N:refusal`, `choice:N:reasoning`
  * (`reasoning_content` / `reasoning`, sent by OpenAI-compatible reasoning models), `choice:N:tool:M`
- * (tool call M's arguments, a JSON fragment) and `choice:N:function` (the legacy `function_call`).
+ * (tool call M's arguments, a JSON fragment), `choice:N:function` (the legacy `function_call`) and
+ * `choice:N:audio` (a spoken answer's transcript).
  */
 
 /**
@@ -61,6 +62,8 @@ export function pushAssistantExtras(out: TextSlot[], message: Json, role: TextRo
   pushString(out, message, "refusal", role, `${path}.refusal`);
   pushString(out, message, "reasoning_content", role, `${path}.reasoning_content`);
   pushString(out, message, "reasoning", role, `${path}.reasoning`);
+  // A spoken answer's transcript (`modalities: ["audio"]`); the audio itself is not read.
+  if (isRecord(message.audio)) pushString(out, message.audio, "transcript", role, `${path}.audio.transcript`);
   arrayOf(message.tool_calls).forEach((call, j) => {
     if (!isRecord(call)) return;
     const p = indexPath(`${path}.tool_calls`, j);
@@ -133,6 +136,8 @@ function pushDeltaTexts(out: StreamSlot[], delta: Json, n: number, p: string): v
   pushStream(out, delta, "refusal", `choice:${n}:refusal`, `${p}.delta.refusal`);
   pushStream(out, delta, "reasoning_content", `choice:${n}:reasoning`, `${p}.delta.reasoning_content`);
   pushStream(out, delta, "reasoning", `choice:${n}:reasoning`, `${p}.delta.reasoning`);
+  if (isRecord(delta.audio))
+    pushStream(out, delta.audio, "transcript", `choice:${n}:audio`, `${p}.delta.audio.transcript`);
   arrayOf(delta.tool_calls).forEach((call, j) => {
     if (!isRecord(call) || !isRecord(call.function)) return;
     const m = indexOf(call.index) ?? j;
@@ -214,6 +219,7 @@ export function choiceFlushEvent(stream: string, text: string, like: WireEvent):
     else if (kind === "tool")
       choice.delta = { tool_calls: [{ index: Number(parts[3]), function: { arguments: text } }] };
     else if (kind === "function") choice.delta = { function_call: { arguments: text } };
+    else if (kind === "audio") choice.delta = { audio: { transcript: text } };
     else throw new Error(`not a choice stream: ${stream}`);
   }
   choice.logprobs = null;
