@@ -3,6 +3,7 @@ import type { SseEvent } from "../sse.js";
 import { pushAnnotationSnapshots, pushAnnotations } from "./annotations.js";
 import { citedBy } from "./citations.js";
 import { stringifyJson } from "./json-parse.js";
+import { MirroredStreamSlot } from "./slot-kinds.js";
 import { pushJsonText } from "./json-slots.js";
 import {
   arrayOf,
@@ -26,8 +27,9 @@ import type { StreamSlot, TextSlot, Usage, WireEvent } from "./types.js";
  *
  * Stream ids: `choice:N` (content or completion text), `choice:N:refusal`, `choice:N:reasoning`
  * (`reasoning_content` / `reasoning`, sent by OpenAI-compatible reasoning models), `choice:N:tool:M`
- * (tool call M's arguments, a JSON fragment), `choice:N:function` (the legacy `function_call`) and
- * `choice:N:audio` (a spoken answer's transcript).
+ * (tool call M's arguments, a JSON fragment), `choice:N:function` (the legacy `function_call`),
+ * `choice:N:audio` (a spoken answer's transcript) and `choice:N:text` (a chunk's `text` beside a delta
+ * that is not a copy of its content).
  */
 
 /**
@@ -116,9 +118,18 @@ export function choiceStreamTexts(event: WireEvent): StreamSlot[] {
     const n = choiceIndex(choice, i);
     const p = indexPath("choices", i);
     const from = out.length;
-    pushStream(out, choice, "text", `choice:${n}`, `${p}.text`);
     const delta = choice.delta;
-    if (isRecord(delta)) pushDeltaTexts(out, delta, n, p);
+    if (!isRecord(delta)) pushStream(out, choice, "text", `choice:${n}`, `${p}.text`);
+    else {
+      pushDeltaTexts(out, delta, n, p);
+      // Together repeats a chat delta's content as the choice's `text`: one text, read once, and the
+      // copy written as the content is. Any other `text` beside a delta is read as a stream of its own.
+      const copy = choice.text;
+      if (typeof copy === "string" && copy.length > 0) {
+        if (copy === delta.content) out[from] = new MirroredStreamSlot(out[from]!, choice, "text");
+        else pushStream(out, choice, "text", `choice:${n}:text`, `${p}.text`);
+      }
+    }
     scoredStreamBy(out, from, choice);
   });
   return out;
@@ -220,7 +231,11 @@ export function choiceFlushEvent(stream: string, text: string, like: WireEvent):
       choice.delta = { tool_calls: [{ index: Number(parts[3]), function: { arguments: text } }] };
     else if (kind === "function") choice.delta = { function_call: { arguments: text } };
     else if (kind === "audio") choice.delta = { audio: { transcript: text } };
-    else throw new Error(`not a choice stream: ${stream}`);
+    else if (kind === "text") {
+      // A `text` beside a delta that is not its copy (see `choiceStreamTexts`).
+      choice.delta = {};
+      choice.text = text;
+    } else throw new Error(`not a choice stream: ${stream}`);
   }
   choice.logprobs = null;
   choice.finish_reason = null;

@@ -199,27 +199,45 @@ export class StreamView extends ViewSlot implements StreamSlot {
 }
 
 /**
- * Empty the log probabilities `holder` carries for the tokens of its text (a choice's `logprobs`, a
- * Responses part's or delta event's): null, or an empty list where the format has a list. They spell the
- * text token by token (`token`, `bytes`, `top_logprobs`), so once the gateway sends other text (a masked
- * secret, a restored placeholder, text held back for later) they would tell what the text was.
+ * What a provider may send per token of a text, besides the text: log probabilities (OpenAI's
+ * `logprobs`, with each token's text, bytes and alternatives) and token ids (vLLM's `token_ids` with
+ * `return_token_ids`), which the model's public tokenizer turns back into text.
+ */
+const PER_TOKEN = ["logprobs", "token_ids"] as const;
+
+function present(v: unknown): boolean {
+  return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+}
+
+/**
+ * Empty what `holder` carries per token of its text (a choice's `logprobs` and `token_ids`, a stream
+ * delta's `token_id` as Together sends it, a Responses part's or delta event's `logprobs`): null, or an
+ * empty list where the format has a list. They spell the text token by token, so once the gateway sends
+ * other text (a masked secret, a restored placeholder, text held back for later) they would tell what the
+ * text was.
  *
  * @example dropLogprobs(choice); // choice.logprobs === null
  */
 export function dropLogprobs(holder: Json): void {
-  const v = holder.logprobs;
-  if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return;
-  writeEntry(holder, "logprobs", Array.isArray(v) ? [] : null);
+  for (const key of PER_TOKEN) {
+    const v = holder[key];
+    if (present(v)) writeEntry(holder, key, Array.isArray(v) ? [] : null);
+  }
+  const delta = holder.delta;
+  if (typeof delta === "object" && delta !== null && present((delta as Json).token_id))
+    writeEntry(delta as Json, "token_id", null);
 }
 
 /**
- * True when `holder` carries log probabilities that a change of its text must empty (see `dropLogprobs`).
+ * True when `holder` carries something per token of its text that a change of the text must empty (see
+ * `dropLogprobs`).
  *
  * @example hasLogprobs({ logprobs: [] }); // false
  */
 export function hasLogprobs(holder: Json): boolean {
-  const v = holder.logprobs;
-  return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+  if (present(holder.logprobs) || present(holder.token_ids)) return true;
+  const delta = holder.delta;
+  return typeof delta === "object" && delta !== null && present((delta as Json).token_id);
 }
 
 /**
@@ -289,6 +307,31 @@ export class ScoredSlot extends ForwardingSlot {
   override replace(text: string): void {
     if (text !== this.source.text) dropLogprobs(this.#scored);
     this.source.replace(text);
+  }
+}
+
+/**
+ * A stream slot whose text the provider also sent as `holder[key]` (Together's chat chunks repeat a
+ * delta's `content` as the choice's `text`): a replacement is written to both, so the copy never tells
+ * what the slot's text was.
+ *
+ * @example new MirroredStreamSlot(slot, choice, "text").replace("[REDACTED]"); // choice.text too
+ */
+export class MirroredStreamSlot extends ForwardingSlot implements StreamSlot {
+  readonly stream: string;
+  readonly #holder: Json;
+  readonly #key: string;
+
+  constructor(source: StreamSlot, holder: Json, key: string) {
+    super(source);
+    this.stream = source.stream;
+    this.#holder = holder;
+    this.#key = key;
+  }
+
+  override replace(text: string): void {
+    this.source.replace(text);
+    writeEntry(this.#holder, this.#key, text);
   }
 }
 
