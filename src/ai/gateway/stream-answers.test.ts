@@ -239,7 +239,7 @@ describe("Responses API text that never comes as deltas", () => {
     expect(part?.type === "output_text" ? part.annotations : []).toEqual([{ ...cite, url: masked }]);
   });
 
-  it("masks what the provider's own tools searched, found and typed, streamed and whole", async () => {
+  it("masks what the provider's own tools searched, found, typed and listed, streamed and whole", async () => {
     // Items of tools the provider runs: they come whole, never as deltas (file search results come with
     // `include: ["file_search_call.results"]`, a web search's sources with its own include).
     const searched = {
@@ -265,15 +265,23 @@ describe("Responses API text that never comes as deltas", () => {
       action: { type: "type", text: `export GITHUB_TOKEN=${TOKEN}` },
       pending_safety_checks: [],
     };
-    const items = [searched, browsed, typed];
+    // An MCP server's tool list, which the provider fetched: its descriptions are the server's text.
+    const listed = {
+      id: "mcpl_1",
+      type: "mcp_list_tools",
+      server_label: "deploy",
+      tools: [{ name: "deploy", description: `Deploys with ${TOKEN}.`, input_schema: { type: "object" } }],
+    };
+    const items = [searched, browsed, typed, listed];
     const masked = [
       `Deploy with ${REDACTED} from CI.`,
       `https://ci.example.com/builds?access_token=${REDACTED}`,
       `export GITHUB_TOKEN=${REDACTED}`,
+      `Deploys with ${REDACTED}.`,
     ];
     const texts = (list: readonly unknown[]): unknown[] => {
-      const [f, w, c] = list as [typeof searched, typeof browsed, typeof typed];
-      return [f.results[0]?.text, w.action.url, c.action.text];
+      const [f, w, c, l] = list as [typeof searched, typeof browsed, typeof typed, typeof listed];
+      return [f.results[0]?.text, w.action.url, c.action.text, l.tools[0]?.description];
     };
     answer(
       "text/event-stream",
@@ -300,7 +308,7 @@ describe("Responses API text that never comes as deltas", () => {
       "the event",
     );
     const found = event.detections.filter((d) => d.where === "response" && d.dataClass === "secret");
-    expect(found.reduce((n, d) => n + d.count, 0)).toBe(3);
+    expect(found.reduce((n, d) => n + d.count, 0)).toBe(4);
 
     answer("application/json", JSON.stringify({ ...responseObject("completed", items), object: "response" }));
     const whole = await client(gw).responses.create({ model: "gpt-4o", input: "deploy?" });

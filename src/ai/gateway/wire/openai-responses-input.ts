@@ -95,20 +95,13 @@ function pushEach(out: TextSlot[], list: unknown, key: string, role: TextRole, p
 }
 
 /**
- * A call of a tool the provider runs, as an input item (`call` "assistant", `result` "tool-result") or in
- * an answer (both "response"): a file search's queries and the text of its results, a web search's
- * action (query, queries, find-in-page pattern, the URLs it opened and its sources, with their keys),
- * the text a computer-use call types and its pending safety checks. Other items: nothing.
- *
- * @example pushHostedCall(out, { type: "file_search_call", queries: ["deploy key"], results: [{ text: "..." }] }, "output[0]", "response", "response");
+ * A call of a tool the provider runs: a file search's queries and the text of its results, a web
+ * search's action (query, queries, find-in-page pattern, the URLs it opened and its sources, with their
+ * keys), the text a computer-use call types and its pending safety checks. Other items: nothing.
  */
-export function pushHostedCall(
-  out: TextSlot[],
-  item: Json,
-  path: string,
-  call: TextRole,
-  result: TextRole,
-): void {
+function pushHostedCall(out: TextSlot[], item: Json, path: string): void {
+  const call: TextRole = "assistant";
+  const result: TextRole = "tool-result";
   switch (item.type) {
     case "file_search_call":
       if (Array.isArray(item.queries)) {
@@ -187,7 +180,7 @@ export function inputItemTexts(out: TextSlot[], item: Json, path: string): void 
     case "file_search_call":
     case "web_search_call":
     case "computer_call":
-      pushHostedCall(out, item, path, "assistant", "tool-result");
+      pushHostedCall(out, item, path);
       return;
     case "computer_call_output":
       pushEach(

@@ -12,7 +12,7 @@ import {
   type Json,
 } from "./slots.js";
 import { pushJsonValue } from "./json-slots.js";
-import { pushHostedCall } from "./openai-responses-input.js";
+import { inputItemTexts } from "./openai-responses-input.js";
 import { StreamView } from "./slot-kinds.js";
 import type { StreamSlot, TextSlot, WireEvent } from "./types.js";
 
@@ -184,13 +184,19 @@ function pushItemSnapshots(out: StreamSlot[], item: Json, n: number, path: strin
     }
     case "file_search_call":
     case "web_search_call":
-    case "computer_call": {
+    case "computer_call":
+    case "mcp_list_tools":
+    case "tool_search_call":
+    case "tool_search_output":
+    case "additional_tools":
+    case "program":
+    case "program_output": {
       // They never come as deltas: each text read whole, named by its place in the item (the same in
       // every event that repeats it), as a whole answer reads it.
       const texts: TextSlot[] = [];
-      pushHostedCall(texts, item, path, "response", "response");
+      inputItemTexts(texts, item, path);
       for (const t of texts)
-        out.push(new StreamView(t, t.role, t.path, `output:${n}:${t.path.slice(path.length + 1)}`));
+        out.push(new StreamView(t, "response", t.path, `output:${n}:${t.path.slice(path.length + 1)}`));
       return;
     }
     case "local_shell_call_output":

@@ -1,6 +1,6 @@
 import { pushJsonText, pushJsonValue } from "./json-slots.js";
 import {
-  pushHostedCall,
+  inputItemTexts,
   pushMessageContent,
   pushReasoning,
   responsesRequestTexts,
@@ -22,6 +22,7 @@ import {
   responsesStreamTexts,
 } from "./openai-responses-stream.js";
 import { responsesStreamCitations } from "./citations.js";
+import { ViewSlot } from "./slot-kinds.js";
 import type { TextSlot, WireFormat } from "./types.js";
 
 /**
@@ -118,9 +119,19 @@ function outputItemTexts(out: TextSlot[], item: Json, path: string): void {
     case "file_search_call":
     case "web_search_call":
     case "computer_call":
-      // What the provider's own tools searched for, found and typed reaches the client too.
-      pushHostedCall(out, item, path, "response", "response");
+    case "mcp_list_tools":
+    case "tool_search_call":
+    case "tool_search_output":
+    case "additional_tools":
+    case "program":
+    case "program_output": {
+      // What the provider's own tools searched for, found and typed, an MCP server's tool list, a
+      // program and its result reach the client too: read as an input item is, as answer text.
+      const texts: TextSlot[] = [];
+      inputItemTexts(texts, item, path);
+      for (const t of texts) out.push(new ViewSlot(t, "response", t.path));
       return;
+    }
     case "code_interpreter_call":
       // Its code, and the logs of running it (as a stream's snapshot events carry them).
       pushString(out, item, "code", "response", `${path}.code`);
