@@ -147,6 +147,50 @@ describe.each(STORE_BACKENDS)("stored responses on $name", (backend) => {
     await expect(stored.whose("resp_2", "alice", "openai")).rejects.toThrow();
   });
 
+  it("does not let a late retry overwrite a newer owner another instance wrote", async () => {
+    const alice = await keyOf("alice");
+    const bob = await keyOf("bob");
+    let down = true;
+    const flaky = {
+      query: <T>(sql: string, params?: unknown[]) =>
+        down ? Promise.reject(new Error("connection refused")) : t.store.query<T>(sql, params),
+    };
+    const first = createStoredResponses({ store: flaky, now });
+    first.record("resp_1", owner(alice, "local")); // fails, kept for later
+    await first.flush();
+    at += 1000;
+    // A self-hosted server reuses the id; another instance notes its new owner.
+    const second = createStoredResponses({ store: t.store, now });
+    second.record("resp_1", owner(bob, "local"));
+    await second.flush();
+    down = false;
+    await first.flush(); // the older row, written late
+    expect(await second.whose("resp_1", "bob", "local")).toBe("mine");
+  });
+
+  it("does not bring back a response deleted while its failing write was under way", async () => {
+    const alice = await keyOf("alice");
+    let fail: (() => void) | undefined;
+    const gated = {
+      query: <T>(sql: string, params?: unknown[]): Promise<T[]> =>
+        sql.includes("INSERT") && fail === undefined
+          ? new Promise<T[]>((_, reject) => {
+              fail = () => {
+                reject(new Error("connection reset"));
+              };
+            })
+          : t.store.query<T>(sql, params),
+    };
+    const stored = createStoredResponses({ store: gated, now });
+    stored.record("resp_1", owner(alice)); // its INSERT is under way...
+    stored.forget("resp_1", "openai"); // ...when the response is deleted
+    fail!();
+    await stored.flush();
+    expect(await stored.whose("resp_1", "bob", "openai")).toBe("unknown");
+    await stored.flush();
+    expect(await t.store.query(`SELECT key_id FROM ai_stored_responses`)).toEqual([]);
+  });
+
   it("keeps a row it could not write, answers for it meanwhile, and writes it when the store is back", async () => {
     const alice = await keyOf("alice");
     let down = true;

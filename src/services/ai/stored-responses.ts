@@ -56,7 +56,7 @@ export interface StoredResponsesOptions {
   readonly keepMs?: number;
   /**
    * Told when a write failed (with no id, key or content). The rows are kept and written again later
-   * (after 1 s, then twice as long each time, up to a minute), and meanwhile this instance answers for
+   * (after 1 s, then twice as long each time, up to 10 s), and meanwhile this instance answers for
    * them from memory; past MAX_WAITING rows, new ones are dropped (and reported).
    */
   readonly onError?: () => void;
@@ -72,7 +72,7 @@ const BATCH = 500;
 const MAX_WAITING = 50_000;
 /** After a failed write, the first wait before the next; it doubles with each failure, up to the last. */
 const RETRY_FIRST_MS = 1000;
-const RETRY_MOST_MS = 60_000;
+const RETRY_MOST_MS = 10_000;
 
 /**
  * The SHA-256 of a response id, as the table keys it (see `aiStoredResponses`).
@@ -116,6 +116,9 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
   let lastSweep = 0;
   // Deletions of forgotten rows under way, for `flush` to wait on.
   const forgetting = new Set<Promise<void>>();
+  // Rows forgotten while a batch that may hold them was being written: not to be written again, should
+  // that batch fail (its deletion, chained after it, would then find nothing to delete).
+  const forgotten = new Set<string>();
 
   const report = (): void => {
     try {
@@ -141,7 +144,8 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
       `INSERT INTO ai_stored_responses (id_hash, upstream, key_id, model, model_routed, created_at)
        VALUES ${values.join(", ")}
        ON CONFLICT (id_hash, upstream) DO UPDATE SET key_id = excluded.key_id, model = excluded.model,
-         model_routed = excluded.model_routed, created_at = excluded.created_at`,
+         model_routed = excluded.model_routed, created_at = excluded.created_at
+       WHERE ai_stored_responses.created_at <= excluded.created_at`,
       params,
     );
   };
@@ -165,7 +169,7 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
   const writeLater = (rows: readonly Row[]): void => {
     for (const r of rows) {
       const key = rowKey(r.idHash, r.upstream);
-      if (waiting.has(key) || waiting.size >= MAX_WAITING) written(r.idHash);
+      if (waiting.has(key) || forgotten.has(key) || waiting.size >= MAX_WAITING) written(r.idHash);
       else waiting.set(key, r);
     }
     retry = setTimeout(() => {
@@ -200,6 +204,7 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
         },
       )
       .then((ok) => {
+        forgotten.clear(); // they were only for this batch
         batch = null;
         writeNext();
         if (ok) sweep(); // not into a store that just failed
@@ -224,6 +229,7 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
         report();
         return;
       }
+      forgotten.delete(key); // created again: a new owner to write
       waiting.set(key, { ...owner, idHash, at: now() });
       unwritten.set(idHash, (unwritten.get(idHash) ?? 0) + 1);
       writeNext();
@@ -262,7 +268,9 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
     },
     forget(id, upstream) {
       const idHash = responseIdHash(id);
-      if (waiting.delete(rowKey(idHash, upstream))) written(idHash);
+      const key = rowKey(idHash, upstream);
+      if (waiting.delete(key)) written(idHash);
+      if (batch !== null) forgotten.add(key);
       // After a batch that may be writing the same row, which would otherwise bring it back.
       const after = batch ?? Promise.resolve();
       const deleting: Promise<void> = after
