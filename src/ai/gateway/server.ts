@@ -138,7 +138,7 @@ export function createGateway(options: GatewayEnvironment): Gateway {
     deps,
     dispatch: createGatewayDispatch(deps),
     async close() {
-      await storedResponses.flush();
+      await storedResponses.close();
       await events.close();
       await keys.close();
       await client.close();

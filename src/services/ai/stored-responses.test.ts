@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { NOW, resetStore } from "../../../test/helpers/store-data.js";
 import { STORE_BACKENDS, type TestStore } from "../../../test/helpers/stores.js";
 import { createKey } from "./keys.js";
@@ -145,6 +145,31 @@ describe.each(STORE_BACKENDS)("stored responses on $name", (backend) => {
     // What it cannot answer from memory (not this instance's row) needs the store, which is down.
     await expect(stored.find("resp_1", "alice")).rejects.toThrow();
     await expect(stored.whose("resp_2", "alice", "openai")).rejects.toThrow();
+  });
+
+  it("tries a failed row again after a pause, and once more on close, then never again", async () => {
+    vi.useFakeTimers();
+    try {
+      let inserts = 0;
+      const broken = {
+        query: (sql: string) => {
+          if (sql.includes("INSERT")) inserts++;
+          return Promise.reject(new Error("connection refused"));
+        },
+      };
+      const stored = createStoredResponses({ store: broken, now });
+      stored.record("resp_1", owner("key_x"));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(inserts).toBe(1);
+      await vi.advanceTimersByTimeAsync(1000); // the first pause
+      expect(inserts).toBe(2);
+      await stored.close(); // one more try, without waiting for the next pause
+      expect(inserts).toBe(3);
+      await vi.advanceTimersByTimeAsync(10 * 60 * 1000);
+      expect(inserts).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("does not let a late retry overwrite a newer owner another instance wrote", async () => {

@@ -45,6 +45,8 @@ export interface StoredResponses {
   forget(id: string, upstream: string): void;
   /** Wait for every write so far. */
   flush(): Promise<void>;
+  /** Write what waits, once more, and write nothing after (a row that fails then is lost, and reported). */
+  close(): Promise<void>;
 }
 
 export interface StoredResponsesOptions {
@@ -112,6 +114,7 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
   // After a failed write: when the next may start, and how long the one after would wait.
   let retry: ReturnType<typeof setTimeout> | null = null;
   let retryMs = RETRY_FIRST_MS;
+  let closed = false;
   let sweeping: Promise<void> | null = null;
   let lastSweep = 0;
   // Deletions of forgotten rows under way, for `flush` to wait on.
@@ -169,9 +172,11 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
   const writeLater = (rows: readonly Row[]): void => {
     for (const r of rows) {
       const key = rowKey(r.idHash, r.upstream);
-      if (waiting.has(key) || forgotten.has(key) || waiting.size >= MAX_WAITING) written(r.idHash);
+      // Closed: its last try failed, and there is no later one.
+      if (closed || waiting.has(key) || forgotten.has(key) || waiting.size >= MAX_WAITING) written(r.idHash);
       else waiting.set(key, r);
     }
+    if (closed) return;
     retry = setTimeout(() => {
       retry = null;
       writeNext();
@@ -217,6 +222,17 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
     if (upstream !== undefined) return waiting.get(rowKey(idHash, upstream));
     for (const row of waiting.values()) if (row.idHash === idHash && row.user === user) return row;
     return undefined;
+  };
+
+  const flush = async (): Promise<void> => {
+    // Rows waiting to be written again are tried now, once more.
+    if (retry !== null) {
+      clearTimeout(retry);
+      retry = null;
+      writeNext();
+    }
+    while (batch !== null || sweeping !== null || forgetting.size > 0)
+      await Promise.all([batch, sweeping, ...forgetting]);
   };
 
   return {
@@ -284,15 +300,10 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
         .finally(() => forgetting.delete(deleting));
       forgetting.add(deleting);
     },
-    async flush() {
-      // Rows waiting to be written again are tried now, once more.
-      if (retry !== null) {
-        clearTimeout(retry);
-        retry = null;
-        writeNext();
-      }
-      while (batch !== null || sweeping !== null || forgetting.size > 0)
-        await Promise.all([batch, sweeping, ...forgetting]);
+    flush,
+    async close() {
+      closed = true;
+      await flush();
     },
   };
 }
