@@ -207,3 +207,45 @@ describe("citations of an answer whose placeholders were put back link the span 
     ]);
   });
 });
+
+describe("citations in a request's earlier answers", () => {
+  it("move with the request's redaction, so the provider reads the span it cited", async () => {
+    // Codex with `store: false` sends the conversation's earlier answers back, citations and all.
+    const earlier = `Mail ${EMAIL} about ${CITED} today.`;
+    const at = earlier.indexOf(CITED);
+    await client.responses.create({
+      model: "gpt-4o",
+      input: [
+        { role: "user", content: "Who do I tell?" },
+        {
+          type: "message",
+          role: "assistant",
+          id: "msg_1",
+          status: "completed",
+          content: [
+            {
+              type: "output_text",
+              text: earlier,
+              annotations: [
+                {
+                  type: "url_citation",
+                  url: PAGE.url,
+                  title: "Release notes",
+                  start_index: at,
+                  end_index: at + CITED.length,
+                },
+              ],
+            },
+          ],
+        },
+        { role: "user", content: "Thanks." },
+      ],
+    });
+    const sent = JSON.parse(gw.fake.requests.at(-1)!.body) as {
+      input: { content?: { text: string; annotations: Span[] }[] }[];
+    };
+    const part = sent.input[1]!.content![0]!;
+    expect(part.text).toBe(`Mail [EMAIL_1] about ${CITED} today.`);
+    expect(linked(part.text, part.annotations)).toEqual([CITED]);
+  });
+});

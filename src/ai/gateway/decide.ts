@@ -3,7 +3,7 @@
 // thinking excepted). Every refusal is answered here, in the provider's own format.
 import type { Principal } from "../../services/ai/keys.js";
 import type { Detection } from "../inspect/types.js";
-import { createVault, type RedactionVault } from "../inspect/index.js";
+import { createVault, TextEdits, type RedactionVault } from "../inspect/index.js";
 import { authorize, decideRequest, routeModel } from "../policy/index.js";
 import type { Caller } from "../policy/index.js";
 import type { GatewayDeps } from "./deps.js";
@@ -222,7 +222,11 @@ function redact(
       signed += hits.length;
       return;
     }
-    slot.replace(vault.redact(slot.text, hits));
+    // A text citations point into (an assistant's earlier answer sent back): they move with it.
+    const cited = slot.citations;
+    const edits = cited === undefined ? undefined : new TextEdits();
+    slot.replace(vault.redact(slot.text, hits, edits));
+    if (edits !== undefined) cited?.remap(edits);
     changed = true;
   });
   return { changed, signed };

@@ -14,8 +14,11 @@ import type { Detection } from "./types.js";
  * const answer = vault.restore(modelAnswer);
  */
 export interface RedactionVault {
-  /** Replace each detection's span in `text` with a typed placeholder; same value -> same placeholder within the vault. */
-  redact(text: string, detections: readonly Detection[]): string;
+  /**
+   * Replace each detection's span in `text` with a typed placeholder; same value -> same placeholder
+   * within the vault. `edits`, when given, is told each span replaced.
+   */
+  redact(text: string, detections: readonly Detection[], edits?: EditLog): string;
   /**
    * Put the original values back wherever placeholders appear, through `encode` when given (a
    * placeholder inside JSON source needs its value JSON-escaped); `edits`, when given, is told each
@@ -95,7 +98,7 @@ class Vault implements RedactionVault {
     return this.#prefixes.has(tail);
   }
 
-  redact(text: string, detections: readonly Detection[]): string {
+  redact(text: string, detections: readonly Detection[], edits?: EditLog): string {
     // Overlapping detections (a code block around a secret): the earlier, longer one is replaced.
     const sorted = [...detections].sort((a, b) => a.start - b.start || b.end - a.end);
     let out = "";
@@ -122,6 +125,7 @@ class Vault implements RedactionVault {
         for (let k = 1; k < placeholder.length; k++) this.#prefixes.add(placeholder.slice(0, k));
       }
       out += text.slice(pos, d.start) + placeholder;
+      edits?.replaced(d.start, d.end, placeholder.length);
       pos = d.end;
     }
     return out + text.slice(pos);
