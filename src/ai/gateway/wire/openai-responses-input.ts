@@ -125,6 +125,23 @@ function pushHostedCall(out: TextSlot[], item: Json, path: string): void {
 }
 
 /**
+ * Items an answer carries that are read as an input item is (with `inputItemTexts`), as answer text: what
+ * the provider's own tools searched for, found and typed, an MCP server's tool list, tool searches and
+ * their results, a program and its result.
+ */
+export const ANSWER_ITEMS_READ_AS_INPUT: ReadonlySet<unknown> = new Set([
+  "file_search_call",
+  "web_search_call",
+  "computer_call",
+  "mcp_list_tools",
+  "tool_search_call",
+  "tool_search_output",
+  "additional_tools",
+  "program",
+  "program_output",
+]);
+
+/**
  * What the model reads in one input item. Calls it made are assistant text (arguments with their keys,
  * code, shell actions with their environment, search queries, typed text); what came back is
  * tool-result text (outputs, logs, search results, MCP tool lists and errors). Images, screenshots,

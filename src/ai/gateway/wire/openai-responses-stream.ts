@@ -12,7 +12,7 @@ import {
   type Json,
 } from "./slots.js";
 import { pushJsonValue } from "./json-slots.js";
-import { inputItemTexts } from "./openai-responses-input.js";
+import { ANSWER_ITEMS_READ_AS_INPUT, inputItemTexts } from "./openai-responses-input.js";
 import { StreamView } from "./slot-kinds.js";
 import type { StreamSlot, TextSlot, WireEvent } from "./types.js";
 
@@ -144,6 +144,15 @@ export function responsesStreamEnds(event: WireEvent): string[] {
  * of an MCP approval request), under stream ids of their own so the gateway inspects them whole.
  */
 function pushItemSnapshots(out: StreamSlot[], item: Json, n: number, path: string): void {
+  if (ANSWER_ITEMS_READ_AS_INPUT.has(item.type)) {
+    // They never come as deltas: each text read whole, named by its place in the item (the same in
+    // every event that repeats it), as a whole answer reads it.
+    const texts: TextSlot[] = [];
+    inputItemTexts(texts, item, path);
+    for (const t of texts)
+      out.push(new StreamView(t, "response", t.path, `output:${n}:${t.path.slice(path.length + 1)}`));
+    return;
+  }
   switch (item.type) {
     case "message":
       arrayOf(item.content).forEach((part, j) => {
@@ -180,23 +189,6 @@ function pushItemSnapshots(out: StreamSlot[], item: Json, n: number, path: strin
       pushJsonValue(texts, item, "action", "response", `${path}.action`);
       for (const t of texts)
         out.push(new StreamView(t, t.role, t.path, `output:${n}:action${t.path.slice(path.length + 7)}`));
-      return;
-    }
-    case "file_search_call":
-    case "web_search_call":
-    case "computer_call":
-    case "mcp_list_tools":
-    case "tool_search_call":
-    case "tool_search_output":
-    case "additional_tools":
-    case "program":
-    case "program_output": {
-      // They never come as deltas: each text read whole, named by its place in the item (the same in
-      // every event that repeats it), as a whole answer reads it.
-      const texts: TextSlot[] = [];
-      inputItemTexts(texts, item, path);
-      for (const t of texts)
-        out.push(new StreamView(t, "response", t.path, `output:${n}:${t.path.slice(path.length + 1)}`));
       return;
     }
     case "local_shell_call_output":

@@ -1,5 +1,6 @@
 import { pushJsonText, pushJsonValue } from "./json-slots.js";
 import {
+  ANSWER_ITEMS_READ_AS_INPUT,
   inputItemTexts,
   pushMessageContent,
   pushReasoning,
@@ -75,6 +76,12 @@ export const openaiResponses: WireFormat = {
  * conversation's items).
  */
 function outputItemTexts(out: TextSlot[], item: Json, path: string): void {
+  if (ANSWER_ITEMS_READ_AS_INPUT.has(item.type)) {
+    const texts: TextSlot[] = [];
+    inputItemTexts(texts, item, path);
+    for (const t of texts) out.push(new ViewSlot(t, "response", t.path));
+    return;
+  }
   switch (item.type) {
     case "message":
       pushMessageContent(out, item, "response", path);
@@ -116,22 +123,6 @@ function outputItemTexts(out: TextSlot[], item: Json, path: string): void {
     case "reasoning":
       pushReasoning(out, item, "response", path);
       return;
-    case "file_search_call":
-    case "web_search_call":
-    case "computer_call":
-    case "mcp_list_tools":
-    case "tool_search_call":
-    case "tool_search_output":
-    case "additional_tools":
-    case "program":
-    case "program_output": {
-      // What the provider's own tools searched for, found and typed, an MCP server's tool list, a
-      // program and its result reach the client too: read as an input item is, as answer text.
-      const texts: TextSlot[] = [];
-      inputItemTexts(texts, item, path);
-      for (const t of texts) out.push(new ViewSlot(t, "response", t.path));
-      return;
-    }
     case "code_interpreter_call":
       // Its code, and the logs of running it (as a stream's snapshot events carry them).
       pushString(out, item, "code", "response", `${path}.code`);
