@@ -48,6 +48,8 @@ export const RANK = {
   block: 10,
 } as const;
 
+const NO_CODES = new Uint16Array(0);
+
 /**
  * The state of one `inspect` call: the text, the hits found so far, and scratch space that detectors use
  * to stay linear (where the next `-----END` is, up to where numbers were already read...).
@@ -72,6 +74,12 @@ export class Scan {
   lastColon = -100;
   /** Command-line flags: bits of the commands named in the current shell command so far. */
   commandBits = 0;
+  /**
+   * The text's UTF-16 code units while `Plan.run` walks it, followed by zeros (where `charCodeAt` would
+   * give NaN): reading them here is faster than `charCodeAt`. Valid only during the run; its length is
+   * not the text's.
+   */
+  codes: Uint16Array = NO_CODES;
 
   constructor(readonly text: string) {}
 
