@@ -10,6 +10,7 @@ import type { GatewayDeps } from "./deps.js";
 import type { Exchange } from "./exchange.js";
 import type { ForwardArgs } from "./forward.js";
 import type { GatewayResponse } from "./http-shapes.js";
+import { itemReferences } from "./stored-owner.js";
 import { RESPONSES_API } from "./upstream.js";
 import type { TextSlot } from "./wire/index.js";
 import { membersIn, parseJson, stringifyJson } from "./wire/json-parse.js";
@@ -17,9 +18,13 @@ import { UnreadableInput } from "./wire/token-ids.js";
 
 /**
  * What `decide` leaves for forwarding: where to, and the body and vault of the request as decided; and
- * the stored response it continues (a Responses request's `previous_response_id`), or null.
+ * the stored response it continues (a Responses request's `previous_response_id`), or null, and the
+ * items of stored responses its input names (`item_reference`s).
  */
-type Decided = Pick<ForwardArgs, "upstream" | "route" | "body" | "vault"> & { continues: string | null };
+type Decided = Pick<ForwardArgs, "upstream" | "route" | "body" | "vault"> & {
+  continues: string | null;
+  references: readonly string[];
+};
 
 /**
  * Parse, route, authorize, inspect and decide; answers every refusal itself (null). A model without a
@@ -175,10 +180,14 @@ export function decide(
       modelRouted: decision.route.requested,
     };
   x.overheadMs += performance.now() - t;
-  const previous = RESPONSES_API.has(wire.id) ? json.previous_response_id : undefined;
+  const responses = RESPONSES_API.has(wire.id);
+  const previous = responses ? json.previous_response_id : undefined;
   const continues = typeof previous === "string" && previous.length > 0 ? previous : null;
-  return { upstream, route: decision.route, body: outgoing, vault, continues };
+  const references = responses ? itemReferences(json.input) : NO_REFERENCES;
+  return { upstream, route: decision.route, body: outgoing, vault, continues, references };
 }
+
+const NO_REFERENCES: readonly string[] = [];
 
 /** The vault of every request that redacts nothing: never written to, so always empty. */
 const NOTHING_REDACTED: RedactionVault = createVault();

@@ -42,6 +42,8 @@ export class Exchange {
    * when the answer (or a stream's `response.created`) passes, so that only they retrieve it later.
    */
   createsStored: StoredResponseOwner | null = null;
+  /** The ids noted for `createsStored` so far: the response's and its output items' (see stored-owner.ts). */
+  storedNoted: Set<string> | null = null;
   private finished = false;
   private received: Buffer | null = null;
 

@@ -78,12 +78,12 @@ async function decideAndForward(
     return;
   }
   if (
-    next.continues !== null &&
+    (next.continues !== null || next.references.length > 0) &&
     !(await mayContinue(
       deps,
       x,
       res,
-      { id: next.continues, upstream: next.upstream.name },
+      { id: next.continues, references: next.references, upstream: next.upstream.name },
       who.principal.user,
     ))
   )

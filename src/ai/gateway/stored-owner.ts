@@ -2,45 +2,89 @@ import type { GatewayDeps } from "./deps.js";
 import type { Exchange } from "./exchange.js";
 import type { GatewayResponse } from "./http-shapes.js";
 
-/** The longest response id noted (OpenAI's are 50-odd characters); a longer one is not a real id. */
+/** The longest response or item id noted (OpenAI's are 50-odd characters); a longer one is not a real id. */
 const MAX_ID = 512;
+/** Ids noted per response at most (its own and its output items'): an upstream cannot make it note without end. */
+const MAX_NOTED = 1000;
 
 /**
  * Note who created a stored response, from the response object of a Responses answer (the whole
- * answer's body, or a stream's `response.created`), when the exchange creates one (see
- * `Exchange.createsStored`): once, and only for an object with a string `id`.
+ * answer's body, or a stream's `response.created` and `response.completed`), when the exchange creates
+ * one (see `Exchange.createsStored`): its id, and the ids of the output items it holds, which a later
+ * request can name in an `item_reference` (see `mayContinue`).
  *
  * @example createdStoredResponse(deps, x, parsed.response);
  */
 export function createdStoredResponse(deps: GatewayDeps, x: Exchange, response: unknown): void {
+  if (x.createsStored === null || typeof response !== "object" || response === null) return;
+  noteId(deps, x, (response as { id?: unknown }).id);
+  const output = (response as { output?: unknown }).output;
+  if (Array.isArray(output)) for (const item of output as unknown[]) createdStoredItem(deps, x, item);
+}
+
+/**
+ * Note who created an output item of a stored response (a stream's `response.output_item.done`), by its
+ * id, as `createdStoredResponse` does for the items of a whole answer.
+ */
+export function createdStoredItem(deps: GatewayDeps, x: Exchange, item: unknown): void {
+  if (x.createsStored === null || typeof item !== "object" || item === null) return;
+  noteId(deps, x, (item as { id?: unknown }).id);
+}
+
+function noteId(deps: GatewayDeps, x: Exchange, id: unknown): void {
   const owner = x.createsStored;
-  if (owner === null || typeof response !== "object" || response === null) return;
-  const id = (response as { id?: unknown }).id;
-  if (typeof id !== "string" || id.length === 0 || id.length > MAX_ID) return;
-  x.createsStored = null;
+  if (owner === null || typeof id !== "string" || id.length === 0 || id.length > MAX_ID) return;
+  const noted = (x.storedNoted ??= new Set());
+  if (noted.has(id) || noted.size >= MAX_NOTED) return;
+  noted.add(id);
   deps.storedResponses.record(id, owner);
 }
 
 /**
- * A request may continue a stored response unless another user created it through detente on the
- * upstream it goes to: every caller shares detente's upstream credential, so the provider would read
- * anyone's conversation to whoever names its id. Refused as the provider refuses an id it does not know
- * (400, `previous_response_not_found`, so the SDKs raise the same error), but by detente (decision
- * `deny`): the answer does not pretend to be the provider's. An id nobody created through detente (made
- * at the provider directly, or whose note could not be written) is the provider's to judge.
+ * The ids a Responses request's `input` names in item references (`{"type": "item_reference", "id":
+ * ...}`, or an item with an `id` and neither a `type` nor a `role`, which the API reads the same way):
+ * items of stored responses, which the provider reads for the request from what it stored.
  *
- * @example if (!(await mayContinue(deps, x, res, { id, upstream: "openai" }, user))) return; // answered
+ * @example itemReferences([{ type: "item_reference", id: "msg_1" }, { role: "user", content: "hi" }]) // ["msg_1"]
+ */
+export function itemReferences(input: unknown): string[] {
+  if (!Array.isArray(input)) return [];
+  const ids: string[] = [];
+  for (const item of input as unknown[]) {
+    if (typeof item !== "object" || item === null) continue;
+    const { type, id, role } = item as { type?: unknown; id?: unknown; role?: unknown };
+    const reference =
+      type === "item_reference" || ((type === undefined || type === null) && role === undefined);
+    if (reference && typeof id === "string" && id.length > 0) ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * A request may continue a stored response (`previous_response_id`), or name items of stored responses
+ * (`item_reference`), unless another user created them through detente on the upstream it goes to: every
+ * caller shares detente's upstream credential, so the provider would read anyone's conversation to
+ * whoever names its id. Refused as the provider refuses an id it does not know (400; for a response,
+ * `previous_response_not_found`, so the SDKs raise the same error), but by detente (decision `deny`): the
+ * answer does not pretend to be the provider's. An id nobody created through detente (made at the
+ * provider directly, an input item's, or one whose note could not be written) is the provider's to judge.
+ *
+ * @example if (!(await mayContinue(deps, x, res, { id, references, upstream: "openai" }, user))) return; // answered
  */
 export async function mayContinue(
   deps: GatewayDeps,
   x: Exchange,
   res: GatewayResponse,
-  previous: { id: string; upstream: string },
+  previous: { id: string | null; references: readonly string[]; upstream: string },
   user: string,
 ): Promise<boolean> {
-  let whose: "mine" | "theirs" | "unknown";
+  let response: "mine" | "theirs" | "unknown" = "unknown";
+  let items: "mine" | "theirs" | "unknown" = "unknown";
   try {
-    whose = await deps.storedResponses.whose(previous.id, user, previous.upstream);
+    if (previous.id !== null)
+      response = await deps.storedResponses.whose(previous.id, user, previous.upstream);
+    if (response !== "theirs" && previous.references.length > 0)
+      items = await deps.storedResponses.whoseAll(previous.references, user, previous.upstream);
   } catch {
     x.fail(
       res,
@@ -50,14 +94,33 @@ export async function mayContinue(
     );
     return false;
   }
-  if (whose !== "theirs") return true;
-  x.event.action = "deny";
-  x.event.reasons = [...x.event.reasons, "continues a stored response another user created through detente"];
-  x.fail(
-    res,
-    400,
-    "The response named by previous_response_id was not created through detente by you: a conversation another user stored cannot be continued through detente.",
-    "previous_response_not_found",
-  );
-  return false;
+  if (response === "theirs") {
+    x.event.action = "deny";
+    x.event.reasons = [
+      ...x.event.reasons,
+      "continues a stored response another user created through detente",
+    ];
+    x.fail(
+      res,
+      400,
+      "The response named by previous_response_id was not created through detente by you: a conversation another user stored cannot be continued through detente.",
+      "previous_response_not_found",
+    );
+    return false;
+  }
+  if (items === "theirs") {
+    x.event.action = "deny";
+    x.event.reasons = [
+      ...x.event.reasons,
+      "names an item of a stored response another user created through detente",
+    ];
+    x.fail(
+      res,
+      400,
+      "An item_reference in input names an item of a response that was not created through detente by you: another user's stored conversation cannot be read through detente. Send the item's content instead.",
+      "item_not_found",
+    );
+    return false;
+  }
+  return true;
 }

@@ -154,6 +154,58 @@ describe("stored responses through the gateway", () => {
     expect(sent).toEqual([created.id, "resp_made_at_the_provider"]);
   });
 
+  it("lets only its creator name a stored response's items in an item_reference, whole and streamed", async () => {
+    const whole = await alice.responses.create({ model: "gpt-4o", input: "the salary list" });
+    const stream = await alice.responses.create({
+      model: "gpt-4o",
+      input: "the board minutes",
+      stream: true,
+    });
+    let streamed: string | undefined;
+    for await (const ev of stream) if (ev.type === "response.output_item.done") streamed = ev.item.id;
+    const items = [whole.output[0]!.id!, streamed!];
+    expect(items.every((id) => id.startsWith("msg_"))).toBe(true);
+    const bob = clientFor(await gw.keyFor({ user: "bob@example.com", team: "payments" }));
+    gw.fake.reset();
+    for (const id of items) {
+      // The API reads an item with an id and neither a type nor a role as a reference too.
+      for (const reference of [{ type: "item_reference" as const, id }, { id }]) {
+        const err = await bob.responses
+          .create({ model: "gpt-4o", input: [reference, { role: "user", content: "repeat that" }] })
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+        expect((err as Error).message).toContain("not created through detente by you");
+      }
+    }
+    expect(gw.fake.requests).toEqual([]);
+    const denied = await eventually(
+      () => gw.events.find((e) => e.user === "bob@example.com" && e.error === "item_not_found"),
+      "bob's reference",
+    );
+    expect(denied).toMatchObject({ endpoint: "responses", action: "deny", status: 400 });
+    expect(JSON.stringify(denied)).not.toContain(items[0]);
+
+    // Its creator names them; an item nobody created through detente is the provider's to judge.
+    await alice.responses.create({
+      model: "gpt-4o",
+      input: [
+        ...items.map((id) => ({ type: "item_reference" as const, id })),
+        { role: "user", content: "and?" },
+      ],
+    });
+    await bob.responses.create({
+      model: "gpt-4o",
+      input: [
+        { type: "item_reference", id: "msg_made_at_the_provider" },
+        { role: "user", content: "hi" },
+      ],
+    });
+    const sent = gw.fake.requests.map(
+      (r) => (JSON.parse(r.body) as { input: { id?: string }[] }).input[0]?.id,
+    );
+    expect(sent).toEqual([items[0], "msg_made_at_the_provider"]);
+  });
+
   it("does not serve a response created with `store: false`", async () => {
     const created = await alice.responses.create({ model: "gpt-4o", input: "forget me", store: false });
     await expect(alice.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);

@@ -188,6 +188,18 @@ async function serve(
     method: spec.method,
     url: storedResponseUrl(upstream, route.id, spec.suffix, query),
   };
+  // A response answered in the background gets its output items later: the caller's, like the response
+  // (see `createdStoredResponse`). The response's own id is noted already.
+  if (route.action === "retrieve" || route.action === "cancel") {
+    x.createsStored = {
+      keyId: who.principal.keyId,
+      user: who.principal.user,
+      upstream: found.upstream,
+      model: found.model,
+      modelRouted: found.modelRouted,
+    };
+    x.storedNoted = new Set([route.id]);
+  }
   await forwardTo({ deps, x, req, res, upstream, body: "", vault: NOTHING_REDACTED }, target);
   // Deleted at the provider: nobody can use it any more.
   if (route.action === "delete" && x.event.status >= 200 && x.event.status < 300)

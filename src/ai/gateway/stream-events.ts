@@ -2,7 +2,7 @@ import type { Detection } from "../inspect/types.js";
 import { CitationEvents } from "./citation-edits.js";
 import type { AnswerArgs } from "./forward.js";
 import { formatSseEvent, type SseEvent } from "./sse.js";
-import { createdStoredResponse } from "./stored-owner.js";
+import { createdStoredItem, createdStoredResponse } from "./stored-owner.js";
 import { AnswerWithheld, GatewayFault } from "./stream-end.js";
 import type { StreamTexts } from "./stream-texts.js";
 import { parseJson, stringifyJson } from "./wire/json-parse.js";
@@ -97,9 +97,14 @@ export class StreamEvents {
     }
     const parsed = parseObject(ev.data);
     if (!parsed) return formatSseEvent(ev);
-    if (this.#numbered && parsed.type === "response.created") {
-      this.opening = true;
-      createdStoredResponse(this.#args.deps, this.#args.x, parsed.response);
+    if (this.#numbered) {
+      const type = parsed.type;
+      if (type === "response.created") this.opening = true;
+      // Who created the stored response, by its id and its items' ids, as they come.
+      if (type === "response.created" || type === "response.completed" || type === "response.incomplete")
+        createdStoredResponse(this.#args.deps, this.#args.x, parsed.response);
+      else if (type === "response.output_item.done")
+        createdStoredItem(this.#args.deps, this.#args.x, parsed.item);
     }
     const pe: WireEvent = ev.event === undefined ? { data: parsed } : { event: ev.event, data: parsed };
     const usage = wire.streamUsage(pe);

@@ -133,6 +133,27 @@ describe.each(STORE_BACKENDS)("stored responses on $name", (backend) => {
     expect(await stored.whose("resp_a", "bob", "openai")).toBe("unknown");
   });
 
+  it("tells whose several items are at once: anyone else's among them makes them theirs", async () => {
+    const alice = await keyOf("alice");
+    const bob = await keyOf("bob");
+    const stored = createStoredResponses({ store: t.store, now });
+    stored.record("msg_a1", owner(alice));
+    stored.record("msg_a2", owner(alice));
+    stored.record("msg_b1", owner(bob));
+    await stored.flush();
+    // One waiting row (this instance has yet to write it) among written ones.
+    stored.record("msg_a3", owner(alice));
+    expect(await stored.whoseAll(["msg_a1", "msg_a2", "msg_a3"], "alice", "openai")).toBe("mine");
+    expect(await stored.whoseAll(["msg_a1", "msg_never"], "alice", "openai")).toBe("mine");
+    expect(await stored.whoseAll(["msg_a1", "msg_b1"], "alice", "openai")).toBe("theirs");
+    expect(await stored.whoseAll(["msg_a3"], "bob", "openai")).toBe("theirs");
+    expect(await stored.whoseAll(["msg_never", "msg_nor"], "alice", "openai")).toBe("unknown");
+    expect(await stored.whoseAll(["msg_a1"], "alice", "local")).toBe("unknown");
+    // More ids than one query takes: bob's is found in the second.
+    const many = Array.from({ length: 1500 }, (_, i) => `msg_x${i}`);
+    expect(await stored.whoseAll([...many, "msg_b1"], "alice", "openai")).toBe("theirs");
+  });
+
   it("reports a failed write without throwing", async () => {
     let failures = 0;
     const broken = {

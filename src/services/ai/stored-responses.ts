@@ -26,7 +26,10 @@ export interface StoredResponse {
  * through the store. See `createStoredResponses`.
  */
 export interface StoredResponses {
-  /** Note that `owner` created response `id`; written off the request path, never throws. */
+  /**
+   * Note that `owner` created response `id` (or the response whose output item `id` is); written off the
+   * request path, never throws.
+   */
   record(id: string, owner: StoredResponseOwner): void;
   /**
    * Where response `id` lives, when `user` created it through detente (with any of their keys) within
@@ -41,6 +44,12 @@ export interface StoredResponses {
    * store cannot answer.
    */
   whose(id: string, user: string, upstream: string): Promise<"mine" | "theirs" | "unknown">;
+  /**
+   * The same for several ids at once (a request's `item_reference`s, each an id `record` was given for
+   * an item of a response): "theirs" when any of them is, "mine" when none is and some are `user`'s,
+   * "unknown" when nobody created any of them through detente.
+   */
+  whoseAll(ids: readonly string[], user: string, upstream: string): Promise<"mine" | "theirs" | "unknown">;
   /** Forget response `id` on `upstream` (it was deleted there); never throws. */
   forget(id: string, upstream: string): void;
   /** Wait for every write so far. */
@@ -70,6 +79,8 @@ const KEEP_MS = 30 * 24 * 60 * 60 * 1000;
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 /** Rows per INSERT (6 parameters each, well under PostgreSQL's 65,535). */
 const BATCH = 500;
+/** Ids looked up per query (one parameter each). */
+const LOOKUP_BATCH = 1000;
 /** Rows waiting at most; past this, new ones are dropped (and reported): memory stays bounded. */
 const MAX_WAITING = 50_000;
 /** After a failed write, the first wait before the next; it doubles with each failure, up to the last. */
@@ -235,6 +246,38 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
       await Promise.all([batch, sweeping, ...forgetting]);
   };
 
+  const whoseAll = async (
+    ids: readonly string[],
+    user: string,
+    upstream: string,
+  ): Promise<"mine" | "theirs" | "unknown"> => {
+    const hashes = [...new Set(ids.map(responseIdHash))];
+    for (const idHash of hashes) for (let b = batch; unwritten.has(idHash) && b !== null; b = batch) await b;
+    // Per id: the newest creation on an upstream wins, and one still to be written is that.
+    const mine = new Set<string>();
+    const theirs = new Set<string>();
+    const asked: string[] = [];
+    for (const idHash of hashes) {
+      const row = unwrittenRow(idHash, upstream);
+      if (row === undefined) asked.push(idHash);
+      else (row.user === user ? mine : theirs).add(idHash);
+    }
+    const since = new Date(now().getTime() - keepMs);
+    for (let at = 0; at < asked.length && theirs.size === 0; at += LOOKUP_BATCH) {
+      const chunk = asked.slice(at, at + LOOKUP_BATCH);
+      const rows = await store.query<{ id_hash: string; mine: boolean }>(
+        `SELECT r.id_hash, k.user_name IS NOT DISTINCT FROM $1 AS mine
+           FROM ai_stored_responses r LEFT JOIN ai_keys k ON k.id = r.key_id
+          WHERE r.upstream = $2 AND r.created_at > $3
+            AND r.id_hash IN (${chunk.map((_, i) => `$${i + 4}`).join(", ")})`,
+        [user, upstream, since, ...chunk],
+      );
+      for (const r of rows) if (r.mine) mine.add(r.id_hash);
+      for (const r of rows) if (!mine.has(r.id_hash)) theirs.add(r.id_hash);
+    }
+    return theirs.size > 0 ? "theirs" : mine.size > 0 ? "mine" : "unknown";
+  };
+
   return {
     record(id, owner) {
       const idHash = responseIdHash(id);
@@ -267,21 +310,10 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
       const row = rows[0];
       return row ? { upstream: row.upstream, model: row.model, modelRouted: row.model_routed } : null;
     },
-    async whose(id, user, upstream) {
-      const idHash = responseIdHash(id);
-      for (let b = batch; unwritten.has(idHash) && b !== null; b = batch) await b;
-      // The newest creation of an id on an upstream wins: one still to be written is that.
-      const row = unwrittenRow(idHash, upstream);
-      if (row) return row.user === user ? "mine" : "theirs";
-      const rows = await store.query<{ mine: boolean }>(
-        `SELECT k.user_name IS NOT DISTINCT FROM $2 AS mine
-           FROM ai_stored_responses r LEFT JOIN ai_keys k ON k.id = r.key_id
-          WHERE r.id_hash = $1 AND r.upstream = $3 AND r.created_at > $4`,
-        [idHash, user, upstream, new Date(now().getTime() - keepMs)],
-      );
-      if (rows.length === 0) return "unknown";
-      return rows.some((r) => r.mine) ? "mine" : "theirs";
+    whose(id, user, upstream) {
+      return whoseAll([id], user, upstream);
     },
+    whoseAll,
     forget(id, upstream) {
       const idHash = responseIdHash(id);
       const key = rowKey(idHash, upstream);
