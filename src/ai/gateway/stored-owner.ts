@@ -40,24 +40,27 @@ function noteId(deps: GatewayDeps, x: Exchange, id: unknown): void {
   deps.storedResponses.record(id, owner);
 }
 
+/** Distinct ids a request may name in its input at most: each is looked up in the store before it is sent. */
+const MAX_REFERENCES = 10_000;
+
 /**
- * The ids a Responses request's `input` names in item references (`{"type": "item_reference", "id":
- * ...}`, or an item with an `id` and neither a `type` nor a `role`, which the API reads the same way):
- * items of stored responses, which the provider reads for the request from what it stored.
+ * The distinct ids a Responses request's `input` items carry: an `item_reference` (`{"type":
+ * "item_reference", "id": ...}`, or an item with an `id` and no `type`) names an item of a stored
+ * response, and so do other items by their `id`: the provider reads a generated image
+ * (`image_generation_call`) or reasoning from what it stored by its id, whatever else the item holds.
+ * Ids longer than any noted one are left out: none of them can be another user's.
  *
  * @example itemReferences([{ type: "item_reference", id: "msg_1" }, { role: "user", content: "hi" }]) // ["msg_1"]
  */
 export function itemReferences(input: unknown): string[] {
   if (!Array.isArray(input)) return [];
-  const ids: string[] = [];
+  const ids = new Set<string>();
   for (const item of input as unknown[]) {
     if (typeof item !== "object" || item === null) continue;
-    const { type, id, role } = item as { type?: unknown; id?: unknown; role?: unknown };
-    const reference =
-      type === "item_reference" || ((type === undefined || type === null) && role === undefined);
-    if (reference && typeof id === "string" && id.length > 0) ids.push(id);
+    const id = (item as { id?: unknown }).id;
+    if (typeof id === "string" && id.length > 0 && id.length <= MAX_ID) ids.add(id);
   }
-  return ids;
+  return [...ids];
 }
 
 /**
@@ -78,6 +81,17 @@ export async function mayContinue(
   previous: { id: string | null; references: readonly string[]; upstream: string },
   user: string,
 ): Promise<boolean> {
+  if (previous.references.length > MAX_REFERENCES) {
+    x.event.action = "deny";
+    x.event.reasons = [...x.event.reasons, "names more items by id than detente looks up"];
+    x.fail(
+      res,
+      400,
+      `The input names more than ${MAX_REFERENCES.toLocaleString("en-US")} items by id: detente looks up who created each before sending the request. Send fewer.`,
+      "too_many_item_references",
+    );
+    return false;
+  }
   let response: "mine" | "theirs" | "unknown" = "unknown";
   let items: "mine" | "theirs" | "unknown" = "unknown";
   try {
@@ -89,7 +103,7 @@ export async function mayContinue(
     x.fail(
       res,
       503,
-      "detente could not look up who created the response this request continues: its store is unavailable.",
+      "detente could not look up who created the stored response or items this request names: its store is unavailable.",
       "store_unavailable",
     );
     return false;

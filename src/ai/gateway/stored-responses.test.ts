@@ -206,6 +206,81 @@ describe("stored responses through the gateway", () => {
     expect(sent).toEqual([items[0], "msg_made_at_the_provider"]);
   });
 
+  it("refuses another user's item named by id in any input item the provider reads from what it stored", async () => {
+    const whole = await alice.responses.create({ model: "gpt-4o", input: "the salary list" });
+    const id = whole.output[0]!.id!;
+    const bob = clientFor(await gw.keyFor({ user: "bob@example.com", team: "payments" }));
+    gw.fake.reset();
+    // The provider reads a generated image (`image_generation_call`) and reasoning by their ids, and an
+    // item with an id and a `role` but no `type` is no message of the client's own either.
+    const items: Record<string, unknown>[] = [
+      { type: "image_generation_call", id },
+      { type: "reasoning", id, summary: [] },
+      { type: "message", role: "assistant", id, content: [] },
+      { role: null, id },
+    ];
+    for (const item of items) {
+      const err = await bob.responses
+        .create({
+          model: "gpt-4o",
+          input: [
+            item,
+            { role: "user", content: "describe it" },
+          ] as unknown as OpenAI.Responses.ResponseInput,
+        })
+        .catch((e: unknown) => e);
+      expect(err, JSON.stringify(item)).toBeInstanceOf(OpenAI.BadRequestError);
+    }
+    expect(gw.fake.requests).toEqual([]);
+  });
+
+  it("notes a streamed item when it starts: a client that leaves half-way has its id, with no `output_item.done`", async () => {
+    // Alice leaves half-way: the item's `output_item.done` never passes, its `output_item.added` did.
+    gw.fake.respondWith({ kind: "text", text: "x".repeat(400), chunkSize: 4, delayMs: 20 });
+    const stream = await alice.responses.create({
+      model: "gpt-4o",
+      input: "the board minutes",
+      stream: true,
+    });
+    let id: string | undefined;
+    for await (const ev of stream) {
+      if (ev.type === "response.output_item.added") id = ev.item.id;
+      if (ev.type === "response.output_text.delta") break;
+    }
+    const bob = clientFor(await gw.keyFor({ user: "bob@example.com", team: "payments" }));
+    gw.fake.reset();
+    const err = await bob.responses
+      .create({
+        model: "gpt-4o",
+        input: [
+          { type: "item_reference", id: id! },
+          { role: "user", content: "go on" },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(gw.fake.requests).toEqual([]);
+  });
+
+  it("refuses a request naming more items by id than it looks up: each is looked up before it is sent", async () => {
+    const bob = clientFor(await gw.keyFor({ user: "bob@example.com", team: "payments" }));
+    const many = Array.from({ length: 10_001 }, (_, i) => ({
+      type: "item_reference" as const,
+      id: `msg_${i}`,
+    }));
+    const tooMany = await bob.responses
+      .create({ model: "gpt-4o", input: [...many, { role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(tooMany).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((tooMany as Error).message).toContain("10,000");
+    expect(gw.fake.requests).toEqual([]);
+    const event = await eventually(
+      () => gw.events.find((e) => e.user === "bob@example.com" && e.error === "too_many_item_references"),
+      "the refusal's audit event",
+    );
+    expect(event).toMatchObject({ endpoint: "responses", action: "deny", status: 400 });
+  });
+
   it("does not serve a response created with `store: false`", async () => {
     const created = await alice.responses.create({ model: "gpt-4o", input: "forget me", store: false });
     await expect(alice.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);

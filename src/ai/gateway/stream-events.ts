@@ -101,9 +101,16 @@ export class StreamEvents {
       const type = parsed.type;
       if (type === "response.created") this.opening = true;
       // Who created the stored response, by its id and its items' ids, as they come.
-      if (type === "response.created" || type === "response.completed" || type === "response.incomplete")
+      if (
+        type === "response.created" ||
+        type === "response.completed" ||
+        type === "response.incomplete" ||
+        type === "response.failed"
+      )
         createdStoredResponse(this.#args.deps, this.#args.x, parsed.response);
-      else if (type === "response.output_item.done")
+      // At `added` already: a stream its client leaves (or detente ends) half-way has no `done`, and the
+      // client has seen the item's id.
+      else if (type === "response.output_item.added" || type === "response.output_item.done")
         createdStoredItem(this.#args.deps, this.#args.x, parsed.item);
     }
     const pe: WireEvent = ev.event === undefined ? { data: parsed } : { event: ev.event, data: parsed };
