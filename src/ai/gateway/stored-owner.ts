@@ -47,8 +47,8 @@ const MAX_REFERENCES = 10_000;
  * The distinct ids a Responses request's `input` items carry: an `item_reference` (`{"type":
  * "item_reference", "id": ...}`, or an item with an `id` and no `type`) names an item of a stored
  * response, and so do other items by their `id`: the provider reads a generated image
- * (`image_generation_call`) or reasoning from what it stored by its id, whatever else the item holds.
- * Ids longer than any noted one are left out: none of them can be another user's.
+ * (`image_generation_call`) or reasoning from what it stored by its id, whatever else the item holds,
+ * and an `mcp_approval_response` names the request it approves (`approval_request_id`). Ids longer than any noted one are left out: none of them can be another user's.
  *
  * @example itemReferences([{ type: "item_reference", id: "msg_1" }, { role: "user", content: "hi" }]) // ["msg_1"]
  */
@@ -57,8 +57,10 @@ export function itemReferences(input: unknown): string[] {
   const ids = new Set<string>();
   for (const item of input as unknown[]) {
     if (typeof item !== "object" || item === null) continue;
-    const id = (item as { id?: unknown }).id;
+    const { id, approval_request_id: approves } = item as { id?: unknown; approval_request_id?: unknown };
     if (typeof id === "string" && id.length > 0 && id.length <= MAX_ID) ids.add(id);
+    // An `mcp_approval_response` names the `mcp_approval_request` item (of a stored answer) it approves.
+    if (typeof approves === "string" && approves.length > 0 && approves.length <= MAX_ID) ids.add(approves);
   }
   return [...ids];
 }

@@ -218,6 +218,8 @@ describe("stored responses through the gateway", () => {
       { type: "reasoning", id, summary: [] },
       { type: "message", role: "assistant", id, content: [] },
       { role: null, id },
+      // An MCP approval names the approval request it answers (here an item of Alice's).
+      { type: "mcp_approval_response", approval_request_id: id, approve: true },
     ];
     for (const item of items) {
       const err = await bob.responses

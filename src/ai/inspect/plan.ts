@@ -346,9 +346,14 @@ function giveBackCodes(codes: Uint16Array): void {
  */
 function copyCodes(text: string, codes: Uint16Array): void {
   const n = text.length;
-  Buffer.from(codes.buffer, codes.byteOffset, codes.byteLength).write(text, 0, n * 2, "utf16le");
+  if (LITTLE_ENDIAN)
+    Buffer.from(codes.buffer, codes.byteOffset, codes.byteLength).write(text, 0, n * 2, "utf16le");
+  else for (let i = 0; i < n; i++) codes[i] = text.charCodeAt(i); // UTF-16LE bytes would read swapped
   codes.fill(0, n, n + PAST_END);
 }
+
+/** Whether a Uint16Array reads UTF-16LE bytes as code units (not on big-endian hosts such as s390x). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Combined tables by the class table they were built from: plans of different roles mostly register the
