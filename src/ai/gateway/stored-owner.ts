@@ -83,17 +83,14 @@ export async function mayContinue(
   previous: { id: string | null; references: readonly string[]; upstream: string },
   user: string,
 ): Promise<boolean> {
-  if (previous.references.length > MAX_REFERENCES) {
-    x.event.action = "deny";
-    x.event.reasons = [...x.event.reasons, "names more items by id than detente looks up"];
-    x.fail(
+  if (previous.references.length > MAX_REFERENCES)
+    return deny(
+      x,
       res,
-      400,
+      "names more items by id than detente looks up",
       `The input names more than ${MAX_REFERENCES.toLocaleString("en-US")} items by id: detente looks up who created each before sending the request. Send fewer.`,
       "too_many_item_references",
     );
-    return false;
-  }
   let response: "mine" | "theirs" | "unknown" = "unknown";
   let items: "mine" | "theirs" | "unknown" = "unknown";
   try {
@@ -110,33 +107,29 @@ export async function mayContinue(
     );
     return false;
   }
-  if (response === "theirs") {
-    x.event.action = "deny";
-    x.event.reasons = [
-      ...x.event.reasons,
-      "continues a stored response another user created through detente",
-    ];
-    x.fail(
+  if (response === "theirs")
+    return deny(
+      x,
       res,
-      400,
+      "continues a stored response another user created through detente",
       "The response named by previous_response_id was not created through detente by you: a conversation another user stored cannot be continued through detente.",
       "previous_response_not_found",
     );
-    return false;
-  }
-  if (items === "theirs") {
-    x.event.action = "deny";
-    x.event.reasons = [
-      ...x.event.reasons,
-      "names an item of a stored response another user created through detente",
-    ];
-    x.fail(
+  if (items === "theirs")
+    return deny(
+      x,
       res,
-      400,
-      "An item_reference in input names an item of a response that was not created through detente by you: another user's stored conversation cannot be read through detente. Send the item's content instead.",
+      "names an item of a stored response another user created through detente",
+      "An input item names, by its id, an item of a response that was not created through detente by you: another user's stored conversation cannot be read through detente. Send the item's content instead.",
       "item_not_found",
     );
-    return false;
-  }
   return true;
+}
+
+/** Refuse the request (400, decision `deny`, `reason` in its audit event); false, for `mayContinue`. */
+function deny(x: Exchange, res: GatewayResponse, reason: string, message: string, code: string): false {
+  x.event.action = "deny";
+  x.event.reasons = [...x.event.reasons, reason];
+  x.fail(res, 400, message, code);
+  return false;
 }
