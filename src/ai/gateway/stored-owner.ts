@@ -1,4 +1,5 @@
 import type { GatewayDeps } from "./deps.js";
+import type { Upstream } from "./upstream.js";
 import type { Exchange } from "./exchange.js";
 import type { GatewayResponse } from "./http-shapes.js";
 
@@ -73,6 +74,8 @@ export function itemReferences(input: unknown): string[] {
  * `previous_response_not_found`, so the SDKs raise the same error), but by detente (decision `deny`): the
  * answer does not pretend to be the provider's. An id nobody created through detente (made at the
  * provider directly, an input item's, or one whose note could not be written) is the provider's to judge.
+ * Upstreams with the same base URL are one provider's store (two names for one account, a zero-retention
+ * key beside the usual one): an id created through either is checked on both.
  *
  * @example if (!(await mayContinue(deps, x, res, { id, references, upstream: "openai" }, user))) return; // answered
  */
@@ -94,10 +97,10 @@ export async function mayContinue(
   let response: "mine" | "theirs" | "unknown" = "unknown";
   let items: "mine" | "theirs" | "unknown" = "unknown";
   try {
-    if (previous.id !== null)
-      response = await deps.storedResponses.whose(previous.id, user, previous.upstream);
+    const upstreams = storeMates(deps, previous.upstream);
+    if (previous.id !== null) response = await deps.storedResponses.whose(previous.id, user, upstreams);
     if (response !== "theirs" && previous.references.length > 0)
-      items = await deps.storedResponses.whoseAll(previous.references, user, previous.upstream);
+      items = await deps.storedResponses.whoseAll(previous.references, user, upstreams);
   } catch {
     x.fail(
       res,
@@ -132,4 +135,45 @@ function deny(x: Exchange, res: GatewayResponse, reason: string, message: string
   x.event.reasons = [...x.event.reasons, reason];
   x.fail(res, 400, message, code);
   return false;
+}
+
+/** The names of the upstreams with the same base URL as `name` (itself included), by the upstreams map. */
+const mates = new WeakMap<ReadonlyMap<string, Upstream>, Map<string, readonly string[]>>();
+
+/**
+ * The upstreams whose stored responses are those of `name`: every configured upstream with the same
+ * base URL (scheme and host lower-cased, trailing slashes dropped), `name` first.
+ *
+ * @example storeMates(deps, "openai") // ["openai", "openai-zdr"] when both point at https://api.openai.com/v1
+ */
+export function storeMates(deps: GatewayDeps, name: string): readonly string[] {
+  let byName = mates.get(deps.upstreams);
+  if (byName === undefined) {
+    byName = new Map();
+    mates.set(deps.upstreams, byName);
+  }
+  let names = byName.get(name);
+  if (names === undefined) {
+    const own = deps.upstreams.get(name);
+    const found = [name];
+    if (own !== undefined) {
+      const base = sameBase(own.baseUrl);
+      for (const [other, u] of deps.upstreams)
+        if (other !== name && sameBase(u.baseUrl) === base) found.push(other);
+    }
+    names = found;
+    byName.set(name, names);
+  }
+  return names;
+}
+
+function sameBase(url: string): string {
+  let out = url.replace(/\/+$/, "");
+  try {
+    const u = new URL(out);
+    out = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    // Not a URL: compared as written.
+  }
+  return out;
 }

@@ -283,6 +283,35 @@ describe("stored responses through the gateway", () => {
     expect(event).toMatchObject({ endpoint: "responses", action: "deny", status: 400 });
   });
 
+  it("checks a continuation on every upstream with the same base URL: two names for one provider are one store", async () => {
+    // In these tests `openai` and `local` both point at the fake upstream's /v1.
+    const created = await alice.responses.create({ model: "gpt-4o", input: "the acquisition memo" });
+    const bob = clientFor(await gw.keyFor({ user: "bob@example.com", team: "payments" }));
+    gw.fake.reset();
+    for (const request of [
+      { model: "codestral-latest", input: "repeat it", previous_response_id: created.id },
+      {
+        model: "codestral-latest",
+        input: [
+          { type: "item_reference" as const, id: created.output[0]!.id! },
+          { role: "user" as const, content: "again" },
+        ],
+      },
+    ]) {
+      const err = await bob.responses.create(request).catch((e: unknown) => e);
+      expect(err, JSON.stringify(request)).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((err as Error).message).toContain("not created through detente by you");
+    }
+    expect(gw.fake.requests).toEqual([]);
+    // Its creator continues it through either name.
+    const next = await alice.responses.create({
+      model: "codestral-latest",
+      input: "and then?",
+      previous_response_id: created.id,
+    });
+    expect(next.output_text).toBe("You said: and then?");
+  });
+
   it("does not serve a response created with `store: false`", async () => {
     const created = await alice.responses.create({ model: "gpt-4o", input: "forget me", store: false });
     await expect(alice.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);

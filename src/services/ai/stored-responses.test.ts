@@ -133,6 +133,24 @@ describe.each(STORE_BACKENDS)("stored responses on $name", (backend) => {
     expect(await stored.whose("resp_a", "bob", "openai")).toBe("unknown");
   });
 
+  it("tells whose a response is on several upstreams that are one server: its newest creation decides", async () => {
+    const alice = await keyOf("alice");
+    const bob = await keyOf("bob");
+    const stored = createStoredResponses({ store: t.store, now });
+    stored.record("resp_a", owner(alice, "openai"));
+    await stored.flush();
+    expect(await stored.whose("resp_a", "bob", "openai-zdr")).toBe("unknown");
+    expect(await stored.whose("resp_a", "bob", ["openai-zdr", "openai"])).toBe("theirs");
+    expect(await stored.whose("resp_a", "alice", ["openai-zdr", "openai"])).toBe("mine");
+    // A server that reuses ids gave it to bob later, through the other name: his now, written or not.
+    at += 1000;
+    stored.record("resp_a", owner(bob, "openai-zdr"));
+    expect(await stored.whose("resp_a", "alice", ["openai", "openai-zdr"])).toBe("theirs");
+    await stored.flush();
+    expect(await stored.whose("resp_a", "alice", ["openai", "openai-zdr"])).toBe("theirs");
+    expect(await stored.whose("resp_a", "bob", ["openai", "openai-zdr"])).toBe("mine");
+  });
+
   it("tells whose several items are at once: anyone else's among them makes them theirs", async () => {
     const alice = await keyOf("alice");
     const bob = await keyOf("bob");

@@ -39,17 +39,26 @@ export interface StoredResponses {
   find(id: string, user: string): Promise<StoredResponse | null>;
   /**
    * Whose response `id` on `upstream` is, for a request that continues it (`previous_response_id`):
-   * "mine" when `user` created it through detente within the last 30 days, "theirs" when only others did, "unknown"
-   * when nobody did (created at the provider directly, or before detente noted owners). Throws when the
-   * store cannot answer.
+   * "mine" when `user` created it through detente within the last 30 days, "theirs" when someone else
+   * did, "unknown" when nobody did (created at the provider directly, or before detente noted owners).
+   * `upstream` may be several names for one server (upstreams with the same base URL): the newest
+   * creation of the id on any of them decides. Throws when the store cannot answer.
    */
-  whose(id: string, user: string, upstream: string): Promise<"mine" | "theirs" | "unknown">;
+  whose(
+    id: string,
+    user: string,
+    upstream: string | readonly string[],
+  ): Promise<"mine" | "theirs" | "unknown">;
   /**
    * The same for several ids at once (a request's `item_reference`s, each an id `record` was given for
    * an item of a response): "theirs" when any of them is, "mine" when none is and some are `user`'s,
    * "unknown" when nobody created any of them through detente.
    */
-  whoseAll(ids: readonly string[], user: string, upstream: string): Promise<"mine" | "theirs" | "unknown">;
+  whoseAll(
+    ids: readonly string[],
+    user: string,
+    upstream: string | readonly string[],
+  ): Promise<"mine" | "theirs" | "unknown">;
   /** Forget response `id` on `upstream` (it was deleted there); never throws. */
   forget(id: string, upstream: string): void;
   /** Wait for every write so far. */
@@ -249,31 +258,39 @@ export function createStoredResponses(options: StoredResponsesOptions): StoredRe
   const whoseAll = async (
     ids: readonly string[],
     user: string,
-    upstream: string,
+    upstream: string | readonly string[],
   ): Promise<"mine" | "theirs" | "unknown"> => {
+    const upstreams = typeof upstream === "string" ? [upstream] : [...new Set(upstream)];
     const hashes = [...new Set(ids.map(responseIdHash))];
     for (const idHash of hashes) for (let b = batch; unwritten.has(idHash) && b !== null; b = batch) await b;
-    // Per id: the newest creation on an upstream wins, and one still to be written is that.
+    // Per id: its newest creation on these upstreams decides, and one still to be written is newer than
+    // any written.
     const mine = new Set<string>();
     const theirs = new Set<string>();
     const asked: string[] = [];
     for (const idHash of hashes) {
-      const row = unwrittenRow(idHash, upstream);
-      if (row === undefined) asked.push(idHash);
-      else (row.user === user ? mine : theirs).add(idHash);
+      let newest: Row | undefined;
+      for (const u of upstreams) {
+        const row = unwrittenRow(idHash, u);
+        if (row !== undefined && (newest === undefined || row.at >= newest.at)) newest = row;
+      }
+      if (newest === undefined) asked.push(idHash);
+      else (newest.user === user ? mine : theirs).add(idHash);
     }
     const since = new Date(now().getTime() - keepMs);
+    const fixed = [user, since, ...upstreams];
+    const upstreamList = upstreams.map((_, i) => `$${i + 3}`).join(", ");
     for (let at = 0; at < asked.length && theirs.size === 0; at += LOOKUP_BATCH) {
       const chunk = asked.slice(at, at + LOOKUP_BATCH);
       const rows = await store.query<{ id_hash: string; mine: boolean }>(
-        `SELECT r.id_hash, k.user_name IS NOT DISTINCT FROM $1 AS mine
+        `SELECT DISTINCT ON (r.id_hash) r.id_hash, k.user_name IS NOT DISTINCT FROM $1 AS mine
            FROM ai_stored_responses r LEFT JOIN ai_keys k ON k.id = r.key_id
-          WHERE r.upstream = $2 AND r.created_at > $3
-            AND r.id_hash IN (${chunk.map((_, i) => `$${i + 4}`).join(", ")})`,
-        [user, upstream, since, ...chunk],
+          WHERE r.created_at > $2 AND r.upstream IN (${upstreamList})
+            AND r.id_hash IN (${chunk.map((_, i) => `$${i + fixed.length + 1}`).join(", ")})
+          ORDER BY r.id_hash, r.created_at DESC`,
+        [...fixed, ...chunk],
       );
-      for (const r of rows) if (r.mine) mine.add(r.id_hash);
-      for (const r of rows) if (!mine.has(r.id_hash)) theirs.add(r.id_hash);
+      for (const r of rows) (r.mine ? mine : theirs).add(r.id_hash);
     }
     return theirs.size > 0 ? "theirs" : mine.size > 0 ? "mine" : "unknown";
   };
