@@ -10,7 +10,7 @@ import type { GatewayDeps } from "./deps.js";
 import type { Exchange } from "./exchange.js";
 import type { ForwardArgs } from "./forward.js";
 import type { GatewayResponse } from "./http-shapes.js";
-import { itemReferences } from "./stored-owner.js";
+import { itemReferences, namedContainers } from "./stored-owner.js";
 import { RESPONSES_API } from "./upstream.js";
 import type { TextSlot } from "./wire/index.js";
 import { membersIn, parseJson, stringifyJson } from "./wire/json-parse.js";
@@ -18,12 +18,14 @@ import { UnreadableInput } from "./wire/token-ids.js";
 
 /**
  * What `decide` leaves for forwarding: where to, and the body and vault of the request as decided; and
- * the stored response it continues (a Responses request's `previous_response_id`), or null, and the
- * items of stored responses its input names (`item_reference`s).
+ * the stored response it continues (a Responses request's `previous_response_id`), or null, the
+ * items of stored responses its input names (`item_reference`s), and the code-execution containers it
+ * names to run in.
  */
 type Decided = Pick<ForwardArgs, "upstream" | "route" | "body" | "vault"> & {
   continues: string | null;
   references: readonly string[];
+  containers: readonly string[];
 };
 
 /**
@@ -170,21 +172,23 @@ export function decide(
   // would read text nobody inspected. Those are sent as parsed, their numbers as written.
   const outgoing =
     changed || decision.route.model !== model || members !== membersIn(text) ? stringifyJson(json) : raw;
-  // The provider stores a response unless told not to: note who creates it (see stored-routes.ts).
-  if (wire.id === "openai-responses" && json.store !== false)
-    x.createsStored = {
-      keyId: who.principal.keyId,
-      user: who.principal.user,
-      upstream: upstream.name,
-      model: decision.route.model,
-      modelRouted: decision.route.requested,
-    };
+  // Whom what the provider makes for this request belongs to: the containers it runs code in, whatever
+  // `store` says, and the response it stores unless told not to (see stored-routes.ts).
+  x.owner = {
+    keyId: who.principal.keyId,
+    user: who.principal.user,
+    upstream: upstream.name,
+    model: decision.route.model,
+    modelRouted: decision.route.requested,
+  };
+  if (wire.id === "openai-responses" && json.store !== false) x.createsStored = x.owner;
   x.overheadMs += performance.now() - t;
   const responses = RESPONSES_API.has(wire.id);
   const previous = responses ? json.previous_response_id : undefined;
   const continues = typeof previous === "string" && previous.length > 0 ? previous : null;
   const references = responses ? itemReferences(json.input) : NO_REFERENCES;
-  return { upstream, route: decision.route, body: outgoing, vault, continues, references };
+  const containers = namedContainers(wire.namedContainers?.(json));
+  return { upstream, route: decision.route, body: outgoing, vault, continues, references, containers };
 }
 
 const NO_REFERENCES: readonly string[] = [];

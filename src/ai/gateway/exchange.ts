@@ -44,6 +44,14 @@ export class Exchange {
   createsStored: StoredResponseOwner | null = null;
   /** The ids noted for `createsStored` so far: the response's and its output items' (see stored-owner.ts). */
   storedNoted: Set<string> | null = null;
+  /**
+   * Set for every model request once its upstream is known (and for a stored response its creator
+   * retrieves): whom the code-execution containers the provider makes or uses answering it belong to,
+   * noted by their ids as the answer passes, whether or not the response is stored (see stored-owner.ts).
+   */
+  owner: StoredResponseOwner | null = null;
+  /** The container ids noted for `owner` so far. */
+  containersNoted: Set<string> | null = null;
   private finished = false;
   private received: Buffer | null = null;
 

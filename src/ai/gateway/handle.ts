@@ -78,12 +78,17 @@ async function decideAndForward(
     return;
   }
   if (
-    (next.continues !== null || next.references.length > 0) &&
+    (next.continues !== null || next.references.length > 0 || next.containers.length > 0) &&
     !(await mayContinue(
       deps,
       x,
       res,
-      { id: next.continues, references: next.references, upstream: next.upstream.name },
+      {
+        id: next.continues,
+        references: next.references,
+        containers: next.containers,
+        upstream: next.upstream.name,
+      },
       who.principal.user,
     ))
   )

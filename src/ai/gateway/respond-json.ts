@@ -3,7 +3,7 @@ import { createStreamInspector, inspectWhole, jsonStringContent } from "../inspe
 import { ACTION_STRENGTH, type AiAction, type ResponsePlan } from "../policy/index.js";
 import { sendAnswer } from "./answer.js";
 import { AnswerEdits } from "./citation-edits.js";
-import { createdStoredResponse } from "./stored-owner.js";
+import { createdContainers, createdStoredResponse } from "./stored-owner.js";
 import type { Exchange } from "./exchange.js";
 import type { AnswerArgs } from "./forward.js";
 import type { UpstreamResponse } from "./upstream-client.js";
@@ -77,8 +77,12 @@ export async function respondJson(args: AnswerArgs & { up: UpstreamResponse }): 
   const headers = x.decisionHeaders(up.headers);
   headers["content-type"] = up.contentType;
   answerDecided(x, plan, found);
-  // A response the provider stored: its id is now the caller's to retrieve (once it reached them).
-  if (up.status < 300) createdStoredResponse(deps, x, json);
+  // A response the provider stored: its id is now the caller's to retrieve (once it reached them); and
+  // so are the containers it ran code in, stored or not.
+  if (up.status < 300) {
+    createdStoredResponse(deps, x, json);
+    if (json !== null) createdContainers(deps, x, x.wire?.answerContainers?.(json));
+  }
   sendAnswer(args.res, up.status, headers, answer.body);
   x.finish(up.status);
 }

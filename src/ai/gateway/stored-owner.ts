@@ -41,6 +41,38 @@ function noteId(deps: GatewayDeps, x: Exchange, id: unknown): void {
   deps.storedResponses.record(id, owner);
 }
 
+/**
+ * Note who owns the code-execution containers an answer tells of (see `WireFormat.answerContainers` and
+ * `.streamContainers`): the user the request was for (`Exchange.owner`), for every request, stored or
+ * not, since a container outlives the answer whatever `store` says and holds the files uploaded to it and
+ * those its code wrote. Up to `MAX_NOTED` per answer, in the table of stored responses, so that
+ * `mayContinue` finds them.
+ *
+ * @example createdContainers(deps, x, wire.answerContainers?.(json));
+ */
+export function createdContainers(deps: GatewayDeps, x: Exchange, ids: readonly string[] | undefined): void {
+  const owner = x.owner;
+  if (owner === null || ids === undefined || ids.length === 0) return;
+  const noted = (x.containersNoted ??= new Set());
+  for (const id of ids) {
+    if (id.length > MAX_ID || noted.has(id)) continue;
+    if (noted.size >= MAX_NOTED) return;
+    noted.add(id);
+    deps.storedResponses.record(id, owner);
+  }
+}
+
+/**
+ * The containers a request names (`WireFormat.namedContainers`) that could have been noted: ids no
+ * longer than any noted one.
+ */
+export function namedContainers(ids: readonly string[] | undefined): readonly string[] {
+  if (ids === undefined || ids.length === 0) return NONE;
+  return ids.filter((id) => id.length <= MAX_ID);
+}
+
+const NONE: readonly string[] = [];
+
 /** Distinct ids a request may name in its input at most: each is looked up in the store before it is sent. */
 const MAX_REFERENCES = 10_000;
 
@@ -67,8 +99,9 @@ export function itemReferences(input: unknown): string[] {
 }
 
 /**
- * A request may continue a stored response (`previous_response_id`), or name items of stored responses
- * (`item_reference`), unless another user created them through detente on the upstream it goes to: every
+ * A request may continue a stored response (`previous_response_id`), name items of stored responses
+ * (`item_reference`), or run code in a container (see `createdContainers`), unless another user created
+ * them through detente on the upstream it goes to: every
  * caller shares detente's upstream credential, so the provider would read anyone's conversation to
  * whoever names its id. Refused as the provider refuses an id it does not know (400; for a response,
  * `previous_response_not_found`, so the SDKs raise the same error), but by detente (decision `deny`): the
@@ -83,29 +116,37 @@ export async function mayContinue(
   deps: GatewayDeps,
   x: Exchange,
   res: GatewayResponse,
-  previous: { id: string | null; references: readonly string[]; upstream: string },
+  previous: {
+    id: string | null;
+    references: readonly string[];
+    containers: readonly string[];
+    upstream: string;
+  },
   user: string,
 ): Promise<boolean> {
-  if (previous.references.length > MAX_REFERENCES)
+  if (previous.references.length + previous.containers.length > MAX_REFERENCES)
     return deny(
       x,
       res,
       "names more items by id than detente looks up",
-      `The input names more than ${MAX_REFERENCES.toLocaleString("en-US")} items by id: detente looks up who created each before sending the request. Send fewer.`,
+      `The request names more than ${MAX_REFERENCES.toLocaleString("en-US")} items or containers by id: detente looks up who created each before sending the request. Send fewer.`,
       "too_many_item_references",
     );
   let response: "mine" | "theirs" | "unknown" = "unknown";
   let items: "mine" | "theirs" | "unknown" = "unknown";
+  let containers: "mine" | "theirs" | "unknown" = "unknown";
   try {
     const upstreams = storeMates(deps, previous.upstream);
     if (previous.id !== null) response = await deps.storedResponses.whose(previous.id, user, upstreams);
     if (response !== "theirs" && previous.references.length > 0)
       items = await deps.storedResponses.whoseAll(previous.references, user, upstreams);
+    if (response !== "theirs" && items !== "theirs" && previous.containers.length > 0)
+      containers = await deps.storedResponses.whoseAll(previous.containers, user, upstreams);
   } catch {
     x.fail(
       res,
       503,
-      "detente could not look up who created the stored response or items this request names: its store is unavailable.",
+      "detente could not look up who created the stored response, items or containers this request names: its store is unavailable.",
       "store_unavailable",
     );
     return false;
@@ -125,6 +166,14 @@ export async function mayContinue(
       "names an item of a stored response another user created through detente",
       "An input item names, by its id, an item of a response that was not created through detente by you: another user's stored conversation cannot be read through detente. Send the item's content instead.",
       "item_not_found",
+    );
+  if (containers === "theirs")
+    return deny(
+      x,
+      res,
+      "names a code-execution container another user's request made or used through detente",
+      "The request names a container that was not made or used through detente by you: another user's files cannot be read through detente. Leave the container out, or let the provider make a new one.",
+      "container_not_found",
     );
   return true;
 }

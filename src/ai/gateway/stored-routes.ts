@@ -190,6 +190,7 @@ async function serve(
   };
   // A response answered in the background gets its output items later: the caller's, like the response
   // (see `createdStoredResponse`). The response's own id is noted already.
+  // So are the containers its code ran in.
   if (route.action === "retrieve" || route.action === "cancel") {
     x.createsStored = {
       keyId: who.principal.keyId,
@@ -198,6 +199,7 @@ async function serve(
       model: found.model,
       modelRouted: found.modelRouted,
     };
+    x.owner = x.createsStored;
     x.storedNoted = new Set([route.id]);
   }
   await forwardTo({ deps, x, req, res, upstream, body: "", vault: NOTHING_REDACTED }, target);

@@ -2,7 +2,7 @@ import type { Detection } from "../inspect/types.js";
 import { CitationEvents } from "./citation-edits.js";
 import type { AnswerArgs } from "./forward.js";
 import { formatSseEvent, type SseEvent } from "./sse.js";
-import { createdStoredItem, createdStoredResponse } from "./stored-owner.js";
+import { createdContainers, createdStoredItem, createdStoredResponse } from "./stored-owner.js";
 import { AnswerWithheld, GatewayFault } from "./stream-end.js";
 import type { StreamTexts } from "./stream-texts.js";
 import { parseJson, stringifyJson } from "./wire/json-parse.js";
@@ -114,6 +114,8 @@ export class StreamEvents {
         createdStoredItem(this.#args.deps, this.#args.x, parsed.item);
     }
     const pe: WireEvent = ev.event === undefined ? { data: parsed } : { event: ev.event, data: parsed };
+    // The containers the answer runs code in, as they are told of: its caller's, stored or not.
+    createdContainers(this.#args.deps, this.#args.x, wire.streamContainers?.(pe));
     const usage = wire.streamUsage(pe);
     const x = this.#args.x;
     if (usage.input != null) x.event.tokensIn = usage.input;

@@ -27,8 +27,8 @@ export interface StoredResponse {
  */
 export interface StoredResponses {
   /**
-   * Note that `owner` created response `id` (or the response whose output item `id` is); written off the
-   * request path, never throws.
+   * Note that `owner` created response `id` (or the response whose output item `id` is, or had the
+   * provider make or use code-execution container `id`); written off the request path, never throws.
    */
   record(id: string, owner: StoredResponseOwner): void;
   /**
@@ -51,7 +51,7 @@ export interface StoredResponses {
   ): Promise<"mine" | "theirs" | "unknown">;
   /**
    * The same for several ids at once (a request's `item_reference`s, each an id `record` was given for
-   * an item of a response): "theirs" when any of them is, "mine" when none is and some are `user`'s,
+   * an item of a response, or the containers it names): "theirs" when any of them is, "mine" when none is and some are `user`'s,
    * "unknown" when nobody created any of them through detente.
    */
   whoseAll(

@@ -1,5 +1,10 @@
 import { anthropicResponseTexts, anthropicStreamSnapshots } from "./anthropic-answer.js";
 import { anthropicRequestTexts } from "./anthropic-content.js";
+import {
+  anthropicAnswerContainers,
+  anthropicNamedContainers,
+  anthropicStreamContainers,
+} from "./containers.js";
 import { indexOf, isRecord, numberOf, pushSignedStream, pushStream, stringOf, type Json } from "./slots.js";
 import type { StreamSlot, Usage, WireFormat } from "./types.js";
 
@@ -105,4 +110,7 @@ export const anthropicMessages: WireFormat = {
     if (output !== undefined) out.output = output;
     return out;
   },
+  namedContainers: anthropicNamedContainers,
+  answerContainers: anthropicAnswerContainers,
+  streamContainers: anthropicStreamContainers,
 };

@@ -23,6 +23,11 @@ import {
   responsesStreamTexts,
 } from "./openai-responses-stream.js";
 import { responsesStreamCitations } from "./citations.js";
+import {
+  responsesAnswerContainers,
+  responsesNamedContainers,
+  responsesStreamContainers,
+} from "./containers.js";
 import { ViewSlot } from "./slot-kinds.js";
 import type { TextSlot, WireFormat } from "./types.js";
 
@@ -69,6 +74,9 @@ export const openaiResponses: WireFormat = {
     const response = event.data.response;
     return isRecord(response) ? partialUsageOf(response.usage, "input_tokens", "output_tokens") : {};
   },
+  namedContainers: responsesNamedContainers,
+  answerContainers: responsesAnswerContainers,
+  streamContainers: responsesStreamContainers,
 };
 
 /**

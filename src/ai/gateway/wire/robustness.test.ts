@@ -35,6 +35,21 @@ const STREAM_EVENTS: Record<string, unknown>[] = [
     output_index: 0,
     item: { type: "reasoning", summary: [{ type: "summary_text", text: "s" }] },
   },
+  // Containers, named and told of.
+  {
+    type: "response.output_item.added",
+    output_index: 0,
+    item: { type: "shell_call", environment: { type: "container_reference", container_id: "cntr_1" } },
+  },
+  {
+    type: "message_delta",
+    delta: { stop_reason: "end_turn", container: { id: "container_1", expires_at: "x", skills: null } },
+    tools: [
+      { type: "code_interpreter", container: "cntr_2" },
+      { type: "shell", environment: { type: "container_reference", container_id: "cntr_3" } },
+    ],
+    container: { id: "container_2", skills: [] },
+  },
 ];
 
 const IDS: WireId[] = [
@@ -121,6 +136,8 @@ function exercise(id: WireId, body: Record<string, unknown>): number {
   wire.model(body);
   wire.stream(body);
   wire.usage(body);
+  wire.namedContainers?.(body);
+  wire.answerContainers?.(body);
   for (const slot of [...wire.requestTexts(body), ...wire.responseTexts(body)]) {
     slot.replace(`${slot.text}!`);
     n++;
@@ -129,6 +146,7 @@ function exercise(id: WireId, body: Record<string, unknown>): number {
     wire.streamUsage(event);
     wire.streamEnds(event);
     wire.streamSnapshots(event);
+    wire.streamContainers?.(event);
     for (const slot of wire.streamTexts(event)) {
       wire.flushEvent(slot.stream, "x", event);
       n++;

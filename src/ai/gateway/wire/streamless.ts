@@ -12,8 +12,16 @@ type StreamMember =
   | "flushEvent"
   | "streamUsage";
 
+/**
+ * The members about code-execution containers: none of the formats without streams (token counts,
+ * embeddings, a stored response's input items or deletion) runs code.
+ */
+type ContainerMember = "namedContainers" | "answerContainers" | "streamContainers";
+
 /** A format without streams, as it is written: what it reads of requests and answers, nothing of streams. */
-export type StreamlessFormat = { readonly [K in Exclude<keyof WireFormat, StreamMember>]: WireFormat[K] };
+export type StreamlessFormat = {
+  readonly [K in Exclude<keyof WireFormat, StreamMember | ContainerMember>]: WireFormat[K];
+};
 
 /**
  * The wire format of an endpoint whose answers never come as a stream of events (token counts,

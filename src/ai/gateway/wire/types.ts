@@ -164,6 +164,15 @@ export interface WireFormat {
   /** An extra stream event that carries `text` for `stream`, modelled on `like` (an event of that stream seen earlier, one `streamTexts` returned a slot of `stream` for), to flush held-back text. */
   flushEvent(stream: string, text: string, like: WireEvent): SseEvent;
   usage(body: Record<string, unknown>): Usage;
+  /**
+   * The code-execution containers a request names by id, to run in again (see containers.ts). Absent
+   * for formats without containers, and for those that run no code (token counts).
+   */
+  namedContainers?(body: Record<string, unknown>): readonly string[];
+  /** The containers a whole answer ran code in, by id. Absent for formats without. */
+  answerContainers?(body: Record<string, unknown>): readonly string[];
+  /** The containers a stream event tells of, by id. Absent for formats without. */
+  streamContainers?(event: WireEvent): readonly string[];
   /** Token counts carried by a stream event (OpenAI's final usage chunk; Anthropic message_start/message_delta), if any. */
   streamUsage(event: WireEvent): Partial<Usage>;
 }
