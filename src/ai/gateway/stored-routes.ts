@@ -188,9 +188,8 @@ async function serve(
     method: spec.method,
     url: storedResponseUrl(upstream, route.id, spec.suffix, query),
   };
-  // A response answered in the background gets its output items later: the caller's, like the response
-  // (see `createdStoredResponse`). The response's own id is noted already.
-  // So are the containers its code ran in.
+  // A response answered in the background gets its output items, and the containers its code ran in,
+  // later: the caller's, like the response (see `createdStoredResponse`), whose own id is noted already.
   if (route.action === "retrieve" || route.action === "cancel") {
     x.createsStored = {
       keyId: who.principal.keyId,

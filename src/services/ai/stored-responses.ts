@@ -51,8 +51,8 @@ export interface StoredResponses {
   ): Promise<"mine" | "theirs" | "unknown">;
   /**
    * The same for several ids at once (a request's `item_reference`s, each an id `record` was given for
-   * an item of a response, or the containers it names): "theirs" when any of them is, "mine" when none is and some are `user`'s,
-   * "unknown" when nobody created any of them through detente.
+   * an item of a response, or the containers it names): "theirs" when any of them is, "mine" when none
+   * is and some are `user`'s, "unknown" when nobody created any of them through detente.
    */
   whoseAll(
     ids: readonly string[],
