@@ -297,3 +297,27 @@ describe("code-execution containers through the Anthropic Messages API", () => {
     expect(upstream.requests.at(-1)!.body).toContain(container);
   });
 });
+
+describe("what detente notes is checked on every upstream that reaches the same server", () => {
+  it("refuses another user's container named through an upstream whose base URL adds the /v1 its type leaves out", async () => {
+    // `anthropic` (type anthropic, `${url}`) and `local` (openai-compatible with the Anthropic format,
+    // `${url}/v1`) both send a Messages request to `${url}/v1/messages`: one server, one account's containers.
+    const container = "container_alice_other_base_0001";
+    upstream.answer(JSON.stringify(message(container)));
+    await anthropic(gw.key).messages.create({
+      model: "claude-sonnet-4-5",
+      max_tokens: 256,
+      messages: [{ role: "user", content: "sum the salaries in the file" }],
+    });
+    const err = await refused(() =>
+      anthropic(bobKey).messages.create({
+        model: "codestral-latest",
+        max_tokens: 256,
+        container,
+        messages: [{ role: "user", content: "print the file again" }],
+      }),
+    );
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as Error).message).toContain("not made or used through detente by you");
+  });
+});

@@ -107,8 +107,8 @@ export function itemReferences(input: unknown): string[] {
  * `previous_response_not_found`, so the SDKs raise the same error), but by detente (decision `deny`): the
  * answer does not pretend to be the provider's. An id nobody created through detente (made at the
  * provider directly, an input item's, or one whose note could not be written) is the provider's to judge.
- * Upstreams with the same base URL are one provider's store (two names for one account, a zero-retention
- * key beside the usual one): an id created through either is checked on both.
+ * Upstreams on the same server are one provider's store (two names for one account, a zero-retention
+ * key beside the usual one): an id created through either is checked on both (see `storeMates`).
  *
  * @example if (!(await mayContinue(deps, x, res, { id, references, upstream: "openai" }, user))) return; // answered
  */
@@ -186,14 +186,18 @@ function deny(x: Exchange, res: GatewayResponse, reason: string, message: string
   return false;
 }
 
-/** The names of the upstreams with the same base URL as `name` (itself included), by the upstreams map. */
+/** The names of the upstreams on the same server as `name` (itself included), by the upstreams map. */
 const mates = new WeakMap<ReadonlyMap<string, Upstream>, Map<string, readonly string[]>>();
 
 /**
- * The upstreams whose stored responses are those of `name`: every configured upstream with the same
- * base URL (scheme and host lower-cased, trailing slashes dropped), `name` first.
+ * The upstreams whose stored responses and containers are those of `name`: every configured upstream
+ * on the same server (scheme, host and port), `name` first. The server, not the whole base URL: where
+ * the API sits below it depends on the upstream's type (`anthropic` adds `/v1`, `azure-openai` adds
+ * `/openai/v1` for the Responses API), so one account is reached through bases that differ in their
+ * path (`https://r.openai.azure.com` as `azure-openai`, `https://r.openai.azure.com/openai/v1` as
+ * `openai-compatible`). Ids are the provider's random ones: two stores on one host do not share any.
  *
- * @example storeMates(deps, "openai") // ["openai", "openai-zdr"] when both point at https://api.openai.com/v1
+ * @example storeMates(deps, "openai") // ["openai", "openai-zdr"] when both point at https://api.openai.com
  */
 export function storeMates(deps: GatewayDeps, name: string): readonly string[] {
   let byName = mates.get(deps.upstreams);
@@ -206,9 +210,9 @@ export function storeMates(deps: GatewayDeps, name: string): readonly string[] {
     const own = deps.upstreams.get(name);
     const found = [name];
     if (own !== undefined) {
-      const base = sameBase(own.baseUrl);
+      const server = serverOf(own.baseUrl);
       for (const [other, u] of deps.upstreams)
-        if (other !== name && sameBase(u.baseUrl) === base) found.push(other);
+        if (other !== name && serverOf(u.baseUrl) === server) found.push(other);
     }
     names = found;
     byName.set(name, names);
@@ -216,13 +220,18 @@ export function storeMates(deps: GatewayDeps, name: string): readonly string[] {
   return names;
 }
 
-function sameBase(url: string): string {
-  let out = url.replace(/\/+$/, "");
+/**
+ * The server a base URL reaches: its scheme, host (lower-cased, without the trailing dot of a fully
+ * qualified name) and port (none for the scheme's default).
+ *
+ * @example serverOf("HTTPS://API.openai.com.:443/v1/") // "https://api.openai.com"
+ */
+function serverOf(url: string): string {
   try {
-    const u = new URL(out);
-    out = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}`;
+    const u = new URL(url);
+    const host = u.hostname.replace(/\.$/, "");
+    return `${u.protocol}//${host}${u.port === "" ? "" : `:${u.port}`}`;
   } catch {
-    // Not a URL: compared as written.
+    return url.replace(/\/+$/, ""); // not a URL: compared as written
   }
-  return out;
 }

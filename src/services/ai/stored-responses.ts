@@ -41,7 +41,7 @@ export interface StoredResponses {
    * Whose response `id` on `upstream` is, for a request that continues it (`previous_response_id`):
    * "mine" when `user` created it through detente within the last 30 days, "theirs" when someone else
    * did, "unknown" when nobody did (created at the provider directly, or before detente noted owners).
-   * `upstream` may be several names for one server (upstreams with the same base URL): the newest
+   * `upstream` may be several names for one server (upstreams on the same server): the newest
    * creation of the id on any of them decides. Throws when the store cannot answer.
    */
   whose(

@@ -19,10 +19,11 @@ describe("containers named and told of", () => {
       input: [
         { type: "shell_call", call_id: "c1", action: { commands: ["ls"] }, environment: reference("cntr_3") },
         { type: "message", role: "user", content: "cntr_4" },
+        { type: "code_interpreter_call", id: "ci_1", code: "ls", container_id: "cntr_5", outputs: [] },
       ],
     };
-    expect(responses.namedContainers?.(body)).toEqual(["cntr_1", "cntr_2", "cntr_3"]);
-    expect(wireFormat("openai-responses-compact").namedContainers?.(body)).toHaveLength(3);
+    expect(responses.namedContainers?.(body)).toEqual(["cntr_1", "cntr_2", "cntr_3", "cntr_5"]);
+    expect(wireFormat("openai-responses-compact").namedContainers?.(body)).toHaveLength(4);
     // Counting tokens runs no code.
     expect("namedContainers" in wireFormat("openai-responses-input-tokens")).toBe(false);
   });

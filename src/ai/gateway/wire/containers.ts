@@ -6,8 +6,9 @@ import type { WireEvent } from "./types.js";
 
 /**
  * The containers a Responses request names by id: a `code_interpreter` tool's `container` when it is a
- * string (not `{ "type": "auto", ... }`), and a `container_reference`'s `container_id` as a `shell`
- * tool's `environment` or an input `shell_call`'s (openai-node's `ContainerReference`).
+ * string (not `{ "type": "auto", ... }`), a `container_reference`'s `container_id` as a `shell`
+ * tool's `environment` or an input `shell_call`'s (openai-node's `ContainerReference`), and an input
+ * `code_interpreter_call`'s `container_id`.
  *
  * @example responsesNamedContainers({ tools: [{ type: "code_interpreter", container: "cntr_1" }] }); // ["cntr_1"]
  */
@@ -18,7 +19,9 @@ export function responsesNamedContainers(body: Json): string[] {
     if (tool.type === "code_interpreter") push(ids, stringOf(tool.container));
     pushReference(ids, tool.environment);
   }
-  for (const item of arrayOf(body.input)) if (isRecord(item)) pushReference(ids, item.environment);
+  // Input items as the answer's output items are read: a `code_interpreter_call` given back names its
+  // container too (openai-node's `ResponseInputItem` includes `ResponseCodeInterpreterToolCall`).
+  for (const item of arrayOf(body.input)) responsesItemContainers(ids, item);
   return [...ids];
 }
 
