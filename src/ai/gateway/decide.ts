@@ -18,9 +18,9 @@ import { UnreadableInput } from "./wire/token-ids.js";
 
 /**
  * What `decide` leaves for forwarding: where to, and the body and vault of the request as decided; and
- * the stored response it continues (a Responses request's `previous_response_id`), or null, the
- * items of stored responses its input names (`item_reference`s), and the code-execution containers it
- * names to run in.
+ * the stored response it continues (a Responses request's `previous_response_id`, an Anthropic
+ * `thread`'s `previous_message_id`), or null, the items of stored responses its input names
+ * (`item_reference`s), and the code-execution containers it names to run in.
  */
 type Decided = Pick<ForwardArgs, "upstream" | "route" | "body" | "vault"> & {
   continues: string | null;
@@ -182,10 +182,15 @@ export function decide(
     modelRouted: decision.route.requested,
   };
   if (wire.id === "openai-responses" && json.store !== false) x.createsStored = x.owner;
+  // A conversation the provider holds under the answer's id (Anthropic's threads) is noted as a stored
+  // response is, and the one it continues is checked as `previous_response_id` is.
+  const held = wire.heldConversation?.(json) ?? null;
+  if (held !== null) x.createsStored = x.owner;
   x.overheadMs += performance.now() - t;
   const responses = RESPONSES_API.has(wire.id);
   const previous = responses ? json.previous_response_id : undefined;
-  const continues = typeof previous === "string" && previous.length > 0 ? previous : null;
+  const continues =
+    typeof previous === "string" && previous.length > 0 ? previous : (held?.continues ?? null);
   const references = responses ? itemReferences(json.input) : NO_REFERENCES;
   const containers = namedContainers(wire.namedContainers?.(json));
   return { upstream, route: decision.route, body: outgoing, vault, continues, references, containers };

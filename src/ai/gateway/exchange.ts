@@ -38,8 +38,9 @@ export class Exchange {
    */
   sequence = -1;
   /**
-   * Set for a Responses request the provider is to store: who creates the response, noted with its id
-   * when the answer (or a stream's `response.created`) passes, so that only they retrieve it later.
+   * Set for a Responses request the provider is to store, and an Anthropic request with a `thread`: who
+   * creates the response, noted with its id when the answer (or a stream's `response.created` or
+   * `message_start`) passes, so that only they retrieve or continue it later.
    */
   createsStored: StoredResponseOwner | null = null;
   /** The ids noted for `createsStored` so far: the response's and its output items' (see stored-owner.ts). */

@@ -156,7 +156,7 @@ export async function mayContinue(
       x,
       res,
       "continues a stored response another user created through detente",
-      "The response named by previous_response_id was not created through detente by you: a conversation another user stored cannot be continued through detente.",
+      "The response named by previous_response_id (or a thread's previous_message_id) was not created through detente by you: a conversation another user stored cannot be continued through detente.",
       "previous_response_not_found",
     );
   if (items === "theirs")

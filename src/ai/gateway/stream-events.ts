@@ -113,6 +113,9 @@ export class StreamEvents {
       else if (type === "response.output_item.added" || type === "response.output_item.done")
         createdStoredItem(this.#args.deps, this.#args.x, parsed.item);
     }
+    // An Anthropic thread is held under the answer's id, told of first (see `heldConversation`).
+    else if (parsed.type === "message_start" && this.#args.x.createsStored !== null)
+      createdStoredResponse(this.#args.deps, this.#args.x, parsed.message);
     const pe: WireEvent = ev.event === undefined ? { data: parsed } : { event: ev.event, data: parsed };
     // The containers the answer runs code in, as they are told of: its caller's, stored or not.
     createdContainers(this.#args.deps, this.#args.x, wire.streamContainers?.(pe));

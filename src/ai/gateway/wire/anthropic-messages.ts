@@ -5,6 +5,7 @@ import {
   anthropicNamedContainers,
   anthropicStreamContainers,
 } from "./containers.js";
+import { anthropicThread } from "./anthropic-thread.js";
 import { indexOf, isRecord, numberOf, pushSignedStream, pushStream, stringOf, type Json } from "./slots.js";
 import type { StreamSlot, Usage, WireFormat } from "./types.js";
 
@@ -113,4 +114,5 @@ export const anthropicMessages: WireFormat = {
   namedContainers: anthropicNamedContainers,
   answerContainers: anthropicAnswerContainers,
   streamContainers: anthropicStreamContainers,
+  heldConversation: anthropicThread,
 };

@@ -18,9 +18,12 @@ type StreamMember =
  */
 type ContainerMember = "namedContainers" | "answerContainers" | "streamContainers";
 
+/** Nor does any of them have the provider hold a conversation (token counts take no `thread`). */
+type HeldMember = "heldConversation";
+
 /** A format without streams, as it is written: what it reads of requests and answers, nothing of streams. */
 export type StreamlessFormat = {
-  readonly [K in Exclude<keyof WireFormat, StreamMember | ContainerMember>]: WireFormat[K];
+  readonly [K in Exclude<keyof WireFormat, StreamMember | ContainerMember | HeldMember>]: WireFormat[K];
 };
 
 /**

@@ -173,6 +173,12 @@ export interface WireFormat {
   answerContainers?(body: Record<string, unknown>): readonly string[];
   /** The containers a stream event tells of, by id. Absent for formats without. */
   streamContainers?(event: WireEvent): readonly string[];
+  /**
+   * For a request that has the provider hold its conversation under the answer's id (Anthropic's
+   * `thread`, see anthropic-thread.ts): the earlier answer it continues, if any; null for one that does
+   * not. Absent for formats without (the Responses API's `store` is read by the gateway itself).
+   */
+  heldConversation?(body: Record<string, unknown>): { continues: string | null } | null;
   /** Token counts carried by a stream event (OpenAI's final usage chunk; Anthropic message_start/message_delta), if any. */
   streamUsage(event: WireEvent): Partial<Usage>;
 }
