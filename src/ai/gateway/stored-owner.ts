@@ -10,9 +10,10 @@ const MAX_NOTED = 1000;
 
 /**
  * Note who created a stored response, from the response object of a Responses answer (the whole
- * answer's body, or a stream's `response.created` and `response.completed`), when the exchange creates
- * one (see `Exchange.createsStored`): its id, and the ids of the output items it holds, which a later
- * request can name in an `item_reference` (see `mayContinue`).
+ * answer's body, or a stream's `response.created` and `response.completed`) or an Anthropic thread's
+ * message (the whole answer, or a stream's `message_start`), when the exchange creates one (see
+ * `Exchange.createsStored`): its id, and the ids of the output items it holds, which a later request can
+ * name by id (see `mayContinue`).
  *
  * @example createdStoredResponse(deps, x, parsed.response);
  */
@@ -24,8 +25,8 @@ export function createdStoredResponse(deps: GatewayDeps, x: Exchange, response: 
 }
 
 /**
- * Note who created an output item of a stored response (a stream's `response.output_item.done`), by its
- * id, as `createdStoredResponse` does for the items of a whole answer.
+ * Note who created an output item of a stored response (a stream's `response.output_item.added` and
+ * `.done`), by its id, as `createdStoredResponse` does for the items of a whole answer.
  */
 export function createdStoredItem(deps: GatewayDeps, x: Exchange, item: unknown): void {
   if (x.createsStored === null || typeof item !== "object" || item === null) return;
@@ -81,7 +82,8 @@ const MAX_REFERENCES = 10_000;
  * "item_reference", "id": ...}`, or an item with an `id` and no `type`) names an item of a stored
  * response, and so do other items by their `id`: the provider reads a generated image
  * (`image_generation_call`) or reasoning from what it stored by its id, whatever else the item holds,
- * and an `mcp_approval_response` names the request it approves (`approval_request_id`). Ids longer than any noted one are left out: none of them can be another user's.
+ * and an `mcp_approval_response` names the request it approves (`approval_request_id`). Ids longer than
+ * any noted one are left out: none of them can be another user's.
  *
  * @example itemReferences([{ type: "item_reference", id: "msg_1" }, { role: "user", content: "hi" }]) // ["msg_1"]
  */
@@ -101,9 +103,8 @@ export function itemReferences(input: unknown): string[] {
 /**
  * A request may continue a stored response (`previous_response_id`), name items of stored responses
  * (`item_reference`), or run code in a container (see `createdContainers`), unless another user created
- * them through detente on the upstream it goes to: every
- * caller shares detente's upstream credential, so the provider would read anyone's conversation to
- * whoever names its id. Refused as the provider refuses an id it does not know (400; for a response,
+ * them through detente on the upstream it goes to: every caller shares detente's upstream credential, so
+ * the provider would read anyone's conversation to whoever names its id. Refused as the provider refuses an id it does not know (400; for a response,
  * `previous_response_not_found`, so the SDKs raise the same error), but by detente (decision `deny`): the
  * answer does not pretend to be the provider's. An id nobody created through detente (made at the
  * provider directly, an input item's, or one whose note could not be written) is the provider's to judge.
