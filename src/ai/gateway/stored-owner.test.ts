@@ -23,11 +23,25 @@ describe("storeMates", () => {
       plain: ["openai-compatible", "http://api.openai.com/v1"],
       otherPort: ["openai-compatible", "https://api.openai.com:8443/v1"],
     });
-    expect(storeMates(deps, "openai")).toEqual(["openai", "zdr", "fqdn"]);
+    // The providers' own APIs (random ids) are checked on one another too.
+    expect(storeMates(deps, "openai")).toEqual(["openai", "zdr", "fqdn", "azure", "anthropic"]);
     expect(storeMates(deps, "azureV1")).toEqual(["azureV1", "azure"]);
-    expect(storeMates(deps, "anthropic")).toEqual(["anthropic", "claudeCompat"]);
+    expect(storeMates(deps, "claudeCompat")).toEqual(["claudeCompat", "anthropic"]);
     expect(storeMates(deps, "plain")).toEqual(["plain"]);
     expect(storeMates(deps, "otherPort")).toEqual(["otherPort"]);
     expect(storeMates(deps, "gone")).toEqual(["gone"]);
+  });
+
+  it("checks an id on every upstream of the providers' own APIs: one account answers under several host names", () => {
+    const deps = depsWith({
+      azure: ["azure-openai", "https://contoso.openai.azure.com"],
+      foundry: ["azure-openai", "https://contoso.cognitiveservices.azure.com"],
+      eu: ["openai", "https://eu.api.openai.com/v1"],
+      local: ["openai-compatible", "http://127.0.0.1:11434/v1"],
+    });
+    expect(storeMates(deps, "azure")).toEqual(["azure", "foundry", "eu"]);
+    expect(storeMates(deps, "foundry")).toEqual(["foundry", "azure", "eu"]);
+    // A self-hosted server may number its ids: only its own server shares its store.
+    expect(storeMates(deps, "local")).toEqual(["local"]);
   });
 });

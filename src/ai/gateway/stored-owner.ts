@@ -1,5 +1,5 @@
 import type { GatewayDeps } from "./deps.js";
-import type { Upstream } from "./upstream.js";
+import type { Upstream, UpstreamType } from "./upstream.js";
 import type { Exchange } from "./exchange.js";
 import type { GatewayResponse } from "./http-shapes.js";
 
@@ -197,6 +197,9 @@ const mates = new WeakMap<ReadonlyMap<string, Upstream>, Map<string, readonly st
  * `/openai/v1` for the Responses API), so one account is reached through bases that differ in their
  * path (`https://r.openai.azure.com` as `azure-openai`, `https://r.openai.azure.com/openai/v1` as
  * `openai-compatible`). Ids are the provider's random ones: two stores on one host do not share any.
+ * And for the providers' own APIs (`openai`, `anthropic`, `azure-openai`), every upstream of those
+ * types: one account answers under several host names (Azure's `*.openai.azure.com` and
+ * `*.cognitiveservices.azure.com`, regional hosts), and their ids are random.
  *
  * @example storeMates(deps, "openai") // ["openai", "openai-zdr"] when both point at https://api.openai.com
  */
@@ -214,12 +217,23 @@ export function storeMates(deps: GatewayDeps, name: string): readonly string[] {
       const server = serverOf(own.baseUrl);
       for (const [other, u] of deps.upstreams)
         if (other !== name && serverOf(u.baseUrl) === server) found.push(other);
+      // The providers' own APIs give random ids, and one account answers under several host names.
+      if (RANDOM_IDS.has(own.type))
+        for (const [other, u] of deps.upstreams)
+          if (RANDOM_IDS.has(u.type) && !found.includes(other)) found.push(other);
     }
     names = found;
     byName.set(name, names);
   }
   return names;
 }
+
+/**
+ * Upstream types whose ids are the provider's own random ones (`resp_…`, `msg_…`, `cntr_…`): an id noted
+ * on one of them cannot be another store's, so it is checked on all of them. An `openai-compatible`
+ * server may number its ids, so only upstreams on its own server share its store.
+ */
+const RANDOM_IDS: ReadonlySet<UpstreamType> = new Set(["openai", "anthropic", "azure-openai"]);
 
 /**
  * The server a base URL reaches: its scheme, host (lower-cased, without the trailing dot of a fully
