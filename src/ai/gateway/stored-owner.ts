@@ -1,3 +1,4 @@
+import type { StoredResponseOwner } from "../../services/ai/stored-responses.js";
 import type { GatewayDeps } from "./deps.js";
 import type { Upstream, UpstreamType } from "./upstream.js";
 import type { Exchange } from "./exchange.js";
@@ -34,9 +35,12 @@ export function createdStoredItem(deps: GatewayDeps, x: Exchange, item: unknown)
 }
 
 function noteId(deps: GatewayDeps, x: Exchange, id: unknown): void {
-  const owner = x.createsStored;
-  if (owner === null || typeof id !== "string" || id.length === 0 || id.length > MAX_ID) return;
-  const noted = (x.storedNoted ??= new Set());
+  if (x.createsStored !== null) noteOnce(deps, (x.storedNoted ??= new Set()), x.createsStored, id);
+}
+
+/** Record `owner` for `id` unless `noted` has it already or is full (MAX_NOTED), or it is no real id. */
+function noteOnce(deps: GatewayDeps, noted: Set<string>, owner: StoredResponseOwner, id: unknown): void {
+  if (typeof id !== "string" || id.length === 0 || id.length > MAX_ID) return;
   if (noted.has(id) || noted.size >= MAX_NOTED) return;
   noted.add(id);
   deps.storedResponses.record(id, owner);
@@ -55,12 +59,7 @@ export function createdContainers(deps: GatewayDeps, x: Exchange, ids: readonly 
   const owner = x.owner;
   if (owner === null || ids === undefined || ids.length === 0) return;
   const noted = (x.containersNoted ??= new Set());
-  for (const id of ids) {
-    if (id.length > MAX_ID || noted.has(id)) continue;
-    if (noted.size >= MAX_NOTED) return;
-    noted.add(id);
-    deps.storedResponses.record(id, owner);
-  }
+  for (const id of ids) noteOnce(deps, noted, owner, id);
 }
 
 /**
