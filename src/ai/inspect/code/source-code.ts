@@ -37,19 +37,40 @@ for (const w of FIRST_WORDS.keys()) {
   KEYWORD_WORDS[slot] = w;
 }
 
-/** The keyword whose hash is `h` and whose text is `text[s, e)`, or "". */
-function keywordAt(text: string, s: number, e: number, h: number): string {
+/** The keyword whose hash is `h` and whose text is `codes[s, e)`, or "". */
+function keywordAt(codes: Uint16Array, s: number, e: number, h: number): string {
   for (let slot = h & (KEYWORD_SLOTS - 1); ; slot = (slot + 1) & (KEYWORD_SLOTS - 1)) {
     const w = KEYWORD_WORDS[slot]!;
     if (w === "") return "";
-    if (KEYWORD_HASHES[slot] === h && w.length === e - s && text.startsWith(w, s)) return w;
+    if (KEYWORD_HASHES[slot] === h && w.length === e - s && sameCodes(codes, s, w)) return w;
   }
+}
+
+/** Whether `codes` hold `w`'s code units from `s` on. */
+function sameCodes(codes: Uint16Array, s: number, w: string): boolean {
+  for (let i = 0; i < w.length; i++) if (codes[s + i] !== w.charCodeAt(i)) return false;
+  return true;
 }
 
 function caseHash(s: string, from: number, to: number): number {
   let h = 0;
   for (let i = from; i < to; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
   return h;
+}
+
+function caseHashOf(codes: Uint16Array, from: number, to: number): number {
+  let h = 0;
+  for (let i = from; i < to; i++) h = (Math.imul(h, 31) + codes[i]!) | 0;
+  return h;
+}
+
+const CONSOLE = "console.";
+
+/** `text[from, to)`'s code units and one zero after them (the line helpers below may read one past a line). */
+function codesOf(text: string, from: number, to: number): Uint16Array {
+  const codes = new Uint16Array(to - from + 1);
+  for (let i = from; i < to; i++) codes[i - from] = text.charCodeAt(i);
+  return codes;
 }
 
 /** Code units that can start a first word (letters, `_ # < @ $`) and continue one (letters, digits, `_ . ?`). */
@@ -61,46 +82,47 @@ for (let c = 0; c < 128; c++) {
   WORD_PART[c] = letter || (c >= 48 && c <= 57) || c === 46 || c === 63 ? 1 : 0;
 }
 
-/** The statement keyword a line starts with (`def`, `#include`, `console.log`...), or "". */
-function firstKeyword(text: string, s: number, e: number): string {
-  if (s >= e || WORD_START[text.charCodeAt(s)] === 0) return "";
+/**
+ * The statement keyword a line starts with (`def`, `#include`, `console.log`...), or "": the line is
+ * `codes[s, e)`, code units as `Plan.run` gives them (`Scan.codes`), with at least one more after `e`.
+ */
+function firstKeyword(codes: Uint16Array, s: number, e: number): string {
+  if (s >= e || WORD_START[codes[s]!] === 0) return "";
   let j = s + 1;
-  while (j < e && j - s < 20 && WORD_PART[text.charCodeAt(j)] === 1) j++;
+  while (j < e && j - s < 20 && WORD_PART[codes[j]!] === 1) j++;
   let end = j;
-  if (text.charCodeAt(end - 1) === 46) end--;
-  if (text.startsWith("console.", s)) return "console.log";
-  return keywordAt(text, s, end, caseHash(text, s, end));
+  if (codes[end - 1] === 46) end--;
+  if (j - s >= CONSOLE.length && sameCodes(codes, s, CONSOLE)) return "console.log";
+  return keywordAt(codes, s, end, caseHashOf(codes, s, end));
 }
 
-/** True when the line opens like running prose: four lower-case words in a row. */
-function proseStart(text: string, s: number, e: number): boolean {
+/** True when the line (`codes[s, e)`) opens like running prose: four lower-case words in a row. */
+function proseStart(codes: Uint16Array, s: number, e: number): boolean {
   let words = 0;
   let i = s;
   while (i < e && words < 4) {
     const w = i;
-    while (
-      i < e &&
-      ((text.charCodeAt(i) >= 97 && text.charCodeAt(i) <= 122) ||
-        (i === w && text.charCodeAt(i) >= 65 && text.charCodeAt(i) <= 90))
-    )
-      i++;
+    for (; i < e; i++) {
+      const c = codes[i]!;
+      if (!((c >= 97 && c <= 122) || (i === w && c >= 65 && c <= 90))) break;
+    }
     if (i === w) return false;
     words++;
-    if (words < 4 && text.charCodeAt(i) !== 32) return false;
+    if (words < 4 && codes[i] !== 32) return false;
     i++;
   }
   return words === 4;
 }
 
 /**
- * Score one line (`text[s, e)`, trimmed): closing punctuation, statement keywords, code punctuation
- * density, markup. Sentences (long lines ending in `.`, `?`, `!`) and list items count against it. Two
- * points make a code line; comments keep a block going.
+ * Score one line (`codes[s, e)`, trimmed, with at least one code unit after it): closing punctuation,
+ * statement keywords, code punctuation density, markup. Sentences (long lines ending in `.`, `?`, `!`)
+ * and list items count against it. Two points make a code line; comments keep a block going.
  *
- * @example isCodeLine("return x;", 0, 9, 0, 0, false) // true
+ * @example isCodeLine(codesOf("return x;", 0, 9), 0, 9, 0, 0, false) // true
  */
 export function isCodeLine(
-  text: string,
+  codes: Uint16Array,
   s: number,
   e: number,
   indent: number,
@@ -109,9 +131,9 @@ export function isCodeLine(
 ): boolean {
   const len = e - s;
   if (len <= 0) return false;
-  const first = text.charCodeAt(s);
-  const second = text.charCodeAt(s + 1);
-  const last = text.charCodeAt(e - 1);
+  const first = codes[s]!;
+  const second = codes[s + 1]!;
+  const last = codes[e - 1]!;
   if (
     (first === 47 && (second === 47 || second === 42)) ||
     (first === 42 && (second === 32 || second === 47))
@@ -124,7 +146,7 @@ export function isCodeLine(
     score += 2; // ; { }
   else if (last === 41 || last === 40 || last === 91 || last === 93 || last === 44)
     score += 1; // ) ( [ ] ,
-  else if (last === 58 && COLON_OPENERS.has(firstKeyword(text, s, e))) score += 2;
+  else if (last === 58 && COLON_OPENERS.has(firstKeyword(codes, s, e))) score += 2;
   if (first === 125 || first === 41 || first === 93) score += 2;
   const density = punct / len;
   if (density >= 0.1) score += 1;
@@ -142,12 +164,12 @@ export function isCodeLine(
   // without looking for one (about a third of this function's time when it always looked).
   if (score >= 2) return true;
   if (score < 0) return false;
-  return firstKeyword(text, s, e) !== "" && !proseStart(text, s, e);
+  return firstKeyword(codes, s, e) !== "" && !proseStart(codes, s, e);
 }
 
-function spaces(text: string, s: number, e: number): number {
+function spaces(codes: Uint16Array, s: number, e: number): number {
   let n = 0;
-  for (let i = s; i < e && n < 3; i++) if (text.charCodeAt(i) === 32) n++;
+  for (let i = s; i < e && n < 3; i++) if (codes[i] === 32) n++;
   return n;
 }
 
@@ -188,7 +210,9 @@ class LanguageGuess extends LazyFields {
     for (let i = 0; i < voters.length; i += 2) {
       const s = voters[i]!;
       const e = voters[i + 1]!;
-      vote(text, s, Math.min(e, s + 400), firstKeyword(text, s, e), votes);
+      // A first word is read up to 20 code units.
+      const head = Math.min(e, s + 21);
+      vote(text, s, Math.min(e, s + 400), firstKeyword(codesOf(text, s, head), 0, head - s), votes);
     }
     const language = winner(votes);
     return language === undefined ? undefined : languageField(language);
@@ -258,16 +282,19 @@ class SourceCodeLines implements LineConsumer {
   }
 
   line(text: string, start: number, end: number, punct: number, scan: Scan): void {
+    // Read from the scan's copy of the text's code units: `charCodeAt` costs a check of the string's
+    // representation on every call (about a quarter of this consumer's time).
+    const codes = scan.codes;
     let s = start;
     let indent = 0;
-    let f0 = text.charCodeAt(s);
+    let f0 = codes[s]!;
     while (s < end && (f0 === 32 || f0 === 9)) {
       indent += f0 === 9 ? 4 : 1;
-      f0 = text.charCodeAt(++s);
+      f0 = codes[++s]!;
     }
     let e = end;
     while (e > s) {
-      const c = text.charCodeAt(e - 1);
+      const c = codes[e - 1]!;
       if (c !== 32 && c !== 13 && c !== 9) break;
       e--;
     }
@@ -276,7 +303,7 @@ class SourceCodeLines implements LineConsumer {
       if (!this.fenced && this.open && ++this.blanks > 2) this.close(text, scan, null);
       return;
     }
-    if ((f0 === 96 || f0 === 126) && text.charCodeAt(s + 1) === f0 && text.charCodeAt(s + 2) === f0) {
+    if ((f0 === 96 || f0 === 126) && codes[s + 1] === f0 && codes[s + 2] === f0) {
       if (!this.fenced) {
         if (this.open) this.close(text, scan, null);
         const info = fenceLanguage(text.slice(s + 3, e));
@@ -297,7 +324,7 @@ class SourceCodeLines implements LineConsumer {
       return;
     }
     const minified = e - s >= 300 && punct / (e - s) >= 0.15;
-    const code = minified || isCodeLine(text, s, e, indent, punct, this.previousCode);
+    const code = minified || isCodeLine(codes, s, e, indent, punct, this.previousCode);
     this.previousCode = code;
     if (code) {
       if (!this.open) this.begin(s);
@@ -312,7 +339,7 @@ class SourceCodeLines implements LineConsumer {
     } else if (this.open) {
       this.other++;
       // Two prose lines in a row end a block, and so does one after a blank line.
-      if (!this.fenced && (++this.gap >= 2 || (this.blanks > 0 && spaces(text, s, e) >= 3))) {
+      if (!this.fenced && (++this.gap >= 2 || (this.blanks > 0 && spaces(codes, s, e) >= 3))) {
         this.close(text, scan, null);
       }
     }
