@@ -1,6 +1,6 @@
 import { Anthropic } from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
+import { eventually, startTestGateway, type TestGateway } from "../../../test/helpers/gateway.js";
 import {
   messageStart,
   sseEvents,
@@ -12,7 +12,8 @@ import {
  * Anthropic's threads (beta): the provider holds a conversation under each answer's id, and a request
  * whose `thread` continues that id reads it, whoever sends it, since every caller shares detente's
  * upstream credential. The gateway notes whose each held answer is and refuses to continue another
- * user's.
+ * user's. Its cache diagnostics (beta) compare a prompt with that of the answer a request names: the
+ * gateway leaves out a name that is not the caller's own.
  */
 
 let upstream: ScriptedUpstream;
@@ -107,5 +108,72 @@ describe("Anthropic threads (server-held conversations, beta)", () => {
       messages: [{ role: "user", content: "thanks" }],
     });
     expect(upstream.requests.at(-1)!.body).toContain("msg_alice_thread_stream");
+  });
+});
+
+describe("Anthropic cache diagnostics (beta)", () => {
+  /** What the last request that reached the upstream asked the diagnostics to compare with. */
+  const sentCompares = (): unknown =>
+    (JSON.parse(upstream.requests.at(-1)!.body) as { diagnostics?: { previous_message_id?: unknown } })
+      .diagnostics?.previous_message_id;
+
+  const ask = (apiKey: string, previous: string | null, content = "list the open incidents") =>
+    anthropic(apiKey).beta.messages.create({
+      model: "claude-sonnet-4-5",
+      max_tokens: 256,
+      diagnostics: { previous_message_id: previous },
+      messages: [{ role: "user", content }],
+    });
+
+  it("compares only with the caller's own answers: another user's id, or an unknown one, is left out", async () => {
+    // Alice opts in on her first turn (whole answer) and her second (a stream): both answers are noted.
+    upstream.answer(JSON.stringify(message("msg_alice_diag_1")));
+    await ask(gw.key, null, "the board meets about the Initech offer on Friday");
+    expect(sentCompares()).toBeNull();
+    upstream.answer(
+      sseEvents([
+        messageStart({ id: "msg_alice_diag_2" }),
+        {
+          type: "message_delta",
+          delta: { stop_reason: "end_turn", stop_sequence: null },
+          usage: { output_tokens: 1 },
+        },
+        { type: "message_stop" },
+      ]),
+    );
+    await anthropic(gw.key)
+      .beta.messages.stream({
+        model: "claude-sonnet-4-5",
+        max_tokens: 256,
+        diagnostics: { previous_message_id: "msg_alice_diag_1" },
+        messages: [{ role: "user", content: "draft the summary" }],
+      })
+      .finalMessage();
+    expect(sentCompares()).toBe("msg_alice_diag_1");
+
+    // Her own ids go as they are.
+    upstream.answer(JSON.stringify(message("msg_alice_diag_3")));
+    await ask(gw.key, "msg_alice_diag_2");
+    expect(sentCompares()).toBe("msg_alice_diag_2");
+
+    // Bob's request naming hers is answered, but without the comparison; so is one naming an id
+    // nobody created through detente (an answer of a request without diagnostics is not noted).
+    for (const id of ["msg_alice_diag_1", "msg_alice_diag_2", "msg_made_elsewhere"]) {
+      const before = gw.events.length;
+      upstream.answer(JSON.stringify(message(`msg_bob_${id}`)));
+      const answer = await ask(bobKey, id, "the board meets about");
+      expect(answer.id, id).toBe(`msg_bob_${id}`);
+      expect(sentCompares(), id).toBeNull();
+      expect(upstream.requests.at(-1)!.body).not.toContain(id);
+      const event = await eventually(() => gw.events[before], "the event");
+      expect(event.reasons).toContain(
+        "cache diagnostics' previous_message_id left out: not an answer you created through detente",
+      );
+    }
+
+    // Bob's own answer (noted as his, as he asked for diagnostics) is his to compare with.
+    upstream.answer(JSON.stringify(message("msg_bob_own")));
+    await ask(bobKey, "msg_bob_msg_made_elsewhere");
+    expect(sentCompares()).toBe("msg_bob_msg_made_elsewhere");
   });
 });

@@ -20,10 +20,12 @@ import { UnreadableInput } from "./wire/token-ids.js";
  * What `decide` leaves for forwarding: where to, and the body and vault of the request as decided; and
  * the stored response it continues (a Responses request's `previous_response_id`, an Anthropic
  * `thread`'s `previous_message_id`), or null, the items of stored responses its input names
- * (`item_reference`s), and the code-execution containers it names to run in.
+ * (`item_reference`s), the code-execution containers it names to run in, and the answer whose prompt
+ * Anthropic's cache diagnostics are to compare with its own (`diagnostics.previous_message_id`), or null.
  */
 type Decided = Pick<ForwardArgs, "upstream" | "route" | "body" | "vault"> & {
   continues: string | null;
+  compares: string | null;
   references: readonly string[];
   containers: readonly string[];
 };
@@ -182,8 +184,9 @@ export function decide(
     modelRouted: decision.route.requested,
   };
   if (wire.id === "openai-responses" && json.store !== false) x.createsStored = x.owner;
-  // A conversation the provider holds under the answer's id (Anthropic's threads) is noted as a stored
-  // response is, and the one it continues is checked as `previous_response_id` is.
+  // A conversation the provider holds under the answer's id (Anthropic's threads), or a prompt's
+  // fingerprint (its cache diagnostics), is noted as a stored response is, and the one it continues is
+  // checked as `previous_response_id` is (the one it compares with: see `comparedMessage`).
   const held = wire.heldConversation?.(json) ?? null;
   if (held !== null) x.createsStored = x.owner;
   x.overheadMs += performance.now() - t;
@@ -193,7 +196,16 @@ export function decide(
     typeof previous === "string" && previous.length > 0 ? previous : (held?.continues ?? null);
   const references = responses ? itemReferences(json.input) : NO_REFERENCES;
   const containers = namedContainers(wire.namedContainers?.(json));
-  return { upstream, route: decision.route, body: outgoing, vault, continues, references, containers };
+  return {
+    upstream,
+    route: decision.route,
+    body: outgoing,
+    vault,
+    continues,
+    compares: held?.compares ?? null,
+    references,
+    containers,
+  };
 }
 
 const NO_REFERENCES: readonly string[] = [];

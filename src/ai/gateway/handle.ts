@@ -7,7 +7,7 @@ import { Exchange } from "./exchange.js";
 import { forward } from "./forward.js";
 import type { GatewayRequest, GatewayResponse } from "./http-shapes.js";
 import { identify } from "./identify.js";
-import { mayContinue } from "./stored-owner.js";
+import { comparedMessage, mayContinue } from "./stored-owner.js";
 import type { WireFormat } from "./wire/index.js";
 
 /**
@@ -93,5 +93,15 @@ async function decideAndForward(
     ))
   )
     return;
-  await forward({ deps, x, req, res, ...next });
+  const body =
+    next.compares === null
+      ? next.body
+      : await comparedMessage(
+          deps,
+          x,
+          next.body,
+          { id: next.compares, upstream: next.upstream.name },
+          who.principal.user,
+        );
+  await forward({ deps, x, req, res, ...next, body });
 }

@@ -3,6 +3,7 @@ import type { GatewayDeps } from "./deps.js";
 import type { Upstream, UpstreamType } from "./upstream.js";
 import type { Exchange } from "./exchange.js";
 import type { GatewayResponse } from "./http-shapes.js";
+import { parseJson, stringifyJson } from "./wire/json-parse.js";
 
 /** The longest response or item id noted (OpenAI's are 50-odd characters); a longer one is not a real id. */
 const MAX_ID = 512;
@@ -176,6 +177,46 @@ export async function mayContinue(
       "container_not_found",
     );
   return true;
+}
+
+/**
+ * The body to send for a request whose Anthropic cache diagnostics compare its prompt with that of an
+ * earlier answer (`diagnostics.previous_message_id`): as it is when the caller created that answer
+ * through detente, else with the id left out (`null`, which still asks for diagnostics): the provider
+ * would tell how much of the other request's prompt this one matched, a way to guess someone else's
+ * prompt token by token. Not refused, as the diagnostics are all the id is for: the request is
+ * answered, without them. Unlike a thread's id, one nobody created through detente is left out too:
+ * every answer of a request that asks for diagnostics is noted (a client asks from its first turn on,
+ * with `null`), and the answers of the others, which are not, may be another user's. So is one when
+ * the store cannot tell. Either way the audit event says so.
+ *
+ * @example next.body = await comparedMessage(deps, x, next.body, { id: next.compares, upstream: "anthropic" }, user);
+ */
+export async function comparedMessage(
+  deps: GatewayDeps,
+  x: Exchange,
+  body: string | Buffer,
+  previous: { id: string; upstream: string },
+  user: string,
+): Promise<string | Buffer> {
+  let whose: "mine" | "theirs" | "unknown" = "unknown";
+  if (previous.id.length <= MAX_ID) {
+    try {
+      whose = await deps.storedResponses.whose(previous.id, user, storeMates(deps, previous.upstream));
+    } catch {
+      // The store cannot tell: left out, as for an id nobody noted.
+    }
+  }
+  if (whose === "mine") return body;
+  const json = parseJson(typeof body === "string" ? body : body.toString("utf8")).value as {
+    diagnostics: Record<string, unknown>;
+  };
+  json.diagnostics.previous_message_id = null;
+  x.event.reasons = [
+    ...x.event.reasons,
+    "cache diagnostics' previous_message_id left out: not an answer you created through detente",
+  ];
+  return stringifyJson(json);
 }
 
 /** Refuse the request (400, decision `deny`, `reason` in its audit event); false, for `mayContinue`. */

@@ -1,18 +1,35 @@
-// Anthropic's threads (beta): the provider holds a conversation's state under each answer's id, and a
-// later request that names that id continues it, so every caller sharing detente's credential could
-// read it by naming the id.
+// Anthropic's threads and cache diagnostics (betas): the provider keeps something of a request under
+// its answer's id (a thread's whole conversation; the prompt's fingerprint, for cache diagnostics), and
+// a later request that names that id reads it, so every caller sharing detente's credential could read
+// it by naming the id.
 import { isRecord, stringOf, type Json } from "./slots.js";
 
 /**
- * A Messages request's `thread` (`{"type": "create"}`, or `{"type": "continue", "previous_message_id":
- * ...}`, anthropic-sdk-typescript's `BetaMessageThreadParam`): the answer it continues from, if any, and
- * whether the provider holds the conversation under the new answer's id; null without one.
+ * What a Messages request has the provider keep under its answer's id, and the earlier answers it
+ * names; null for a request that has nothing kept:
  *
- * @example anthropicThread({ thread: { type: "continue", previous_message_id: "msg_1" } }); // { continues: "msg_1" }
+ * - `thread` (`{"type": "create"}`, or `{"type": "continue", "previous_message_id": ...}`,
+ *   anthropic-sdk-typescript's `BetaMessageThreadParam`): the conversation is held under the answer's
+ *   id, and `continues` is the answer it resumes from, if any;
+ * - `diagnostics` (`{"previous_message_id": ... | null}`, `BetaDiagnosticsParam`): the provider compares
+ *   the prompt with that of the request whose answer `compares` names, and tells how much of it matched
+ *   (`cache_miss_reason`, with `cache_missed_input_tokens`): named with someone else's id, a way to guess
+ *   their prompt. `null` opts in without one (the first turn).
+ *
+ * @example anthropicThread({ thread: { type: "continue", previous_message_id: "msg_1" } }); // { continues: "msg_1", compares: null }
+ * @example anthropicThread({ diagnostics: { previous_message_id: "msg_2" } }); // { continues: null, compares: "msg_2" }
  */
-export function anthropicThread(body: Json): { continues: string | null } | null {
-  const { thread } = body;
-  if (!isRecord(thread)) return null;
-  const previous = stringOf(thread.previous_message_id);
-  return { continues: previous !== undefined && previous.length > 0 ? previous : null };
+export function anthropicThread(body: Json): { continues: string | null; compares: string | null } | null {
+  const { thread, diagnostics } = body;
+  const threaded = isRecord(thread);
+  const diagnosed = isRecord(diagnostics);
+  if (!threaded && !diagnosed) return null;
+  return {
+    continues: threaded ? nonEmpty(stringOf(thread.previous_message_id)) : null,
+    compares: diagnosed ? nonEmpty(stringOf(diagnostics.previous_message_id)) : null,
+  };
+}
+
+function nonEmpty(id: string | undefined): string | null {
+  return id !== undefined && id.length > 0 ? id : null;
 }

@@ -174,11 +174,14 @@ export interface WireFormat {
   /** The containers a stream event tells of, by id. Absent for formats without. */
   streamContainers?(event: WireEvent): readonly string[];
   /**
-   * For a request that has the provider hold its conversation under the answer's id (Anthropic's
-   * `thread`, see anthropic-thread.ts): the earlier answer it continues, if any; null for one that does
-   * not. Absent for formats without (the Responses API's `store` is read by the gateway itself).
+   * For a request that has the provider keep something under the answer's id (Anthropic's `thread`, its
+   * conversation; `diagnostics`, its prompt's fingerprint: see anthropic-thread.ts): the earlier answer
+   * it continues, and the one whose prompt it has compared with its own, if any; null for one that keeps
+   * nothing. Absent for formats without (the Responses API's `store` is read by the gateway itself).
    */
-  heldConversation?(body: Record<string, unknown>): { continues: string | null } | null;
+  heldConversation?(
+    body: Record<string, unknown>,
+  ): { continues: string | null; compares: string | null } | null;
   /** Token counts carried by a stream event (OpenAI's final usage chunk; Anthropic message_start/message_delta), if any. */
   streamUsage(event: WireEvent): Partial<Usage>;
 }
