@@ -171,9 +171,58 @@ describe("Anthropic cache diagnostics (beta)", () => {
       );
     }
 
+    // A value that is no id is left out too, rather than sent for the provider to read as it may.
+    for (const odd of [["msg_alice_diag_1"], { id: "msg_alice_diag_1" }, 7]) {
+      upstream.answer(JSON.stringify(message("msg_bob_odd")));
+      await anthropic(bobKey).beta.messages.create({
+        model: "claude-sonnet-4-5",
+        max_tokens: 256,
+        diagnostics: { previous_message_id: odd as unknown as string },
+        messages: [{ role: "user", content: "the board meets about" }],
+      });
+      expect(sentCompares(), JSON.stringify(odd)).toBeNull();
+    }
+
     // Bob's own answer (noted as his, as he asked for diagnostics) is his to compare with.
     upstream.answer(JSON.stringify(message("msg_bob_own")));
     await ask(bobKey, "msg_bob_msg_made_elsewhere");
     expect(sentCompares()).toBe("msg_bob_msg_made_elsewhere");
+  });
+});
+
+describe("Anthropic cache diagnostics when the store cannot answer", () => {
+  it("leaves the id out, and the audit event says the store could not tell", async () => {
+    const own = await startTestGateway({ upstreamUrl: upstream.url });
+    try {
+      const client = new Anthropic({ baseURL: own.url, apiKey: own.key, maxRetries: 0 });
+      upstream.answer(JSON.stringify(message("msg_before_outage")));
+      await client.beta.messages.create({
+        model: "claude-sonnet-4-5",
+        max_tokens: 256,
+        diagnostics: { previous_message_id: null },
+        messages: [{ role: "user", content: "status of the migration" }],
+      });
+      await own.flush();
+      await own.store.close(); // the key stays cached; looking up whose the answer is fails
+      const before = own.events.length;
+      upstream.answer(JSON.stringify(message("msg_during_outage")));
+      const answer = await client.beta.messages.create({
+        model: "claude-sonnet-4-5",
+        max_tokens: 256,
+        diagnostics: { previous_message_id: "msg_before_outage" },
+        messages: [{ role: "user", content: "and now?" }],
+      });
+      expect(answer.id).toBe("msg_during_outage");
+      const sent = JSON.parse(upstream.requests.at(-1)!.body) as {
+        diagnostics: { previous_message_id: unknown };
+      };
+      expect(sent.diagnostics.previous_message_id).toBeNull();
+      const event = await eventually(() => own.events[before], "the event");
+      expect(event.reasons).toContain(
+        "cache diagnostics' previous_message_id left out: the store could not tell whose answer it names",
+      );
+    } finally {
+      await own.close().catch(() => undefined);
+    }
   });
 });

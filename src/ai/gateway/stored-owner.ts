@@ -187,8 +187,8 @@ export async function mayContinue(
  * prompt token by token. Not refused, as the diagnostics are all the id is for: the request is
  * answered, without them. Unlike a thread's id, one nobody created through detente is left out too:
  * every answer of a request that asks for diagnostics is noted (a client asks from its first turn on,
- * with `null`), and the answers of the others, which are not, may be another user's. So is one when
- * the store cannot tell. Either way the audit event says so.
+ * with `null`), and the answers of the others, which are not, may be another user's. So is a value that
+ * is no id (`compares` is then ""), and any id when the store cannot tell. The audit event says which.
  *
  * @example next.body = await comparedMessage(deps, x, next.body, { id: next.compares, upstream: "anthropic" }, user);
  */
@@ -199,12 +199,14 @@ export async function comparedMessage(
   previous: { id: string; upstream: string },
   user: string,
 ): Promise<string | Buffer> {
-  let whose: "mine" | "theirs" | "unknown" = "unknown";
-  if (previous.id.length <= MAX_ID) {
+  let whose: "mine" | "theirs" | "unknown" | "untold" = "unknown";
+  if (previous.id.length > 0 && previous.id.length <= MAX_ID) {
     try {
       whose = await deps.storedResponses.whose(previous.id, user, storeMates(deps, previous.upstream));
     } catch {
-      // The store cannot tell: left out, as for an id nobody noted.
+      // The store cannot tell: left out, as an id nobody noted is (never the id in the log).
+      deps.log.warn({ requestId: x.id }, "the store could not tell whose answer cache diagnostics name");
+      whose = "untold";
     }
   }
   if (whose === "mine") return body;
@@ -214,7 +216,9 @@ export async function comparedMessage(
   json.diagnostics.previous_message_id = null;
   x.event.reasons = [
     ...x.event.reasons,
-    "cache diagnostics' previous_message_id left out: not an answer you created through detente",
+    whose === "untold"
+      ? "cache diagnostics' previous_message_id left out: the store could not tell whose answer it names"
+      : "cache diagnostics' previous_message_id left out: not an answer you created through detente",
   ];
   return stringifyJson(json);
 }

@@ -23,8 +23,14 @@ describe("anthropicThread", () => {
       compares: "msg_3",
     });
     // Opting in on a first turn: nothing to compare with, but the answer is kept for the next one.
-    for (const diagnostics of [{ previous_message_id: null }, {}, { previous_message_id: "" }])
+    for (const diagnostics of [{ previous_message_id: null }, {}])
       expect(anthropicThread({ diagnostics })).toEqual({ continues: null, compares: null });
+    // A value that is no id is nobody's: "" (left out, not sent for the provider to read as it may).
+    for (const previous of ["", 7, ["msg_3"], { id: "msg_3" }, true])
+      expect(anthropicThread({ diagnostics: { previous_message_id: previous } })).toEqual({
+        continues: null,
+        compares: "",
+      });
     expect(
       anthropicThread({
         thread: { type: "continue", previous_message_id: "msg_4" },

@@ -119,7 +119,7 @@ function proseStart(codes: Uint16Array, s: number, e: number): boolean {
  * statement keywords, code punctuation density, markup. Sentences (long lines ending in `.`, `?`, `!`)
  * and list items count against it. Two points make a code line; comments keep a block going.
  *
- * @example isCodeLine(codesOf("return x;", 0, 9), 0, 9, 0, 0, false) // true
+ * @example isCodeLine(codesOf("return x;", 0, 9), 0, 9, 0, 0, false) // true (codesOf: this file's helper)
  */
 export function isCodeLine(
   codes: Uint16Array,
