@@ -261,6 +261,92 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
     expect((await fetch(`${server.url}/api/findings`, { headers: bearer })).status).toBe(401);
   });
 
+  it("manages the AI gateway's keys (admins only): created once, listed without the key, revoked, audited", async () => {
+    const viewer = await server.signIn(viewerLogin.username, viewerLogin.password);
+    expect((await viewer.request("GET", "/api/ai/keys")).status).toBe(403);
+    expect((await viewer.request("POST", "/api/ai/keys", { user: "vic", team: "ops" })).status).toBe(403);
+
+    const created = await admin.request("POST", "/api/ai/keys", {
+      user: "dana@example.com",
+      team: "payments",
+      tool: "Claude-Code",
+      name: "dana's laptop",
+      expiresInDays: 90,
+    });
+    expect(created.status).toBe(201);
+    const { key, info } = (await created.json()) as {
+      key: string;
+      info: { id: string; prefix: string; user: string; team: string; tool: string; status: string };
+    };
+    expect(key).toMatch(/^dtk_/);
+    expect(info).toMatchObject({
+      user: "dana@example.com",
+      team: "payments",
+      tool: "claude-code",
+      status: "active",
+    });
+    expect(key.startsWith(info.prefix)).toBe(true);
+    // The key works on the server's own gateway (its model list: none configured here).
+    const models = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(models.status).toBe(200);
+
+    // Listed without the key or its hash.
+    const listed = await admin.request("GET", "/api/ai/keys");
+    const listedText = await listed.text();
+    expect(listedText).toContain(info.id);
+    expect(listedText).not.toContain(key);
+    const stored = await server.store.query<{ hash: string }>(`SELECT hash FROM ai_keys WHERE id = $1`, [
+      info.id,
+    ]);
+    expect(stored).toHaveLength(1);
+    expect(listedText).not.toContain(stored[0]!.hash);
+
+    // Bad input names the field.
+    const bad = await admin.request("POST", "/api/ai/keys", { user: "x", team: "y", tool: "Not a tool!" });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/tool/);
+
+    // Revoked by id or prefix, never by the whole key in a URL.
+    const whole = await admin.request("DELETE", `/api/ai/keys/${key}`);
+    expect(whole.status).toBe(400);
+    expect(((await whole.json()) as { message: string }).message).toMatch(/not the whole key/);
+    expect((await admin.request("DELETE", "/api/ai/keys/key_00000000")).status).toBe(404);
+    const spare = await admin.json<{ key: string; info: { id: string } }>("POST", "/api/ai/keys", {
+      user: "eve@example.com",
+      team: "payments",
+    });
+    const revoked = await admin.request("DELETE", `/api/ai/keys/${spare.key.slice(0, 12)}`);
+    expect(revoked.status).toBe(200);
+    expect(((await revoked.json()) as { key: { id: string; status: string } }).key).toMatchObject({
+      id: spare.info.id,
+      status: "revoked",
+    });
+    const refused = await fetch(`${server.url}/v1/models`, {
+      headers: { authorization: `Bearer ${spare.key}` },
+    });
+    expect(refused.status).toBe(401);
+    expect(
+      (await admin.json<{ keys: { id: string }[] }>("GET", "/api/ai/keys")).keys.map((k) => k.id),
+    ).not.toContain(spare.info.id);
+    const all = await admin.json<{ keys: { id: string; status: string }[] }>("GET", "/api/ai/keys?all=true");
+    expect(all.keys.find((k) => k.id === spare.info.id)?.status).toBe("revoked");
+
+    // Audited by name and id, never with the key.
+    const entries = await admin.json<{ entries: { action: string; actor: string; target: string }[] }>(
+      "GET",
+      "/api/audit?limit=500",
+    );
+    const mine = entries.entries.filter((e) => e.action.startsWith("ai_key."));
+    expect(mine).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: "ai_key.created", actor: "ana", target: info.id }),
+        expect.objectContaining({ action: "ai_key.revoked", actor: "ana", target: spare.info.id }),
+      ]),
+    );
+    const audited = JSON.stringify(await server.store.query(`SELECT * FROM audit_log`));
+    for (const k of [key, spare.key]) expect(audited).not.toContain(k);
+  });
+
   it("audits role changes and ends the sessions of a user whose role changes", async () => {
     const u = await server.addUser("ron", "security");
     const ron = await server.signIn(u.username, u.password);
@@ -427,7 +513,13 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
       paths: Record<string, unknown>;
     };
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/api/findings", "/api/findings/{id}", "/api/imports"]),
+      expect.arrayContaining([
+        "/api/findings",
+        "/api/findings/{id}",
+        "/api/imports",
+        "/api/ai/keys",
+        "/api/ai/keys/{id}",
+      ]),
     );
     expect(Object.keys(doc.paths).some((p) => p.startsWith("/v1"))).toBe(false);
   });

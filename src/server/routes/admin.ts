@@ -3,14 +3,19 @@ import { DetenteError } from "../../errors.js";
 import type { Principal } from "../../services/auth/sessions.js";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { listAudit } from "../../services/auth/audit.js";
+import { createKey, createKeyInput, listKeys, revokeKey } from "../../services/ai/keys.js";
+import { looksLikeKey } from "../../services/ai/key-material.js";
+import { audit, listAudit } from "../../services/auth/audit.js";
 import { ROLES, SCOPES } from "../../services/auth/roles.js";
 import { createToken, listTokens, revokeToken } from "../../services/auth/tokens.js";
 import { createUser, listUsers, updateUser } from "../../services/auth/users.js";
 import { principalOf } from "../auth.js";
 import type { ServerDeps } from "../deps.js";
 
-/** Users and roles (admin), API tokens (everyone, their own; admins, anyone's), the audit log (admin). */
+/**
+ * Users and roles (admin), API tokens (everyone, their own; admins, anyone's), the AI gateway's keys
+ * (admin), the audit log (admin).
+ */
 export function adminRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { scope: "admin" as const };
@@ -115,6 +120,82 @@ export function adminRoutes(app: FastifyInstance, deps: ServerDeps): void {
         input: { id: request.params.id },
       });
       return reply.code(204).send();
+    },
+  );
+
+  // The AI gateway's keys, as `detente keys` manages them: with the embedded database the CLI cannot
+  // open the store while the server holds it, so a leaked key is revoked here without a restart.
+  r.get(
+    "/api/ai/keys",
+    {
+      config: admin,
+      schema: {
+        tags: ["ai keys"],
+        summary:
+          "The AI gateway's keys, newest first (never a key itself); all=true adds revoked and expired ones",
+        querystring: z.object({ all: z.enum(["true", "false"]).optional() }),
+      },
+    },
+    async (request) => ({
+      keys: await listKeys({
+        ctx: { store: deps.store, now: deps.now() },
+        input: { includeRevoked: request.query.all === "true" },
+      }),
+    }),
+  );
+  r.post(
+    "/api/ai/keys",
+    {
+      config: admin,
+      schema: {
+        tags: ["ai keys"],
+        summary:
+          "Create an AI gateway key (dtk_..., shown once) for a user in a team, optionally for one tool only",
+        body: createKeyInput,
+      },
+    },
+    async (request, reply) => {
+      const now = deps.now();
+      const { key, ...info } = await createKey({ ctx: { store: deps.store, now }, input: request.body });
+      await audit(deps.store, now, {
+        action: "ai_key.created",
+        actor: principalOf(request).username,
+        target: info.id,
+        ip: request.ip,
+        details: { user: info.user, team: info.team, tool: info.tool, expiresAt: info.expiresAt },
+      });
+      return reply.code(201).send({ key, info });
+    },
+  );
+  r.delete(
+    "/api/ai/keys/:id",
+    {
+      config: admin,
+      schema: {
+        tags: ["ai keys"],
+        summary:
+          "Revoke an AI gateway key by its id (key_...) or prefix (its first 12 characters); gateways refuse it within 5 seconds",
+        params: z.object({ id: z.string().min(1).max(100) }),
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      // The whole key in a URL would end up in proxies' and browsers' logs.
+      if (looksLikeKey(id))
+        throw new DetenteError(
+          "INVALID_INPUT",
+          "name the key by its id (key_...) or its prefix (its first 12 characters, dtk_...), not the whole key: a URL ends up in logs",
+        );
+      const now = deps.now();
+      const info = await revokeKey({ ctx: { store: deps.store, now }, input: { id } });
+      await audit(deps.store, now, {
+        action: "ai_key.revoked",
+        actor: principalOf(request).username,
+        target: info.id,
+        ip: request.ip,
+        details: { user: info.user, team: info.team },
+      });
+      return { key: info };
     },
   );
 

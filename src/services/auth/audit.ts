@@ -13,6 +13,8 @@ export type AuditAction =
   | "user.password_changed"
   | "token.created"
   | "token.revoked"
+  | "ai_key.created"
+  | "ai_key.revoked"
   | "report.uploaded";
 
 export interface AuditEntry {
