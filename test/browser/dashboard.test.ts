@@ -290,6 +290,40 @@ describe("dashboard", () => {
     await context.close();
   });
 
+  it("creates an AI gateway key, shows it once, and revokes it", async () => {
+    const { context, page } = await signIn(server.admin);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Gateway keys" }).click();
+    await page.getByRole("heading", { level: 1, name: "Gateway keys" }).waitFor();
+    // Only its own link is marked current ("/ai-keys" is not under "/ai").
+    const nav = page.getByRole("navigation", { name: "Main" });
+    expect(await nav.locator('[aria-current="page"]').allTextContents()).toEqual(["Gateway keys"]);
+    await page.getByLabel("User", { exact: true }).fill("dana@example.com");
+    await page.getByLabel("Team", { exact: true }).fill("payments");
+    await page.getByLabel("Tool (optional)").fill("claude-code");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const shown = page.getByRole("status").filter({ hasText: "Copy this key now" });
+    await shown.waitFor();
+    const key = (await shown.locator("code").textContent()) ?? "";
+    expect(key).toMatch(/^dtk_/);
+    const row = page
+      .getByRole("table", { name: "AI gateway keys" })
+      .getByRole("row")
+      .filter({ hasText: "dana@example.com" });
+    await row.waitFor();
+    expect(await row.textContent()).toContain("claude-code");
+    expect(await row.textContent()).not.toContain(key);
+    await shot(page, "ai-keys");
+    // The key works on the server's gateway, until it is revoked.
+    const models = () => context.request.get("/v1/models", { headers: { authorization: `Bearer ${key}` } });
+    expect((await models()).status()).toBe(200);
+    page.once("dialog", (d) => void d.accept());
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await row.getByText("revoked").waitFor();
+    // Verified keys are cached for 5 seconds.
+    await expect.poll(async () => (await models()).status(), { timeout: 15_000, interval: 500 }).toBe(401);
+    await context.close();
+  }, 60_000);
+
   it("shows every other page readably, wide and on a phone", async () => {
     const { context, page } = await signIn(server.admin);
     const pages: [string, string, string][] = [
@@ -297,6 +331,7 @@ describe("dashboard", () => {
       ["/ai", "AI activity", "ai"],
       ["/policy", "Policy", "policy"],
       ["/tokens", "API tokens", "tokens"],
+      ["/ai-keys", "Gateway keys", "ai-keys-list"],
       ["/admin", "Users & audit", "admin"],
     ];
     for (const [path, heading, name] of pages) {

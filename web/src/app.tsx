@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { api, ApiError, onUnauthenticated, setCsrfToken } from "./api";
 import { Layout } from "./layout";
 import { AdminPage } from "./pages/admin";
+import { AiKeysPage } from "./pages/ai-keys";
 import { AiPage } from "./pages/ai";
 import { AssetsPage } from "./pages/assets";
 import { FindingPage } from "./pages/finding";
@@ -103,6 +104,8 @@ function page(path: string) {
       return <PolicyPage />;
     case "/tokens":
       return <TokensPage />;
+    case "/ai-keys":
+      return <AiKeysPage />;
     case "/admin":
       return <AdminPage />;
     default:

@@ -10,6 +10,7 @@ const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: "/ai", label: "AI activity" },
   { to: "/policy", label: "Policy" },
   { to: "/tokens", label: "API tokens" },
+  { to: "/ai-keys", label: "Gateway keys", admin: true },
   { to: "/admin", label: "Users & audit", admin: true },
 ];
 
@@ -30,7 +31,9 @@ export function Layout({ children }: { children: ReactNode }) {
   }, [path]);
 
   const current = (to: string): boolean =>
-    to === "/" ? path === "/" : path.startsWith(to) || (to === "/queue" && path.startsWith("/findings/"));
+    to === "/"
+      ? path === "/"
+      : path === to || path.startsWith(`${to}/`) || (to === "/queue" && path.startsWith("/findings/"));
 
   return (
     <div className="shell">

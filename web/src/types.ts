@@ -249,3 +249,18 @@ export interface AuditRow {
   readonly ip: string | null;
   readonly details: Record<string, unknown>;
 }
+
+/** An AI gateway key as the API lists it: never the key itself. */
+export interface AiKey {
+  readonly id: string;
+  readonly prefix: string;
+  readonly name: string;
+  readonly user: string;
+  readonly team: string;
+  readonly tool: string | null;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly status: "active" | "expired" | "revoked";
+}
