@@ -109,6 +109,8 @@ export async function buildServer(
     maxUploadBytes: options.maxUploadBytes ?? 2 * 2 ** 30,
     queue: createQueueCache(options.store, options.config.triage),
     assetKeys: createAssetKeys(options.store, options.config.triage),
+    // Set once the gateway is built below (routes run only after that).
+    keyRevoked: () => undefined,
   };
 
   await app.register(fastifyCookie);
@@ -177,6 +179,9 @@ export async function buildServer(
     keyCacheMs: options.keyCacheMs,
     answerHeaders: SECURITY_HEADERS,
   });
+  deps.keyRevoked = (keyId) => {
+    gateway.keyRevoked(keyId);
+  };
   await app.register((scope, _opts, done) => {
     scope.addHook("onRoute", (route) => {
       route.config = { ...(route.config as object), gateway: true };

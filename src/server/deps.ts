@@ -17,4 +17,6 @@ export interface ServerDeps {
   readonly queue: QueueCache;
   /** Which scanner-written asset keys belong to each inventory asset. */
   readonly assetKeys: AssetKeys;
+  /** Tell the server's own gateway that a key was revoked, so that it refuses it at once. */
+  keyRevoked(keyId: string): void;
 }

@@ -304,20 +304,45 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
     // Bad input names the field.
     const bad = await admin.request("POST", "/api/ai/keys", { user: "x", team: "y", tool: "Not a tool!" });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { message: string }).message).toMatch(/tool/);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/^body\.tool: /);
 
-    // Revoked by id or prefix, never by the whole key in a URL.
-    const whole = await admin.request("DELETE", `/api/ai/keys/${key}`);
-    expect(whole.status).toBe(400);
-    expect(((await whole.json()) as { message: string }).message).toMatch(/not the whole key/);
+    // Not minted with an API token, even an admin's: it would outlive the token's revocation.
+    const { token } = await admin.json<{ token: string }>("POST", "/api/tokens", {
+      name: "key-admin",
+      scopes: ["admin"],
+    });
+    const bearer = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const minted = await fetch(`${server.url}/api/ai/keys`, {
+      method: "POST",
+      headers: bearer,
+      body: JSON.stringify({ user: "mallory", team: "payments" }),
+    });
+    expect(minted.status).toBe(403);
+
+    // Revoked by id or prefix, never by the whole key in a URL, however it is wrapped; an error
+    // message echoes no more than a prefix.
+    for (const wrapped of [key, ` ${key}`, `Bearer ${key}`, `"${key}"`]) {
+      const res = await admin.request("DELETE", `/api/ai/keys/${encodeURIComponent(wrapped)}`);
+      expect(res.status, wrapped).toBe(400);
+      const text = await res.text();
+      expect(text).toMatch(/not the whole key/);
+      expect(text).not.toContain(key.slice(12));
+    }
+    const missing = await admin.request("DELETE", `/api/ai/keys/${encodeURIComponent(`x${key.slice(4)}`)}`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).not.toContain(key.slice(16));
     expect((await admin.request("DELETE", "/api/ai/keys/key_00000000")).status).toBe(404);
     const spare = await admin.json<{ key: string; info: { id: string } }>("POST", "/api/ai/keys", {
       user: "eve@example.com",
       team: "payments",
     });
-    const revoked = await admin.request("DELETE", `/api/ai/keys/${spare.key.slice(0, 12)}`);
+    // An admin token may revoke (cleaning up after a leak from a script).
+    const revoked = await fetch(`${server.url}/api/ai/keys/${spare.key.slice(0, 12)}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(revoked.status).toBe(200);
-    expect(((await revoked.json()) as { key: { id: string; status: string } }).key).toMatchObject({
+    expect(((await revoked.json()) as { info: { id: string; status: string } }).info).toMatchObject({
       id: spare.info.id,
       status: "revoked",
     });
@@ -325,6 +350,13 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
       headers: { authorization: `Bearer ${spare.key}` },
     });
     expect(refused.status).toBe(401);
+    // A key in use is refused by the server's own gateway at once, not after its 5-second cache.
+    expect((await admin.request("DELETE", `/api/ai/keys/${info.id}`)).status).toBe(200);
+    expect(
+      (await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status,
+    ).toBe(401);
+    // Revoking it again changes nothing, and is not audited twice.
+    expect((await admin.request("DELETE", `/api/ai/keys/${info.id}`)).status).toBe(200);
     expect(
       (await admin.json<{ keys: { id: string }[] }>("GET", "/api/ai/keys")).keys.map((k) => k.id),
     ).not.toContain(spare.info.id);
@@ -343,6 +375,7 @@ describe.each(STORE_BACKENDS)("the API on $name", (backend) => {
         expect.objectContaining({ action: "ai_key.revoked", actor: "ana", target: spare.info.id }),
       ]),
     );
+    expect(mine.filter((e) => e.action === "ai_key.revoked" && e.target === info.id)).toHaveLength(1);
     const audited = JSON.stringify(await server.store.query(`SELECT * FROM audit_log`));
     for (const k of [key, spare.key]) expect(audited).not.toContain(k);
   });

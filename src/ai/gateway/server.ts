@@ -53,6 +53,8 @@ export interface Gateway {
   readonly deps: GatewayDeps;
   /** The gateway's routes on plain `node:http` (see `gatewayFront` to put them in front of Fastify). */
   readonly dispatch: GatewayDispatch;
+  /** Refuse a key revoked through this process at once (its cached verification is dropped). */
+  keyRevoked(keyId: string): void;
   /** Flush the audit trail and close upstream connections. */
   close(): Promise<void>;
 }
@@ -137,6 +139,9 @@ export function createGateway(options: GatewayEnvironment): Gateway {
   return {
     deps,
     dispatch: createGatewayDispatch(deps),
+    keyRevoked(keyId) {
+      keys.forget(keyId);
+    },
     async close() {
       await storedResponses.close();
       await events.close();

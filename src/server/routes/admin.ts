@@ -150,16 +150,19 @@ export function adminRoutes(app: FastifyInstance, deps: ServerDeps): void {
       schema: {
         tags: ["ai keys"],
         summary:
-          "Create an AI gateway key (dtk_..., shown once) for a user in a team, optionally for one tool only",
+          "Create an AI gateway key (dtk_..., shown once) for a user in a team, optionally for one tool only (signed in, not with a token)",
         body: createKeyInput,
       },
     },
     async (request, reply) => {
+      // Signed in only, as for API tokens: a leaked admin token must not mint gateway keys that outlive
+      // its revocation.
+      const actor = sessionOnly(request, "create gateway keys signed in to the dashboard, not with a token");
       const now = deps.now();
       const { key, ...info } = await createKey({ ctx: { store: deps.store, now }, input: request.body });
       await audit(deps.store, now, {
         action: "ai_key.created",
-        actor: principalOf(request).username,
+        actor: actor.username,
         target: info.id,
         ip: request.ip,
         details: { user: info.user, team: info.team, tool: info.tool, expiresAt: info.expiresAt },
@@ -174,28 +177,34 @@ export function adminRoutes(app: FastifyInstance, deps: ServerDeps): void {
       schema: {
         tags: ["ai keys"],
         summary:
-          "Revoke an AI gateway key by its id (key_...) or prefix (its first 12 characters); gateways refuse it within 5 seconds",
+          "Revoke an AI gateway key by its id (key_...) or prefix (its first 12 characters); this server's gateway refuses it at once, others within 5 seconds",
         params: z.object({ id: z.string().min(1).max(100) }),
       },
     },
     async (request) => {
-      const { id } = request.params;
-      // The whole key in a URL would end up in proxies' and browsers' logs.
-      if (looksLikeKey(id))
+      const id = request.params.id.trim();
+      // The whole key in a URL would end up in proxies' and browsers' logs: more than a prefix of one
+      // (`dtk_` and 8 characters) is refused, wherever it starts.
+      const at = id.indexOf("dtk_");
+      if (looksLikeKey(id) || (at !== -1 && id.length - at > KEY_PREFIX_LENGTH))
         throw new DetenteError(
           "INVALID_INPUT",
           "name the key by its id (key_...) or its prefix (its first 12 characters, dtk_...), not the whole key: a URL ends up in logs",
         );
       const now = deps.now();
       const info = await revokeKey({ ctx: { store: deps.store, now }, input: { id } });
-      await audit(deps.store, now, {
-        action: "ai_key.revoked",
-        actor: principalOf(request).username,
-        target: info.id,
-        ip: request.ip,
-        details: { user: info.user, team: info.team },
-      });
-      return { key: info };
+      // This server's gateway refuses it at once; other instances within their 5-second cache.
+      deps.keyRevoked(info.id);
+      // Revoked now, not before (revoking a revoked key changes nothing and is not audited again).
+      if (info.revokedAt?.getTime() === now.getTime())
+        await audit(deps.store, now, {
+          action: "ai_key.revoked",
+          actor: principalOf(request).username,
+          target: info.id,
+          ip: request.ip,
+          details: { user: info.user, team: info.team },
+        });
+      return { info };
     },
   );
 
@@ -223,12 +232,14 @@ export function adminRoutes(app: FastifyInstance, deps: ServerDeps): void {
  * Tokens are managed by people signed in, never by tokens: a leaked token must not be able to mint a
  * successor that outlives its revocation.
  */
-function sessionOnly(request: FastifyRequest): Principal {
+function sessionOnly(
+  request: FastifyRequest,
+  message = "create and revoke API tokens signed in to the dashboard, not with a token",
+): Principal {
   const p = principalOf(request);
-  if (p.via !== "session")
-    throw new DetenteError(
-      "FORBIDDEN",
-      "create and revoke API tokens signed in to the dashboard, not with a token",
-    );
+  if (p.via !== "session") throw new DetenteError("FORBIDDEN", message);
   return p;
 }
+
+/** A gateway key's prefix as lists show it: `dtk_` and 8 more characters. */
+const KEY_PREFIX_LENGTH = 12;

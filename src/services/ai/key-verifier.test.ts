@@ -113,6 +113,33 @@ describe.each(STORE_BACKENDS)("key verifier on $name", (backend) => {
     }
   });
 
+  it("refuses a key revoked through this process at once once told (forget), other keys staying cached", async () => {
+    const k = await create({ user: "alice", team: "payments" });
+    const other = await create({ user: "bob", team: "payments" });
+    const clock = manualClock(NOW);
+    const keys = createKeyVerifier({ store: t.store, now: clock.now, ttlMs: 5_000 });
+    try {
+      expect(await keys.verify(k.key)).not.toBeNull();
+      expect(await keys.verify(other.key)).not.toBeNull();
+      await revokeKey({ ctx: { store: t.store, now: NOW }, input: { id: k.id } });
+      keys.forget(k.id);
+      expect(await keys.verify(k.key)).toBeNull();
+      // Bob's stays cached: a revoke of it elsewhere is not seen before the TTL.
+      await revokeKey({ ctx: { store: t.store, now: NOW }, input: { id: other.id } });
+      expect(await keys.verify(other.key)).not.toBeNull();
+
+      // A lookup under way when a key is forgotten answers, but what it read is not kept.
+      const late = await create({ user: "carol", team: "payments" });
+      const reading = keys.verify(late.key);
+      await revokeKey({ ctx: { store: t.store, now: NOW }, input: { id: late.id } });
+      keys.forget(late.id);
+      await reading;
+      expect(await keys.verify(late.key)).toBeNull();
+    } finally {
+      await keys.close();
+    }
+  });
+
   it("caches unknown keys for the TTL too", async () => {
     const clock = manualClock(NOW);
     const keys = createKeyVerifier({ store: t.store, now: clock.now, ttlMs: 5_000 });

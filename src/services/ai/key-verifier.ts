@@ -18,6 +18,12 @@ export interface KeyVerifierOptions {
 export interface KeyVerifier {
   /** The principal a presented key speaks for, or null when it is unknown, revoked or expired. */
   verify(presented: string): Promise<Principal | null>;
+  /**
+   * Forget what is cached of the key with this id (it was revoked through this process), so that this
+   * instance refuses it at once rather than within `ttlMs`; a lookup under way when it is called is not
+   * cached either.
+   */
+  forget(keyId: string): void;
   /** Write the pending last-used times and stop; the store stays open. */
   close(): Promise<void>;
 }
@@ -57,6 +63,8 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
   let closed = false;
+  /** Counts `forget` calls: a lookup that started before one does not cache what it read. */
+  let forgets = 0;
 
   const remember = (cache: Map<string, Entry>, hash: string, entry: Entry): void => {
     cache.delete(hash); // re-inserted at the end: the oldest lookups are evicted first
@@ -65,6 +73,7 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
   };
 
   const lookup = async (hash: string, at: number): Promise<Entry> => {
+    const started = forgets;
     let rows: Record<string, unknown>[];
     try {
       rows = await store.query(
@@ -88,6 +97,8 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
           fetchedAt: at,
         }
       : { principal: null, expiresAt: null, fetchedAt: at };
+    // A key forgotten meanwhile may have been read before its revocation: answer, but keep nothing.
+    if (forgets !== started) return entry;
     if (entry.principal) {
       unknown.delete(hash);
       remember(known, hash, entry);
@@ -145,6 +156,10 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
       if (!principal || (expiresAt !== null && expiresAt <= at)) return null;
       touch(principal.keyId, at);
       return principal;
+    },
+    forget(keyId) {
+      forgets++;
+      for (const [hash, entry] of known) if (entry.principal?.keyId === keyId) known.delete(hash);
     },
     async close() {
       closed = true;

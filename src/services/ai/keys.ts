@@ -175,10 +175,13 @@ function matching(tx: Queryable, idOrPrefix: string): Promise<Record<string, unk
   return tx.query(`SELECT id FROM ai_keys WHERE id = $1 OR prefix = $1 FOR UPDATE`, [idOrPrefix]);
 }
 
-/** An id as typed, safe to echo in a message: a key pasted by mistake is cut to its prefix. */
+/**
+ * An id as typed, safe to echo in a message: its first 12 characters, as long as an id (`key_` and 8)
+ * or a prefix (`dtk_` and 8), so that a key pasted by mistake, even after other text (`Bearer dtk_…`),
+ * is never echoed beyond its prefix.
+ */
 function printable(s: string): string {
-  const cut = s.startsWith("dtk_") ? s.slice(0, 12) : s.slice(0, 40);
-  return cut.replace(/[^\x20-\x7e]/g, "?");
+  return s.slice(0, 12).replace(/[^\x20-\x7e]/g, "?");
 }
 
 function toKeyInfo(r: Record<string, unknown>, now: Date): KeyInfo {

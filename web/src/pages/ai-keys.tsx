@@ -33,9 +33,13 @@ function Keys() {
   const [form, setForm] = useState(EMPTY_FORM);
   const [created, setCreated] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [revokeProblem, setRevokeProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
 
   const create = async (e: SyntheticEvent): Promise<void> => {
     e.preventDefault();
+    if (busy) return; // a second Enter while the first is on its way would make a second key
+    setBusy(true);
     setProblem(null);
     setCreated(null);
     try {
@@ -54,17 +58,19 @@ function Keys() {
       reload();
     } catch (err: unknown) {
       setProblem(err instanceof ApiError ? err.message : "The key could not be created.");
+    } finally {
+      setBusy(false);
     }
   };
   const revoke = async (k: AiKey): Promise<void> => {
-    if (!window.confirm(`Revoke ${k.user}'s key ${k.prefix}…? The gateway refuses it within 5 seconds.`))
+    if (!window.confirm(`Revoke ${k.user}'s key ${k.prefix}…? This server's gateway refuses it at once.`))
       return;
-    setProblem(null);
+    setRevokeProblem(null);
     try {
       await api(`/api/ai/keys/${encodeURIComponent(k.id)}`, { method: "DELETE" });
       reload();
     } catch (err: unknown) {
-      setProblem(err instanceof ApiError ? err.message : "The key could not be revoked.");
+      setRevokeProblem(err instanceof ApiError ? err.message : "The key could not be revoked.");
     }
   };
   const field = (name: keyof typeof EMPTY_FORM) => (e: { target: { value: string } }) => {
@@ -137,7 +143,7 @@ function Keys() {
             <button
               type="submit"
               className="button primary"
-              disabled={!form.user.trim() || !form.team.trim()}
+              disabled={busy || !form.user.trim() || !form.team.trim()}
             >
               Create key
             </button>
@@ -156,6 +162,11 @@ function Keys() {
         ) : null}
       </Section>
       <Section title="Keys">
+        {revokeProblem ? (
+          <p className="error-box" role="alert">
+            {revokeProblem}
+          </p>
+        ) : null}
         {error ? <ErrorBox error={error} what="the keys" /> : null}
         {!data && !error ? <Loading what="the keys" /> : null}
         {data?.keys.length === 0 ? <Empty>No keys yet.</Empty> : null}
@@ -187,7 +198,12 @@ function Keys() {
                     <td className="nowrap">{k.lastUsedAt ? time(k.lastUsedAt) : "never"}</td>
                     <td>
                       {k.status === "active" ? (
-                        <button type="button" className="button subtle danger" onClick={() => void revoke(k)}>
+                        <button
+                          type="button"
+                          className="button subtle danger"
+                          aria-label={`Revoke ${k.user}'s key ${k.prefix}`}
+                          onClick={() => void revoke(k)}
+                        >
                           Revoke
                         </button>
                       ) : (
