@@ -114,6 +114,25 @@ export function ErrorBox({ error, what }: { error: ApiError; what: string }) {
   );
 }
 
+/** What went wrong with the last action on a page (create, revoke...), or nothing. */
+export function Problem({ problem }: { problem: string | null }) {
+  return problem ? (
+    <p className="error-box" role="alert">
+      {problem}
+    </p>
+  ) : null;
+}
+
+/** A secret just made (an API token, a gateway key), shown once. */
+export function ShownOnce({ secret, what }: { secret: string | null; what: string }) {
+  return secret ? (
+    <div className="success-box" role="status">
+      <strong>Copy this {what} now; it is not shown again.</strong>
+      <code className="secret">{secret}</code>
+    </div>
+  ) : null;
+}
+
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }

@@ -47,6 +47,19 @@ function message(id: string): Record<string, unknown> {
   };
 }
 
+/** Anthropic's answer, streamed, with this id. */
+function streamed(id: string): string[] {
+  return sseEvents([
+    messageStart({ id }),
+    {
+      type: "message_delta",
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { output_tokens: 1 },
+    },
+    { type: "message_stop" },
+  ]);
+}
+
 /** A request refused by detente: what the client raised, and that nothing went upstream. */
 async function refused(call: () => Promise<unknown>): Promise<unknown> {
   const before = upstream.requests.length;
@@ -66,17 +79,7 @@ describe("Anthropic threads (server-held conversations, beta)", () => {
       thread: { type: "create" },
       messages: [{ role: "user", content: "our Q3 acquisition target is Initech" }],
     });
-    upstream.answer(
-      sseEvents([
-        messageStart({ id: "msg_alice_thread_stream" }),
-        {
-          type: "message_delta",
-          delta: { stop_reason: "end_turn", stop_sequence: null },
-          usage: { output_tokens: 1 },
-        },
-        { type: "message_stop" },
-      ]),
-    );
+    upstream.answer(streamed("msg_alice_thread_stream"));
     await anthropic(gw.key)
       .beta.messages.stream({
         model: "claude-sonnet-4-5",
@@ -130,17 +133,7 @@ describe("Anthropic cache diagnostics (beta)", () => {
     upstream.answer(JSON.stringify(message("msg_alice_diag_1")));
     await ask(gw.key, null, "the board meets about the Initech offer on Friday");
     expect(sentCompares()).toBeNull();
-    upstream.answer(
-      sseEvents([
-        messageStart({ id: "msg_alice_diag_2" }),
-        {
-          type: "message_delta",
-          delta: { stop_reason: "end_turn", stop_sequence: null },
-          usage: { output_tokens: 1 },
-        },
-        { type: "message_stop" },
-      ]),
-    );
+    upstream.answer(streamed("msg_alice_diag_2"));
     await anthropic(gw.key)
       .beta.messages.stream({
         model: "claude-sonnet-4-5",

@@ -4,7 +4,7 @@ import { day, time } from "../format";
 import { useApi, useTitle } from "../hooks";
 import { useSession } from "../session";
 import type { AiKey } from "../types";
-import { Empty, ErrorBox, Loading, Section } from "../ui";
+import { Empty, ErrorBox, Loading, Problem, Section, ShownOnce } from "../ui";
 
 const EMPTY_FORM = { user: "", team: "", tool: "", name: "", days: 90 };
 
@@ -149,24 +149,11 @@ function Keys() {
             </button>
           </div>
         </form>
-        {problem ? (
-          <p className="error-box" role="alert">
-            {problem}
-          </p>
-        ) : null}
-        {created ? (
-          <div className="success-box" role="status">
-            <strong>Copy this key now; it is not shown again.</strong>
-            <code className="secret">{created}</code>
-          </div>
-        ) : null}
+        <Problem problem={problem} />
+        <ShownOnce secret={created} what="key" />
       </Section>
       <Section title="Keys">
-        {revokeProblem ? (
-          <p className="error-box" role="alert">
-            {revokeProblem}
-          </p>
-        ) : null}
+        <Problem problem={revokeProblem} />
         {error ? <ErrorBox error={error} what="the keys" /> : null}
         {!data && !error ? <Loading what="the keys" /> : null}
         {data?.keys.length === 0 ? <Empty>No keys yet.</Empty> : null}

@@ -4,7 +4,7 @@ import { day, time } from "../format";
 import { useApi, useTitle } from "../hooks";
 import { useSession } from "../session";
 import type { ApiToken, Scope } from "../types";
-import { Empty, ErrorBox, Loading, Section } from "../ui";
+import { Empty, ErrorBox, Loading, Problem, Section, ShownOnce } from "../ui";
 
 const SCOPE_MEANING: Record<Scope, string> = {
   read: "read findings, assets, AI activity and policy",
@@ -113,17 +113,8 @@ export function TokensPage() {
             </button>
           </div>
         </form>
-        {problem ? (
-          <p className="error-box" role="alert">
-            {problem}
-          </p>
-        ) : null}
-        {created ? (
-          <div className="success-box" role="status">
-            <strong>Copy this token now; it is not shown again.</strong>
-            <code className="secret">{created}</code>
-          </div>
-        ) : null}
+        <Problem problem={problem} />
+        <ShownOnce secret={created} what="token" />
       </Section>
       <Section title={me.scopes.includes("admin") ? "All tokens" : "Your tokens"}>
         {error ? <ErrorBox error={error} what="the tokens" /> : null}
