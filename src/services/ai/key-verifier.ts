@@ -147,7 +147,10 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
       if (!entry || at - entry.fetchedAt >= ttlMs) {
         let shared = lookups.get(hash);
         if (!shared) {
-          shared = lookup(hash, at).finally(() => lookups.delete(hash));
+          const started: Promise<Entry> = lookup(hash, at).finally(() => {
+            if (lookups.get(hash) === started) lookups.delete(hash);
+          });
+          shared = started;
           lookups.set(hash, shared);
         }
         entry = await shared;
@@ -160,6 +163,9 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
     forget(keyId) {
       forgets++;
       for (const [hash, entry] of known) if (entry.principal?.keyId === keyId) known.delete(hash);
+      // A verification from now on reads the store again rather than join one that may have read the
+      // key before its revocation.
+      lookups.clear();
     },
     async close() {
       closed = true;
