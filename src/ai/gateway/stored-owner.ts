@@ -190,7 +190,7 @@ export async function mayContinue(
  * with `null`), and the answers of the others, which are not, may be another user's. So is a value that
  * is no id (`compares` is then ""), and any id when the store cannot tell. The audit event says which.
  *
- * @example next.body = await comparedMessage(deps, x, next.body, { id: next.compares, upstream: "anthropic" }, user);
+ * @example const body = await comparedMessage(deps, x, next.body, { id: next.compares, upstream: "anthropic" }, user);
  */
 export async function comparedMessage(
   deps: GatewayDeps,

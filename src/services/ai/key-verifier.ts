@@ -21,7 +21,7 @@ export interface KeyVerifier {
   /**
    * Forget what is cached of the key with this id (it was revoked through this process), so that this
    * instance refuses it at once rather than within `ttlMs`; a lookup under way when it is called is not
-   * cached either.
+   * cached, and verifications after it read the store again rather than wait for that lookup.
    */
   forget(keyId: string): void;
   /** Write the pending last-used times and stop; the store stays open. */
