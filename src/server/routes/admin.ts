@@ -4,7 +4,7 @@ import type { Principal } from "../../services/auth/sessions.js";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { createKey, createKeyInput, listKeys, revokeKey } from "../../services/ai/keys.js";
-import { looksLikeKey } from "../../services/ai/key-material.js";
+import { KEY_SCHEME, PREFIX_LENGTH, looksLikeKey } from "../../services/ai/key-material.js";
 import { audit, listAudit } from "../../services/auth/audit.js";
 import { ROLES, SCOPES } from "../../services/auth/roles.js";
 import { createToken, listTokens, revokeToken } from "../../services/auth/tokens.js";
@@ -185,8 +185,8 @@ export function adminRoutes(app: FastifyInstance, deps: ServerDeps): void {
       const id = request.params.id.trim();
       // The whole key in a URL would end up in proxies' and browsers' logs: more than a prefix of one
       // (`dtk_` and 8 characters) is refused, wherever it starts.
-      const at = id.indexOf("dtk_");
-      if (looksLikeKey(id) || (at !== -1 && id.length - at > KEY_PREFIX_LENGTH))
+      const at = id.indexOf(KEY_SCHEME);
+      if (looksLikeKey(id) || (at !== -1 && id.length - at > PREFIX_LENGTH))
         throw new DetenteError(
           "INVALID_INPUT",
           "name the key by its id (key_...) or its prefix (its first 12 characters, dtk_...), not the whole key: a URL ends up in logs",
@@ -240,6 +240,3 @@ function sessionOnly(
   if (p.via !== "session") throw new DetenteError("FORBIDDEN", message);
   return p;
 }
-
-/** A gateway key's prefix as lists show it: `dtk_` and 8 more characters. */
-const KEY_PREFIX_LENGTH = 12;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DetenteError } from "../../errors.js";
 import type { Queryable, Store } from "../../store/open.js";
 import { CONTROL_CHARACTER, parseInput, toDate } from "./input.js";
-import { generateKey, hashKey, looksLikeKey, newKeyId } from "./key-material.js";
+import { PREFIX_LENGTH, generateKey, hashKey, looksLikeKey, newKeyId } from "./key-material.js";
 
 export { createKeyVerifier } from "./key-verifier.js";
 
@@ -181,7 +181,7 @@ function matching(tx: Queryable, idOrPrefix: string): Promise<Record<string, unk
  * is never echoed beyond its prefix.
  */
 function printable(s: string): string {
-  return s.slice(0, 12).replace(/[^\x20-\x7e]/g, "?");
+  return s.slice(0, PREFIX_LENGTH).replace(/[^\x20-\x7e]/g, "?");
 }
 
 function toKeyInfo(r: Record<string, unknown>, now: Date): KeyInfo {
